@@ -1,0 +1,136 @@
+/**
+ * Command-line parsing. Every flag also reads WORKFLOW_DLQ_MCP_<FLAG> (upper snake case), so
+ * clients whose configuration passes only environment variables can set it too.
+ */
+import { parseArgs } from "node:util";
+
+interface FlagSpec {
+  type: "boolean" | "string";
+  /** Parses and checks a string flag; returns an error message on bad input. */
+  check?: (value: string) => string | undefined;
+  help: string;
+  value?: string;
+}
+
+const positiveInteger = (name: string) => (value: string) =>
+  /^\d+$/.test(value) && Number(value) > 0
+    ? undefined
+    : `${name} takes a whole number greater than 0, got "${value}".`;
+
+export const FLAGS = {
+  sandbox: {
+    type: "boolean",
+    help: "Serve against a local, seeded DLQ emulator instead of QStash (no account needed).",
+  },
+  "read-only": { type: "boolean", help: "Register only dlq_list: the agent can look but not resume." },
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    check: positiveInteger("--timeout"),
+    help: "Per-request timeout for QStash calls (default 30).",
+  },
+  "sandbox-entries": {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--sandbox-entries"),
+    help: "Entries seeded into the sandbox DLQ (default 600).",
+  },
+  port: {
+    type: "string",
+    value: "PORT",
+    check: (v) =>
+      /^\d+$/.test(v) && Number(v) < 65536 ? undefined : `--port takes a port number, got "${v}".`,
+    help: "emulator: port to listen on (default 8080; 0 picks a free one).",
+  },
+  host: { type: "string", value: "HOST", help: "emulator: address to listen on (default 127.0.0.1)." },
+  entries: {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--entries"),
+    help: "emulator: entries to seed (default 300).",
+  },
+  seed: {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--seed"),
+    help: "emulator: seed of the generated entries (default 1).",
+  },
+  token: {
+    type: "string",
+    value: "TOKEN",
+    help: "emulator: token clients must send (default: QSTASH_TOKEN, else generated and printed).",
+  },
+  help: { type: "boolean", help: "Show this help." },
+  version: { type: "boolean", help: "Show the version." },
+} satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+export type Flags = { [K in FlagName]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
+
+export interface Invocation {
+  command: "serve" | "emulator" | "help" | "version";
+  flags: Flags;
+}
+
+export function envName(flag: string): string {
+  return `WORKFLOW_DLQ_MCP_${flag.replaceAll("-", "_").toUpperCase()}`;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Invocation {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, { type: spec.type }])),
+    allowPositionals: true,
+    strict: true,
+  });
+  const flags: Record<string, string | boolean> = {};
+  for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
+    let value = values[name] as string | boolean | undefined;
+    const fromEnv = env[envName(name)];
+    if (
+      value === undefined &&
+      fromEnv !== undefined &&
+      fromEnv !== "" &&
+      name !== "help" &&
+      name !== "version"
+    ) {
+      value = spec.type === "boolean" ? /^(1|true|yes|on)$/i.test(fromEnv) : fromEnv;
+    }
+    if (value === undefined) continue;
+    if (typeof value === "string" && spec.check) {
+      const problem = spec.check(value);
+      if (problem) throw new Error(problem);
+    }
+    flags[name] = value;
+  }
+  if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== "emulator")) {
+    throw new Error(`Unknown command "${positionals.join(" ")}". Run workflow-dlq-mcp --help.`);
+  }
+  const command = flags.help
+    ? "help"
+    : flags.version
+      ? "version"
+      : positionals[0] === "emulator"
+        ? "emulator"
+        : "serve";
+  return { command, flags: flags as Flags };
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `workflow-dlq-mcp ${version} — an MCP server that lists and resumes Upstash Workflow runs from the QStash DLQ.`,
+    "",
+    "Usage:",
+    "  workflow-dlq-mcp [options]            MCP over stdio, against QStash (QSTASH_TOKEN, QSTASH_URL, QSTASH_REGION)",
+    "  workflow-dlq-mcp --sandbox            MCP over stdio, against a local seeded DLQ emulator",
+    "  workflow-dlq-mcp emulator [options]   run the DLQ emulator alone (point curl or @upstash/workflow at it)",
+    "",
+    "Options:",
+  ];
+  for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
+    const flag = `--${name}${spec.value ? ` ${spec.value}` : ""}`;
+    const env = name === "help" || name === "version" ? "" : `  [${envName(name)}]`;
+    lines.push(`  ${flag.padEnd(24)}${spec.help}${env}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

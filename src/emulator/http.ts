@@ -1,0 +1,598 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  DEFAULT_BULK_COUNT,
+  DLQ_PATHS,
+  FAILURE_FUNCTION_STATES,
+  type FailureFunctionState,
+  FILTER_QUERY_FIELDS,
+  type FilterQueryField,
+  HEADERS,
+  MAX_LIST_COUNT,
+  MAX_RUNS_PER_RESUME_REQUEST,
+  MULTI_VALUE_FILTER_FIELDS,
+  RESOURCE_NAME_PATTERN,
+} from "../wire/types.js";
+import {
+  DEFAULT_HUGE_BODY_BYTES,
+  DEFAULT_SLOW_DELAY_MS,
+  type Fault,
+  type FaultInjector,
+  type FaultKind,
+  garbageFor,
+  processesRequest,
+  rejectionFor,
+  streamHugeBody,
+} from "./faults.js";
+import {
+  type DlqFilter,
+  type DlqStore,
+  DlqStoreError,
+  encodeCursor,
+  type ResumeOverrides,
+  type Selection,
+  START_CURSOR,
+} from "./store.js";
+
+export interface RecordedRequest {
+  method: string;
+  /** As received, still percent-encoded. */
+  path: string;
+  /** In order, repeated keys kept. */
+  query: [string, string][];
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** 0 when the connection was dropped without an answer. */
+  status: number;
+  /** When the request arrived, Unix milliseconds. */
+  at: number;
+  /** The injected fault that shaped this answer, if any. */
+  fault?: FaultKind;
+}
+
+export interface EmulatorState {
+  entries: number;
+  resumed: number;
+  requests: number;
+}
+
+export interface ControlResetOptions {
+  entries?: number;
+  seed?: number;
+  now?: number;
+}
+
+export interface HttpContext {
+  token: string;
+  store: DlqStore;
+  faults: FaultInjector;
+  requests: RecordedRequest[];
+  latencyMs: number;
+  /** Aborted on shutdown so pending delays do not hold the process open. */
+  signal: AbortSignal;
+  state(): EmulatorState;
+  reset(options: ControlResetOptions): void;
+}
+
+export const UNAUTHORIZED_MESSAGE = "Unauthorized: invalid or missing token";
+const CONTROL_PREFIX = "/__emulator/";
+/** Bulk delete shares the list endpoint's page size. */
+const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
+
+class BadRequest extends Error {}
+
+interface ApiResult {
+  status: number;
+  body: unknown;
+  /** Set on endpoints that page, so a stuck-cursor fault knows what to repeat. */
+  paging?: { requestCursor?: string; startCursor: string };
+}
+
+type Route =
+  | { kind: "resume" }
+  | { kind: "resumeOne"; dlqId: string }
+  | { kind: "list" }
+  | { kind: "getOne"; dlqId: string }
+  | { kind: "delete" };
+
+type RouteMiss = { status: 404 } | { status: 405; allow: string };
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+function tokenMatches(candidate: string, token: string): boolean {
+  return timingSafeEqual(digest(candidate), digest(token));
+}
+
+/** The Authorization header decides when present; the query token is the fallback the server allows. */
+function isAuthorized(req: IncomingMessage, url: URL, token: string): boolean {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    return match?.[1] !== undefined && tokenMatches(match[1], token);
+  }
+  const queryToken = url.searchParams.get("qstash_token");
+  return queryToken !== null && tokenMatches(queryToken, token);
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(segment);
+    return decoded === "" ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
+}
+
+function route(method: string, path: string): Route | RouteMiss {
+  const only = (allowed: string, r: Route): Route | RouteMiss =>
+    method === allowed ? r : { status: 405, allow: allowed };
+
+  if (path === DLQ_PATHS.resume) return only("POST", { kind: "resume" });
+  if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "list" });
+  if (path === DLQ_PATHS.list) {
+    if (method === "GET") return { kind: "list" };
+    if (method === "DELETE") return { kind: "delete" };
+    return { status: 405, allow: "GET, DELETE" };
+  }
+  const resumePrefix = `${DLQ_PATHS.resume}/`;
+  if (path.startsWith(resumePrefix)) {
+    const dlqId = decodeSegment(path.slice(resumePrefix.length));
+    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+    return only("POST", { kind: "resumeOne", dlqId });
+  }
+  const messagePrefix = `${DLQ_PATHS.message}/`;
+  if (path.startsWith(messagePrefix)) {
+    const dlqId = decodeSegment(path.slice(messagePrefix.length));
+    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+    return only("GET", { kind: "getOne", dlqId });
+  }
+  return { status: 404 };
+}
+
+function single(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name);
+  if (values.length > 1) throw new BadRequest(`${name} must not be repeated`);
+  return values[0];
+}
+
+function parseNonNegativeInteger(name: string, value: string): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed))
+    throw new BadRequest(`${name} must be a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+/** Missing means the default; anything but a positive integer is rejected. */
+function parseCount(params: URLSearchParams): number {
+  const raw = single(params, "count");
+  if (raw === undefined) return DEFAULT_BULK_COUNT;
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1)
+    throw new BadRequest(`count must be a positive integer, got "${raw}"`);
+  return parsed;
+}
+
+/** An empty cursor is how clients say "from the start". */
+function parseCursor(params: URLSearchParams): string | undefined {
+  const raw = single(params, "cursor");
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+const MULTI_VALUE: ReadonlySet<FilterQueryField> = new Set(MULTI_VALUE_FILTER_FIELDS);
+
+/**
+ * Undefined when no filter field is present. An empty value is rejected rather than ignored:
+ * silently dropping it would widen a filtered bulk action to the whole DLQ.
+ */
+function parseFilter(params: URLSearchParams): DlqFilter | undefined {
+  const filter: DlqFilter = {};
+  let present = false;
+  for (const field of FILTER_QUERY_FIELDS) {
+    const values = params.getAll(field);
+    if (values.length === 0) continue;
+    present = true;
+    if (values.length > 1 && !MULTI_VALUE.has(field)) throw new BadRequest(`${field} must not be repeated`);
+    if (values.some((v) => v === "")) throw new BadRequest(`${field} must not be empty`);
+    const value = values[0] as string;
+    switch (field) {
+      case "workflowUrl":
+      case "label":
+      case "callerIp":
+      case "flowControlKey":
+        filter[field] = values;
+        break;
+      case "workflowRunId":
+        filter.workflowRunId = value;
+        break;
+      case "workflowCreatedAt":
+      case "fromDate":
+      case "toDate":
+        filter[field] = parseNonNegativeInteger(field, value);
+        break;
+      case "failureFunctionState":
+        if (!(FAILURE_FUNCTION_STATES as readonly string[]).includes(value)) {
+          throw new BadRequest(
+            `failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}, got "${value}"`,
+          );
+        }
+        filter.failureFunctionState = value as FailureFunctionState;
+        break;
+    }
+  }
+  return present ? filter : undefined;
+}
+
+/** `dlqIds` wins over filters, filters over "all", as on the real server. */
+function parseSelection(params: URLSearchParams): Selection {
+  const dlqIds = params.getAll("dlqIds");
+  if (dlqIds.length > 0) {
+    if (dlqIds.some((id) => id === "")) throw new BadRequest("dlqIds must not be empty");
+    return { mode: "ids", dlqIds };
+  }
+  const filter = parseFilter(params);
+  return filter ? { mode: "filter", filter } : { mode: "all" };
+}
+
+const POSITIVE_INT = /^[1-9]\d*$/;
+const PERIOD = /^[1-9]\d*[smhd]?$/;
+const FLOW_CONTROL_PARTS = ["parallelism", "rate", "period"] as const;
+
+function isFlowControlValue(value: string): boolean {
+  let nextPart = 0;
+  let limited = false;
+  for (const part of value.split(",")) {
+    const match = /^(parallelism|rate|period)=(.*)$/.exec(part.trim());
+    if (!match) return false;
+    const name = match[1] as (typeof FLOW_CONTROL_PARTS)[number];
+    const amount = match[2] as string;
+    const position = FLOW_CONTROL_PARTS.indexOf(name);
+    if (position < nextPart) return false;
+    nextPart = position + 1;
+    if (name === "period") {
+      if (!PERIOD.test(amount)) return false;
+    } else {
+      if (!POSITIVE_INT.test(amount)) return false;
+      limited = true;
+    }
+  }
+  return limited;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function parseOverrides(req: IncomingMessage): ResumeOverrides {
+  const overrides: ResumeOverrides = {};
+  const retries = header(req, HEADERS.retries);
+  if (retries !== undefined) {
+    const parsed = /^\d+$/.test(retries.trim()) ? Number(retries.trim()) : Number.NaN;
+    if (!(Number.isInteger(parsed) && parsed >= 0 && parsed <= 100)) {
+      throw new BadRequest(`Upstash-Retries must be an integer between 0 and 100, got "${retries}"`);
+    }
+    overrides.retries = parsed;
+  }
+  const key = header(req, HEADERS.flowControlKey)?.trim();
+  const value = header(req, HEADERS.flowControlValue)?.trim();
+  if (key === undefined && value === undefined) return overrides;
+  if (key === undefined) throw new BadRequest("Upstash-Flow-Control-Value requires Upstash-Flow-Control-Key");
+  if (value === undefined)
+    throw new BadRequest("Upstash-Flow-Control-Key requires Upstash-Flow-Control-Value");
+  if (!RESOURCE_NAME_PATTERN.test(key)) {
+    throw new BadRequest(
+      "Upstash-Flow-Control-Key may only contain letters, digits, hyphens, underscores and periods",
+    );
+  }
+  if (!isFlowControlValue(value)) {
+    throw new BadRequest(
+      'Upstash-Flow-Control-Value must look like "parallelism=<n>, rate=<n>, period=<duration>" with parallelism or rate',
+    );
+  }
+  overrides.flowControlKey = key;
+  overrides.flowControlValue = value;
+  return overrides;
+}
+
+function startCursorFor(selection: Selection): string {
+  return selection.mode === "ids" ? encodeCursor({ kind: "offset", offset: 0 }) : START_CURSOR;
+}
+
+function withCursor<T extends object>(body: T, cursor: string | undefined): T & { cursor?: string } {
+  return cursor === undefined ? body : { ...body, cursor };
+}
+
+function dispatch(r: Route, params: URLSearchParams, req: IncomingMessage, store: DlqStore): ApiResult {
+  switch (r.kind) {
+    case "resume": {
+      const selection = parseSelection(params);
+      const limit =
+        selection.mode === "ids"
+          ? MAX_RUNS_PER_RESUME_REQUEST
+          : Math.min(parseCount(params), MAX_RUNS_PER_RESUME_REQUEST);
+      const cursor = parseCursor(params);
+      const overrides = parseOverrides(req);
+      const result = store.resume(selection, limit, cursor, overrides);
+      return {
+        status: 200,
+        body: withCursor({ workflowRuns: result.items }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: startCursorFor(selection) },
+      };
+    }
+    case "resumeOne": {
+      const overrides = parseOverrides(req);
+      const run = store.resumeById(r.dlqId, overrides);
+      return run ? { status: 200, body: run } : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "list": {
+      const filter = parseFilter(params);
+      const selection: Selection = filter ? { mode: "filter", filter } : { mode: "all" };
+      const limit = Math.min(parseCount(params), MAX_LIST_COUNT);
+      const cursor = parseCursor(params);
+      const result = store.select(selection, limit, cursor);
+      return {
+        status: 200,
+        body: withCursor({ messages: result.items }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: START_CURSOR },
+      };
+    }
+    case "getOne": {
+      const message = store.get(r.dlqId);
+      return message
+        ? { status: 200, body: message }
+        : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "delete": {
+      const selection = parseSelection(params);
+      const limit =
+        selection.mode === "ids"
+          ? MAX_DELETE_PER_REQUEST
+          : Math.min(parseCount(params), MAX_DELETE_PER_REQUEST);
+      const cursor = parseCursor(params);
+      const result = store.deleteSelection(selection, limit, cursor);
+      return {
+        status: 200,
+        body: withCursor({ deleted: result.deleted }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: startCursorFor(selection) },
+      };
+    }
+  }
+}
+
+function runApi(r: Route, params: URLSearchParams, req: IncomingMessage, store: DlqStore): ApiResult {
+  try {
+    return dispatch(r, params, req, store);
+  } catch (error) {
+    if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+    if (error instanceof DlqStoreError) {
+      return { status: error.code === "not_found" ? 404 : 400, body: { error: error.message } };
+    }
+    throw error;
+  }
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  sendRaw(res, status, payload, { "content-type": "application/json", ...headers });
+}
+
+function sendRaw(
+  res: ServerResponse,
+  status: number,
+  payload: string,
+  headers: Record<string, string>,
+): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(payload)) });
+  res.end(payload);
+}
+
+function recordHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+/** Reads and discards the body so the connection can be reused. */
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded) return resolve();
+    req.on("end", resolve);
+    req.on("close", resolve);
+    req.on("error", () => resolve());
+    req.resume();
+  });
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return;
+  await delay(ms, undefined, { signal }).catch(() => undefined);
+}
+
+function parseControlInt(params: URLSearchParams, name: string, allowNegative: boolean): number | undefined {
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
+  const parsed = (allowNegative ? /^-?\d+$/ : /^\d+$/).test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(parsed)) throw new BadRequest(`${name} must be an integer, got "${raw}"`);
+  return parsed;
+}
+
+function controlResetOptions(params: URLSearchParams): ControlResetOptions {
+  const options: ControlResetOptions = {};
+  const entries = parseControlInt(params, "entries", false);
+  const seed = parseControlInt(params, "seed", true);
+  const now = parseControlInt(params, "now", false);
+  if (entries !== undefined) options.entries = entries;
+  if (seed !== undefined) options.seed = seed;
+  if (now !== undefined) options.now = now;
+  return options;
+}
+
+function control(
+  ctx: HttpContext,
+  method: string,
+  url: URL,
+): ApiResult & { headers?: Record<string, string> } {
+  const notAllowed = (allow: string) => ({
+    status: 405,
+    body: { error: "method not allowed" },
+    headers: { allow },
+  });
+  if (url.pathname === `${CONTROL_PREFIX}state`) {
+    return method === "GET" ? { status: 200, body: ctx.state() } : notAllowed("GET");
+  }
+  if (url.pathname === `${CONTROL_PREFIX}reset`) {
+    if (method !== "POST") return notAllowed("POST");
+    try {
+      ctx.reset(controlResetOptions(url.searchParams));
+    } catch (error) {
+      if (error instanceof BadRequest || error instanceof RangeError)
+        return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+    return { status: 200, body: ctx.state() };
+  }
+  return { status: 404, body: { error: "not found" } };
+}
+
+function handleControl(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const result = isAuthorized(req, url, ctx.token)
+    ? control(ctx, req.method ?? "GET", url)
+    : { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
+  sendJson(res, result.status, result.body, "headers" in result ? result.headers : {});
+}
+
+async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const at = Date.now();
+  const method = req.method ?? "GET";
+  const url = new URL(req.url ?? "/", "http://emulator.invalid");
+  await drain(req);
+  if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(ctx, req, res, url);
+
+  const query = [...url.searchParams];
+  const headers = recordHeaders(req);
+  const record = (status: number, fault?: Fault): void => {
+    const entry: RecordedRequest = { method, path: url.pathname, query, headers, status, at };
+    if (fault) entry.fault = fault.kind;
+    ctx.requests.push(entry);
+  };
+
+  await pause(ctx.latencyMs, ctx.signal);
+
+  if (!isAuthorized(req, url, ctx.token)) {
+    record(401);
+    return sendJson(res, 401, { error: UNAUTHORIZED_MESSAGE });
+  }
+
+  const r = route(method, url.pathname);
+  if ("status" in r) {
+    record(r.status);
+    if (r.status === 405) return sendJson(res, 405, { error: "method not allowed" }, { allow: r.allow });
+    return sendJson(res, 404, { error: "not found" });
+  }
+
+  try {
+    await respond(ctx, req, res, r, url, record);
+  } catch (error) {
+    reportInternalError(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    record(500);
+    sendJson(res, 500, { error: "internal server error" });
+  }
+}
+
+async function respond(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: Route,
+  url: URL,
+  record: (status: number, fault?: Fault) => void,
+): Promise<void> {
+  const method = req.method ?? "GET";
+  const query = [...url.searchParams];
+  const fault = ctx.faults.take({ method, path: url.pathname, query });
+  if (fault && !processesRequest(fault.kind)) {
+    await pause(fault.delayMs ?? 0, ctx.signal);
+    const rejection = rejectionFor(fault);
+    if (rejection === "reset") {
+      record(0, fault);
+      req.socket.destroy();
+      return;
+    }
+    record(rejection.status, fault);
+    return sendRaw(res, rejection.status, rejection.body, rejection.headers);
+  }
+
+  const result = runApi(r, url.searchParams, req, ctx.store);
+  if (!fault) {
+    record(result.status);
+    return sendJson(res, result.status, result.body);
+  }
+
+  switch (fault.kind) {
+    case "reset-after":
+      await pause(fault.delayMs ?? 0, ctx.signal);
+      record(0, fault);
+      req.socket.destroy();
+      return;
+    case "slow":
+      await pause(fault.delayMs ?? DEFAULT_SLOW_DELAY_MS, ctx.signal);
+      record(result.status, fault);
+      return sendJson(res, result.status, result.body);
+    case "huge-body":
+      await pause(fault.delayMs ?? 0, ctx.signal);
+      record(200, fault);
+      return streamHugeBody(res, fault.bytes ?? DEFAULT_HUGE_BODY_BYTES);
+    case "repeat-cursor": {
+      await pause(fault.delayMs ?? 0, ctx.signal);
+      const body =
+        result.status === 200 && result.paging && typeof result.body === "object" && result.body !== null
+          ? {
+              ...result.body,
+              cursor: result.paging.requestCursor ?? fault.cursor ?? result.paging.startCursor,
+            }
+          : result.body;
+      record(result.status, fault);
+      return sendJson(res, result.status, body);
+    }
+    default: {
+      await pause(fault.delayMs ?? 0, ctx.signal);
+      const garbage = garbageFor(fault);
+      if (!garbage) throw new TypeError(`unhandled fault kind ${fault.kind}`);
+      record(garbage.status, fault);
+      return sendRaw(res, garbage.status, garbage.body, garbage.headers);
+    }
+  }
+}
+
+function reportInternalError(error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`workflow-dlq emulator: ${detail}\n`);
+}
+
+export function createRequestListener(ctx: HttpContext): RequestListener {
+  return (req, res) => {
+    handle(ctx, req, res).catch((error: unknown) => {
+      reportInternalError(error);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal server error" });
+      else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,157 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DlqMessage } from "../wire/types.js";
+import { type Fault, FaultInjector } from "./faults.js";
+import { createRequestListener, type EmulatorState, type HttpContext, type RecordedRequest } from "./http.js";
+import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
+import { DlqStore, type ResumedRecord } from "./store.js";
+
+export type { Fault, FaultKind, FaultRequest } from "./faults.js";
+export { FAULT_KINDS } from "./faults.js";
+export type { EmulatorState, RecordedRequest } from "./http.js";
+export { UNAUTHORIZED_MESSAGE } from "./http.js";
+export type { SeedOptions } from "./seed.js";
+export { generateDlqMessages, mulberry32, SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed.js";
+export type { Cursor, DlqFilter, ResumedRecord, ResumeOverrides, Selection, SortKey } from "./store.js";
+export { DlqStore, DlqStoreError, decodeCursor, encodeCursor, matchesFilter } from "./store.js";
+
+export interface EmulatorOptions {
+  /** The bearer token every request must carry. */
+  token: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** Generated messages (ignored when `messages` is given); default 300. */
+  entries?: number;
+  seed?: number;
+  /** Reference time for generated messages, Unix milliseconds; default: start time. */
+  now?: number;
+  /** Exact DLQ contents instead of generated ones. */
+  messages?: DlqMessage[];
+  /** Added before every API response, for benchmarks. */
+  latencyMs?: number;
+}
+
+export interface ResetOptions {
+  entries?: number;
+  seed?: number;
+  now?: number;
+  messages?: DlqMessage[];
+}
+
+export interface Emulator {
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  readonly store: DlqStore;
+  /** Every API request so far, including rejected and faulted ones. */
+  readonly requests: RecordedRequest[];
+  /** Every run resumed since start or the last reset. */
+  readonly resumed: ResumedRecord[];
+  clearRequests(): void;
+  /**
+   * Reloads the DLQ and forgets resumed runs. With no options the initial contents come back;
+   * `entries`/`seed`/`now` regenerate, overriding the initial generation settings.
+   */
+  reset(options?: ResetOptions): void;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  if (typeof options.token !== "string" || options.token === "")
+    throw new TypeError("token must be a non-empty string");
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0))
+    throw new RangeError("latencyMs must be a non-negative number");
+  const host = options.host ?? "127.0.0.1";
+
+  const generation = {
+    entries: options.entries ?? DEFAULT_SEED_ENTRIES,
+    seed: options.seed ?? DEFAULT_SEED,
+    now: options.now ?? Date.now(),
+  };
+  const initialMessages = options.messages ? structuredClone(options.messages) : undefined;
+  const initialContents = (): DlqMessage[] =>
+    initialMessages ? structuredClone(initialMessages) : generateDlqMessages(generation);
+
+  const store = new DlqStore(initialContents());
+  const faults = new FaultInjector();
+  const requests: RecordedRequest[] = [];
+  const lifetime = new AbortController();
+
+  const contentsFor = (opts: ResetOptions): DlqMessage[] => {
+    if (opts.messages) return structuredClone(opts.messages);
+    if (opts.entries === undefined && opts.seed === undefined && opts.now === undefined)
+      return initialContents();
+    return generateDlqMessages({
+      entries: opts.entries ?? generation.entries,
+      seed: opts.seed ?? generation.seed,
+      now: opts.now ?? generation.now,
+    });
+  };
+  const reset = (opts: ResetOptions = {}): void => {
+    store.load(contentsFor(opts));
+  };
+
+  const state = (): EmulatorState => ({
+    entries: store.size,
+    resumed: store.resumed.length,
+    requests: requests.length,
+  });
+
+  const ctx: HttpContext = {
+    token: options.token,
+    store,
+    faults,
+    requests,
+    latencyMs,
+    signal: lifetime.signal,
+    state,
+    reset,
+  };
+  const server = createServer(createRequestListener(ctx));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      lifetime.abort();
+      server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive sockets would otherwise hold close() open until they time out.
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return {
+    url: `http://${formatHost(host)}:${port}`,
+    port,
+    store,
+    requests,
+    get resumed() {
+      return store.resumed;
+    },
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    reset,
+    inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    close,
+  };
+}

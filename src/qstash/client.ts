@@ -1,0 +1,223 @@
+/**
+ * A thin QStash HTTP client on an undici keep-alive pool. It knows requests, status codes and
+ * JSON bodies, nothing about DLQ semantics; failures come back as QStashError.
+ */
+import { Pool, errors as undiciErrors } from "undici";
+import { HEADERS } from "../wire/types.js";
+import { missingTokenError, QStashError, redact, statusError } from "./errors.js";
+import { encodeQuery, type QueryParams } from "./query.js";
+
+export interface QStashClientOptions {
+  baseUrl: string;
+  token: string | undefined;
+  /** Named in errors when the token is missing or rejected. */
+  tokenVariable?: string;
+  /** Per-request limit for the response headers and body, in milliseconds. */
+  timeoutMs?: number;
+  /** Connections kept open to QStash. */
+  connections?: number;
+  /** Larger bodies are refused: a DLQ page is kilobytes, a runaway body must not exhaust memory. */
+  maxBodyBytes?: number;
+}
+
+export interface QStashRequest {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  query?: QueryParams;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface QStashResponse<T> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class QStashClient {
+  readonly baseUrl: string;
+  readonly tokenVariable: string;
+  private readonly token: string | undefined;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly basePath: string;
+
+  constructor(options: QStashClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.baseUrl = options.baseUrl;
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.token = options.token;
+    this.tokenVariable = options.tokenVariable ?? "QSTASH_TOKEN";
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 4,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      connectTimeout: Math.min(this.timeoutMs, 10_000),
+    });
+  }
+
+  get hasToken(): boolean {
+    return Boolean(this.token);
+  }
+
+  /** Throws the "set QSTASH_TOKEN" error before any request when no token is configured. */
+  assertConfigured(): void {
+    if (!this.token) throw missingTokenError(this.tokenVariable);
+  }
+
+  async request<T>(request: QStashRequest): Promise<QStashResponse<T>> {
+    this.assertConfigured();
+    const path = `${this.basePath}${request.path}${encodeQuery(request.query ?? {})}`;
+    const headers: Record<string, string> = {
+      ...request.headers,
+      [HEADERS.authorization]: `Bearer ${this.token}`,
+    };
+    let response: Awaited<ReturnType<Pool["request"]>>;
+    try {
+      response = await this.pool.request({
+        method: request.method,
+        path,
+        headers,
+        signal: request.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (error) {
+      throw this.transportError(error, request);
+    }
+
+    let text: string;
+    try {
+      text = await this.readBody(response.body);
+    } catch (error) {
+      throw this.transportError(error, request);
+    }
+
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw statusError(
+        response.statusCode,
+        redact(extractErrorMessage(text), this.token),
+        request,
+        this.tokenVariable,
+        response.statusCode === 429 ? retryAfterSeconds(response.headers) : undefined,
+      );
+    }
+    let body: T;
+    try {
+      body = (text.length === 0 ? {} : JSON.parse(text)) as T;
+    } catch {
+      throw new QStashError(
+        "protocol",
+        `QStash answered ${request.method} ${request.path} with a body that is not JSON; the request may have been processed.`,
+        { status: response.statusCode },
+      );
+    }
+    return { status: response.statusCode, body, headers: response.headers };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async readBody(body: AsyncIterable<Buffer> & { destroy(error?: Error): void }): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > this.maxBodyBytes) {
+        body.destroy();
+        throw new QStashError(
+          "protocol",
+          `QStash sent a response larger than ${Math.round(this.maxBodyBytes / 1024 / 1024)} MB; it was not read. The request may have been processed.`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  private transportError(error: unknown, request: QStashRequest): QStashError {
+    if (error instanceof QStashError) return error;
+    const where = `${request.method} ${request.path}`;
+    const code = (error as { code?: string } | null)?.code;
+    const name = (error as { name?: string } | null)?.name;
+    if (name === "AbortError" || code === "UND_ERR_ABORTED" || request.signal?.aborted) {
+      return new QStashError("aborted", `The request ${where} was cancelled.`, { cause: error });
+    }
+    if (
+      code === "ECONNREFUSED" ||
+      code === "ENOTFOUND" ||
+      code === "EAI_AGAIN" ||
+      code === "UND_ERR_CONNECT_TIMEOUT"
+    ) {
+      return new QStashError(
+        "network",
+        `Could not connect to QStash at ${this.baseUrl} (${code}). Check QSTASH_URL and the network.`,
+        { cause: error, surelyNotProcessed: true },
+      );
+    }
+    if (
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      code === "UND_ERR_HEADERS_TIMEOUT" ||
+      code === "UND_ERR_BODY_TIMEOUT"
+    ) {
+      return new QStashError(
+        "timeout",
+        `QStash did not answer ${where} within ${Math.round(this.timeoutMs / 1000)} s; the request may have been processed.`,
+        { cause: error },
+      );
+    }
+    const detail = error instanceof Error ? redact(error.message, this.token) : "unknown error";
+    return new QStashError(
+      "network",
+      `The connection to QStash failed during ${where} (${code ?? detail}); the request may have been processed.`,
+      { cause: error },
+    );
+  }
+}
+
+function extractErrorMessage(text: string): string {
+  if (!text) return "";
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === "string") return parsed.error.slice(0, 500);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 500);
+}
+
+/** Seconds to wait before retrying a 429, from whichever reset header family the server sent. */
+export function retryAfterSeconds(
+  headers: Record<string, string | string[] | undefined>,
+): number | undefined {
+  const first = (name: string): string | undefined => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  for (const name of [HEADERS.burstReset, HEADERS.dailyReset]) {
+    const raw = Number(first(name));
+    if (Number.isFinite(raw) && raw > 0) {
+      // Reset headers carry a Unix time in seconds (or milliseconds); tiny values are already a delay.
+      const nowSeconds = Date.now() / 1000;
+      if (raw > 1e12) return Math.max(0, raw / 1000 - nowSeconds);
+      if (raw > 1e9) return Math.max(0, raw - nowSeconds);
+      return raw;
+    }
+  }
+  const retryAfter = first(HEADERS.retryAfter);
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds);
+    const at = Date.parse(retryAfter);
+    if (Number.isFinite(at)) return Math.max(0, (at - Date.now()) / 1000);
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * Typed failures of a QStash request. Each message tells the reader what to do next and never
+ * carries the token: messages are built from status codes, paths and server error texts only,
+ * and `redact` scrubs the token out of anything that came from elsewhere.
+ */
+
+export type QStashErrorKind =
+  | "missingToken"
+  | "unauthorized"
+  | "notFound"
+  | "badRequest"
+  | "rateLimited"
+  | "server"
+  | "network"
+  | "timeout"
+  | "aborted"
+  | "protocol";
+
+export class QStashError extends Error {
+  readonly kind: QStashErrorKind;
+  readonly status: number | undefined;
+  /** True when the request surely did not reach the server's processing (safe to repeat). */
+  readonly surelyNotProcessed: boolean;
+  /** Seconds the server asked us to wait, from a 429's reset headers. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    kind: QStashErrorKind,
+    message: string,
+    options: {
+      status?: number;
+      surelyNotProcessed?: boolean;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "QStashError";
+    this.kind = kind;
+    this.status = options.status;
+    this.surelyNotProcessed = options.surelyNotProcessed ?? false;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** Replaces every occurrence of the secret in a text; used on anything we did not write ourselves. */
+export function redact(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join("[redacted]");
+}
+
+export function missingTokenError(variable: string): QStashError {
+  return new QStashError(
+    "missingToken",
+    `No QStash token is configured. Set ${variable} in the MCP server's environment (find it in the Upstash console under QStash → Request builder), or start the server with --sandbox to try it against a local emulator.`,
+    { surelyNotProcessed: true },
+  );
+}
+
+export function statusError(
+  status: number,
+  serverMessage: string,
+  request: { method: string; path: string },
+  tokenVariable: string,
+  retryAfterSeconds?: number,
+): QStashError {
+  const said = serverMessage ? ` The server said: "${serverMessage}".` : "";
+  const where = `${request.method} ${request.path}`;
+  switch (status) {
+    case 400:
+      return new QStashError("badRequest", `QStash rejected the request as invalid (400, ${where}).${said}`, {
+        status,
+        surelyNotProcessed: true,
+      });
+    case 401:
+      return new QStashError(
+        "unauthorized",
+        `QStash rejected the token (401). Check ${tokenVariable} and, for a regional account, QSTASH_REGION and the matching <REGION>_QSTASH_URL / <REGION>_QSTASH_TOKEN.`,
+        { status, surelyNotProcessed: true },
+      );
+    case 404:
+      return new QStashError("notFound", `Not found in the DLQ (404, ${where}).${said}`, {
+        status,
+        surelyNotProcessed: true,
+      });
+    case 429:
+      return new QStashError(
+        "rateLimited",
+        `QStash rate limit reached (429)${retryAfterSeconds === undefined ? "" : `; it resets in about ${Math.ceil(retryAfterSeconds)} s`}. Wait, then call again with the returned cursor.`,
+        {
+          status,
+          surelyNotProcessed: true,
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        },
+      );
+    default:
+      return new QStashError(
+        status >= 500 ? "server" : "protocol",
+        `QStash answered ${status} to ${where}.${said} ${status >= 500 ? "The service may be degraded; try again shortly." : ""}`.trim(),
+        // A 5xx may come after the server did the work; only 502/503 are reliably from a proxy in front of it.
+        { status, surelyNotProcessed: status === 502 || status === 503 },
+      );
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * createServer(): one MCP server with the DLQ tools registered, independent of any transport.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { DlqApi } from "./dlq/api.js";
+import type { Logger } from "./log.js";
+import type { QStashClient } from "./qstash/client.js";
+import type { ToolContext } from "./tools/context.js";
+import { registerDlqList } from "./tools/dlq-list.js";
+import { registerDlqResume } from "./tools/dlq-resume.js";
+import { registerDlqResumeAll } from "./tools/dlq-resume-all.js";
+import { PACKAGE_VERSION } from "./version.js";
+
+export interface ServerOptions {
+  client: QStashClient;
+  log: Logger;
+  /** Register only the read-only tools: look, don't touch. */
+  readOnly?: boolean;
+}
+
+export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and resume them from the step that failed.
+Start with dlq_list to see what is there. Resume with dlq_resume (by dlqIds or filter) or dlq_resume_all; both change production state, so confirm the selection with the user and pass flowControl when the downstream is fragile. Every list and resume result that carries a cursor can be continued by calling again with it.`;
+
+export function createServer(options: ServerOptions): McpServer {
+  const server = new McpServer(
+    { name: "workflow-dlq-mcp", title: "Upstash Workflow DLQ", version: PACKAGE_VERSION },
+    {
+      capabilities: { tools: {}, logging: {} },
+      instructions: options.readOnly
+        ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: the resume tools are not available.`
+        : SERVER_INSTRUCTIONS,
+    },
+  );
+  const context: ToolContext = { api: new DlqApi(options.client), log: options.log };
+  registerDlqList(server, context);
+  if (!options.readOnly) {
+    registerDlqResume(server, context);
+    registerDlqResumeAll(server, context);
+  }
+  return server;
+}

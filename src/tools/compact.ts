@@ -1,0 +1,59 @@
+/**
+ * A DLQ message cut down to what an agent needs to decide: ids, where and when it failed, and a
+ * preview of the response. Headers and bodies can be large and hold secrets, so they come only
+ * when the caller asks for them.
+ */
+import type { DlqMessage } from "../wire/types.js";
+import { type CompactMessage, DEFAULTS } from "./schemas.js";
+
+export interface CompactOptions {
+  includeHeaders?: boolean;
+  includeBodies?: boolean;
+  previewChars?: number;
+}
+
+export function compactMessage(message: DlqMessage, options: CompactOptions = {}): CompactMessage {
+  const compact: CompactMessage = { dlqId: message.dlqId };
+  assign(compact, "workflowRunId", message.workflowRunId);
+  assign(compact, "workflowUrl", message.workflowUrl);
+  assign(compact, "workflowCreatedAt", message.workflowCreatedAt);
+  assign(compact, "createdAt", message.createdAt);
+  assign(compact, "label", message.label ?? message.labels?.join(","));
+  assign(compact, "responseStatus", message.responseStatus);
+  assign(compact, "failureCallbackState", message.failureCallbackInfo?.state);
+  if (message.url && message.url !== message.workflowUrl) compact.failedStepUrl = message.url;
+  assign(compact, "callerIp", message.callerIP);
+  assign(compact, "flowControlKey", message.flowControlKey);
+
+  const responseBody = bodyText(message.responseBody, message.responseBodyBase64);
+  if (responseBody !== undefined) {
+    const limit = options.includeBodies
+      ? Number.POSITIVE_INFINITY
+      : (options.previewChars ?? DEFAULTS.bodyPreviewChars);
+    compact.responseBody = responseBody.length > limit ? `${responseBody.slice(0, limit)}…` : responseBody;
+    if (responseBody.length > limit) compact.responseBodyTruncated = true;
+  }
+  if (options.includeHeaders) {
+    assign(compact, "header", message.header);
+    assign(compact, "responseHeader", message.responseHeader);
+  }
+  if (options.includeBodies) assign(compact, "body", bodyText(message.body, message.bodyBase64));
+  return compact;
+}
+
+function assign<K extends keyof CompactMessage>(
+  target: CompactMessage,
+  key: K,
+  value: CompactMessage[K] | undefined,
+) {
+  if (value !== undefined && value !== null && value !== "") target[key] = value;
+}
+
+/** Text bodies as they are; base64 bodies decoded when they are UTF-8 text, described otherwise. */
+function bodyText(text: string | undefined, base64: string | undefined): string | undefined {
+  if (text !== undefined) return text;
+  if (base64 === undefined) return undefined;
+  const bytes = Buffer.from(base64, "base64");
+  const decoded = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  return decoded.includes("\uFFFD") ? `<${bytes.length} bytes of binary data>` : decoded;
+}

@@ -1,0 +1,47 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { runList } from "../dlq/list.js";
+import { QStashError } from "../qstash/errors.js";
+import { compactMessage } from "./compact.js";
+import type { ToolContext } from "./context.js";
+import { planList } from "./plan.js";
+import { errorInfo, listToolResult, toolError } from "./results.js";
+import { type DlqListArgs, dlqListInput, type ListResult, listOutput } from "./schemas.js";
+
+export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs waiting in the Dead Letter Queue. Read-only: nothing is changed.
+
+Use it to see what failed and why before resuming: each message has its dlqId (for dlq_resume), workflowRunId, workflowUrl, label, when it failed (createdAt, Unix ms), the failed step's HTTP responseStatus and a short preview of the responseBody, and the failure-callback state. Narrow with filter (fields are ANDed, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}).
+
+Returns up to count messages per request (default 50) and maxPages requests (default 1). If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
+
+export function registerDlqList(server: McpServer, context: ToolContext): void {
+  server.registerTool(
+    "dlq_list",
+    {
+      title: "List DLQ runs",
+      description: DLQ_LIST_DESCRIPTION,
+      inputSchema: dlqListInput,
+      outputSchema: listOutput,
+      annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
+    },
+    async (args: DlqListArgs, extra) => {
+      try {
+        context.api.client.assertConfigured();
+      } catch (error) {
+        if (error instanceof QStashError) return toolError(error.message);
+        throw error;
+      }
+      const report = await runList(context.api, planList(args), extra.signal);
+      const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
+      const result: ListResult = {
+        messages: report.messages.map((message) => compactMessage(message, options)),
+        returned: report.messages.length,
+        pages: report.pages,
+        complete: report.stopReason === "done",
+        stopReason: report.stopReason,
+      };
+      if (report.cursor !== undefined) result.cursor = report.cursor;
+      if (report.error) result.error = errorInfo(report.error);
+      return listToolResult(report, result);
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ToolContext } from "./context.js";
+import { handleResume } from "./resume-handler.js";
+import { dlqResumeInput, resumeOutput } from "./schemas.js";
+
+export const DLQ_RESUME_DESCRIPTION = `Resume failed Upstash Workflow runs from the Dead Letter Queue, continuing each run from the step that failed (earlier steps are not re-run).
+
+Select entries with exactly one of:
+- dlqIds: specific DLQ ids, as returned by dlq_list (sent 50 per request);
+- filter: entries matching all given fields, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}.
+To resume everything in the DLQ use dlq_resume_all instead.
+
+This changes production state: each resumed run leaves the DLQ and executes again against its endpoint. When the downstream is recovering, pass flowControl (e.g. {"key": "payments-resume", "rate": 10, "period": "1s"}) and retries. Check what a filter matches with dlq_list first.
+
+Each call makes at most maxPages requests (default 10, up to 50 runs each). The result lists the resumed runs (workflowRunId, workflowCreatedAt). If it returns a cursor, more entries may remain: call again with the same dlqIds or filter and that cursor; nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
+
+export function registerDlqResume(server: McpServer, context: ToolContext): void {
+  server.registerTool(
+    "dlq_resume",
+    {
+      title: "Resume DLQ runs by id or filter",
+      description: DLQ_RESUME_DESCRIPTION,
+      inputSchema: dlqResumeInput,
+      outputSchema: resumeOutput,
+      annotations: {
+        title: "Resume DLQ runs by id or filter",
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
+    },
+    (args, extra) => handleResume(server, context, "dlq_resume", args, extra),
+  );
+}

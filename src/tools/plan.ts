@@ -1,0 +1,70 @@
+/**
+ * Validated tool arguments → a plan the runners execute. Checks that need more than one field's
+ * schema (an id cursor must match its id list) happen here, before any request is sent.
+ */
+import { decodeIdCursor } from "../dlq/id-cursor.js";
+import type { ListPlan } from "../dlq/list.js";
+import type { DlqFilter, ResumeOptions } from "../dlq/request.js";
+import type { ResumePlan } from "../dlq/resume.js";
+import {
+  DEFAULTS,
+  type DlqListArgs,
+  type DlqResumeAllArgs,
+  type DlqResumeArgs,
+  type FilterArgs,
+} from "./schemas.js";
+
+/** Bad input that the schemas could not see; its message is shown to the caller as is. */
+export class ArgumentError extends Error {
+  override name = "ArgumentError";
+}
+
+export function planResume(args: DlqResumeArgs | DlqResumeAllArgs): ResumePlan {
+  const options = resumeOptions(args);
+  const maxPages = args.maxPages ?? DEFAULTS.resumeMaxPages;
+  if ("dlqIds" in args && args.dlqIds !== undefined) {
+    const dlqIds = [...new Set(args.dlqIds)];
+    let startOffset = 0;
+    if (args.cursor !== undefined) {
+      const decoded = decodeIdCursor(args.cursor, dlqIds);
+      if (typeof decoded === "string") throw new ArgumentError(decoded);
+      startOffset = decoded;
+    }
+    return { selection: { mode: "ids", dlqIds }, options, startOffset, maxPages };
+  }
+  if (args.cursor?.startsWith("ids1.")) {
+    throw new ArgumentError("This cursor continues a dlqIds call: pass the same dlqIds with it.");
+  }
+  const count = args.count ?? DEFAULTS.resumeCount;
+  if ("filter" in args && args.filter !== undefined) {
+    return {
+      selection: { mode: "filter", filter: toDlqFilter(args.filter) },
+      options,
+      count,
+      cursor: args.cursor,
+      maxPages,
+    };
+  }
+  return { selection: { mode: "all" }, options, count, cursor: args.cursor, maxPages };
+}
+
+export function planList(args: DlqListArgs): ListPlan {
+  return {
+    filter: args.filter === undefined ? undefined : toDlqFilter(args.filter),
+    count: args.count ?? DEFAULTS.listCount,
+    cursor: args.cursor,
+    maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
+  };
+}
+
+function resumeOptions(args: DlqResumeAllArgs): ResumeOptions {
+  const options: ResumeOptions = {};
+  if (args.flowControl) options.flowControl = args.flowControl;
+  if (args.retries !== undefined) options.retries = args.retries;
+  return options;
+}
+
+/** Drops undefined fields so the query carries only what the caller chose. */
+function toDlqFilter(filter: FilterArgs): DlqFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as DlqFilter;
+}

@@ -1,0 +1,380 @@
+/**
+ * The tools' argument and result schemas. They are the single source for validation, for the
+ * JSON Schema a client shows the model, and for the README's tool reference. Every message
+ * names the fix, because the reader is usually a model that will call again.
+ */
+import { z } from "zod";
+import { FAILURE_FUNCTION_STATES, MAX_LIST_COUNT, RESOURCE_NAME_PATTERN } from "../wire/types.js";
+
+export const LIMITS = {
+  dlqIdsPerCall: 5000,
+  idLength: 256,
+  textLength: 2048,
+  filterValues: 20,
+  resumeCount: 100,
+  listCount: MAX_LIST_COUNT,
+  maxPages: 1000,
+  retries: 100,
+  cursorLength: 4096,
+} as const;
+
+export const DEFAULTS = {
+  resumeCount: 100,
+  resumeMaxPages: 10,
+  listCount: 50,
+  listMaxPages: 1,
+  bodyPreviewChars: 300,
+} as const;
+
+/** Dates before 1973 in milliseconds are almost always seconds passed by mistake. */
+const SMALLEST_PLAUSIBLE_MS = 1e11;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+function dateArgument(name: string) {
+  return z
+    .union([z.number(), z.string().max(64)], {
+      error: `${name} must be Unix milliseconds (a number) or an ISO-8601 string such as "2026-11-28T14:00:00Z".`,
+    })
+    .transform((value, ctx) => {
+      const ms = typeof value === "number" ? value : parseDateText(value);
+      if (ms === undefined || !Number.isFinite(ms)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} "${String(value).slice(0, 64)}" is not a date: pass Unix milliseconds or an ISO-8601 string such as "2026-11-28T14:00:00Z".`,
+        });
+        return z.NEVER;
+      }
+      if (!Number.isInteger(ms) || ms < SMALLEST_PLAUSIBLE_MS || ms > 8.64e15) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            ms > 0 && ms < SMALLEST_PLAUSIBLE_MS
+              ? `${name} ${ms} looks like Unix seconds: pass milliseconds (${Math.trunc(ms) * 1000}) or an ISO-8601 string.`
+              : `${name} ${ms} is out of range: pass whole Unix milliseconds or an ISO-8601 string.`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({
+      description: `${name === "fromDate" ? "Earliest" : "Latest"} time an entry entered the DLQ, inclusive: Unix milliseconds or an ISO-8601 string (sent as milliseconds).`,
+    });
+}
+
+function parseDateText(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (!ISO_8601.test(trimmed)) return undefined;
+  const ms = Date.parse(trimmed.replace(" ", "T"));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const text = (what: string) =>
+  z
+    .string({ error: `${what} must be a string.` })
+    .min(1, { error: `${what} is empty: give a value or leave the field out.` })
+    .max(LIMITS.textLength, { error: `${what} is longer than ${LIMITS.textLength} characters.` });
+
+/** Fields that accept one value or several (several are ORed by the server). */
+const oneOrMany = (what: string) =>
+  z.union([
+    text(what),
+    z
+      .array(text(what))
+      .min(1, { error: `${what} is an empty list: give at least one value or leave the field out.` })
+      .max(LIMITS.filterValues, { error: `${what} takes at most ${LIMITS.filterValues} values.` }),
+  ]);
+
+export const filterSchema = z
+  .strictObject(
+    {
+      workflowUrl: oneOrMany("filter.workflowUrl").meta({
+        description: "Exact workflow URL, or a list of URLs (any of them).",
+      }),
+      workflowRunId: text("filter.workflowRunId").meta({ description: "One workflow run id (wfr_…)." }),
+      workflowCreatedAt: z
+        .number({ error: "filter.workflowCreatedAt must be Unix milliseconds (a whole number)." })
+        .int({ error: "filter.workflowCreatedAt must be whole Unix milliseconds." })
+        .min(0)
+        .meta({ description: "Exact creation time of the workflow run, Unix milliseconds." }),
+      label: oneOrMany("filter.label").meta({
+        description: "Workflow label, or a list of labels (any of them).",
+      }),
+      fromDate: dateArgument("fromDate"),
+      toDate: dateArgument("toDate"),
+      callerIp: oneOrMany("filter.callerIp").meta({ description: "IP address that triggered the workflow." }),
+      flowControlKey: oneOrMany("filter.flowControlKey").meta({
+        description: "Flow-control key the failed runs were published with.",
+      }),
+      failureFunctionState: z
+        .enum(FAILURE_FUNCTION_STATES, {
+          error: `filter.failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}.`,
+        })
+        .meta({ description: "State of the run's failure callback." }),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `Unknown filter field(s) ${issue.keys.join(", ")}. Known fields: workflowUrl, workflowRunId, workflowCreatedAt, label, fromDate, toDate, callerIp, flowControlKey, failureFunctionState.`
+          : 'filter must be an object such as {"label": "payments"}.',
+    },
+  )
+  .partial()
+  .superRefine((filter, ctx) => {
+    if (Object.values(filter).every((value) => value === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "filter is empty: give at least one field (for example label or workflowUrl). To act on every entry, use dlq_resume_all.",
+      });
+    }
+    if (filter.fromDate !== undefined && filter.toDate !== undefined && filter.fromDate > filter.toDate) {
+      ctx.addIssue({ code: "custom", message: "fromDate is after toDate: swap them.", path: ["fromDate"] });
+    }
+  })
+  .meta({ description: "Which DLQ entries to select. Fields are ANDed; at least one is required." });
+
+const dlqId = z
+  .string({ error: "Each DLQ id must be a string (the dlqId from dlq_list)." })
+  .trim()
+  .min(1, { error: "A DLQ id is empty: remove it or pass the dlqId from dlq_list." })
+  .max(LIMITS.idLength, {
+    error: `A DLQ id is longer than ${LIMITS.idLength} characters; pass the dlqId from dlq_list.`,
+  });
+
+export const dlqIdsSchema = z
+  .array(dlqId, { error: "dlqIds must be a list of DLQ id strings." })
+  .min(1, { error: "dlqIds is empty: pass at least one DLQ id, or use filter, or dlq_resume_all." })
+  .max(LIMITS.dlqIdsPerCall, {
+    error: `dlqIds takes at most ${LIMITS.dlqIdsPerCall} ids per call: split the list, or select them with filter.`,
+  })
+  .meta({ description: "DLQ ids (dlqId from dlq_list) to resume. Sent in batches of at most 50." });
+
+const periodSchema = z
+  .union(
+    [
+      z.number().int().positive(),
+      z.string().regex(/^\d+[smhd]$/, {
+        error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.',
+      }),
+    ],
+    { error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.' },
+  )
+  .meta({
+    description: 'Window for rate: "10s", "1m", "1h", "1d", or a number of seconds. QStash defaults to 1s.',
+  });
+
+export const flowControlSchema = z
+  .strictObject(
+    {
+      key: z
+        .string({ error: 'flowControl.key is required: a name such as "payments-resume".' })
+        .min(1, { error: 'flowControl.key is empty: give a name such as "payments-resume".' })
+        .max(LIMITS.idLength)
+        .regex(RESOURCE_NAME_PATTERN, {
+          error:
+            "flowControl.key may contain only letters, digits, '.', '_' and '-' (for example payments-resume).",
+        })
+        .meta({ description: "Runs resumed with the same key share the limits below." }),
+      parallelism: z
+        .number({ error: "flowControl.parallelism must be a whole number ≥ 1." })
+        .int({ error: "flowControl.parallelism must be a whole number ≥ 1." })
+        .min(1, { error: "flowControl.parallelism must be at least 1." })
+        .max(100_000)
+        .optional()
+        .meta({ description: "At most this many resumed runs execute at once." }),
+      rate: z
+        .number({ error: "flowControl.rate must be a whole number ≥ 1." })
+        .int({ error: "flowControl.rate must be a whole number ≥ 1." })
+        .min(1, { error: "flowControl.rate must be at least 1." })
+        .max(1_000_000)
+        .optional()
+        .meta({ description: "At most this many resumed runs start per period." }),
+      period: periodSchema.optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `Unknown flowControl field(s) ${issue.keys.join(", ")}; use key, parallelism, rate and period.`
+          : 'flowControl must be an object such as {"key": "payments-resume", "rate": 10, "period": "1s"}.',
+    },
+  )
+  .superRefine((flowControl, ctx) => {
+    if (flowControl.parallelism === undefined && flowControl.rate === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'flowControl needs parallelism, rate, or both (for example {"key": "payments-resume", "parallelism": 5}).',
+      });
+    }
+  })
+  .meta({ description: "Throttle the resumed runs so a recovering downstream is not flooded." });
+
+export const retriesSchema = z
+  .number({ error: "retries must be a whole number from 0." })
+  .int({ error: "retries must be a whole number from 0." })
+  .min(0, { error: "retries cannot be negative: use 0 for no retries." })
+  .max(LIMITS.retries, { error: `retries can be at most ${LIMITS.retries}.` })
+  .meta({ description: "Retries for each resumed run's failing step. QStash uses 3 when left out." });
+
+const countSchema = (max: number, description: string) =>
+  z
+    .number({ error: `count must be a whole number from 1 to ${max}.` })
+    .int({ error: `count must be a whole number from 1 to ${max}.` })
+    .min(1, { error: `count must be at least 1.` })
+    .max(max, { error: `count can be at most ${max}.` })
+    .meta({ description });
+
+export const cursorSchema = z
+  .string({ error: "cursor must be the string a previous call returned." })
+  .min(1, { error: "cursor is empty: leave it out to start from the beginning." })
+  .max(LIMITS.cursorLength)
+  .meta({ description: "Continue where a previous call stopped: pass its cursor with the same selection." });
+
+const maxPagesSchema = (fallback: number) =>
+  z
+    .number({ error: `maxPages must be a whole number from 1 to ${LIMITS.maxPages}.` })
+    .int({ error: `maxPages must be a whole number from 1 to ${LIMITS.maxPages}.` })
+    .min(1, { error: "maxPages must be at least 1." })
+    .max(LIMITS.maxPages, { error: `maxPages can be at most ${LIMITS.maxPages}.` })
+    .meta({
+      description: `How many requests this call may make before it returns a cursor (default ${fallback}).`,
+    });
+
+const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
+  issue.code === "unrecognized_keys"
+    ? `Unknown argument(s) ${issue.keys?.join(", ")} for ${tool}. It takes ${known}.`
+    : undefined;
+
+const resumeShape = {
+  count: countSchema(
+    LIMITS.resumeCount,
+    `Entries per request in filter mode (default ${DEFAULTS.resumeCount}; QStash resumes at most 50 per request).`,
+  ).optional(),
+  cursor: cursorSchema.optional(),
+  flowControl: flowControlSchema.optional(),
+  retries: retriesSchema.optional(),
+  maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
+};
+
+export const dlqResumeInput = z
+  .strictObject(
+    { dlqIds: dlqIdsSchema.optional(), filter: filterSchema.optional(), ...resumeShape },
+    {
+      error: unknownArguments(
+        "dlq_resume",
+        "dlqIds or filter, count, cursor, flowControl, retries, maxPages",
+      ),
+    },
+  )
+  .superRefine((args, ctx) => {
+    if (args.dlqIds !== undefined && args.filter !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "Pass either dlqIds or filter, not both: QStash ignores a filter when ids are given.",
+      });
+    } else if (args.dlqIds === undefined && args.filter === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'Pass dlqIds (ids from dlq_list) or filter (for example {"label": "payments"}). To resume every entry, use dlq_resume_all.',
+      });
+    }
+    if (args.dlqIds !== undefined && args.count !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["count"],
+        message: "count applies to filter mode only; leave it out with dlqIds (ids are sent 50 per request).",
+      });
+    }
+  });
+
+export const dlqResumeAllInput = z.strictObject(resumeShape, {
+  error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages"),
+});
+
+export const dlqListInput = z.strictObject(
+  {
+    filter: filterSchema.optional(),
+    count: countSchema(
+      LIMITS.listCount,
+      `Messages per request (default ${DEFAULTS.listCount}, at most 100).`,
+    ).optional(),
+    cursor: cursorSchema.optional(),
+    maxPages: maxPagesSchema(DEFAULTS.listMaxPages).optional(),
+    includeHeaders: z.boolean().optional().meta({
+      description: "Also return request and response headers. They can hold secrets: only when asked.",
+    }),
+    includeBodies: z.boolean().optional().meta({
+      description: "Also return the full request and response bodies. Large, and can hold secrets.",
+    }),
+  },
+  { error: unknownArguments("dlq_list", "filter, count, cursor, maxPages, includeHeaders, includeBodies") },
+);
+
+export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
+export type DlqResumeAllArgs = z.output<typeof dlqResumeAllInput>;
+export type DlqListArgs = z.output<typeof dlqListInput>;
+export type FilterArgs = z.output<typeof filterSchema>;
+
+// ---- results ----
+
+const stopReason = z.enum(["done", "maxPages", "cancelled", "error"]).meta({
+  description:
+    "done: nothing left; maxPages: bound reached, continue with cursor; cancelled or error: partial.",
+});
+
+const errorInfo = z.object({
+  kind: z.string(),
+  message: z.string(),
+  status: z.number().int().optional(),
+});
+
+export const resumeOutput = z.object({
+  mode: z.enum(["ids", "filter", "all"]),
+  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number() })),
+  resumed: z.number().int(),
+  pages: z.number().int(),
+  complete: z.boolean(),
+  cursor: z
+    .string()
+    .optional()
+    .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
+  stopReason,
+  notFound: z.array(z.string()).optional().meta({ description: "Ids that were not in the DLQ." }),
+  unreportedPossible: z.boolean().optional(),
+  error: errorInfo.optional(),
+});
+
+export const compactMessage = z.object({
+  dlqId: z.string(),
+  workflowRunId: z.string().optional(),
+  workflowUrl: z.string().optional(),
+  workflowCreatedAt: z.number().optional(),
+  createdAt: z.number().optional(),
+  label: z.string().optional(),
+  responseStatus: z.number().optional(),
+  responseBody: z.string().optional(),
+  responseBodyTruncated: z.boolean().optional(),
+  failureCallbackState: z.string().optional(),
+  failedStepUrl: z.string().optional(),
+  callerIp: z.string().optional(),
+  flowControlKey: z.string().optional(),
+  header: z.record(z.string(), z.array(z.string())).optional(),
+  responseHeader: z.record(z.string(), z.array(z.string())).optional(),
+  body: z.string().optional(),
+});
+
+export const listOutput = z.object({
+  messages: z.array(compactMessage),
+  returned: z.number().int(),
+  pages: z.number().int(),
+  complete: z.boolean(),
+  cursor: z.string().optional(),
+  stopReason,
+  error: errorInfo.optional(),
+});
+
+export type ResumeResult = z.infer<typeof resumeOutput>;
+export type ListResult = z.infer<typeof listOutput>;
+export type CompactMessage = z.infer<typeof compactMessage>;

@@ -1,0 +1,193 @@
+/**
+ * Wire contract: for the same logical call, this server puts the same requests on the wire as
+ * the official @upstash/workflow client — except that id lists longer than 50 are split.
+ */
+import { Client as WorkflowClient } from "@upstash/workflow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../../src/emulator/index.js";
+import { SEED_OPTIONS, seededMessages } from "../support/data.js";
+import { type Fixture, startFixture, TEST_TOKEN } from "../support/harness.js";
+
+const messages = seededMessages();
+const ids = messages.map((message) => message.dlqId);
+const sample = messages[3] as (typeof messages)[number];
+const HEADERS_COMPARED = [
+  "authorization",
+  "upstash-retries",
+  "upstash-flow-control-key",
+  "upstash-flow-control-value",
+];
+
+type Official = InstanceType<typeof WorkflowClient>;
+interface Case {
+  name: string;
+  official: (client: Official) => Promise<unknown>;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+const from = Date.UTC(2026, 10, 28, 2, 0, 0);
+const to = Date.UTC(2026, 10, 28, 9, 30, 0);
+
+const cases: Case[] = [
+  {
+    name: "one id",
+    official: (c) => c.dlq.resume(ids[0] as string),
+    tool: "dlq_resume",
+    args: { dlqIds: [ids[0]] },
+  },
+  {
+    name: "many ids",
+    official: (c) => c.dlq.resume(ids.slice(0, 7)),
+    tool: "dlq_resume",
+    args: { dlqIds: ids.slice(0, 7) },
+  },
+  {
+    name: "exactly 50 ids",
+    official: (c) => c.dlq.resume(ids.slice(0, 50)),
+    tool: "dlq_resume",
+    args: { dlqIds: ids.slice(0, 50) },
+  },
+  {
+    name: "more than 50 ids",
+    official: (c) => c.dlq.resume(ids.slice(0, 112)),
+    tool: "dlq_resume",
+    args: { dlqIds: ids.slice(0, 112) },
+  },
+  filterCase("workflowUrl", { workflowUrl: sample.workflowUrl }),
+  filterCase("workflowRunId", { workflowRunId: sample.workflowRunId }),
+  filterCase("workflowCreatedAt", { workflowCreatedAt: sample.workflowCreatedAt }),
+  filterCase("label", { label: sample.label ?? "payments" }),
+  filterCase("callerIp", { callerIp: sample.callerIP }),
+  filterCase("flowControlKey", { flowControlKey: "tenant-42" }),
+  filterCase("failureFunctionState", { failureFunctionState: "CALLBACK_FAIL" }),
+  filterCase("several labels", { label: ["payments", "checkout"] }),
+  {
+    name: "dates: Date objects vs ISO strings",
+    official: (c) => c.dlq.resume({ filter: { fromDate: new Date(from), toDate: new Date(to) } } as never),
+    tool: "dlq_resume",
+    args: { filter: { fromDate: new Date(from).toISOString(), toDate: new Date(to).toISOString() } },
+  },
+  filterCase("dates as milliseconds", { fromDate: from, toDate: to }),
+  {
+    name: "filter with count and cursor",
+    official: async (c) => {
+      const first = (await c.dlq.resume({ filter: { label: "payments" }, count: 3 } as never)) as {
+        cursor?: string;
+      };
+      return c.dlq.resume({ filter: { label: "payments" }, count: 3, cursor: first.cursor } as never);
+    },
+    tool: "dlq_resume",
+    args: { filter: { label: "payments" }, count: 3, maxPages: 2 },
+  },
+  {
+    name: "all",
+    official: (c) => c.dlq.resume({ all: true } as never),
+    tool: "dlq_resume_all",
+    args: { maxPages: 1 },
+  },
+  {
+    name: "all with count",
+    official: (c) => c.dlq.resume({ all: true, count: 20 } as never),
+    tool: "dlq_resume_all",
+    args: { count: 20, maxPages: 1 },
+  },
+  ...flowControlCases(),
+  optionsCase("retries 0", { retries: 0 }),
+  optionsCase("retries 5", { retries: 5 }),
+  optionsCase("retries with flow control", { retries: 2, flowControl: { key: "fc.key_1", parallelism: 4 } }),
+];
+
+function filterCase(name: string, filter: Record<string, unknown>): Case {
+  return {
+    name: `filter ${name}`,
+    official: (c) => c.dlq.resume({ filter } as never),
+    tool: "dlq_resume",
+    args: { filter, maxPages: 1 },
+  };
+}
+
+function optionsCase(name: string, options: Record<string, unknown>): Case {
+  return {
+    name,
+    official: (c) => c.dlq.resume({ filter: { label: "payments" } } as never, options as never),
+    tool: "dlq_resume",
+    args: { filter: { label: "payments" }, maxPages: 1, ...options },
+  };
+}
+
+function flowControlCases(): Case[] {
+  const shapes: [string, Record<string, unknown>][] = [
+    ["parallelism", { key: "payments-resume", parallelism: 5 }],
+    ["rate", { key: "payments-resume", rate: 10 }],
+    ["rate and period string", { key: "payments-resume", rate: 10, period: "1m" }],
+    ["rate and numeric period", { key: "payments-resume", rate: 10, period: 30 }],
+    ["parallelism, rate and period", { key: "payments-resume", parallelism: 2, rate: 100, period: "1h" }],
+  ];
+  return shapes.flatMap(([name, flowControl]) => [
+    optionsCase(`flow control ${name} (filter)`, { flowControl }),
+    {
+      name: `flow control ${name} (ids)`,
+      official: (c: Official) => c.dlq.resume(ids.slice(0, 3), { flowControl } as never),
+      tool: "dlq_resume",
+      args: { dlqIds: ids.slice(0, 3), flowControl },
+    },
+  ]);
+}
+
+interface WireRequest {
+  method: string;
+  path: string;
+  query: [string, string][];
+  headers: Record<string, string>;
+}
+
+function normalize(request: RecordedRequest): WireRequest {
+  const headers: Record<string, string> = {};
+  for (const name of HEADERS_COMPARED) {
+    const value = request.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  // Key order is the caller's object order in both clients; repeated keys keep their order.
+  const query = [...request.query].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { method: request.method, path: request.path, query, headers };
+}
+
+/** The official client sends one request for any id list; ours splits it into ≤ 50-id requests. */
+function mergeIdBatches(requests: WireRequest[]): WireRequest[] {
+  if (requests.length < 2 || !requests.every((request) => request.query.every(([key]) => key === "dlqIds"))) {
+    return requests;
+  }
+  for (const request of requests) expect(request.query.length).toBeLessThanOrEqual(50);
+  const [head] = requests as [WireRequest];
+  for (const request of requests) expect({ ...request, query: [] }).toEqual({ ...head, query: [] });
+  return [{ ...head, query: requests.flatMap((request) => request.query) }];
+}
+
+describe("wire contract with @upstash/workflow", () => {
+  let fixture: Fixture;
+  let official: Official;
+  beforeAll(async () => {
+    fixture = await startFixture(SEED_OPTIONS);
+    official = new WorkflowClient({ baseUrl: fixture.emulator.url, token: TEST_TOKEN });
+  });
+  afterAll(() => fixture.close());
+
+  const record = async (action: () => Promise<unknown>) => {
+    fixture.emulator.reset(SEED_OPTIONS);
+    fixture.emulator.clearRequests();
+    await action();
+    return fixture.emulator.requests.map(normalize);
+  };
+
+  it.each(cases)("$name", async ({ official: officialCall, tool, args }) => {
+    const expected = await record(() => officialCall(official));
+    const actual = await record(async () => {
+      const result = await fixture.call(tool, args);
+      expect(result.isError).toBeFalsy();
+    });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.every((request) => request.headers.authorization === `Bearer ${TEST_TOKEN}`)).toBe(true);
+    expect(mergeIdBatches(actual)).toEqual(expected);
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DlqMessage } from "../../src/wire/types.js";
+import { hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
+import { type Fixture, startFixture, textOf } from "../support/harness.js";
+
+interface Listed {
+  messages: Record<string, unknown>[];
+  returned: number;
+  pages: number;
+  complete: boolean;
+  cursor?: string;
+  stopReason: string;
+}
+
+const messages = seededMessages();
+const longBody = messages.find((message) => (message.responseBody?.length ?? 0) > 400) as DlqMessage;
+
+describe("dlq_list", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(SEED_OPTIONS);
+  });
+  afterAll(() => fixture.close());
+
+  const list = async (args: Record<string, unknown>) => {
+    const result = await fixture.call("dlq_list", args);
+    expect(result.isError).toBeFalsy();
+    return result.structuredContent as unknown as Listed;
+  };
+
+  it("returns compact messages without headers or request bodies by default", async () => {
+    const data = await list({ count: 10 });
+    expect(data).toMatchObject({ returned: 10, pages: 1, complete: false, stopReason: "maxPages" });
+    const firstMessage = data.messages[0] as Record<string, unknown>;
+    const source = messages[0] as DlqMessage;
+    expect(firstMessage).toMatchObject({
+      dlqId: source.dlqId,
+      workflowRunId: source.workflowRunId,
+      workflowUrl: source.workflowUrl,
+      createdAt: source.createdAt,
+      responseStatus: source.responseStatus,
+    });
+    for (const message of data.messages) {
+      expect(message).not.toHaveProperty("header");
+      expect(message).not.toHaveProperty("responseHeader");
+      expect(message).not.toHaveProperty("body");
+    }
+    expect(JSON.stringify(data)).not.toMatch(/sk_live_/);
+  });
+
+  it("cuts long response bodies to a preview and says so", async () => {
+    expect(longBody).toBeDefined();
+    const data = await list({ filter: { workflowRunId: longBody.workflowRunId } });
+    const message = data.messages.find((m) => m.dlqId === longBody.dlqId) as Record<string, unknown>;
+    expect((message.responseBody as string).length).toBeLessThanOrEqual(301);
+    expect(message.responseBodyTruncated).toBe(true);
+  });
+
+  it("returns headers and full bodies only when asked", async () => {
+    const data = await list({
+      filter: { workflowRunId: longBody.workflowRunId },
+      includeHeaders: true,
+      includeBodies: true,
+    });
+    const message = data.messages.find((m) => m.dlqId === longBody.dlqId) as Record<string, unknown>;
+    expect(message.header).toEqual(longBody.header);
+    expect(message.responseBody).toBe(longBody.responseBody);
+  });
+
+  it("pages with a cursor until the DLQ is listed completely, each message once", async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const data = await list({ count: 40, ...(cursor ? { cursor } : {}) });
+      seen.push(...data.messages.map((message) => message.dlqId as string));
+      cursor = data.cursor;
+    } while (cursor);
+    expect(seen).toHaveLength(messages.length);
+    expect(new Set(seen).size).toBe(messages.length);
+  });
+
+  it("follows several pages in one call when maxPages allows", async () => {
+    const data = await list({ count: 50, maxPages: 5 });
+    expect(data).toMatchObject({ returned: messages.length, pages: 3, complete: true, stopReason: "done" });
+    expect(data.cursor).toBeUndefined();
+  });
+
+  it("filters by label and date and leaves the DLQ untouched", async () => {
+    const label = messages.find((message) => message.label)?.label as string;
+    const fromDate = (messages[60] as DlqMessage).createdAt;
+    const expected = messages.filter((m) => hasLabel(m, label) && m.createdAt >= fromDate);
+    const data = await list({ filter: { label, fromDate }, count: 100 });
+    expect(data.messages.map((message) => message.dlqId).sort()).toEqual(expected.map((m) => m.dlqId).sort());
+    expect(fixture.emulator.store.size).toBe(messages.length);
+    expect(fixture.emulator.resumed).toHaveLength(0);
+  });
+
+  it("summarises the page in one line", async () => {
+    const result = await fixture.call("dlq_list", { count: 3 });
+    expect(textOf(result).split("\n")[0]).toMatch(
+      /^Listed 3 DLQ messages in 1 request\. More remain: call again with cursor/,
+    );
+  });
+});

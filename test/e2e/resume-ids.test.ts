@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SEED_OPTIONS, seededMessages } from "../support/data.js";
+import { type Fixture, resumeData, startFixture, textOf } from "../support/harness.js";
+
+const messages = seededMessages();
+const ids = messages.map((message) => message.dlqId);
+const runIdOf = new Map(messages.map((message) => [message.dlqId, message.workflowRunId as string]));
+
+describe("dlq_resume by dlqIds", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture(SEED_OPTIONS);
+  });
+  afterAll(() => fixture.close());
+  beforeEach(() => {
+    fixture.emulator.reset(SEED_OPTIONS);
+    fixture.emulator.clearRequests();
+  });
+
+  const resumeRequests = () =>
+    fixture.emulator.requests.filter((request) => request.path === "/v2/workflows/dlq/resume");
+
+  it("resumes one id and returns its run", async () => {
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: [ids[0]] }));
+    expect(data).toMatchObject({ mode: "ids", resumed: 1, pages: 1, complete: true, stopReason: "done" });
+    expect(data.workflowRuns[0]?.workflowRunId).toBe(runIdOf.get(ids[0] as string));
+    expect(data.cursor).toBeUndefined();
+    expect(fixture.emulator.resumed.map((record) => record.dlqId)).toEqual([ids[0]]);
+  });
+
+  it("splits more than 50 ids into requests of at most 50", async () => {
+    const chosen = ids.slice(0, 120);
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(data.resumed).toBe(120);
+    expect(data.pages).toBe(3);
+    const sizes = resumeRequests().map((request) => request.query.filter(([key]) => key === "dlqIds").length);
+    expect(sizes).toEqual([50, 50, 20]);
+    expect(new Set(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(new Set(chosen));
+  });
+
+  it("stops at maxPages with a cursor, and the cursor finishes the list without resuming anything twice", async () => {
+    const chosen = ids.slice(0, 120);
+    const first = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen, maxPages: 1 }));
+    expect(first).toMatchObject({ resumed: 50, pages: 1, complete: false, stopReason: "maxPages" });
+    expect(first.cursor).toBeTruthy();
+    const second = resumeData(
+      await fixture.call("dlq_resume", { dlqIds: chosen, maxPages: 1, cursor: first.cursor }),
+    );
+    expect(second.resumed).toBe(50);
+    const third = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen, cursor: second.cursor }));
+    expect(third).toMatchObject({ resumed: 20, complete: true, stopReason: "done" });
+    expect(third.cursor).toBeUndefined();
+    const all = [...first.workflowRuns, ...second.workflowRuns, ...third.workflowRuns].map(
+      (run) => run.workflowRunId,
+    );
+    expect(new Set(all).size).toBe(120);
+    expect(fixture.emulator.resumed).toHaveLength(120);
+  });
+
+  it("refuses a cursor from another id list, sending no request", async () => {
+    const first = resumeData(await fixture.call("dlq_resume", { dlqIds: ids.slice(0, 60), maxPages: 1 }));
+    fixture.emulator.clearRequests();
+    const result = await fixture.call("dlq_resume", { dlqIds: ids.slice(60, 120), cursor: first.cursor });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/different dlqIds list/);
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
+  it("resumes the ids that exist and names the ones that are not in the DLQ", async () => {
+    const chosen = [ids[0] as string, "dlq_does_not_exist", ids[1] as string];
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(data.resumed).toBe(2);
+    expect(data.notFound).toEqual(["dlq_does_not_exist"]);
+    expect(sortedRunIds(data)).toEqual(
+      [runIdOf.get(chosen[0] as string), runIdOf.get(chosen[2] as string)].sort(),
+    );
+  });
+
+  it("returns a tool error naming the ids when none of them is in the DLQ", async () => {
+    const result = await fixture.call("dlq_resume", { dlqIds: ["dlq_gone_1", "dlq_gone_2"] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/not in the DLQ.*dlq_gone_1, dlq_gone_2/);
+  });
+
+  it("reports an id resumed twice as not found the second time", async () => {
+    resumeData(await fixture.call("dlq_resume", { dlqIds: [ids[5]] }));
+    const again = await fixture.call("dlq_resume", { dlqIds: [ids[5]] });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toContain(ids[5]);
+    expect(fixture.emulator.resumed).toHaveLength(1);
+  });
+
+  it("sends flow control and retries with every batch", async () => {
+    await fixture.call("dlq_resume", {
+      dlqIds: ids.slice(0, 70),
+      flowControl: { key: "payments-resume", parallelism: 3, rate: 10, period: "1m" },
+      retries: 0,
+    });
+    const requests = resumeRequests();
+    expect(requests).toHaveLength(2);
+    for (const request of requests) {
+      expect(request.headers["upstash-flow-control-key"]).toBe("payments-resume");
+      expect(request.headers["upstash-flow-control-value"]).toBe("parallelism=3, rate=10, period=1m");
+      expect(request.headers["upstash-retries"]).toBe("0");
+    }
+    expect(fixture.emulator.resumed.every((record) => record.retries === 0)).toBe(true);
+  });
+});
+
+function sortedRunIds(data: { workflowRuns: { workflowRunId: string }[] }): string[] {
+  return data.workflowRuns.map((run) => run.workflowRunId).sort();
+}

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { DlqMessage } from "../../src/wire/types.js";
+import { call, defined, message, NOW, TOKEN } from "./helpers.js";
+
+const PAYMENTS = "https://api.acme-shop.example/api/workflows/payments";
+const FULFILLMENT = "https://api.acme-shop.example/api/workflows/order-fulfillment";
+const DIGEST = "https://api.acme-shop.example/api/workflows/email-digest";
+
+const T = NOW - 3_600_000;
+
+const fixtures = {
+  pay1: message({
+    workflowUrl: PAYMENTS,
+    label: "payments",
+    createdAt: T,
+    callerIP: "203.0.113.10",
+    flowControlKey: "payments-api",
+    failureCallbackInfo: { state: "CALLBACK_FAIL" },
+  }),
+  pay2: message({
+    workflowUrl: PAYMENTS,
+    labels: ["checkout", "payments"],
+    createdAt: T + 1000,
+    callerIP: "198.51.100.7",
+  }),
+  // Same workflow URL with a suffix: exact matching must not pick it up.
+  payV2: message({
+    workflowUrl: `${PAYMENTS}-v2`,
+    label: "payments",
+    createdAt: T + 2000,
+    callerIP: "203.0.113.10",
+  }),
+  ful1: message({
+    workflowUrl: FULFILLMENT,
+    label: "checkout",
+    createdAt: T + 3000,
+    callerIP: "192.0.2.15",
+    flowControlKey: "fulfillment_partner",
+    failureCallbackInfo: { state: "CALLBACK_SUCCESS" },
+  }),
+  ful2: message({
+    workflowUrl: FULFILLMENT,
+    createdAt: T + 4000,
+    callerIP: "203.0.113.10",
+    failureCallbackInfo: { state: "CALLBACK_INPROGRESS" },
+  }),
+  dig1: message({
+    workflowUrl: DIGEST,
+    label: "nightly-batch",
+    createdAt: T + 5000,
+    callerIP: "198.51.100.7",
+    flowControlKey: "mail.provider",
+    failureCallbackInfo: { state: "CALLBACK_CANCELED" },
+  }),
+  dig2: message({
+    workflowUrl: DIGEST,
+    label: "onboarding",
+    createdAt: T + 5000,
+    callerIP: "2001:db8::1",
+    workflowCreatedAt: T - 77,
+  }),
+};
+const idOf = Object.fromEntries(Object.entries(fixtures).map(([k, m]) => [m.dlqId, k]));
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ token: TOKEN, messages: Object.values(fixtures) });
+});
+afterAll(() => emu.close());
+
+async function listNames(query: [string, string][], path = "/v2/workflows/dlq"): Promise<string[]> {
+  const res = await call(emu, "GET", path, { query });
+  expect(res.status, res.text).toBe(200);
+  return (res.json.messages as DlqMessage[]).map((m) => defined(idOf[m.dlqId]));
+}
+
+describe("filters on list", () => {
+  beforeEach(() => emu.reset());
+
+  it("matches workflowUrl exactly", async () => {
+    expect(await listNames([["workflowUrl", PAYMENTS]])).toEqual(["pay1", "pay2"]);
+    expect(await listNames([["workflowUrl", "https://api.acme-shop.example/api/workflows"]])).toEqual([]);
+  });
+
+  it("ORs repeated workflowUrl values", async () => {
+    expect(
+      await listNames([
+        ["workflowUrl", PAYMENTS],
+        ["workflowUrl", DIGEST],
+      ]),
+    ).toEqual(["pay1", "pay2", "dig1", "dig2"]);
+  });
+
+  it("matches workflowRunId exactly", async () => {
+    expect(await listNames([["workflowRunId", defined(fixtures.ful2.workflowRunId)]])).toEqual(["ful2"]);
+    expect(await listNames([["workflowRunId", defined(fixtures.ful2.workflowRunId).slice(0, -1)]])).toEqual(
+      [],
+    );
+  });
+
+  it("matches workflowCreatedAt to the millisecond", async () => {
+    expect(await listNames([["workflowCreatedAt", String(T - 77)]])).toEqual(["dig2"]);
+    expect(await listNames([["workflowCreatedAt", String(T - 76)]])).toEqual([]);
+  });
+
+  it("matches label against label and labels, with OR for repeats", async () => {
+    expect(await listNames([["label", "payments"]])).toEqual(["pay1", "pay2", "payV2"]);
+    expect(await listNames([["label", "checkout"]])).toEqual(["pay2", "ful1"]);
+    expect(
+      await listNames([
+        ["label", "nightly-batch"],
+        ["label", "onboarding"],
+      ]),
+    ).toEqual(["dig1", "dig2"]);
+  });
+
+  it("treats fromDate and toDate as inclusive bounds on createdAt", async () => {
+    expect(
+      await listNames([
+        ["fromDate", String(T + 1000)],
+        ["toDate", String(T + 3000)],
+      ]),
+    ).toEqual(["pay2", "payV2", "ful1"]);
+    expect(
+      await listNames([
+        ["fromDate", String(T + 1001)],
+        ["toDate", String(T + 2999)],
+      ]),
+    ).toEqual(["payV2"]);
+    expect(await listNames([["fromDate", String(T + 5000)]])).toEqual(["dig1", "dig2"]);
+    expect(await listNames([["toDate", String(T)]])).toEqual(["pay1"]);
+    expect(await listNames([["toDate", String(T - 1)]])).toEqual([]);
+  });
+
+  it("matches callerIp against callerIP, with OR for repeats", async () => {
+    expect(await listNames([["callerIp", "203.0.113.10"]])).toEqual(["pay1", "payV2", "ful2"]);
+    expect(
+      await listNames([
+        ["callerIp", "2001:db8::1"],
+        ["callerIp", "192.0.2.15"],
+      ]),
+    ).toEqual(["ful1", "dig2"]);
+  });
+
+  it("matches flowControlKey exactly, with OR for repeats", async () => {
+    expect(await listNames([["flowControlKey", "payments-api"]])).toEqual(["pay1"]);
+    expect(await listNames([["flowControlKey", "payments"]])).toEqual([]);
+    expect(
+      await listNames([
+        ["flowControlKey", "mail.provider"],
+        ["flowControlKey", "fulfillment_partner"],
+      ]),
+    ).toEqual(["ful1", "dig1"]);
+  });
+
+  it("matches failureFunctionState against failureCallbackInfo.state", async () => {
+    expect(await listNames([["failureFunctionState", "CALLBACK_FAIL"]])).toEqual(["pay1"]);
+    expect(await listNames([["failureFunctionState", "CALLBACK_SUCCESS"]])).toEqual(["ful1"]);
+    expect(await listNames([["failureFunctionState", "CALLBACK_INPROGRESS"]])).toEqual(["ful2"]);
+    expect(await listNames([["failureFunctionState", "CALLBACK_CANCELED"]])).toEqual(["dig1"]);
+  });
+
+  it("ANDs different fields together", async () => {
+    expect(
+      await listNames([
+        ["label", "payments"],
+        ["callerIp", "203.0.113.10"],
+      ]),
+    ).toEqual(["pay1", "payV2"]);
+    expect(
+      await listNames([
+        ["workflowUrl", PAYMENTS],
+        ["callerIp", "203.0.113.10"],
+        ["fromDate", String(T + 1)],
+      ]),
+    ).toEqual([]);
+  });
+
+  it("ignores unknown parameters, including source=workflow on the legacy path", async () => {
+    expect(
+      await listNames(
+        [
+          ["source", "workflow"],
+          ["label", "checkout"],
+          ["foo", "bar"],
+        ],
+        "/v2/dlq",
+      ),
+    ).toEqual(["pay2", "ful1"]);
+    expect(await listNames([["responseStatus", "500"]])).toHaveLength(7);
+  });
+});
+
+describe("invalid parameters", () => {
+  it.each([
+    ["fromDate", "yesterday"],
+    ["toDate", "1.5"],
+    ["workflowCreatedAt", "-5"],
+    ["fromDate", "1e12"],
+    ["count", "0"],
+    ["count", "ten"],
+    ["count", "-1"],
+    ["failureFunctionState", "CALLBACK_UNKNOWN"],
+    ["label", ""],
+    ["workflowRunId", ""],
+  ])("rejects %s=%j with 400 naming the parameter", async (name, value) => {
+    for (const [method, path] of [
+      ["GET", "/v2/workflows/dlq"],
+      ["POST", "/v2/workflows/dlq/resume"],
+      ["DELETE", "/v2/workflows/dlq"],
+    ] as const) {
+      const res = await call(emu, method, path, { query: [[name, value]] });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.json.error).toContain(name);
+    }
+    expect(emu.store.size).toBe(7);
+    expect(emu.resumed).toEqual([]);
+  });
+
+  it("rejects a repeated single-value filter", async () => {
+    const res = await call(emu, "POST", "/v2/workflows/dlq/resume", {
+      query: [
+        ["workflowRunId", defined(fixtures.pay1.workflowRunId)],
+        ["workflowRunId", defined(fixtures.pay2.workflowRunId)],
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toContain("workflowRunId");
+    expect(emu.store.size).toBe(7);
+  });
+});
+
+describe("resume by filter", () => {
+  beforeEach(() => emu.reset());
+
+  it("resumes only the matching entries and leaves the rest", async () => {
+    const res = await call(emu, "POST", "/v2/workflows/dlq/resume", {
+      query: [
+        ["label", "payments"],
+        ["callerIp", "203.0.113.10"],
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      workflowRuns: [fixtures.pay1, fixtures.payV2].map((m) => ({
+        workflowRunId: m.workflowRunId,
+        workflowCreatedAt: m.workflowCreatedAt,
+      })),
+    });
+    expect(emu.store.list().map((m) => idOf[m.dlqId])).toEqual(["pay2", "ful1", "ful2", "dig1", "dig2"]);
+    expect(emu.resumed.map((r) => idOf[r.dlqId])).toEqual(["pay1", "payV2"]);
+  });
+
+  it("deletes only the matching entries", async () => {
+    const res = await call(emu, "DELETE", "/v2/workflows/dlq", { query: [["workflowUrl", FULFILLMENT]] });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ deleted: 2 });
+    expect(emu.store.list().map((m) => idOf[m.dlqId])).toEqual(["pay1", "pay2", "payV2", "dig1", "dig2"]);
+    expect(emu.resumed).toEqual([]);
+  });
+});

@@ -1,0 +1,19 @@
+/** The seeded DLQ the end-to-end tests run against, reproducible from its options. */
+import { generateDlqMessages } from "../../src/emulator/seed.js";
+import type { DlqMessage } from "../../src/wire/types.js";
+
+export const FIXED_NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+export const SEED_OPTIONS = { entries: 120, seed: 7, now: FIXED_NOW } as const;
+
+export function seededMessages(options: { entries?: number; seed?: number } = {}): DlqMessage[] {
+  return generateDlqMessages({ ...SEED_OPTIONS, ...options });
+}
+
+export function sortedIds(ids: Iterable<string>): string[] {
+  return [...ids].sort();
+}
+
+/** The server matches a label against `label` and every entry of `labels`. */
+export function hasLabel(message: DlqMessage, label: string): boolean {
+  return message.label === label || Boolean(message.labels?.includes(label));
+}
