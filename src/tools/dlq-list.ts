@@ -13,35 +13,34 @@ Use it to see what failed and why before resuming: each message has its dlqId (f
 
 Returns up to count messages per request (default 50) and maxPages requests (default 1). If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
 
+export const dlqListTool = {
+  name: "dlq_list",
+  title: "List DLQ runs",
+  description: DLQ_LIST_DESCRIPTION,
+  inputSchema: dlqListInput,
+  outputSchema: listOutput,
+  annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
+} as const;
+
 export function registerDlqList(server: McpServer, context: ToolContext): void {
-  server.registerTool(
-    "dlq_list",
-    {
-      title: "List DLQ runs",
-      description: DLQ_LIST_DESCRIPTION,
-      inputSchema: dlqListInput,
-      outputSchema: listOutput,
-      annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
-    },
-    async (args: DlqListArgs, extra) => {
-      try {
-        context.api.client.assertConfigured();
-      } catch (error) {
-        if (error instanceof QStashError) return toolError(error.message);
-        throw error;
-      }
-      const report = await runList(context.api, planList(args), extra.signal);
-      const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
-      const result: ListResult = {
-        messages: report.messages.map((message) => compactMessage(message, options)),
-        returned: report.messages.length,
-        pages: report.pages,
-        complete: report.stopReason === "done",
-        stopReason: report.stopReason,
-      };
-      if (report.cursor !== undefined) result.cursor = report.cursor;
-      if (report.error) result.error = errorInfo(report.error);
-      return listToolResult(report, result);
-    },
-  );
+  server.registerTool(dlqListTool.name, dlqListTool, async (args: DlqListArgs, extra) => {
+    try {
+      context.api.client.assertConfigured();
+    } catch (error) {
+      if (error instanceof QStashError) return toolError(error.message);
+      throw error;
+    }
+    const report = await runList(context.api, planList(args), extra.signal);
+    const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
+    const result: ListResult = {
+      messages: report.messages.map((message) => compactMessage(message, options)),
+      returned: report.messages.length,
+      pages: report.pages,
+      complete: report.stopReason === "done",
+      stopReason: report.stopReason,
+    };
+    if (report.cursor !== undefined) result.cursor = report.cursor;
+    if (report.error) result.error = errorInfo(report.error);
+    return listToolResult(report, result);
+  });
 }

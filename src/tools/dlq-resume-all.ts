@@ -11,22 +11,23 @@ This changes production state: every resumed run leaves the DLQ and executes aga
 
 Each call makes at most maxPages requests (default 10, up to 50 runs each) and returns the resumed runs. If the result has a cursor, entries remain: call again with that cursor (and the same flowControl/retries) until the result has none. Nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
 
+export const dlqResumeAllTool = {
+  name: "dlq_resume_all",
+  title: "Resume all DLQ runs",
+  description: DLQ_RESUME_ALL_DESCRIPTION,
+  inputSchema: dlqResumeAllInput,
+  outputSchema: resumeOutput,
+  annotations: {
+    title: "Resume all DLQ runs",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+} as const;
+
 export function registerDlqResumeAll(server: McpServer, context: ToolContext): void {
-  server.registerTool(
-    "dlq_resume_all",
-    {
-      title: "Resume all DLQ runs",
-      description: DLQ_RESUME_ALL_DESCRIPTION,
-      inputSchema: dlqResumeAllInput,
-      outputSchema: resumeOutput,
-      annotations: {
-        title: "Resume all DLQ runs",
-        readOnlyHint: false,
-        destructiveHint: true,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
-    },
-    (args, extra) => handleResume(server, context, "dlq_resume_all", args, extra),
+  server.registerTool(dlqResumeAllTool.name, dlqResumeAllTool, (args, extra) =>
+    handleResume(server, context, dlqResumeAllTool.name, args, extra),
   );
 }

@@ -14,22 +14,23 @@ This changes production state: each resumed run leaves the DLQ and executes agai
 
 Each call makes at most maxPages requests (default 10, up to 50 runs each). The result lists the resumed runs (workflowRunId, workflowCreatedAt). If it returns a cursor, more entries may remain: call again with the same dlqIds or filter and that cursor; nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
 
+export const dlqResumeTool = {
+  name: "dlq_resume",
+  title: "Resume DLQ runs by id or filter",
+  description: DLQ_RESUME_DESCRIPTION,
+  inputSchema: dlqResumeInput,
+  outputSchema: resumeOutput,
+  annotations: {
+    title: "Resume DLQ runs by id or filter",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+} as const;
+
 export function registerDlqResume(server: McpServer, context: ToolContext): void {
-  server.registerTool(
-    "dlq_resume",
-    {
-      title: "Resume DLQ runs by id or filter",
-      description: DLQ_RESUME_DESCRIPTION,
-      inputSchema: dlqResumeInput,
-      outputSchema: resumeOutput,
-      annotations: {
-        title: "Resume DLQ runs by id or filter",
-        readOnlyHint: false,
-        destructiveHint: true,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
-    },
-    (args, extra) => handleResume(server, context, "dlq_resume", args, extra),
+  server.registerTool(dlqResumeTool.name, dlqResumeTool, (args, extra) =>
+    handleResume(server, context, dlqResumeTool.name, args, extra),
   );
 }

@@ -1,0 +1,60 @@
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXED_NOW } from "../support/data.js";
+import { type Fixture, type ResumeStructured, resumeData, startFixture } from "../support/harness.js";
+
+const ENTRIES = 600;
+
+describe("cancellation", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture({ entries: ENTRIES, seed: 3, now: FIXED_NOW, latencyMs: 120 });
+  });
+  afterAll(() => fixture.close());
+
+  it("stops mid-run, reports what was resumed, and the cursor finishes the job without resuming anything twice", async () => {
+    const logged: { message: string; result?: ResumeStructured }[] = [];
+    fixture.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      logged.push(notification.params.data as { message: string; result?: ResumeStructured });
+    });
+    const controller = new AbortController();
+    const call = fixture.client.callTool(
+      { name: "dlq_resume_all", arguments: { count: 50, maxPages: 100 } },
+      undefined,
+      { signal: controller.signal },
+    );
+    await waitFor(() => fixture.emulator.resumed.length >= 100);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+
+    await waitFor(() => logged.some((entry) => entry.result?.stopReason === "cancelled"));
+    const report = logged.find((entry) => entry.result?.stopReason === "cancelled")
+      ?.result as ResumeStructured;
+    expect(report.resumed).toBeGreaterThanOrEqual(100);
+    expect(report.resumed).toBeLessThan(ENTRIES);
+    expect(report.cursor).toBeTruthy();
+
+    // Let the request that was in flight at cancellation land before comparing with the server.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const serverSide = new Set(fixture.emulator.resumed.map((record) => record.workflowRunId));
+    for (const run of report.workflowRuns) expect(serverSide.has(run.workflowRunId)).toBe(true);
+    if (serverSide.size !== report.resumed) expect(report.unreportedPossible).toBe(true);
+
+    const rest = resumeData(
+      await fixture.call("dlq_resume_all", { count: 50, maxPages: 100, cursor: report.cursor }),
+    );
+    expect(rest).toMatchObject({ complete: true, stopReason: "done" });
+    const dlqIds = fixture.emulator.resumed.map((record) => record.dlqId);
+    expect(dlqIds).toHaveLength(ENTRIES);
+    expect(new Set(dlqIds).size).toBe(ENTRIES);
+    expect(fixture.emulator.store.size).toBe(0);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
