@@ -16,6 +16,10 @@ const positiveInteger = (name: string) => (value: string) =>
   /^\d+$/.test(value) && Number(value) > 0
     ? undefined
     : `${name} takes a whole number greater than 0, got "${value}".`;
+const positiveNumber = (name: string) => (value: string) =>
+  /^\d+(\.\d+)?$/.test(value) && Number(value) > 0
+    ? undefined
+    : `${name} takes a number of seconds greater than 0, got "${value}".`;
 
 export const FLAGS = {
   sandbox: {
@@ -26,9 +30,33 @@ export const FLAGS = {
   timeout: {
     type: "string",
     value: "SECONDS",
-    check: positiveInteger("--timeout"),
+    check: positiveNumber("--timeout"),
     help: "Per-request timeout for QStash calls (default 30).",
   },
+  deadline: {
+    type: "string",
+    value: "SECONDS",
+    check: positiveNumber("--deadline"),
+    help: "Time budget of one tool call; it then returns a cursor (default 60).",
+  },
+  "max-runs-per-call": {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--max-runs-per-call"),
+    help: "Never resume more runs than this in one call (default: no cap).",
+  },
+  "max-attempts": {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--max-attempts"),
+    help: "Attempts per QStash request on 429, 5xx, timeouts and dropped connections (default 4).",
+  },
+  journal: {
+    type: "string",
+    value: "PATH",
+    help: "Audit journal file, JSON Lines (default $XDG_STATE_HOME or ~/.local/state, /workflow-dlq-mcp/journal.jsonl; off in the sandbox).",
+  },
+  "no-journal": { type: "boolean", help: "Write no audit journal." },
   "sandbox-entries": {
     type: "string",
     value: "N",

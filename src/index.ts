@@ -3,10 +3,12 @@
  * The workflow-dlq-mcp command: MCP over stdio against QStash or the sandbox, or the emulator alone.
  */
 import { randomBytes } from "node:crypto";
-import { helpText, type Invocation, parseCommandLine } from "./cli.js";
+import { type Flags, helpText, type Invocation, parseCommandLine } from "./cli.js";
 import { resolveCredentials } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
+import { defaultJournalPath, Journal } from "./journal.js";
 import { stderrLogger } from "./log.js";
+import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
 import { QStashClient } from "./qstash/client.js";
 import { createServer } from "./server.js";
 import { serveStdio } from "./transports/stdio.js";
@@ -48,7 +50,11 @@ async function main(): Promise<void> {
     const shownToken = tokenFromEnv ? "(the token you gave)" : token;
     log.log("info", `DLQ emulator listening on ${emulator.url} with ${emulator.store.size} entries.`);
     log.log("info", `Point a client at it: QSTASH_URL=${emulator.url} QSTASH_TOKEN=${shownToken}`);
-    const stop = () => void emulator.close().then(() => process.exit(0));
+    const stop = () =>
+      void emulator.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     return;
@@ -88,8 +94,32 @@ async function main(): Promise<void> {
     });
     cleanup = () => client.close();
   }
-  const server = createServer({ client, log, readOnly: Boolean(flags["read-only"]) });
-  await serveStdio(server, cleanup);
+  const journalPath = flags["no-journal"]
+    ? undefined
+    : (flags.journal ?? (flags.sandbox ? undefined : defaultJournalPath()));
+  const journal = new Journal(journalPath, log);
+  const server = createServer({
+    client,
+    log,
+    readOnly: Boolean(flags["read-only"]),
+    policy: callPolicy(flags),
+    journal,
+  });
+  await serveStdio(server, async () => {
+    journal.close();
+    await cleanup();
+  });
+}
+
+function callPolicy(flags: Flags): CallPolicy {
+  return {
+    deadlineMs: flags.deadline ? Number(flags.deadline) * 1000 : DEFAULT_CALL_POLICY.deadlineMs,
+    ...(flags["max-runs-per-call"] ? { maxRunsPerCall: Number(flags["max-runs-per-call"]) } : {}),
+    retry: {
+      ...DEFAULT_CALL_POLICY.retry,
+      ...(flags["max-attempts"] ? { maxAttempts: Number(flags["max-attempts"]) } : {}),
+    },
+  };
 }
 
 main().catch((error: unknown) => {

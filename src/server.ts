@@ -3,7 +3,9 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { DlqApi } from "./dlq/api.js";
+import { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
+import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
 import type { QStashClient } from "./qstash/client.js";
 import type { ToolContext } from "./tools/context.js";
 import { registerDlqList } from "./tools/dlq-list.js";
@@ -14,6 +16,9 @@ import { PACKAGE_VERSION } from "./version.js";
 export interface ServerOptions {
   client: QStashClient;
   log: Logger;
+  policy?: CallPolicy;
+  /** The audit journal; none when left out. */
+  journal?: Journal;
   /** Register only the read-only tools: look, don't touch. */
   readOnly?: boolean;
 }
@@ -31,7 +36,12 @@ export function createServer(options: ServerOptions): McpServer {
         : SERVER_INSTRUCTIONS,
     },
   );
-  const context: ToolContext = { api: new DlqApi(options.client), log: options.log };
+  const context: ToolContext = {
+    api: new DlqApi(options.client),
+    log: options.log,
+    policy: options.policy ?? DEFAULT_CALL_POLICY,
+    journal: options.journal ?? new Journal(undefined, options.log),
+  };
   registerDlqList(server, context);
   if (!options.readOnly) {
     registerDlqResume(server, context);

@@ -1,10 +1,11 @@
 /**
  * The DLQ endpoints as typed calls: one request each, no loops. Pagination and policy live in
- * the runners that use this.
+ * the runners that use this. Every request, answered or not, is reported to `onRequest` so the
+ * journal can record it.
  */
-
-import type { QStashClient } from "../qstash/client.js";
+import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
+import { encodeQuery } from "../qstash/query.js";
 import { DLQ_PATHS, type DlqMessage, type WorkflowRunRef } from "../wire/types.js";
 import {
   buildListQuery,
@@ -15,7 +16,7 @@ import {
   type ResumeOptions,
   type Selection,
 } from "./request.js";
-import { parseListBody, parseResumeBody } from "./responses.js";
+import { parseListBody, parseMessageBody, parseResumeBody } from "./responses.js";
 
 export interface ResumePage {
   workflowRuns: WorkflowRunRef[];
@@ -27,6 +28,21 @@ export interface ListPage {
   cursor?: string;
 }
 
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  /** 0 when no HTTP answer arrived. */
+  status: number;
+  runIds?: string[];
+  error?: string;
+}
+
+export interface RequestContext {
+  signal?: AbortSignal;
+  onRequest?: (record: RequestRecord) => void;
+}
+
 export class DlqApi {
   constructor(readonly client: QStashClient) {}
 
@@ -34,40 +50,72 @@ export class DlqApi {
     selection: Selection,
     page: PageRequest,
     options: ResumeOptions,
-    signal?: AbortSignal,
+    context: RequestContext = {},
   ): Promise<ResumePage> {
-    const response = await this.client.request<unknown>({
+    const request: QStashRequest = {
       method: "POST",
       path: DLQ_PATHS.resume,
       query: buildSelectionQuery(selection, page),
       headers: buildResumeHeaders(options),
-      signal,
-    });
-    return parseResumeBody(response.body, `POST ${DLQ_PATHS.resume}`);
+    };
+    return this.send(request, context, parseResumeBody, (body) =>
+      body.workflowRuns.map((run) => run.workflowRunId),
+    );
   }
 
-  async list(filter: DlqFilter | undefined, page: PageRequest, signal?: AbortSignal): Promise<ListPage> {
-    const response = await this.client.request<unknown>({
+  async list(
+    filter: DlqFilter | undefined,
+    page: PageRequest,
+    context: RequestContext = {},
+  ): Promise<ListPage> {
+    const request: QStashRequest = {
       method: "GET",
       path: DLQ_PATHS.list,
       query: buildListQuery(filter, page),
-      signal,
-    });
-    return parseListBody(response.body, `GET ${DLQ_PATHS.list}`);
+    };
+    return this.send(request, context, parseListBody);
   }
 
-  /** Whether an entry is still in the DLQ; used to tell which ids of a failed batch are missing. */
-  async exists(dlqId: string, signal?: AbortSignal): Promise<boolean> {
+  /** One message, or undefined when it is not in the DLQ. */
+  async get(dlqId: string, context: RequestContext = {}): Promise<DlqMessage | undefined> {
+    const request: QStashRequest = {
+      method: "GET",
+      path: `${DLQ_PATHS.message}/${encodeURIComponent(dlqId)}`,
+    };
     try {
-      await this.client.request<unknown>({
-        method: "GET",
-        path: `${DLQ_PATHS.message}/${encodeURIComponent(dlqId)}`,
-        signal,
-      });
-      return true;
+      return await this.send(request, context, parseMessageBody);
     } catch (error) {
-      if (error instanceof QStashError && error.kind === "notFound") return false;
+      if (error instanceof QStashError && error.kind === "notFound") return undefined;
       throw error;
+    }
+  }
+
+  private async send<T>(
+    request: QStashRequest,
+    context: RequestContext,
+    parse: (body: unknown, where: string) => T,
+    runIds?: (value: T) => string[],
+  ): Promise<T> {
+    const record: RequestRecord = {
+      method: request.method,
+      path: request.path,
+      query: encodeQuery(request.query ?? {}),
+      status: 0,
+    };
+    try {
+      const response = await this.client.request<unknown>({ ...request, signal: context.signal });
+      record.status = response.status;
+      const value = parse(response.body, `${request.method} ${request.path}`);
+      if (runIds) record.runIds = runIds(value);
+      return value;
+    } catch (error) {
+      if (error instanceof QStashError) {
+        record.status = error.status ?? record.status;
+        record.error = error.kind;
+      }
+      throw error;
+    } finally {
+      context.onRequest?.(record);
     }
   }
 }

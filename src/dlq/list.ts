@@ -1,12 +1,12 @@
 /**
- * Reads DLQ pages until the server runs out or the page bound is reached. Read-only: it never
- * changes the DLQ, so errors after the first page simply end the listing early.
+ * Reads DLQ pages until the server runs out or a bound is reached. Read-only: it never changes
+ * the DLQ, so a failure after the first page simply ends the listing early.
  */
 import { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
-import type { DlqApi } from "./api.js";
 import type { DlqFilter } from "./request.js";
-import type { StopReason } from "./resume.js";
+import type { RunContext, StopReason } from "./resume.js";
+import { withRetries } from "./retry.js";
 
 export interface ListPlan {
   filter?: DlqFilter;
@@ -23,12 +23,12 @@ export interface ListReport {
   error?: QStashError;
 }
 
-export async function runList(api: DlqApi, plan: ListPlan, signal?: AbortSignal): Promise<ListReport> {
+export async function runList(plan: ListPlan, context: Omit<RunContext, "onPage">): Promise<ListReport> {
   const report: ListReport = { messages: [], pages: 0, stopReason: "done" };
   let cursor = plan.cursor;
   try {
     do {
-      if (signal?.aborted) {
+      if (context.signal?.aborted) {
         report.stopReason = "cancelled";
         break;
       }
@@ -36,14 +36,31 @@ export async function runList(api: DlqApi, plan: ListPlan, signal?: AbortSignal)
         report.stopReason = "maxPages";
         break;
       }
+      if (context.deadlineAt !== undefined && Date.now() >= context.deadlineAt) {
+        report.stopReason = "deadline";
+        break;
+      }
       const sent = cursor;
-      const page = await api.list(plan.filter, { count: plan.count, cursor }, signal);
+      const outcome = await withRetries(
+        () =>
+          context.api.list(
+            plan.filter,
+            { count: plan.count, cursor: sent },
+            {
+              signal: context.signal,
+              onRequest: context.onRequest,
+            },
+          ),
+        context.retry,
+        context,
+      );
+      if (!outcome.ok) throw outcome.error;
       report.pages += 1;
-      report.messages.push(...page.messages);
-      if (page.cursor !== undefined && page.cursor === sent) {
+      report.messages.push(...outcome.value.messages);
+      if (outcome.value.cursor !== undefined && outcome.value.cursor === sent) {
         throw new QStashError("protocol", "QStash returned the same cursor it was sent; stopped listing.");
       }
-      cursor = page.cursor;
+      cursor = outcome.value.cursor;
     } while (cursor !== undefined);
   } catch (error) {
     const failure = error instanceof QStashError ? error : new QStashError("protocol", String(error));

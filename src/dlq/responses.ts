@@ -34,6 +34,12 @@ export function parseListBody(body: unknown, where: string): { messages: DlqMess
   return parsed.data.cursor ? { messages, cursor: parsed.data.cursor } : { messages };
 }
 
+export function parseMessageBody(body: unknown, where: string): DlqMessage {
+  const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
+  if (!parsed.success) throw shapeError(where);
+  return parsed.data as unknown as DlqMessage;
+}
+
 function shapeError(where: string): QStashError {
   return new QStashError(
     "protocol",

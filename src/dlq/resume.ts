@@ -1,15 +1,17 @@
 /**
  * Runs a resume plan page by page: id batches of at most 50, or cursor steps for a filter or
- * all. It stops at the page bound, on cancellation or on an error, and always returns what was
- * resumed so far with the cursor that continues the job.
+ * all. It stops at the page, run or time bound, on cancellation or on an error, and always returns
+ * what was resumed so far with the cursor that continues the job.
  */
 import { QStashError } from "../qstash/errors.js";
-import { MAX_RUNS_PER_RESUME_REQUEST, type WorkflowRunRef } from "../wire/types.js";
-import type { DlqApi, ResumePage } from "./api.js";
+import { DEFAULT_BULK_COUNT, MAX_RUNS_PER_RESUME_REQUEST, type WorkflowRunRef } from "../wire/types.js";
+import type { DlqApi, RequestRecord, ResumePage } from "./api.js";
+import { mapWithConcurrency } from "./concurrency.js";
 import { encodeIdCursor } from "./id-cursor.js";
 import type { ResumeOptions, Selection } from "./request.js";
+import { type Attempted, type RetryContext, type RetryPolicy, withRetries } from "./retry.js";
 
-export type StopReason = "done" | "maxPages" | "cancelled" | "error";
+export type StopReason = "done" | "maxPages" | "maxRuns" | "deadline" | "cancelled" | "error";
 
 export interface ResumePlan {
   selection: Selection;
@@ -21,6 +23,8 @@ export interface ResumePlan {
   /** Ids mode: how many ids of the list earlier calls already handled. */
   startOffset?: number;
   maxPages: number;
+  /** Never resume more runs than this in one call. */
+  maxRuns?: number;
 }
 
 export interface ResumeReport {
@@ -32,78 +36,110 @@ export interface ResumeReport {
   cursor?: string;
   /** Ids that were not in the DLQ (already resumed or deleted, or never there). */
   notFound: string[];
+  /** Ids that vanished after a request whose answer was lost: that request most likely resumed them. */
+  probablyResumed: string[];
   error?: QStashError;
   /** A request whose outcome is unknown may have resumed runs that are not listed. */
   unreportedPossible: boolean;
 }
 
-export interface RunHooks {
+export interface RunContext {
+  api: DlqApi;
+  retry: RetryPolicy;
   signal?: AbortSignal;
-  onPage?: (progress: { pages: number; resumed: number; cursor?: string }) => void | Promise<void>;
+  /** Epoch milliseconds: no new page starts after this. */
+  deadlineAt?: number;
+  onRequest?: (record: RequestRecord) => void;
+  onRetry?: RetryContext["onRetry"];
+  onPage?: (progress: { pages: number; resumed: number; total?: number }) => void | Promise<void>;
 }
 
-export async function runResume(api: DlqApi, plan: ResumePlan, hooks: RunHooks = {}): Promise<ResumeReport> {
+interface Steps {
+  /** Where the job stands: the cursor to continue from, or finished. */
+  position(): { finished: boolean; cursor?: string };
+  /** Runs one page that resumes at most `remainingRuns` runs. */
+  run(remainingRuns: number): Promise<ResumePage>;
+  total?: number;
+}
+
+export async function runResume(plan: ResumePlan, context: RunContext): Promise<ResumeReport> {
   const report: ResumeReport = {
     mode: plan.selection.mode,
     workflowRuns: [],
     pages: 0,
     stopReason: "done",
     notFound: [],
+    probablyResumed: [],
     unreportedPossible: false,
   };
-  const step = plan.selection.mode === "ids" ? idSteps(api, plan, report) : cursorSteps(api, plan);
-  let position: string | undefined = plan.selection.mode === "ids" ? undefined : plan.cursor;
+  const steps =
+    plan.selection.mode === "ids" ? idSteps(plan, context, report) : cursorSteps(plan, context, report);
   try {
     for (;;) {
-      const next = step.position();
-      position = next.cursor;
-      if (next.finished) break;
-      if (hooks.signal?.aborted) {
-        report.stopReason = "cancelled";
+      if (steps.position().finished) break;
+      const stop = boundReached(plan, context, report);
+      if (stop) {
+        report.stopReason = stop;
         break;
       }
-      if (report.pages >= plan.maxPages) {
-        report.stopReason = "maxPages";
-        break;
-      }
-      const page = await step.run(hooks.signal);
+      const remainingRuns =
+        plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
+      const page = await steps.run(remainingRuns);
       report.pages += 1;
       report.workflowRuns.push(...page.workflowRuns);
-      await hooks.onPage?.({
+      await context.onPage?.({
         pages: report.pages,
         resumed: report.workflowRuns.length,
-        cursor: step.position().cursor,
+        ...(steps.total === undefined ? {} : { total: steps.total }),
       });
     }
   } catch (error) {
     const failure = error instanceof QStashError ? error : new QStashError("protocol", String(error));
     report.stopReason = failure.kind === "aborted" ? "cancelled" : "error";
     if (failure.kind !== "aborted") report.error = failure;
-    report.unreportedPossible = !failure.surelyNotProcessed && plan.selection.mode !== "ids";
   }
-  if (report.stopReason !== "done" && position !== undefined) report.cursor = position;
+  const position = steps.position();
+  if (report.stopReason !== "done" && !position.finished && position.cursor !== undefined) {
+    report.cursor = position.cursor;
+  }
   return report;
 }
 
-interface Steps {
-  /** Where the job stands: the cursor to continue from, or finished. */
-  position(): { finished: boolean; cursor?: string };
-  run(signal?: AbortSignal): Promise<ResumePage>;
+function boundReached(plan: ResumePlan, context: RunContext, report: ResumeReport): StopReason | undefined {
+  if (context.signal?.aborted) return "cancelled";
+  if (report.pages >= plan.maxPages) return "maxPages";
+  if (plan.maxRuns !== undefined && report.workflowRuns.length >= plan.maxRuns) return "maxRuns";
+  if (context.deadlineAt !== undefined && Date.now() >= context.deadlineAt) return "deadline";
+  return undefined;
 }
 
-function cursorSteps(api: DlqApi, plan: ResumePlan): Steps {
+/** Unwraps a retried request; an unknown outcome on the way is remembered in the report. */
+function settle<T>(outcome: Attempted<T>, report: ResumeReport, flagUnknown: boolean): T {
+  if (outcome.uncertain && flagUnknown) report.unreportedPossible = true;
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {
   let cursor = plan.cursor;
   let started = false;
   return {
     position: () => ({ finished: started && cursor === undefined, cursor }),
-    async run(signal) {
+    async run(remainingRuns) {
       const sent = cursor;
-      const page = await api.resume(
-        plan.selection,
-        { count: plan.count, cursor: sent },
-        plan.options,
-        signal,
+      // Clamped only under a run cap, so that without one the query is the official client's.
+      const count = Math.min(plan.count ?? DEFAULT_BULK_COUNT, remainingRuns);
+      const outcome = await withRetries(
+        () =>
+          context.api.resume(plan.selection, { count, cursor: sent }, plan.options, {
+            signal: context.signal,
+            onRequest: context.onRequest,
+          }),
+        context.retry,
+        context,
       );
+      // A lost answer on a cursor page: its runs left the DLQ unlisted; the same cursor goes on after them.
+      const page = settle(outcome, report, true);
       started = true;
       if (page.cursor !== undefined && page.cursor === sent) {
         throw new QStashError(
@@ -117,15 +153,16 @@ function cursorSteps(api: DlqApi, plan: ResumePlan): Steps {
   };
 }
 
-function idSteps(api: DlqApi, plan: ResumePlan, report: ResumeReport): Steps {
+function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {
   if (plan.selection.mode !== "ids") throw new Error("idSteps needs an ids selection");
   const ids = plan.selection.dlqIds;
   let offset = plan.startOffset ?? 0;
   return {
+    total: ids.length - offset,
     position: () => ({ finished: offset >= ids.length, cursor: encodeIdCursor(offset, ids) }),
-    async run(signal) {
-      const batch = ids.slice(offset, offset + MAX_RUNS_PER_RESUME_REQUEST);
-      const page = await resumeBatch(api, batch, plan.options, report, signal);
+    async run(remainingRuns) {
+      const batch = ids.slice(offset, offset + Math.min(MAX_RUNS_PER_RESUME_REQUEST, remainingRuns));
+      const page = await resumeBatch(batch, plan.options, context, report);
       offset += batch.length;
       return page;
     },
@@ -134,43 +171,44 @@ function idSteps(api: DlqApi, plan: ResumePlan, report: ResumeReport): Steps {
 
 /**
  * Resumes one batch of ids. The server refuses a whole batch when any id is missing, so on a 404
- * the batch is checked id by id and what is still in the DLQ is sent again.
+ * the batch is checked id by id and what is still in the DLQ is sent again. Ids that vanished
+ * after an attempt whose answer was lost were most likely resumed by that attempt.
  */
 async function resumeBatch(
-  api: DlqApi,
   batch: string[],
   options: ResumeOptions,
+  context: RunContext,
   report: ResumeReport,
-  signal?: AbortSignal,
 ): Promise<ResumePage> {
-  try {
-    return await api.resume({ mode: "ids", dlqIds: batch }, {}, options, signal);
-  } catch (error) {
-    if (!(error instanceof QStashError) || error.kind !== "notFound") throw error;
+  const send = (dlqIds: string[]) =>
+    withRetries(
+      () =>
+        context.api.resume({ mode: "ids", dlqIds }, {}, options, {
+          signal: context.signal,
+          onRequest: context.onRequest,
+        }),
+      context.retry,
+      context,
+    );
+  const first = await send(batch);
+  if (first.ok || first.error.kind !== "notFound") {
+    // Ids whose request failed for good stay at the cursor; a continuation sorts them out.
+    return settle(first, report, true);
   }
+  const lookups = await mapWithConcurrency(batch, 8, (id) =>
+    withRetries(
+      () => context.api.get(id, { signal: context.signal, onRequest: context.onRequest }),
+      context.retry,
+      context,
+    ),
+  );
   const present: string[] = [];
-  const checks = await mapWithConcurrency(batch, 8, (id) => api.exists(id, signal));
   batch.forEach((id, index) => {
-    if (checks[index]) present.push(id);
+    const found = settle(lookups[index] as Attempted<unknown>, report, false);
+    if (found !== undefined) present.push(id);
+    else if (first.uncertain) report.probablyResumed.push(id);
     else report.notFound.push(id);
   });
   if (present.length === 0) return { workflowRuns: [] };
-  return api.resume({ mode: "ids", dlqIds: present }, {}, options, signal);
-}
-
-async function mapWithConcurrency<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
+  return settle(await send(present), report, true);
 }

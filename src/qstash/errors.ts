@@ -4,6 +4,15 @@
  * and `redact` scrubs the token out of anything that came from elsewhere.
  */
 
+/** Kinds worth another attempt: the service may answer differently in a moment. */
+export const TRANSIENT_KINDS: ReadonlySet<QStashErrorKind> = new Set([
+  "rateLimited",
+  "server",
+  "network",
+  "timeout",
+  "protocol",
+]);
+
 export type QStashErrorKind =
   | "missingToken"
   | "unauthorized"
@@ -95,10 +104,10 @@ export function statusError(
       );
     default:
       return new QStashError(
-        status >= 500 ? "server" : "protocol",
+        status >= 500 ? "server" : "badRequest",
         `QStash answered ${status} to ${where}.${said} ${status >= 500 ? "The service may be degraded; try again shortly." : ""}`.trim(),
-        // A 5xx may come after the server did the work; only 502/503 are reliably from a proxy in front of it.
-        { status, surelyNotProcessed: status === 502 || status === 503 },
+        // Any 5xx may come after the server did the work: its outcome is unknown. Other 4xx refuse it.
+        { status, surelyNotProcessed: status < 500 },
       );
   }
 }

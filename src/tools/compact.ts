@@ -18,7 +18,9 @@ export function compactMessage(message: DlqMessage, options: CompactOptions = {}
   assign(compact, "workflowUrl", message.workflowUrl);
   assign(compact, "workflowCreatedAt", message.workflowCreatedAt);
   assign(compact, "createdAt", message.createdAt);
-  assign(compact, "label", message.label ?? message.labels?.join(","));
+  const labels = labelsOf(message);
+  assign(compact, "label", labels[0]);
+  if (labels.length > 1) compact.labels = labels;
   assign(compact, "responseStatus", message.responseStatus);
   assign(compact, "failureCallbackState", message.failureCallbackInfo?.state);
   if (message.url && message.url !== message.workflowUrl) compact.failedStepUrl = message.url;
@@ -39,6 +41,13 @@ export function compactMessage(message: DlqMessage, options: CompactOptions = {}
   }
   if (options.includeBodies) assign(compact, "body", bodyText(message.body, message.bodyBase64));
   return compact;
+}
+
+/** Every label of a message: `label` first, then any others from `labels`. */
+export function labelsOf(message: DlqMessage): string[] {
+  return [
+    ...new Set([message.label, ...(message.labels ?? [])].filter((label): label is string => Boolean(label))),
+  ];
 }
 
 function assign<K extends keyof CompactMessage>(

@@ -1,13 +1,65 @@
 /**
- * What every tool needs from the server that hosts it.
+ * What every tool needs from the server that hosts it, and the per-call plumbing they share:
+ * the run context with its deadline, the journal, progress notifications.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { DlqApi } from "../dlq/api.js";
+import type { RunContext } from "../dlq/resume.js";
+import type { CallJournal, Journal } from "../journal.js";
 import type { Logger } from "../log.js";
+import type { CallPolicy } from "../policy.js";
 
 export interface ToolContext {
   api: DlqApi;
   log: Logger;
+  policy: CallPolicy;
+  journal: Journal;
+}
+
+/** The parts of the SDK's request handler extra that the tools use. */
+export interface CallExtra {
+  signal: AbortSignal;
+  sessionId?: string;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (notification: {
+    method: "notifications/progress";
+    params: { progressToken: string | number; progress: number; total?: number; message?: string };
+  }) => Promise<void>;
+}
+
+export function runContext(
+  context: ToolContext,
+  extra: CallExtra,
+  journal: CallJournal,
+  describeProgress?: (progress: { pages: number; resumed: number; total?: number }) => string,
+): RunContext {
+  const progressToken = extra._meta?.progressToken;
+  return {
+    api: context.api,
+    retry: context.policy.retry,
+    signal: extra.signal,
+    deadlineAt: Date.now() + context.policy.deadlineMs,
+    onRequest: (record) => journal.request(record),
+    onRetry: ({ attempt, delayMs, error }) =>
+      context.log.log("warning", `${error.message} Retrying (attempt ${attempt + 1}) in ${delayMs} ms.`),
+    ...(progressToken === undefined || !describeProgress
+      ? {}
+      : {
+          onPage: async (progress) => {
+            await extra
+              .sendNotification({
+                method: "notifications/progress",
+                params: {
+                  progressToken,
+                  progress: progress.resumed,
+                  ...(progress.total === undefined ? {} : { total: progress.total }),
+                  message: describeProgress(progress),
+                },
+              })
+              .catch(() => {});
+          },
+        }),
+  };
 }
 
 /** Sends a log line to the connected client as an MCP logging notification, and to stderr. */

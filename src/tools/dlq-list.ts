@@ -2,10 +2,11 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { runList } from "../dlq/list.js";
 import { QStashError } from "../qstash/errors.js";
 import { compactMessage } from "./compact.js";
-import type { ToolContext } from "./context.js";
+import { type CallExtra, runContext, type ToolContext } from "./context.js";
 import { planList } from "./plan.js";
 import { errorInfo, listToolResult, toolError } from "./results.js";
-import { type DlqListArgs, dlqListInput, type ListResult, listOutput } from "./schemas.js";
+import { type DlqListArgs, dlqListInput, type ListResult, listOutput, SUMMARY_SAMPLE } from "./schemas.js";
+import { summarize } from "./summary.js";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs waiting in the Dead Letter Queue. Read-only: nothing is changed.
 
@@ -30,10 +31,13 @@ export function registerDlqList(server: McpServer, context: ToolContext): void {
       if (error instanceof QStashError) return toolError(error.message);
       throw error;
     }
-    const report = await runList(context.api, planList(args), extra.signal);
+    const plan = planList(args);
+    const journal = context.journal.startCall(dlqListTool.name, plan.filter ? "filter" : "all", args);
+    const report = await runList(plan, runContext(context, extra as CallExtra, journal));
     const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
+    const shown = args.summary ? report.messages.slice(0, SUMMARY_SAMPLE) : report.messages;
     const result: ListResult = {
-      messages: report.messages.map((message) => compactMessage(message, options)),
+      messages: shown.map((message) => compactMessage(message, options)),
       returned: report.messages.length,
       pages: report.pages,
       complete: report.stopReason === "done",
@@ -41,6 +45,13 @@ export function registerDlqList(server: McpServer, context: ToolContext): void {
     };
     if (report.cursor !== undefined) result.cursor = report.cursor;
     if (report.error) result.error = errorInfo(report.error);
+    if (args.summary) result.summary = summarize(report.messages);
+    journal.outcome({
+      stopReason: result.stopReason,
+      returned: result.returned,
+      pages: result.pages,
+      cursor: result.cursor,
+    });
     return listToolResult(report, result);
   });
 }

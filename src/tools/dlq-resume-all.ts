@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ToolContext } from "./context.js";
+import type { CallExtra, ToolContext } from "./context.js";
 import { handleResume } from "./resume-handler.js";
 import { dlqResumeAllInput, resumeOutput } from "./schemas.js";
 
@@ -28,6 +28,6 @@ export const dlqResumeAllTool = {
 
 export function registerDlqResumeAll(server: McpServer, context: ToolContext): void {
   server.registerTool(dlqResumeAllTool.name, dlqResumeAllTool, (args, extra) =>
-    handleResume(server, context, dlqResumeAllTool.name, args, extra),
+    handleResume(server, context, dlqResumeAllTool.name, args, extra as CallExtra),
   );
 }

@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ToolContext } from "./context.js";
+import type { CallExtra, ToolContext } from "./context.js";
 import { handleResume } from "./resume-handler.js";
 import { dlqResumeInput, resumeOutput } from "./schemas.js";
 
@@ -31,6 +31,6 @@ export const dlqResumeTool = {
 
 export function registerDlqResume(server: McpServer, context: ToolContext): void {
   server.registerTool(dlqResumeTool.name, dlqResumeTool, (args, extra) =>
-    handleResume(server, context, dlqResumeTool.name, args, extra),
+    handleResume(server, context, dlqResumeTool.name, args, extra as CallExtra),
   );
 }

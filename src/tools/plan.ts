@@ -19,9 +19,10 @@ export class ArgumentError extends Error {
   override name = "ArgumentError";
 }
 
-export function planResume(args: DlqResumeArgs | DlqResumeAllArgs): ResumePlan {
+export function planResume(args: DlqResumeArgs | DlqResumeAllArgs, maxRuns?: number): ResumePlan {
   const options = resumeOptions(args);
   const maxPages = args.maxPages ?? DEFAULTS.resumeMaxPages;
+  const cap = maxRuns === undefined ? {} : { maxRuns };
   if ("dlqIds" in args && args.dlqIds !== undefined) {
     const dlqIds = [...new Set(args.dlqIds)];
     let startOffset = 0;
@@ -30,7 +31,7 @@ export function planResume(args: DlqResumeArgs | DlqResumeAllArgs): ResumePlan {
       if (typeof decoded === "string") throw new ArgumentError(decoded);
       startOffset = decoded;
     }
-    return { selection: { mode: "ids", dlqIds }, options, startOffset, maxPages };
+    return { selection: { mode: "ids", dlqIds }, options, startOffset, maxPages, ...cap };
   }
   if (args.cursor?.startsWith("ids1.")) {
     throw new ArgumentError("This cursor continues a dlqIds call: pass the same dlqIds with it.");
@@ -43,9 +44,10 @@ export function planResume(args: DlqResumeArgs | DlqResumeAllArgs): ResumePlan {
       count,
       cursor: args.cursor,
       maxPages,
+      ...cap,
     };
   }
-  return { selection: { mode: "all" }, options, count, cursor: args.cursor, maxPages };
+  return { selection: { mode: "all" }, options, count, cursor: args.cursor, maxPages, ...cap };
 }
 
 export function planList(args: DlqListArgs): ListPlan {

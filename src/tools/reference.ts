@@ -61,7 +61,7 @@ function rows(schema: JsonSchema, prefix: string): string[] {
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties ?? {}).flatMap(([name, property]) => {
     const path = `${prefix}${name}`;
-    const line = `| \`${path}\`${required.has(name) ? " (required)" : ""} | ${typeOf(property)} | ${escape(property.description ?? "")} |`;
+    const line = `| \`${path}\`${required.has(name) ? " (required)" : ""} | ${typeOf(property)} | ${escapeCell(property.description ?? "")} |`;
     const nested = property.properties ? rows(property, `${path}.`) : [];
     return [line, ...nested];
   });
@@ -88,6 +88,6 @@ function typeOf(schema: JsonSchema): string {
   return type;
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }

@@ -1,6 +1,7 @@
 /**
  * Reports → MCP tool results: structured content for programs, a one-line summary for people,
- * and the same JSON as text for clients that do not read structured content.
+ * and the same JSON as text for clients that do not read structured content. A tool error
+ * (`isError`) only when nothing was done; anything partial is a result that says so first.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ListReport } from "../dlq/list.js";
@@ -12,20 +13,25 @@ export function toolError(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
 }
 
-function structured<T extends Record<string, unknown>>(summary: string, data: T): CallToolResult {
+export function structuredResult<T extends object>(summary: string, data: T): CallToolResult {
   return {
     content: [
       { type: "text", text: summary },
       { type: "text", text: JSON.stringify(data) },
     ],
-    structuredContent: data,
+    structuredContent: data as Record<string, unknown>,
   };
 }
 
-function errorInfo(error: QStashError): NonNullable<ResumeResult["error"]> {
-  return error.status === undefined
-    ? { kind: error.kind, message: error.message }
-    : { kind: error.kind, message: error.message, status: error.status };
+export function errorInfo(error: QStashError): NonNullable<ResumeResult["error"]> {
+  return {
+    kind: error.kind,
+    message: error.message,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterSeconds === undefined
+      ? {}
+      : { retryAfterSeconds: Math.ceil(error.retryAfterSeconds) }),
+  };
 }
 
 export function toResumeResult(report: ResumeReport): ResumeResult {
@@ -39,66 +45,104 @@ export function toResumeResult(report: ResumeReport): ResumeResult {
   };
   if (report.cursor !== undefined) result.cursor = report.cursor;
   if (report.notFound.length > 0) result.notFound = report.notFound;
+  if (report.probablyResumed.length > 0) result.probablyResumed = report.probablyResumed;
   if (report.unreportedPossible) result.unreportedPossible = true;
   if (report.error) result.error = errorInfo(report.error);
   return result;
 }
 
+const BOUND_NAMES = {
+  maxPages: "maxPages",
+  maxRuns: "the server's run cap per call",
+  deadline: "the call deadline",
+};
+
 export function summarizeResume(result: ResumeResult): string {
-  const runs = `${result.resumed} run${result.resumed === 1 ? "" : "s"}`;
-  const pages = `${result.pages} request${result.pages === 1 ? "" : "s"}`;
-  const missing = result.notFound?.length
-    ? ` ${result.notFound.length} id(s) were not in the DLQ: ${preview(result.notFound)}.`
-    : "";
+  const runs = plural(result.resumed, "run");
+  const pages = plural(result.pages, "request");
+  const extras = [
+    result.notFound?.length
+      ? `${plural(result.notFound.length, "id")} not in the DLQ: ${preview(result.notFound)}.`
+      : "",
+    result.probablyResumed?.length
+      ? `${plural(result.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely resumed by it: ${preview(result.probablyResumed)}.`
+      : "",
+    result.unreportedPossible
+      ? "A request's outcome is unknown, so some runs may have been resumed without being listed here; dlq_list shows what is still in the DLQ."
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   const next = result.cursor
-    ? ` More may remain: call again with the same selection and cursor "${result.cursor}".`
+    ? `More may remain: call again with the same selection and cursor "${result.cursor}".`
     : result.complete
       ? ""
-      : " Call again with the same arguments to continue.";
-  const unreported = result.unreportedPossible
-    ? " A request's outcome is unknown, so some runs may have been resumed without being listed; dlq_list shows what is still in the DLQ."
-    : "";
+      : "Call again with the same arguments to continue.";
+  const tail = [extras, next].filter(Boolean).join(" ");
+  const join = (head: string) => (tail ? `${head} ${tail}` : head);
   switch (result.stopReason) {
     case "done":
-      return `Resumed ${runs} in ${pages} (${result.mode}); nothing left to resume.${missing}`;
+      return join(`Resumed ${runs} in ${pages} (${result.mode}); nothing left to resume.`);
     case "maxPages":
-      return `Resumed ${runs} in ${pages} (${result.mode}), stopping at maxPages.${missing}${next}`;
+    case "maxRuns":
+    case "deadline":
+      return join(
+        `Resumed ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
+      );
     case "cancelled":
-      return `Partial: cancelled after resuming ${runs} in ${pages}.${missing}${unreported}${next}`;
+      return join(`Partial: cancelled after resuming ${runs} in ${pages}.`);
     case "error":
-      return `Partial: resumed ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}${missing}${unreported}${next}`;
+      return join(
+        `Partial: resumed ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
+      );
   }
 }
 
 export function resumeToolResult(report: ResumeReport): CallToolResult {
   const result = toResumeResult(report);
-  if (result.resumed === 0 && !result.unreportedPossible) {
-    if (result.stopReason === "error" && !result.notFound) {
-      return toolError(`${result.error?.message ?? "The request failed."} Nothing was resumed.`);
-    }
-    if (result.stopReason === "done" && result.notFound) {
-      return toolError(
-        `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
-      );
-    }
+  const nothingHappened =
+    result.resumed === 0 &&
+    !result.unreportedPossible &&
+    !result.probablyResumed &&
+    result.stopReason !== "cancelled";
+  if (nothingHappened && result.stopReason === "error" && !result.notFound) {
+    return toolError(
+      `${result.error?.message ?? "The request failed."} Nothing was resumed.${continuation(result)}`,
+    );
   }
-  return structured(summarizeResume(result), result);
+  if (nothingHappened && result.stopReason === "done" && result.notFound) {
+    return toolError(
+      `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
+    );
+  }
+  return structuredResult(summarizeResume(result), result);
+}
+
+function continuation(result: ResumeResult): string {
+  return result.cursor ? ` To retry, call again with cursor "${result.cursor}".` : "";
 }
 
 export function listToolResult(report: ListReport, result: ListResult): CallToolResult {
   if (report.stopReason === "error" && report.messages.length === 0) {
     return toolError(report.error?.message ?? "Listing the DLQ failed.");
   }
-  const shown = `${result.returned} DLQ message${result.returned === 1 ? "" : "s"}`;
   const next = result.cursor ? ` More remain: call again with cursor "${result.cursor}".` : "";
   const failure = report.error ? ` Stopped early: ${report.error.message}` : "";
-  return structured(
-    `Listed ${shown} in ${result.pages} request${result.pages === 1 ? "" : "s"}.${failure}${next}`,
+  const grouped = result.summary
+    ? ` Largest groups: ${result.summary.byResponseStatus
+        .slice(0, 3)
+        .map((group) => `status ${group.value} ×${group.count}`)
+        .join(", ")}.`
+    : "";
+  return structuredResult(
+    `Listed ${plural(result.returned, "DLQ message")} in ${plural(result.pages, "request")}.${grouped}${failure}${next}`,
     result,
   );
 }
 
-export { errorInfo };
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}
 
 function preview(ids: string[]): string {
   return ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`;

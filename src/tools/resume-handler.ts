@@ -1,19 +1,26 @@
 /**
- * The call path shared by dlq_resume and dlq_resume_all: arguments → plan → runner → result.
+ * The call path shared by dlq_resume and dlq_resume_all:
+ * arguments → plan → runner (or preview, for a dry run) → result, journaled on the way.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { runResume } from "../dlq/resume.js";
+import { previewIds, previewSelection } from "../dlq/preview.js";
+import { type ResumePlan, runResume } from "../dlq/resume.js";
 import { QStashError } from "../qstash/errors.js";
-import { notifyClient, type ToolContext } from "./context.js";
+import { compactMessage } from "./compact.js";
+import { type CallExtra, notifyClient, runContext, type ToolContext } from "./context.js";
 import { ArgumentError, planResume } from "./plan.js";
-import { resumeToolResult, summarizeResume, toolError, toResumeResult } from "./results.js";
-import type { DlqResumeAllArgs, DlqResumeArgs } from "./schemas.js";
-
-interface CallExtra {
-  signal: AbortSignal;
-  sessionId?: string;
-}
+import {
+  errorInfo,
+  plural,
+  resumeToolResult,
+  structuredResult,
+  summarizeResume,
+  toolError,
+  toResumeResult,
+} from "./results.js";
+import { type DlqResumeAllArgs, type DlqResumeArgs, type ResumeResult, SUMMARY_SAMPLE } from "./schemas.js";
+import { summarize } from "./summary.js";
 
 export async function handleResume(
   server: McpServer,
@@ -22,16 +29,37 @@ export async function handleResume(
   args: DlqResumeArgs | DlqResumeAllArgs,
   extra: CallExtra,
 ): Promise<CallToolResult> {
-  let plan: ReturnType<typeof planResume>;
+  let plan: ResumePlan;
   try {
     context.api.client.assertConfigured();
-    plan = planResume(args);
+    plan = planResume(args, context.policy.maxRunsPerCall);
   } catch (error) {
     if (error instanceof ArgumentError || error instanceof QStashError) return toolError(error.message);
     throw error;
   }
-  const report = await runResume(context.api, plan, { signal: extra.signal });
+  const journal = context.journal.startCall(tool, plan.selection.mode, args);
+  if (args.dryRun) {
+    const result = await dryRun(plan, context, extra, journal);
+    journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
+    return result;
+  }
+  const report = await runResume(
+    plan,
+    runContext(context, extra, journal, ({ resumed, total }) =>
+      total === undefined ? `${plural(resumed, "run")} resumed` : `${resumed} of ${total} ids resumed`,
+    ),
+  );
   const result = toResumeResult(report);
+  journal.outcome({
+    stopReason: result.stopReason,
+    resumed: result.resumed,
+    pages: result.pages,
+    cursor: result.cursor,
+    notFound: result.notFound,
+    probablyResumed: result.probablyResumed,
+    unreportedPossible: result.unreportedPossible,
+    error: result.error,
+  });
   if (report.stopReason === "cancelled") {
     // A cancelled request's response is dropped by the client, so the record goes out as a log message.
     await notifyClient(
@@ -43,4 +71,68 @@ export async function handleResume(
     );
   }
   return resumeToolResult(report);
+}
+
+async function dryRun(
+  plan: ResumePlan,
+  context: ToolContext,
+  extra: CallExtra,
+  journal: ReturnType<ToolContext["journal"]["startCall"]>,
+): Promise<CallToolResult> {
+  const run = runContext(context, extra, journal);
+  const base: ResumeResult = {
+    mode: plan.selection.mode,
+    workflowRuns: [],
+    resumed: 0,
+    pages: 0,
+    complete: true,
+    stopReason: "done",
+  };
+  if (plan.selection.mode === "ids") {
+    const ids = plan.selection.dlqIds.slice(plan.startOffset ?? 0);
+    let found: Awaited<ReturnType<typeof previewIds>>;
+    try {
+      found = await previewIds(ids, run);
+    } catch (error) {
+      return toolError(`Dry run failed: ${(error as Error).message} Nothing was resumed.`);
+    }
+    const result: ResumeResult = {
+      ...base,
+      preview: {
+        matched: found.found.length,
+        matchedIsLowerBound: false,
+        found: found.found.map((message) => message.dlqId),
+        notFound: found.notFound,
+        sample: found.found.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
+        summary: summarize(found.found),
+      },
+    };
+    const missing = found.notFound.length ? ` ${plural(found.notFound.length, "id")} not in the DLQ.` : "";
+    return structuredResult(
+      `Dry run, nothing resumed: ${found.found.length} of ${plural(ids.length, "id")} are in the DLQ and would be resumed.${missing}`,
+      result,
+    );
+  }
+  const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
+  const listed = await previewSelection(filter, plan.maxPages, run);
+  if (listed.stopReason === "error" && listed.messages.length === 0) {
+    return toolError(
+      `Dry run failed: ${listed.error?.message ?? "listing the DLQ failed."} Nothing was resumed.`,
+    );
+  }
+  const lowerBound = listed.stopReason !== "done";
+  const result: ResumeResult = {
+    ...base,
+    pages: listed.pages,
+    preview: {
+      matched: listed.messages.length,
+      matchedIsLowerBound: lowerBound,
+      sample: listed.messages.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
+      summary: summarize(listed.messages),
+    },
+    ...(listed.error ? { error: errorInfo(listed.error) } : {}),
+  };
+  const count = `${lowerBound ? "at least " : ""}${plural(listed.messages.length, "entry", "entries")}`;
+  const widen = lowerBound ? " Raise maxPages to count further." : "";
+  return structuredResult(`Dry run, nothing resumed: ${count} would be resumed.${widen}`, result);
 }

@@ -26,6 +26,9 @@ export const DEFAULTS = {
   bodyPreviewChars: 300,
 } as const;
 
+/** Messages returned alongside a grouped summary or a dry-run preview. */
+export const SUMMARY_SAMPLE = 5;
+
 /** Dates before 1973 in milliseconds are almost always seconds passed by mistake. */
 const SMALLEST_PLAUSIBLE_MS = 1e11;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -255,6 +258,10 @@ const resumeShape = {
   flowControl: flowControlSchema.optional(),
   retries: retriesSchema.optional(),
   maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
+  dryRun: z.boolean({ error: "dryRun must be true or false." }).optional().meta({
+    description:
+      "Preview only: report what this call would resume (which ids exist, or what the filter matches, grouped) and resume nothing.",
+  }),
 };
 
 export const dlqResumeInput = z
@@ -290,7 +297,7 @@ export const dlqResumeInput = z
   });
 
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
-  error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages"),
+  error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages, dryRun"),
 });
 
 export const dlqListInput = z.strictObject(
@@ -308,8 +315,19 @@ export const dlqListInput = z.strictObject(
     includeBodies: z.boolean().optional().meta({
       description: "Also return the full request and response bodies. Large, and can hold secrets.",
     }),
+    summary: z
+      .boolean()
+      .optional()
+      .meta({
+        description: `Group the listed entries by workflowUrl, label, responseStatus and failure-callback state, and return only the first ${SUMMARY_SAMPLE} messages. Raise count and maxPages to summarise more.`,
+      }),
   },
-  { error: unknownArguments("dlq_list", "filter, count, cursor, maxPages, includeHeaders, includeBodies") },
+  {
+    error: unknownArguments(
+      "dlq_list",
+      "filter, count, cursor, maxPages, includeHeaders, includeBodies, summary",
+    ),
+  },
 );
 
 export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
@@ -319,15 +337,48 @@ export type FilterArgs = z.output<typeof filterSchema>;
 
 // ---- results ----
 
-const stopReason = z.enum(["done", "maxPages", "cancelled", "error"]).meta({
+const stopReason = z.enum(["done", "maxPages", "maxRuns", "deadline", "cancelled", "error"]).meta({
   description:
-    "done: nothing left; maxPages: bound reached, continue with cursor; cancelled or error: partial.",
+    "done: nothing left. maxPages, maxRuns, deadline: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done.",
 });
 
 const errorInfo = z.object({
   kind: z.string(),
   message: z.string(),
   status: z.number().int().optional(),
+  retryAfterSeconds: z.number().optional(),
+});
+
+const groupCounts = z.array(z.object({ value: z.string(), count: z.number().int() }));
+
+export const summaryOutput = z
+  .object({
+    entries: z.number().int(),
+    byWorkflowUrl: groupCounts,
+    byLabel: groupCounts,
+    byResponseStatus: groupCounts,
+    byFailureCallbackState: groupCounts,
+  })
+  .meta({ description: "Counts of the entries seen, largest group first." });
+
+export const compactMessage = z.object({
+  dlqId: z.string(),
+  workflowRunId: z.string().optional(),
+  workflowUrl: z.string().optional(),
+  workflowCreatedAt: z.number().optional(),
+  createdAt: z.number().optional(),
+  label: z.string().optional(),
+  labels: z.array(z.string()).optional().meta({ description: "All labels, when the run has more than one." }),
+  responseStatus: z.number().optional(),
+  responseBody: z.string().optional(),
+  responseBodyTruncated: z.boolean().optional(),
+  failureCallbackState: z.string().optional(),
+  failedStepUrl: z.string().optional(),
+  callerIp: z.string().optional(),
+  flowControlKey: z.string().optional(),
+  header: z.record(z.string(), z.array(z.string())).optional(),
+  responseHeader: z.record(z.string(), z.array(z.string())).optional(),
+  body: z.string().optional(),
 });
 
 export const resumeOutput = z.object({
@@ -342,27 +393,33 @@ export const resumeOutput = z.object({
     .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
   stopReason,
   notFound: z.array(z.string()).optional().meta({ description: "Ids that were not in the DLQ." }),
-  unreportedPossible: z.boolean().optional(),
+  probablyResumed: z.array(z.string()).optional().meta({
+    description:
+      "Ids that left the DLQ during a request whose answer was lost: that request most likely resumed them.",
+  }),
+  unreportedPossible: z.boolean().optional().meta({
+    description: "A request's outcome is unknown: runs may have been resumed without being listed here.",
+  }),
   error: errorInfo.optional(),
-});
-
-export const compactMessage = z.object({
-  dlqId: z.string(),
-  workflowRunId: z.string().optional(),
-  workflowUrl: z.string().optional(),
-  workflowCreatedAt: z.number().optional(),
-  createdAt: z.number().optional(),
-  label: z.string().optional(),
-  responseStatus: z.number().optional(),
-  responseBody: z.string().optional(),
-  responseBodyTruncated: z.boolean().optional(),
-  failureCallbackState: z.string().optional(),
-  failedStepUrl: z.string().optional(),
-  callerIp: z.string().optional(),
-  flowControlKey: z.string().optional(),
-  header: z.record(z.string(), z.array(z.string())).optional(),
-  responseHeader: z.record(z.string(), z.array(z.string())).optional(),
-  body: z.string().optional(),
+  preview: z
+    .object({
+      matched: z
+        .number()
+        .int()
+        .meta({ description: "Entries the call would resume (found within the bound)." }),
+      matchedIsLowerBound: z
+        .boolean()
+        .meta({ description: "True when more entries may match beyond maxPages." }),
+      found: z.array(z.string()).optional().meta({ description: "dlqIds mode: ids that are in the DLQ." }),
+      notFound: z
+        .array(z.string())
+        .optional()
+        .meta({ description: "dlqIds mode: ids that are not in the DLQ." }),
+      sample: z.array(compactMessage),
+      summary: summaryOutput,
+    })
+    .optional()
+    .meta({ description: "Present for dryRun: what would be resumed. Nothing was." }),
 });
 
 export const listOutput = z.object({
@@ -373,8 +430,10 @@ export const listOutput = z.object({
   cursor: z.string().optional(),
   stopReason,
   error: errorInfo.optional(),
+  summary: summaryOutput.optional(),
 });
 
 export type ResumeResult = z.infer<typeof resumeOutput>;
 export type ListResult = z.infer<typeof listOutput>;
 export type CompactMessage = z.infer<typeof compactMessage>;
+export type SummaryResult = z.infer<typeof summaryOutput>;

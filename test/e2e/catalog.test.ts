@@ -38,7 +38,7 @@ describe("tool catalog", () => {
     const { tools } = await fixture.client.listTools();
     const resume = tools.find((tool) => tool.name === "dlq_resume");
     expect(Object.keys(resume?.inputSchema.properties ?? {}).sort()).toEqual(
-      ["count", "cursor", "dlqIds", "filter", "flowControl", "maxPages", "retries"].sort(),
+      ["count", "cursor", "dlqIds", "dryRun", "filter", "flowControl", "maxPages", "retries"].sort(),
     );
     const filter = (resume?.inputSchema.properties as Record<string, { properties?: object }> | undefined)
       ?.filter;

@@ -26,7 +26,12 @@ describe("errors from QStash", () => {
   });
 
   it("500 in the middle: a partial result with the runs resumed so far and the cursor to continue", async () => {
-    fixture.emulator.inject({ kind: "500", after: 1, match: (request) => request.path.endsWith("/resume") });
+    fixture.emulator.inject({
+      kind: "500",
+      after: 1,
+      times: Number.POSITIVE_INFINITY,
+      match: (request) => request.path.endsWith("/resume"),
+    });
     const result = await fixture.call("dlq_resume_all", { count: 50, maxPages: 10 });
     expect(result.isError).toBeFalsy();
     const data = resumeData(result);
@@ -35,6 +40,7 @@ describe("errors from QStash", () => {
     );
     expect(data).toMatchObject({ resumed: 50, complete: false, stopReason: "error", error: { status: 500 } });
     expect(data.cursor).toBeTruthy();
+    fixture.emulator.clearFaults();
     const rest = resumeData(
       await fixture.call("dlq_resume_all", { count: 50, maxPages: 10, cursor: data.cursor }),
     );

@@ -1,11 +1,19 @@
 /**
  * End-to-end harness: a real emulator on an ephemeral loopback port and the built server
  * spawned over stdio, connected through the SDK's Client exactly as a desktop client does.
+ *
+ * Every connection is also a secrets-and-stdout check: when it closes, no tool result, stderr
+ * line or journal line may contain a token, and every line the server wrote to stdout must have
+ * been a JSON-RPC message (the client's transport reports anything else as an error).
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { expect } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -14,25 +22,69 @@ export const TEST_TOKEN = "test_token_5f2b9c7e1d";
 export interface Connected {
   client: Client;
   stderr: () => string;
+  /** The journal file this server writes (in a fresh state directory). */
+  journalPath: string;
+  journalLines: () => Record<string, unknown>[];
+  /** Tool results seen so far, for the secrets check. */
+  results: CallToolResult[];
   close: () => Promise<void>;
 }
 
-export async function connectServer(
-  options: { env?: Record<string, string>; args?: string[] } = {},
-): Promise<Connected> {
+export interface ServerLaunch {
+  env?: Record<string, string>;
+  args?: string[];
+  /** Secrets that must never show up anywhere the server writes. */
+  secrets?: string[];
+}
+
+export async function connectServer(options: ServerLaunch = {}): Promise<Connected> {
+  const stateHome = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-state-"));
+  const journalPath = join(stateHome, "workflow-dlq-mcp", "journal.jsonl");
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER_ENTRY, ...(options.args ?? [])],
-    env: { PATH: process.env.PATH ?? "", ...options.env },
+    env: { PATH: process.env.PATH ?? "", HOME: stateHome, XDG_STATE_HOME: stateHome, ...options.env },
     stderr: "pipe",
   });
   let stderr = "";
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
+  const transportErrors: Error[] = [];
   const client = new Client({ name: "workflow-dlq-mcp-tests", version: "0.0.0" });
   await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
+  // Set after connect: the client installs its own handler while connecting.
+  const ownHandler = transport.onerror;
+  transport.onerror = (error) => {
+    transportErrors.push(error);
+    ownHandler?.(error);
+  };
+  const results: CallToolResult[] = [];
+  const journalLines = () =>
+    existsSync(journalPath)
+      ? readFileSync(journalPath, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+      : [];
+  return {
+    client,
+    stderr: () => stderr,
+    journalPath,
+    journalLines,
+    results,
+    close: async () => {
+      await client.close();
+      const journal = existsSync(journalPath) ? readFileSync(journalPath, "utf8") : "";
+      rmSync(stateHome, { recursive: true, force: true });
+      for (const secret of [TEST_TOKEN, ...(options.secrets ?? [])]) {
+        for (const result of results) expect(JSON.stringify(result)).not.toContain(secret);
+        expect(stderr).not.toContain(secret);
+        expect(journal).not.toContain(secret);
+      }
+      expect(transportErrors.map((error) => error.message)).toEqual([]);
+    },
+  };
 }
 
 export interface Fixture extends Connected {
@@ -43,21 +95,27 @@ export interface Fixture extends Connected {
 /** An emulator plus a server pointed at it with a valid token. */
 export async function startFixture(
   emulatorOptions: Partial<EmulatorOptions> = {},
-  serverOptions: { env?: Record<string, string>; args?: string[] } = {},
+  launch: ServerLaunch = {},
 ): Promise<Fixture> {
   const emulator = await startEmulator({ token: TEST_TOKEN, entries: 120, seed: 7, ...emulatorOptions });
   const connected = await connectServer({
-    ...serverOptions,
-    env: { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN, ...serverOptions.env },
+    ...launch,
+    env: { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN, ...launch.env },
   });
   return {
     ...connected,
     emulator,
-    call: async (name, args) =>
-      (await connected.client.callTool({ name, arguments: args })) as CallToolResult,
+    call: async (name, args) => {
+      const result = (await connected.client.callTool({ name, arguments: args })) as CallToolResult;
+      connected.results.push(result);
+      return result;
+    },
     close: async () => {
-      await connected.close();
-      await emulator.close();
+      try {
+        await connected.close();
+      } finally {
+        await emulator.close();
+      }
     },
   };
 }
@@ -78,8 +136,17 @@ export interface ResumeStructured {
   cursor?: string;
   stopReason: string;
   notFound?: string[];
+  probablyResumed?: string[];
   unreportedPossible?: boolean;
-  error?: { kind: string; message: string; status?: number };
+  error?: { kind: string; message: string; status?: number; retryAfterSeconds?: number };
+  preview?: {
+    matched: number;
+    matchedIsLowerBound: boolean;
+    found?: string[];
+    notFound?: string[];
+    sample: Record<string, unknown>[];
+    summary: Record<string, unknown>;
+  };
 }
 
 export function resumeData(result: CallToolResult): ResumeStructured {

@@ -1,0 +1,75 @@
+/**
+ * The audit journal: append-only JSON Lines, one line per QStash request and one per call
+ * outcome. Each line is written with a synchronous append, so a process killed mid-run leaves an
+ * exact record of every answer it received. Nothing secret goes in: arguments never hold the
+ * token, and error texts are already scrubbed of it.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import type { RequestRecord } from "./dlq/api.js";
+import type { Logger } from "./log.js";
+
+export function defaultJournalPath(env: NodeJS.ProcessEnv = process.env): string {
+  const stateHome = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
+  return join(stateHome, "workflow-dlq-mcp", "journal.jsonl");
+}
+
+export interface CallJournal {
+  request(record: RequestRecord): void;
+  outcome(outcome: Record<string, unknown>): void;
+}
+
+export class Journal {
+  private fd: number | undefined;
+  private failed = false;
+
+  constructor(
+    readonly path: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the record of one tool call; every line it writes carries the call's id. */
+  startCall(tool: string, mode: string, args: unknown): CallJournal {
+    const call = { callId: randomBytes(6).toString("hex"), tool, mode };
+    this.append({ type: "call", ...call, args: sanitize(args) });
+    return {
+      request: (record) => this.append({ type: "request", ...call, ...record }),
+      outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }),
+    };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private append(entry: Record<string, unknown>): void {
+    if (!this.path || this.failed) return;
+    try {
+      if (this.fd === undefined) {
+        mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+        this.fd = openSync(this.path, "a", 0o600);
+      }
+      writeSync(this.fd, `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+    } catch (error) {
+      // An unwritable journal must not stop an incident response; say so once, loudly.
+      this.failed = true;
+      this.log.log(
+        "error",
+        `The journal at ${this.path} cannot be written (${(error as Error).message}); journaling is off.`,
+      );
+    }
+  }
+}
+
+/** Arguments as the call received them, with long strings cut so one line stays readable. */
+function sanitize(value: unknown): unknown {
+  if (typeof value === "string") return value.length > 512 ? `${value.slice(0, 512)}…` : value;
+  if (Array.isArray(value)) return value.map(sanitize);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, sanitize(item)]));
+  }
+  return value;
+}
