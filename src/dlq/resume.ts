@@ -59,6 +59,8 @@ interface Steps {
   position(): { finished: boolean; cursor?: string };
   /** Runs one page that resumes at most `remainingRuns` runs. */
   run(remainingRuns: number): Promise<ResumePage>;
+  /** Set when the page just run must be the last: its runs count, then the loop fails with this. */
+  stuck?: QStashError;
   total?: number;
 }
 
@@ -87,6 +89,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
       const page = await steps.run(remainingRuns);
       report.pages += 1;
       report.workflowRuns.push(...page.workflowRuns);
+      if (steps.stuck) throw steps.stuck;
       await context.onPage?.({
         pages: report.pages,
         resumed: report.workflowRuns.length,
@@ -123,7 +126,7 @@ function settle<T>(outcome: Attempted<T>, report: ResumeReport, flagUnknown: boo
 function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {
   let cursor = plan.cursor;
   let started = false;
-  return {
+  const steps: Steps = {
     position: () => ({ finished: started && cursor === undefined, cursor }),
     async run(remainingRuns) {
       const sent = cursor;
@@ -142,7 +145,7 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
       const page = settle(outcome, report, true);
       started = true;
       if (page.cursor !== undefined && page.cursor === sent) {
-        throw new QStashError(
+        steps.stuck = new QStashError(
           "protocol",
           "QStash returned the same cursor it was sent, so paging would never end; stopped. Retry later, or narrow the filter.",
         );
@@ -151,6 +154,7 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
       return page;
     },
   };
+  return steps;
 }
 
 function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {

@@ -492,6 +492,13 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
 
   await pause(ctx.latencyMs, ctx.signal);
 
+  // A real server does not act for a client that hung up before the request was taken up, so
+  // a client killed mid-run can account for every run that was resumed. No fault is spent on it.
+  if (res.destroyed || req.socket.destroyed) {
+    record(0);
+    return;
+  }
+
   if (!isAuthorized(req, url, ctx.token)) {
     record(401);
     return sendJson(res, 401, { error: UNAUTHORIZED_MESSAGE });
