@@ -57,6 +57,34 @@ export const FLAGS = {
     help: "Audit journal file, JSON Lines (default $XDG_STATE_HOME or ~/.local/state, /workflow-dlq-mcp/journal.jsonl; off in the sandbox).",
   },
   "no-journal": { type: "boolean", help: "Write no audit journal." },
+  concurrency: {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--concurrency"),
+    help: "Id batches (of up to 50) sent to QStash at once (default 4).",
+  },
+  "inline-runs": {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--inline-runs"),
+    help: "Runs listed inline in a result; beyond that the full list is a resource (default 200).",
+  },
+  http: { type: "boolean", help: "Serve MCP over Streamable HTTP at /mcp (stateless) instead of stdio." },
+  "auth-token": {
+    type: "string",
+    value: "TOKEN",
+    help: "HTTP: bearer token clients must send; required when --host is not loopback.",
+  },
+  "allowed-origins": {
+    type: "string",
+    value: "LIST",
+    help: "HTTP: comma-separated browser origins allowed besides loopback ones.",
+  },
+  "allowed-hosts": {
+    type: "string",
+    value: "LIST",
+    help: "HTTP: comma-separated Host header names accepted (checked on loopback, or whenever given).",
+  },
   "sandbox-entries": {
     type: "string",
     value: "N",
@@ -68,9 +96,13 @@ export const FLAGS = {
     value: "PORT",
     check: (v) =>
       /^\d+$/.test(v) && Number(v) < 65536 ? undefined : `--port takes a port number, got "${v}".`,
-    help: "emulator: port to listen on (default 8080; 0 picks a free one).",
+    help: "HTTP and emulator: port to listen on (default 3333 and 8080; 0 picks a free one).",
   },
-  host: { type: "string", value: "HOST", help: "emulator: address to listen on (default 127.0.0.1)." },
+  host: {
+    type: "string",
+    value: "HOST",
+    help: "HTTP and emulator: address to listen on (default 127.0.0.1).",
+  },
   entries: {
     type: "string",
     value: "N",

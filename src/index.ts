@@ -1,20 +1,11 @@
 #!/usr/bin/env node
 /**
- * The workflow-dlq-mcp command: MCP over stdio against QStash or the sandbox, or the emulator alone.
+ * The workflow-dlq-mcp command. Each mode's modules load only when that mode runs, so a plain
+ * stdio start reads as little code as it can.
  */
-import { randomBytes } from "node:crypto";
-import { type Flags, helpText, type Invocation, parseCommandLine } from "./cli.js";
-import { resolveCredentials } from "./config.js";
-import { startEmulator } from "./emulator/index.js";
-import { defaultJournalPath, Journal } from "./journal.js";
+import { helpText, type Invocation, parseCommandLine } from "./cli.js";
 import { stderrLogger } from "./log.js";
-import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
-import { QStashClient } from "./qstash/client.js";
-import { createServer } from "./server.js";
-import { serveStdio } from "./transports/stdio.js";
 import { PACKAGE_VERSION } from "./version.js";
-
-const SANDBOX_ENTRIES = 600;
 
 async function main(): Promise<void> {
   let invocation: Invocation;
@@ -35,91 +26,13 @@ async function main(): Promise<void> {
     return;
   }
   const log = stderrLogger();
-  const timeoutMs = flags.timeout ? Number(flags.timeout) * 1000 : undefined;
-
   if (command === "emulator") {
-    const tokenFromEnv = flags.token ?? process.env.QSTASH_TOKEN;
-    const token = tokenFromEnv ?? `emu_${randomBytes(12).toString("hex")}`;
-    const emulator = await startEmulator({
-      token,
-      host: flags.host ?? "127.0.0.1",
-      port: flags.port === undefined ? 8080 : Number(flags.port),
-      ...(flags.entries ? { entries: Number(flags.entries) } : {}),
-      ...(flags.seed ? { seed: Number(flags.seed) } : {}),
-    });
-    const shownToken = tokenFromEnv ? "(the token you gave)" : token;
-    log.log("info", `DLQ emulator listening on ${emulator.url} with ${emulator.store.size} entries.`);
-    log.log("info", `Point a client at it: QSTASH_URL=${emulator.url} QSTASH_TOKEN=${shownToken}`);
-    const stop = () =>
-      void emulator.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    const { runEmulator } = await import("./commands/emulator.js");
+    await runEmulator(flags, log);
     return;
   }
-
-  let client: QStashClient;
-  let cleanup: () => Promise<void>;
-  if (flags.sandbox) {
-    const token = `sandbox_${randomBytes(12).toString("hex")}`;
-    const emulator = await startEmulator({
-      token,
-      entries: flags["sandbox-entries"] ? Number(flags["sandbox-entries"]) : SANDBOX_ENTRIES,
-    });
-    client = new QStashClient({ baseUrl: emulator.url, token, timeoutMs });
-    log.log(
-      "info",
-      `sandbox: serving a local DLQ emulator with ${emulator.store.size} entries at ${emulator.url}`,
-    );
-    cleanup = async () => {
-      await client.close();
-      await emulator.close();
-    };
-  } else {
-    const credentials = resolveCredentials();
-    for (const warning of credentials.warnings) log.log("warning", warning);
-    if (!credentials.token) {
-      log.log(
-        "warning",
-        `${credentials.tokenVariable} is not set: tools will answer with an error until it is.`,
-      );
-    }
-    client = new QStashClient({
-      baseUrl: credentials.baseUrl,
-      token: credentials.token,
-      tokenVariable: credentials.tokenVariable,
-      timeoutMs,
-    });
-    cleanup = () => client.close();
-  }
-  const journalPath = flags["no-journal"]
-    ? undefined
-    : (flags.journal ?? (flags.sandbox ? undefined : defaultJournalPath()));
-  const journal = new Journal(journalPath, log);
-  const server = createServer({
-    client,
-    log,
-    readOnly: Boolean(flags["read-only"]),
-    policy: callPolicy(flags),
-    journal,
-  });
-  await serveStdio(server, async () => {
-    journal.close();
-    await cleanup();
-  });
-}
-
-function callPolicy(flags: Flags): CallPolicy {
-  return {
-    deadlineMs: flags.deadline ? Number(flags.deadline) * 1000 : DEFAULT_CALL_POLICY.deadlineMs,
-    ...(flags["max-runs-per-call"] ? { maxRunsPerCall: Number(flags["max-runs-per-call"]) } : {}),
-    retry: {
-      ...DEFAULT_CALL_POLICY.retry,
-      ...(flags["max-attempts"] ? { maxAttempts: Number(flags["max-attempts"]) } : {}),
-    },
-  };
+  const { serve } = await import("./commands/serve.js");
+  await serve(flags, log);
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import type { ToolContext } from "./tools/context.js";
 import { registerDlqList } from "./tools/dlq-list.js";
 import { registerDlqResume } from "./tools/dlq-resume.js";
 import { registerDlqResumeAll } from "./tools/dlq-resume-all.js";
+import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
 import { PACKAGE_VERSION } from "./version.js";
 
 export interface ServerOptions {
@@ -21,6 +22,8 @@ export interface ServerOptions {
   journal?: Journal;
   /** Register only the read-only tools: look, don't touch. */
   readOnly?: boolean;
+  /** No session outlives a request (stateless HTTP), so results cannot point at session resources. */
+  stateless?: boolean;
 }
 
 export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and resume them from the step that failed.
@@ -42,6 +45,10 @@ export function createServer(options: ServerOptions): McpServer {
     policy: options.policy ?? DEFAULT_CALL_POLICY,
     journal: options.journal ?? new Journal(undefined, options.log),
   };
+  if (!options.stateless && !options.readOnly) {
+    context.runLists = new RunListStore();
+    registerRunListResource(server, context.runLists);
+  }
   registerDlqList(server, context);
   if (!options.readOnly) {
     registerDlqResume(server, context);

@@ -25,6 +25,8 @@ export interface ResumePlan {
   maxPages: number;
   /** Never resume more runs than this in one call. */
   maxRuns?: number;
+  /** Id batches sent at once. */
+  concurrency?: number;
 }
 
 export interface ResumeReport {
@@ -57,10 +59,11 @@ export interface RunContext {
 interface Steps {
   /** Where the job stands: the cursor to continue from, or finished. */
   position(): { finished: boolean; cursor?: string };
-  /** Runs one page that resumes at most `remainingRuns` runs. */
-  run(remainingRuns: number): Promise<ResumePage>;
-  /** Set when the page just run must be the last: its runs count, then the loop fails with this. */
-  stuck?: QStashError;
+  /**
+   * Runs the next page, or for id lists the next wave of batches sent at once. What the pages
+   * resumed is reported even when one of them failed; the failure then ends the loop.
+   */
+  run(limits: { runs: number; pages: number }): Promise<{ pages: ResumePage[]; failure?: QStashError }>;
   total?: number;
 }
 
@@ -84,17 +87,19 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
         report.stopReason = stop;
         break;
       }
-      const remainingRuns =
+      const runs =
         plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
-      const page = await steps.run(remainingRuns);
-      report.pages += 1;
-      report.workflowRuns.push(...page.workflowRuns);
-      if (steps.stuck) throw steps.stuck;
-      await context.onPage?.({
-        pages: report.pages,
-        resumed: report.workflowRuns.length,
-        ...(steps.total === undefined ? {} : { total: steps.total }),
-      });
+      const { pages, failure } = await steps.run({ runs, pages: plan.maxPages - report.pages });
+      for (const page of pages) {
+        report.pages += 1;
+        report.workflowRuns.push(...page.workflowRuns);
+        await context.onPage?.({
+          pages: report.pages,
+          resumed: report.workflowRuns.length,
+          ...(steps.total === undefined ? {} : { total: steps.total }),
+        });
+      }
+      if (failure) throw failure;
     }
   } catch (error) {
     const failure = error instanceof QStashError ? error : new QStashError("protocol", String(error));
@@ -126,12 +131,12 @@ function settle<T>(outcome: Attempted<T>, report: ResumeReport, flagUnknown: boo
 function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {
   let cursor = plan.cursor;
   let started = false;
-  const steps: Steps = {
+  return {
     position: () => ({ finished: started && cursor === undefined, cursor }),
-    async run(remainingRuns) {
+    async run(limits) {
       const sent = cursor;
       // Clamped only under a run cap, so that without one the query is the official client's.
-      const count = Math.min(plan.count ?? DEFAULT_BULK_COUNT, remainingRuns);
+      const count = Math.min(plan.count ?? DEFAULT_BULK_COUNT, limits.runs);
       const outcome = await withRetries(
         () =>
           context.api.resume(plan.selection, { count, cursor: sent }, plan.options, {
@@ -144,33 +149,71 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
       // A lost answer on a cursor page: its runs left the DLQ unlisted; the same cursor goes on after them.
       const page = settle(outcome, report, true);
       started = true;
-      if (page.cursor !== undefined && page.cursor === sent) {
-        steps.stuck = new QStashError(
-          "protocol",
-          "QStash returned the same cursor it was sent, so paging would never end; stopped. Retry later, or narrow the filter.",
-        );
-      }
       cursor = page.cursor;
-      return page;
+      if (page.cursor !== undefined && page.cursor === sent) {
+        return {
+          pages: [page],
+          failure: new QStashError(
+            "protocol",
+            "QStash returned the same cursor it was sent, so paging would never end; stopped. Retry later, or narrow the filter.",
+          ),
+        };
+      }
+      return { pages: [page] };
     },
   };
-  return steps;
 }
 
 function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): Steps {
   if (plan.selection.mode !== "ids") throw new Error("idSteps needs an ids selection");
   const ids = plan.selection.dlqIds;
+  const concurrency = Math.max(1, plan.concurrency ?? 1);
   let offset = plan.startOffset ?? 0;
   return {
     total: ids.length - offset,
     position: () => ({ finished: offset >= ids.length, cursor: encodeIdCursor(offset, ids) }),
-    async run(remainingRuns) {
-      const batch = ids.slice(offset, offset + Math.min(MAX_RUNS_PER_RESUME_REQUEST, remainingRuns));
-      const page = await resumeBatch(batch, plan.options, context, report);
-      offset += batch.length;
-      return page;
+    async run(limits) {
+      const batches: string[][] = [];
+      let start = offset;
+      let runsLeft = limits.runs;
+      while (batches.length < Math.min(concurrency, limits.pages) && start < ids.length && runsLeft > 0) {
+        const size = Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft, ids.length - start);
+        batches.push(ids.slice(start, start + size));
+        start += size;
+        runsLeft -= size;
+      }
+      const outcomes = await mapWithConcurrency(batches, concurrency, (batch) =>
+        resumeBatch(batch, plan.options, context, report).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+      );
+      // The cursor moves past the leading batches that succeeded; later ones are still reported.
+      const pages: ResumePage[] = [];
+      let failure: QStashError | undefined;
+      outcomes.forEach((outcome, index) => {
+        const batch = batches[index] as string[];
+        if ("value" in outcome) {
+          pages.push(outcome.value.page);
+          report.notFound.push(...outcome.value.notFound);
+          report.probablyResumed.push(...outcome.value.probablyResumed);
+          if (!failure) offset += batch.length;
+        } else {
+          failure ??=
+            outcome.error instanceof QStashError
+              ? outcome.error
+              : new QStashError("protocol", String(outcome.error));
+        }
+      });
+      return failure ? { pages, failure } : { pages };
     },
   };
+}
+
+interface BatchOutcome {
+  page: ResumePage;
+  notFound: string[];
+  probablyResumed: string[];
 }
 
 /**
@@ -183,7 +226,7 @@ async function resumeBatch(
   options: ResumeOptions,
   context: RunContext,
   report: ResumeReport,
-): Promise<ResumePage> {
+): Promise<BatchOutcome> {
   const send = (dlqIds: string[]) =>
     withRetries(
       () =>
@@ -194,10 +237,12 @@ async function resumeBatch(
       context.retry,
       context,
     );
+  const outcome: BatchOutcome = { page: { workflowRuns: [] }, notFound: [], probablyResumed: [] };
   const first = await send(batch);
   if (first.ok || first.error.kind !== "notFound") {
     // Ids whose request failed for good stay at the cursor; a continuation sorts them out.
-    return settle(first, report, true);
+    outcome.page = settle(first, report, true);
+    return outcome;
   }
   const lookups = await mapWithConcurrency(batch, 8, (id) =>
     withRetries(
@@ -210,9 +255,9 @@ async function resumeBatch(
   batch.forEach((id, index) => {
     const found = settle(lookups[index] as Attempted<unknown>, report, false);
     if (found !== undefined) present.push(id);
-    else if (first.uncertain) report.probablyResumed.push(id);
-    else report.notFound.push(id);
+    else if (first.uncertain) outcome.probablyResumed.push(id);
+    else outcome.notFound.push(id);
   });
-  if (present.length === 0) return { workflowRuns: [] };
-  return settle(await send(present), report, true);
+  if (present.length > 0) outcome.page = settle(await send(present), report, true);
+  return outcome;
 }

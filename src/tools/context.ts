@@ -8,12 +8,15 @@ import type { RunContext } from "../dlq/resume.js";
 import type { CallJournal, Journal } from "../journal.js";
 import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
+import type { RunListStore } from "./run-lists.js";
 
 export interface ToolContext {
   api: DlqApi;
   log: Logger;
   policy: CallPolicy;
   journal: Journal;
+  /** Full lists of resumed runs for this session; absent in stateless mode. */
+  runLists?: RunListStore;
 }
 
 /** The parts of the SDK's request handler extra that the tools use. */

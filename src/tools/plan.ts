@@ -6,6 +6,7 @@ import { decodeIdCursor } from "../dlq/id-cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import type { DlqFilter, ResumeOptions } from "../dlq/request.js";
 import type { ResumePlan } from "../dlq/resume.js";
+import type { CallPolicy } from "../policy.js";
 import {
   DEFAULTS,
   type DlqListArgs,
@@ -19,10 +20,13 @@ export class ArgumentError extends Error {
   override name = "ArgumentError";
 }
 
-export function planResume(args: DlqResumeArgs | DlqResumeAllArgs, maxRuns?: number): ResumePlan {
+export function planResume(
+  args: DlqResumeArgs | DlqResumeAllArgs,
+  policy: Pick<CallPolicy, "maxRunsPerCall" | "idConcurrency">,
+): ResumePlan {
   const options = resumeOptions(args);
   const maxPages = args.maxPages ?? DEFAULTS.resumeMaxPages;
-  const cap = maxRuns === undefined ? {} : { maxRuns };
+  const cap = policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall };
   if ("dlqIds" in args && args.dlqIds !== undefined) {
     const dlqIds = [...new Set(args.dlqIds)];
     let startOffset = 0;
@@ -31,7 +35,14 @@ export function planResume(args: DlqResumeArgs | DlqResumeAllArgs, maxRuns?: num
       if (typeof decoded === "string") throw new ArgumentError(decoded);
       startOffset = decoded;
     }
-    return { selection: { mode: "ids", dlqIds }, options, startOffset, maxPages, ...cap };
+    return {
+      selection: { mode: "ids", dlqIds },
+      options,
+      startOffset,
+      maxPages,
+      concurrency: policy.idConcurrency,
+      ...cap,
+    };
   }
   if (args.cursor?.startsWith("ids1.")) {
     throw new ArgumentError("This cursor continues a dlqIds call: pass the same dlqIds with it.");

@@ -3,10 +3,11 @@
  * and the same JSON as text for clients that do not read structured content. A tool error
  * (`isError`) only when nothing was done; anything partial is a result that says so first.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import type { ListReport } from "../dlq/list.js";
 import type { ResumeReport } from "../dlq/resume.js";
 import type { QStashError } from "../qstash/errors.js";
+import type { RunListStore } from "./run-lists.js";
 import type { ListResult, ResumeResult } from "./schemas.js";
 
 export function toolError(message: string): CallToolResult {
@@ -98,8 +99,48 @@ export function summarizeResume(result: ResumeResult): string {
   }
 }
 
-export function resumeToolResult(report: ResumeReport): CallToolResult {
-  const result = toResumeResult(report);
+export interface RunDisplay {
+  tool: string;
+  /** Runs listed inline; more go to a resource. */
+  inlineRuns: number;
+  /** Where full lists are kept; absent when no session outlives the request. */
+  runLists?: RunListStore;
+}
+
+/** Cuts workflowRuns to the inline limit, keeping the full list where the caller can read it. */
+export function capRuns(
+  result: ResumeResult,
+  display: RunDisplay,
+): { result: ResumeResult; link?: ResourceLink } {
+  if (result.workflowRuns.length <= display.inlineRuns) return { result };
+  const all = result.workflowRuns;
+  const capped: ResumeResult = {
+    ...result,
+    workflowRuns: all.slice(0, display.inlineRuns),
+    workflowRunsTruncated: true,
+  };
+  if (!display.runLists) {
+    capped.workflowRunsNote =
+      "This stateless server keeps no session to hold the full list; the audit journal has every resumed run id.";
+    return { result: capped };
+  }
+  const uri = display.runLists.keep(display.tool, all);
+  capped.workflowRunsResource = uri;
+  return {
+    result: capped,
+    link: {
+      type: "resource_link",
+      uri,
+      name: `all ${all.length} resumed runs`,
+      mimeType: "application/json",
+      description: `Every run ${display.tool} resumed in this call (workflowRunId, workflowCreatedAt).`,
+    },
+  };
+}
+
+export function resumeToolResult(report: ResumeReport, display: RunDisplay): CallToolResult {
+  const full = toResumeResult(report);
+  const result = full;
   const nothingHappened =
     result.resumed === 0 &&
     !result.unreportedPossible &&
@@ -115,7 +156,13 @@ export function resumeToolResult(report: ResumeReport): CallToolResult {
       `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
     );
   }
-  return structuredResult(summarizeResume(result), result);
+  const { result: shown, link } = capRuns(result, display);
+  const summary = shown.workflowRunsTruncated
+    ? `${summarizeResume(shown)} Listing the first ${shown.workflowRuns.length} of ${shown.resumed} runs${link ? `; all of them are at ${link.uri}` : ""}.`
+    : summarizeResume(shown);
+  const response = structuredResult(summary, shown);
+  if (link) response.content.push(link);
+  return response;
 }
 
 function continuation(result: ResumeResult): string {

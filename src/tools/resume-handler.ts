@@ -11,6 +11,7 @@ import { compactMessage } from "./compact.js";
 import { type CallExtra, notifyClient, runContext, type ToolContext } from "./context.js";
 import { ArgumentError, planResume } from "./plan.js";
 import {
+  capRuns,
   errorInfo,
   plural,
   resumeToolResult,
@@ -32,7 +33,7 @@ export async function handleResume(
   let plan: ResumePlan;
   try {
     context.api.client.assertConfigured();
-    plan = planResume(args, context.policy.maxRunsPerCall);
+    plan = planResume(args, context.policy);
   } catch (error) {
     if (error instanceof ArgumentError || error instanceof QStashError) return toolError(error.message);
     throw error;
@@ -60,17 +61,19 @@ export async function handleResume(
     unreportedPossible: result.unreportedPossible,
     error: result.error,
   });
+  const display = { tool, inlineRuns: context.policy.inlineRuns, runLists: context.runLists };
   if (report.stopReason === "cancelled") {
     // A cancelled request's response is dropped by the client, so the record goes out as a log message.
+    const { result: shown } = capRuns(result, display);
     await notifyClient(
       server,
       context,
       "warning",
-      { message: `${tool}: ${summarizeResume(result)}`, result },
+      { message: `${tool}: ${summarizeResume(shown)}`, result: shown },
       extra.sessionId,
     );
   }
-  return resumeToolResult(report);
+  return resumeToolResult(report, display);
 }
 
 async function dryRun(

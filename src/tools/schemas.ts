@@ -384,7 +384,15 @@ export const compactMessage = z.object({
 export const resumeOutput = z.object({
   mode: z.enum(["ids", "filter", "all"]),
   workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number() })),
-  resumed: z.number().int(),
+  resumed: z.number().int().meta({ description: "Runs resumed by this call; workflowRuns may list fewer." }),
+  workflowRunsTruncated: z.boolean().optional().meta({
+    description: "workflowRuns shows only the first runs; see workflowRunsResource for all of them.",
+  }),
+  workflowRunsResource: z.string().optional().meta({
+    description:
+      "URI of an MCP resource with every run this call resumed (readable for the rest of the session).",
+  }),
+  workflowRunsNote: z.string().optional(),
   pages: z.number().int(),
   complete: z.boolean(),
   cursor: z

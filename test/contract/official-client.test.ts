@@ -153,15 +153,21 @@ function normalize(request: RecordedRequest): WireRequest {
   return { method: request.method, path: request.path, query, headers };
 }
 
-/** The official client sends one request for any id list; ours splits it into ≤ 50-id requests. */
-function mergeIdBatches(requests: WireRequest[]): WireRequest[] {
+/**
+ * The official client sends one request for any id list; ours splits it into ≤ 50-id requests,
+ * sent concurrently, so they are put back in list order before comparing.
+ */
+function mergeIdBatches(requests: WireRequest[], expected: WireRequest[]): WireRequest[] {
   if (requests.length < 2 || !requests.every((request) => request.query.every(([key]) => key === "dlqIds"))) {
     return requests;
   }
   for (const request of requests) expect(request.query.length).toBeLessThanOrEqual(50);
   const [head] = requests as [WireRequest];
   for (const request of requests) expect({ ...request, query: [] }).toEqual({ ...head, query: [] });
-  return [{ ...head, query: requests.flatMap((request) => request.query) }];
+  const order = (expected[0]?.query ?? []).map(([, id]) => id);
+  const position = (request: WireRequest) => order.indexOf(request.query[0]?.[1] ?? "");
+  const sorted = [...requests].sort((a, b) => position(a) - position(b));
+  return [{ ...head, query: sorted.flatMap((request) => request.query) }];
 }
 
 describe("wire contract with @upstash/workflow", () => {
@@ -188,6 +194,6 @@ describe("wire contract with @upstash/workflow", () => {
     });
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.every((request) => request.headers.authorization === `Bearer ${TEST_TOKEN}`)).toBe(true);
-    expect(mergeIdBatches(actual)).toEqual(expected);
+    expect(mergeIdBatches(actual, expected)).toEqual(expected);
   });
 });

@@ -34,8 +34,15 @@ describe("dlq_resume by dlqIds", () => {
     expect(data.resumed).toBe(120);
     expect(data.pages).toBe(3);
     const sizes = resumeRequests().map((request) => request.query.filter(([key]) => key === "dlqIds").length);
-    expect(sizes).toEqual([50, 50, 20]);
+    expect(sizes.sort((a, b) => b - a)).toEqual([50, 50, 20]);
     expect(new Set(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(new Set(chosen));
+  });
+
+  it("sends batches concurrently yet lists the resumed runs in the order of the ids given", async () => {
+    const chosen = [...ids].reverse();
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(data.pages).toBe(3);
+    expect(data.workflowRuns.map((run) => run.workflowRunId)).toEqual(chosen.map((id) => runIdOf.get(id)));
   });
 
   it("stops at maxPages with a cursor, and the cursor finishes the list without resuming anything twice", async () => {

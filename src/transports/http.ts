@@ -1,0 +1,202 @@
+/**
+ * MCP over Streamable HTTP at /mcp, stateless: every POST gets a fresh server and transport,
+ * so any replica behind a load balancer can answer any request. Around it: bearer-token auth
+ * compared in constant time, Host/Origin checks against DNS rebinding, /healthz, and a drain on
+ * SIGTERM that lets in-flight calls finish.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Logger } from "../log.js";
+
+export interface HttpServeOptions {
+  host: string;
+  port: number;
+  /** Required unless the host is loopback. */
+  authToken?: string;
+  /** Origins browsers may call from, besides loopback ones. */
+  allowedOrigins?: string[];
+  /** Host header values accepted besides loopback ones; when bound to loopback only these and loopback pass. */
+  allowedHosts?: string[];
+  /** A new MCP server for one request. */
+  createMcpServer: () => McpServer;
+  log: Logger;
+  version: string;
+  /** Largest JSON-RPC request body accepted. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpHandle {
+  url: string;
+  server: Server;
+  /** Stops accepting requests, waits for the ones in flight (up to `graceMs`), then closes. */
+  drain(graceMs: number): Promise<void>;
+}
+
+const MCP_PATH = "/mcp";
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> {
+  if (!isLoopbackHost(options.host) && !options.authToken) {
+    throw new Error(
+      `Refusing to serve on ${options.host} without authentication: set --auth-token or WORKFLOW_DLQ_MCP_AUTH_TOKEN, or bind to 127.0.0.1.`,
+    );
+  }
+  const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
+  const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
+  let inFlight = 0;
+  let draining = false;
+  const idle: (() => void)[] = [];
+
+  const server = createHttpServer((req, res) => {
+    inFlight += 1;
+    res.on("close", () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const resolve of idle.splice(0)) resolve();
+    });
+    handle(req, res).catch((error: unknown) => {
+      options.log.log("error", `HTTP request failed: ${(error as Error).message}`);
+      if (!res.headersSent) jsonRpcError(res, 500, -32603, "Internal server error");
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz") {
+      return sendJson(res, draining ? 503 : 200, {
+        status: draining ? "draining" : "ok",
+        version: options.version,
+      });
+    }
+    if (url.pathname !== MCP_PATH) return sendJson(res, 404, { error: "Not found. MCP is served at /mcp." });
+    if (draining) return jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
+
+    const hostName = hostnameOf(req.headers.host);
+    if (checkHost && !(isLoopbackHost(hostName) || options.allowedHosts?.includes(hostName))) {
+      return jsonRpcError(res, 403, -32000, `Host "${req.headers.host ?? ""}" is not allowed.`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, options.allowedOrigins)) {
+      return jsonRpcError(res, 403, -32000, `Origin "${origin}" is not allowed.`);
+    }
+    if (expectedDigest && !authorized(req.headers.authorization, expectedDigest)) {
+      res.setHeader("WWW-Authenticate", 'Bearer realm="workflow-dlq-mcp"');
+      return jsonRpcError(res, 401, -32001, "Missing or invalid bearer token.");
+    }
+    if (req.method !== "POST") {
+      // Stateless: there is no session to stream to or to delete.
+      res.setHeader("Allow", "POST");
+      return jsonRpcError(
+        res,
+        405,
+        -32000,
+        "Method not allowed: this server is stateless, POST JSON-RPC to /mcp.",
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, options.maxBodyBytes ?? 4 * 1024 * 1024));
+    } catch (error) {
+      const tooLarge = (error as Error).message === "too large";
+      return jsonRpcError(
+        res,
+        tooLarge ? 413 : 400,
+        -32700,
+        tooLarge ? "Request body too large." : "Parse error.",
+      );
+    }
+    const mcp = options.createMcpServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void mcp.close();
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}${MCP_PATH}`,
+    server,
+    async drain(graceMs) {
+      draining = true;
+      server.close();
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => idle.push(resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+    },
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Hashing first makes the comparison constant-time whatever the lengths. */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  return timingSafeEqual(digest(header ?? ""), expected);
+}
+
+function hostnameOf(hostHeader: string | undefined): string {
+  if (!hostHeader) return "";
+  if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
+  return hostHeader.replace(/:\d+$/, "");
+}
+
+function originAllowed(origin: string, allowed: string[] | undefined): boolean {
+  if (allowed?.includes(origin)) return true;
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error("too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null });
+}

@@ -1,0 +1,202 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { FIXED_NOW } from "../support/data.js";
+import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
+import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+
+const run = promisify(execFile);
+const AUTH = "shared-secret-7c1f0a";
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: "http-tests", version: "0.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+const rpc = (method: string, id = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, params: {} });
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+});
+const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+describe("Streamable HTTP, stateless, against the sandbox", () => {
+  let server: HttpServerProcess;
+  beforeAll(async () => {
+    server = await startHttpServer(["--sandbox", "--sandbox-entries", "300", "--inline-runs", "20"]);
+  });
+  afterAll(() => server.stop());
+
+  it("serves the tools through the SDK's Streamable HTTP client", async () => {
+    const client = await connect(server.url);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+      const listed = (await client.callTool({ name: "dlq_list", arguments: { count: 3 } })) as CallToolResult;
+      expect((listed.structuredContent as { returned: number }).returned).toBe(3);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("keeps no session: a request with no initialize before it is answered", async () => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: MCP_HEADERS,
+      body: rpc("tools/list", 7),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["mcp-session-id"]).toBeUndefined();
+    const text = await response.body.text();
+    expect(text).toContain('"id":7');
+    expect(text).toContain("dlq_resume_all");
+  });
+
+  it("says that a large result's full list lives in the journal, since no session holds a resource", async () => {
+    const client = await connect(server.url);
+    try {
+      const result = (await client.callTool({
+        name: "dlq_resume_all",
+        arguments: { count: 50, maxPages: 2 },
+      })) as CallToolResult;
+      const data = result.structuredContent as {
+        resumed: number;
+        workflowRuns: unknown[];
+        workflowRunsNote?: string;
+      };
+      expect(data.resumed).toBe(100);
+      expect(data.workflowRuns).toHaveLength(20);
+      expect(data.workflowRunsNote).toMatch(/audit journal has every resumed run id/);
+      expect(result.content.some((part) => part.type === "resource_link")).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("answers /healthz, and 405 to GET /mcp", async () => {
+    const health = await request(`${server.origin}/healthz`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toMatchObject({ status: "ok" });
+    const get = await request(server.url, { headers: { accept: "text/event-stream" } });
+    expect(get.statusCode).toBe(405);
+    await get.body.dump();
+  });
+
+  it.each([
+    ["a foreign Host", { host: "evil.example.com" }],
+    ["a foreign Origin", { origin: "https://evil.example.com" }],
+  ])("rejects %s (DNS rebinding) with 403", async (_, headers) => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, ...headers },
+      body: initialize,
+    });
+    expect(response.statusCode).toBe(403);
+    await response.body.dump();
+  });
+
+  it("accepts a loopback Origin", async () => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, origin: server.origin },
+      body: initialize,
+    });
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+  });
+});
+
+describe("bearer-token auth", () => {
+  let server: HttpServerProcess;
+  beforeAll(async () => {
+    server = await startHttpServer(["--sandbox", "--sandbox-entries", "10"], {
+      WORKFLOW_DLQ_MCP_AUTH_TOKEN: AUTH,
+    });
+  });
+  afterAll(() => server.stop());
+
+  it.each([
+    ["no token", {}],
+    ["a wrong token", { authorization: "Bearer not-the-token" }],
+    ["the token without the scheme", { authorization: AUTH }],
+  ])("refuses %s with 401", async (_, headers) => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, ...headers },
+      body: initialize,
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers["www-authenticate"]).toMatch(/^Bearer/);
+    await response.body.dump();
+  });
+
+  it("lets the right token through, and leaves /healthz open for load balancers", async () => {
+    const client = await connect(server.url, { authorization: `Bearer ${AUTH}` });
+    await client.ping();
+    await client.close();
+    expect((await request(`${server.origin}/healthz`)).statusCode).toBe(200);
+    expect(server.stderr()).not.toContain(AUTH);
+  });
+});
+
+describe("binding beyond loopback", () => {
+  it("refuses to start without an auth token", async () => {
+    await expect(
+      run(process.execPath, [SERVER_ENTRY, "--http", "--host", "0.0.0.0", "--port", "0", "--sandbox"]),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /Refusing to serve on 0\.0\.0\.0 without authentication: set --auth-token/,
+      ),
+    });
+  });
+});
+
+describe("draining on SIGTERM", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({
+      token: TEST_TOKEN,
+      entries: 300,
+      seed: 2,
+      now: FIXED_NOW,
+      latencyMs: 150,
+    });
+  });
+  afterAll(() => emulator.close());
+
+  it("finishes the call in flight, refuses new ones, then exits 0", async () => {
+    const server = await startHttpServer([], { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN });
+    const client = await connect(server.url);
+    try {
+      const call = client.callTool({ name: "dlq_resume_all", arguments: { count: 50, maxPages: 5 } });
+      while (emulator.resumed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      server.child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const late = await request(server.url, {
+        method: "POST",
+        headers: MCP_HEADERS,
+        body: initialize,
+      }).catch((error: Error) => error);
+      if (!(late instanceof Error)) {
+        expect(late.statusCode).toBe(503);
+        await late.body.dump();
+      }
+      const result = (await call) as CallToolResult;
+      expect(result.structuredContent).toMatchObject({ resumed: 250, stopReason: "maxPages" });
+      expect(await server.exited).toBe(0);
+      expect(emulator.resumed).toHaveLength(250);
+    } finally {
+      await client.close().catch(() => {});
+      await server.stop();
+    }
+  });
+});
