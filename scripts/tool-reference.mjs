@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 // Loaded from the build by URL so that type-checking the scripts does not pull in compiled output.
 /** @type {{ renderToolReference: () => string }} */
-const { renderToolReference } = await import(new URL("../dist/tools/reference.js", import.meta.url).href);
+const { renderToolReference } = await import(new URL("../dist/reference.js", import.meta.url).href);
 
 const START = "<!-- tool-reference:start -->";
 const END = "<!-- tool-reference:end -->";

@@ -2,7 +2,7 @@
  * A thin QStash HTTP client on an undici keep-alive pool. It knows requests, status codes and
  * JSON bodies, nothing about DLQ semantics; failures come back as QStashError.
  */
-import { Pool, errors as undiciErrors } from "undici";
+import type { Pool } from "undici";
 import { HEADERS } from "../wire/types.js";
 import { missingTokenError, QStashError, redact, statusError } from "./errors.js";
 import { encodeQuery, type QueryParams } from "./query.js";
@@ -41,7 +41,11 @@ export class QStashClient {
   readonly baseUrl: string;
   readonly tokenVariable: string;
   private readonly token: string | undefined;
-  private readonly pool: Pool;
+  /** Opened on the first request: loading undici is a large share of a cold start. */
+  private pool: Promise<Pool> | undefined;
+  private readonly origin: string;
+  private readonly connections: number;
+  private readonly connectTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly basePath: string;
@@ -54,12 +58,9 @@ export class QStashClient {
     this.tokenVariable = options.tokenVariable ?? "QSTASH_TOKEN";
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 4,
-      pipelining: 1,
-      keepAliveTimeout: 10_000,
-      connectTimeout: Math.min(this.timeoutMs, 10_000),
-    });
+    this.origin = url.origin;
+    this.connections = options.connections ?? 4;
+    this.connectTimeoutMs = Math.min(this.timeoutMs, 10_000);
   }
 
   get hasToken(): boolean {
@@ -80,7 +81,7 @@ export class QStashClient {
     };
     let response: Awaited<ReturnType<Pool["request"]>>;
     try {
-      response = await this.pool.request({
+      response = await (await this.openPool()).request({
         method: request.method,
         path,
         headers,
@@ -122,7 +123,23 @@ export class QStashClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool).close();
+  }
+
+  private openPool(): Promise<Pool> {
+    this.pool ??= import("undici").then(
+      (undici) =>
+        // A bundled CommonJS module may expose its exports on `default` only.
+        new (undici.Pool ?? (undici as unknown as { default: typeof undici }).default.Pool)(this.origin, {
+          connections: this.connections,
+          pipelining: 1,
+          keepAliveTimeout: 10_000,
+          connectTimeout: this.connectTimeoutMs,
+        }),
+    );
+    return this.pool;
   }
 
   private async readBody(body: AsyncIterable<Buffer> & { destroy(error?: Error): void }): Promise<string> {
@@ -162,12 +179,7 @@ export class QStashClient {
         { cause: error, surelyNotProcessed: true },
       );
     }
-    if (
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      code === "UND_ERR_HEADERS_TIMEOUT" ||
-      code === "UND_ERR_BODY_TIMEOUT"
-    ) {
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
       return new QStashError(
         "timeout",
         `QStash did not answer ${where} within ${Math.round(this.timeoutMs / 1000)} s; the request may have been processed.`,
