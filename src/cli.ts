@@ -115,6 +115,12 @@ export const FLAGS = {
     check: positiveInteger("--seed"),
     help: "emulator: seed of the generated entries (default 1).",
   },
+  latency: {
+    type: "string",
+    value: "MS",
+    check: (v) => (/^\d+$/.test(v) ? undefined : `--latency takes whole milliseconds, got "${v}".`),
+    help: "emulator: milliseconds added before every answer, to mimic a network (default 0).",
+  },
   token: {
     type: "string",
     value: "TOKEN",

@@ -15,6 +15,7 @@ export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
     port: flags.port === undefined ? 8080 : Number(flags.port),
     ...(flags.entries ? { entries: Number(flags.entries) } : {}),
     ...(flags.seed ? { seed: Number(flags.seed) } : {}),
+    ...(flags.latency ? { latencyMs: Number(flags.latency) } : {}),
   });
   // The emulator's own token is printed so it can be used; a token taken from the environment is not.
   const shownToken = tokenFromEnv ? "(the token you gave)" : token;

@@ -63,7 +63,10 @@ interface Steps {
    * Runs the next page, or for id lists the next wave of batches sent at once. What the pages
    * resumed is reported even when one of them failed; the failure then ends the loop.
    */
-  run(limits: { runs: number; pages: number }): Promise<{ pages: ResumePage[]; failure?: QStashError }>;
+  run(
+    limits: { runs: number; pages: number },
+    pageDone: (runs: number) => Promise<void>,
+  ): Promise<{ pages: ResumePage[]; failure?: QStashError }>;
   total?: number;
 }
 
@@ -79,6 +82,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
   };
   const steps =
     plan.selection.mode === "ids" ? idSteps(plan, context, report) : cursorSteps(plan, context, report);
+  const progress = { pages: 0, resumed: 0 };
   try {
     for (;;) {
       if (steps.position().finished) break;
@@ -89,15 +93,21 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
       }
       const runs =
         plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
-      const { pages, failure } = await steps.run({ runs, pages: plan.maxPages - report.pages });
+      const { pages, failure } = await steps.run(
+        { runs, pages: plan.maxPages - report.pages },
+        async (pageRuns) => {
+          progress.pages += 1;
+          progress.resumed += pageRuns;
+          await context.onPage?.({
+            ...progress,
+            ...(steps.total === undefined ? {} : { total: steps.total }),
+          });
+        },
+      );
+      // Pages go into the report in list order, whatever order they finished in.
       for (const page of pages) {
         report.pages += 1;
         report.workflowRuns.push(...page.workflowRuns);
-        await context.onPage?.({
-          pages: report.pages,
-          resumed: report.workflowRuns.length,
-          ...(steps.total === undefined ? {} : { total: steps.total }),
-        });
       }
       if (failure) throw failure;
     }
@@ -133,7 +143,7 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
   let started = false;
   return {
     position: () => ({ finished: started && cursor === undefined, cursor }),
-    async run(limits) {
+    async run(limits, pageDone) {
       const sent = cursor;
       // Clamped only under a run cap, so that without one the query is the official client's.
       const count = Math.min(plan.count ?? DEFAULT_BULK_COUNT, limits.runs);
@@ -150,6 +160,7 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
       const page = settle(outcome, report, true);
       started = true;
       cursor = page.cursor;
+      await pageDone(page.workflowRuns.length);
       if (page.cursor !== undefined && page.cursor === sent) {
         return {
           pages: [page],
@@ -172,33 +183,60 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
   return {
     total: ids.length - offset,
     position: () => ({ finished: offset >= ids.length, cursor: encodeIdCursor(offset, ids) }),
-    async run(limits) {
+    async run(limits, pageDone) {
       const batches: string[][] = [];
       let start = offset;
       let runsLeft = limits.runs;
-      while (batches.length < Math.min(concurrency, limits.pages) && start < ids.length && runsLeft > 0) {
+      while (batches.length < limits.pages && start < ids.length && runsLeft > 0) {
         const size = Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft, ids.length - start);
         batches.push(ids.slice(start, start + size));
         start += size;
         runsLeft -= size;
       }
-      const outcomes = await mapWithConcurrency(batches, concurrency, (batch) =>
-        resumeBatch(batch, plan.options, context, report).then(
-          (value) => ({ value }),
-          (error: unknown) => ({ error }),
-        ),
-      );
+      // A sliding window: a new batch starts as soon as one finishes, until something fails or
+      // the call runs out of time.
+      const outcomes: ({ value: BatchOutcome } | { error: unknown } | undefined)[] = [];
+      let next = 0;
+      let stopLaunching = false;
+      const worker = async () => {
+        while (!stopLaunching && next < batches.length) {
+          if (
+            context.signal?.aborted ||
+            (context.deadlineAt !== undefined && Date.now() >= context.deadlineAt)
+          ) {
+            stopLaunching = true;
+            break;
+          }
+          const index = next++;
+          outcomes[index] = await resumeBatch(batches[index] as string[], plan.options, context, report).then(
+            async (value) => {
+              await pageDone(value.page.workflowRuns.length);
+              return { value };
+            },
+            (error: unknown) => {
+              stopLaunching = true;
+              return { error };
+            },
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
       // The cursor moves past the leading batches that succeeded; later ones are still reported.
       const pages: ResumePage[] = [];
       let failure: QStashError | undefined;
+      let contiguous = true;
       outcomes.forEach((outcome, index) => {
-        const batch = batches[index] as string[];
+        if (outcome === undefined) {
+          contiguous = false;
+          return;
+        }
         if ("value" in outcome) {
           pages.push(outcome.value.page);
           report.notFound.push(...outcome.value.notFound);
           report.probablyResumed.push(...outcome.value.probablyResumed);
-          if (!failure) offset += batch.length;
+          if (contiguous) offset += (batches[index] as string[]).length;
         } else {
+          contiguous = false;
           failure ??=
             outcome.error instanceof QStashError
               ? outcome.error

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { setTimeout as delay } from "node:timers/promises";
+import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
 import {
   DEFAULT_BULK_COUNT,
   DLQ_PATHS,
@@ -494,6 +494,8 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
 
   // A real server does not act for a client that hung up before the request was taken up, so
   // a client killed mid-run can account for every run that was resumed. No fault is spent on it.
+  // One more turn of the event loop lets a hang-up that arrived while this process was busy be seen.
+  if (ctx.latencyMs > 0) await nextTurn();
   if (res.destroyed || req.socket.destroyed) {
     record(0);
     return;

@@ -13,7 +13,7 @@ export const LIMITS = {
   filterValues: 20,
   resumeCount: 100,
   listCount: MAX_LIST_COUNT,
-  maxPages: 1000,
+  maxPages: 10_000,
   retries: 100,
   cursorLength: 4096,
 } as const;

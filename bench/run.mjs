@@ -1,0 +1,321 @@
+// @ts-check
+// `npm run bench`: the server against the local emulator with 5 ms of latency per request, each
+// figure a ratio to a reference measured side by side in the same run. Prints a markdown table
+// and writes it to bench/RESULTS.md. Timings never fail anything: this is a report, not a test.
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client as WorkflowClient } from "@upstash/workflow";
+
+const SERVER = new URL("../dist/index.js", import.meta.url).pathname;
+const MINIMAL = new URL("./minimal-server.mjs", import.meta.url).pathname;
+const TOKEN = "bench_token";
+const LATENCY_MS = 5;
+const rows = [];
+const quick = process.argv.includes("--quick");
+
+/**
+ * The emulator runs in a process of its own, as QStash would be: its work must not compete with
+ * the client being measured for this process's event loop.
+ * @param {{ entries: number, seed: number, latencyMs: number }} options
+ */
+async function startEmulator({ entries, seed, latencyMs }) {
+  const child = spawn(
+    process.execPath,
+    [
+      SERVER,
+      "emulator",
+      "--port",
+      "0",
+      "--entries",
+      String(entries),
+      "--seed",
+      String(seed),
+      "--latency",
+      String(latencyMs),
+      "--token",
+      TOKEN,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH ?? "" } },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const match = /listening on (http:\/\/\S+) with/.exec(stderr);
+      if (match) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`emulator exited with ${code}: ${stderr}`)));
+  });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  /** @param {string} path @param {string} [method] */
+  const call = async (path, method = "GET") =>
+    (await fetch(`${url}${path}`, { method, headers: auth })).json();
+  return {
+    url: /** @type {string} */ (url),
+    reset: () => call("/__emulator/reset", "POST"),
+    size: async () => /** @type {{ entries: number }} */ (await call("/__emulator/state")).entries,
+    ids: async () => {
+      const ids = [];
+      let cursor = "";
+      do {
+        const page = /** @type {{ messages: { dlqId: string }[], cursor?: string }} */ (
+          await call(`/v2/workflows/dlq?count=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+        );
+        ids.push(...page.messages.map((message) => message.dlqId));
+        cursor = page.cursor ?? "";
+      } while (cursor);
+      return ids;
+    },
+    close: async () => {
+      child.kill();
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
+/** @param {() => Promise<unknown>} fn */
+async function time(fn) {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** @param {number[]} values */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** @param {string} url @param {string[]} [args] */
+async function connect(url, args = []) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER, "--no-journal", "--deadline", "600", ...args],
+    env: { PATH: process.env.PATH ?? "", QSTASH_URL: url, QSTASH_TOKEN: TOKEN },
+    stderr: "ignore",
+  });
+  const client = new Client({ name: "bench", version: "0" });
+  await client.connect(transport);
+  return { client, pid: /** @type {number} */ (transport.pid) };
+}
+
+/** @param {string} name @param {string} ours @param {string} reference @param {number} ratio @param {string} target @param {boolean} met @param {string} [note] */
+function row(name, ours, reference, ratio, target, met, note = "") {
+  rows.push({
+    name,
+    ours,
+    reference,
+    ratio: Number.isFinite(ratio) ? ratio.toFixed(2) : "—",
+    target,
+    met: met ? "yes" : "no",
+    note,
+  });
+  process.stderr.write(
+    `${name}: ${ours} vs ${reference} → ${Number.isFinite(ratio) ? ratio.toFixed(2) : "—"}\n`,
+  );
+}
+
+const ms = (value) => `${value.toFixed(0)} ms`;
+
+// a. 10,000 entries by filter: one bounded tool call vs the official client's documented loop.
+{
+  const entries = quick ? 2_000 : 10_000;
+  const emulator = await startEmulator({ token: TOKEN, entries, seed: 1, latencyMs: LATENCY_MS });
+  const filter = { fromDate: Date.UTC(2000, 0, 1) };
+  const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
+  const { client } = await connect(emulator.url);
+  const oursTimes = [];
+  const refTimes = [];
+  for (let round = 0; round < 3; round++) {
+    await emulator.reset();
+    refTimes.push(
+      await time(async () => {
+        let cursor;
+        do {
+          const result = /** @type {{ cursor?: string }} */ (
+            await official.dlq.resume(/** @type {any} */ ({ filter, cursor }))
+          );
+          cursor = result.cursor;
+        } while (cursor);
+      }),
+    );
+    if ((await emulator.size()) !== 0) throw new Error("the official loop left entries behind");
+    await emulator.reset();
+    oursTimes.push(
+      await time(() => client.callTool({ name: "dlq_resume", arguments: { filter, maxPages: 1000 } })),
+    );
+    if ((await emulator.size()) !== 0) throw new Error("the tool left entries behind");
+  }
+  await client.close();
+  await emulator.close();
+  const ratio = median(oursTimes) / median(refTimes);
+  row(
+    `a. resume ${entries.toLocaleString("en")} entries by filter`,
+    ms(median(oursTimes)),
+    `${ms(median(refTimes))} (official do/while)`,
+    ratio,
+    "≤ 1.05",
+    ratio <= 1.05,
+  );
+}
+
+// b. Id lists: concurrent ≤ 50-id batches vs the same batches one after another.
+for (const size of quick ? [1_000] : [1_000, 5_000]) {
+  const emulator = await startEmulator({ token: TOKEN, entries: size, seed: 2, latencyMs: LATENCY_MS });
+  const ids = await emulator.ids();
+  const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
+  const { client } = await connect(emulator.url);
+  const oursTimes = [];
+  const refTimes = [];
+  for (let round = 0; round < 3; round++) {
+    await emulator.reset();
+    refTimes.push(
+      await time(async () => {
+        for (let start = 0; start < ids.length; start += 50)
+          await official.dlq.resume(ids.slice(start, start + 50));
+      }),
+    );
+    await emulator.reset();
+    oursTimes.push(
+      await time(() => client.callTool({ name: "dlq_resume", arguments: { dlqIds: ids, maxPages: 1000 } })),
+    );
+    if ((await emulator.size()) !== 0) throw new Error("the tool left entries behind");
+  }
+  // What the official client does with the whole list: one request, every id in its URL.
+  await emulator.reset();
+  let officialOutcome = "";
+  try {
+    const result = /** @type {{ workflowRuns?: unknown[]; cursor?: string } | unknown[]} */ (
+      await official.dlq.resume(ids)
+    );
+    const runs = Array.isArray(result) ? result : (result.workflowRuns ?? []);
+    officialOutcome = `resumed ${runs.length} of ${size}${!Array.isArray(result) && result.cursor ? ", cursor returned and not followed" : ""}`;
+  } catch (error) {
+    officialOutcome = `failed: ${/** @type {Error} */ (error).message.slice(0, 60)}`;
+  }
+  // The URL the official client builds for the whole list: every id as a repeated query key.
+  const urlLength = `${emulator.url}/v2/workflows/dlq/resume?${ids.map((id) => `dlqIds=${id}`).join("&")}`
+    .length;
+  await client.close();
+  await emulator.close();
+  const ratio = median(oursTimes) / median(refTimes);
+  row(
+    `b. resume ${size.toLocaleString("en")} ids`,
+    ms(median(oursTimes)),
+    `${ms(median(refTimes))} (50-id chunks in sequence)`,
+    ratio,
+    "≤ 0.35",
+    ratio <= 0.35,
+    `official client with the whole list: 1 request, URL of ${urlLength.toLocaleString("en")} characters; ${officialOutcome}`,
+  );
+}
+
+// c. Spawn → initialize response: this server vs a minimal SDK server with one tool.
+{
+  /** @param {string} entry */
+  const startup = (entry) =>
+    new Promise((resolve, reject) => {
+      const start = process.hrtime.bigint();
+      const child = spawn(process.execPath, [entry, "--no-journal"], {
+        stdio: ["pipe", "pipe", "ignore"],
+        env: { PATH: process.env.PATH ?? "", QSTASH_TOKEN: TOKEN },
+      });
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        if (out.includes('"id":1')) {
+          resolve(Number(process.hrtime.bigint() - start) / 1e6);
+          child.kill();
+        }
+      });
+      child.once("error", reject);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "0" } } })}\n`,
+      );
+    });
+  const ours = [];
+  const minimal = [];
+  for (let round = 0; round < (quick ? 5 : 15); round++) {
+    ours.push(/** @type {number} */ (await startup(SERVER)));
+    minimal.push(/** @type {number} */ (await startup(MINIMAL)));
+  }
+  const ratio = median(ours) / median(minimal);
+  row(
+    "c. spawn → initialize response",
+    ms(median(ours)),
+    `${ms(median(minimal))} (minimal SDK server, one tool)`,
+    ratio,
+    "≤ 1.0",
+    ratio <= 1.0,
+    "median of interleaved cold starts",
+  );
+}
+
+// d. Single-id resumes: one tool call each over stdio vs the official client called directly.
+{
+  const count = quick ? 200 : 1_000;
+  const emulator = await startEmulator({ token: TOKEN, entries: count * 2, seed: 3, latencyMs: LATENCY_MS });
+  const ids = await emulator.ids();
+  const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
+  const { client } = await connect(emulator.url);
+  const ref = await time(async () => {
+    for (const id of ids.slice(0, count)) await official.dlq.resume(id);
+  });
+  const ours = await time(async () => {
+    for (const id of ids.slice(count))
+      await client.callTool({ name: "dlq_resume", arguments: { dlqIds: [id] } });
+  });
+  if ((await emulator.size()) !== 0) throw new Error("single-id resumes left entries behind");
+  await client.close();
+  await emulator.close();
+  const ratio = ours / ref;
+  row(
+    `d. ${count.toLocaleString("en")} single-id resumes`,
+    ms(ours),
+    `${ms(ref)} (official client, direct)`,
+    ratio,
+    "≤ 1.5",
+    ratio <= 1.5,
+  );
+}
+
+// e. Peak memory of one bounded call that resumes 100,000 entries.
+{
+  const entries = quick ? 20_000 : 100_000;
+  const emulator = await startEmulator({ token: TOKEN, entries, seed: 4, latencyMs: LATENCY_MS });
+  const { client, pid } = await connect(emulator.url);
+  const result = /** @type {{ structuredContent?: { resumed?: number } }} */ (
+    await client.callTool({ name: "dlq_resume_all", arguments: { maxPages: 2_500 } })
+  );
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+  await client.close();
+  await emulator.close();
+  const resumed = result.structuredContent?.resumed ?? 0;
+  if (resumed !== entries) throw new Error(`resumed ${resumed} of ${entries}`);
+  const peakMb = peakKb / 1024;
+  row(
+    `e. peak RSS, one call resuming ${entries.toLocaleString("en")} entries`,
+    `${peakMb.toFixed(0)} MB`,
+    "150 MB (target)",
+    peakMb / 150,
+    "≤ 150 MB",
+    peakMb <= 150,
+    "server process VmHWM",
+  );
+}
+
+const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
+const table = [
+  "| benchmark | this server | reference | ratio | target | met | note |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map(
+    (r) => `| ${r.name} | ${r.ours} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.met} | ${r.note} |`,
+  ),
+].join("\n");
+const report = `# Benchmarks\n\nMeasured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\`${quick ? " --quick" : ""} on ${machine}.\nEvery request to the emulator carries ${LATENCY_MS} ms of injected latency; each ratio is this server over the reference measured in the same run.\n\n${table}\n`;
+process.stdout.write(`${report}\n`);
+if (!quick) writeFileSync(new URL("./RESULTS.md", import.meta.url), report);
