@@ -13,6 +13,7 @@ const SERVER = new URL("../dist/index.js", import.meta.url).pathname;
 const MINIMAL = new URL("./minimal-server.mjs", import.meta.url).pathname;
 const TOKEN = "bench_token";
 const LATENCY_MS = 5;
+/** @type {{ name: string, ours: string, reference: string, ratio: string, target: string, met: string, note: string }[]} */
 const rows = [];
 const quick = process.argv.includes("--quick");
 
@@ -118,12 +119,13 @@ function row(name, ours, reference, ratio, target, met, note = "") {
   );
 }
 
+/** @param {number} value */
 const ms = (value) => `${value.toFixed(0)} ms`;
 
 // a. 10,000 entries by filter: one bounded tool call vs the official client's documented loop.
 {
   const entries = quick ? 2_000 : 10_000;
-  const emulator = await startEmulator({ token: TOKEN, entries, seed: 1, latencyMs: LATENCY_MS });
+  const emulator = await startEmulator({ entries, seed: 1, latencyMs: LATENCY_MS });
   const filter = { fromDate: Date.UTC(2000, 0, 1) };
   const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
   const { client } = await connect(emulator.url);
@@ -164,7 +166,7 @@ const ms = (value) => `${value.toFixed(0)} ms`;
 
 // b. Id lists: concurrent ≤ 50-id batches vs the same batches one after another.
 for (const size of quick ? [1_000] : [1_000, 5_000]) {
-  const emulator = await startEmulator({ token: TOKEN, entries: size, seed: 2, latencyMs: LATENCY_MS });
+  const emulator = await startEmulator({ entries: size, seed: 2, latencyMs: LATENCY_MS });
   const ids = await emulator.ids();
   const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
   const { client } = await connect(emulator.url);
@@ -257,7 +259,7 @@ for (const size of quick ? [1_000] : [1_000, 5_000]) {
 // d. Single-id resumes: one tool call each over stdio vs the official client called directly.
 {
   const count = quick ? 200 : 1_000;
-  const emulator = await startEmulator({ token: TOKEN, entries: count * 2, seed: 3, latencyMs: LATENCY_MS });
+  const emulator = await startEmulator({ entries: count * 2, seed: 3, latencyMs: LATENCY_MS });
   const ids = await emulator.ids();
   const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
   const { client } = await connect(emulator.url);
@@ -285,7 +287,7 @@ for (const size of quick ? [1_000] : [1_000, 5_000]) {
 // e. Peak memory of one bounded call that resumes 100,000 entries.
 {
   const entries = quick ? 20_000 : 100_000;
-  const emulator = await startEmulator({ token: TOKEN, entries, seed: 4, latencyMs: LATENCY_MS });
+  const emulator = await startEmulator({ entries, seed: 4, latencyMs: LATENCY_MS });
   const { client, pid } = await connect(emulator.url);
   const result = /** @type {{ structuredContent?: { resumed?: number } }} */ (
     await client.callTool({ name: "dlq_resume_all", arguments: { maxPages: 2_500 } })
