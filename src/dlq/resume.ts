@@ -11,6 +11,13 @@ import { encodeIdCursor } from "./id-cursor.js";
 import type { ResumeOptions, Selection } from "./request.js";
 import { type Attempted, type RetryContext, type RetryPolicy, withRetries } from "./retry.js";
 
+/**
+ * Continues a filter or all job that stopped before the server issued any cursor (the first page
+ * failed): the result still carries a cursor whenever work remains, and this one means "from the
+ * beginning". It never reaches the wire.
+ */
+export const FROM_START_CURSOR = "from-start";
+
 export type StopReason = "done" | "maxPages" | "maxRuns" | "deadline" | "cancelled" | "error";
 
 export interface ResumePlan {
@@ -117,9 +124,8 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
     if (failure.kind !== "aborted") report.error = failure;
   }
   const position = steps.position();
-  if (report.stopReason !== "done" && !position.finished && position.cursor !== undefined) {
-    report.cursor = position.cursor;
-  }
+  if (report.stopReason !== "done" && !position.finished)
+    report.cursor = position.cursor ?? FROM_START_CURSOR;
   return report;
 }
 

@@ -5,7 +5,7 @@
 import { decodeIdCursor } from "../dlq/id-cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import type { DlqFilter, ResumeOptions } from "../dlq/request.js";
-import type { ResumePlan } from "../dlq/resume.js";
+import { FROM_START_CURSOR, type ResumePlan } from "../dlq/resume.js";
 import type { CallPolicy } from "../policy.js";
 import {
   DEFAULTS,
@@ -48,17 +48,18 @@ export function planResume(
     throw new ArgumentError("This cursor continues a dlqIds call: pass the same dlqIds with it.");
   }
   const count = args.count ?? DEFAULTS.resumeCount;
+  const cursor = args.cursor === FROM_START_CURSOR ? undefined : args.cursor;
   if ("filter" in args && args.filter !== undefined) {
     return {
       selection: { mode: "filter", filter: toDlqFilter(args.filter) },
       options,
       count,
-      cursor: args.cursor,
+      cursor,
       maxPages,
       ...cap,
     };
   }
-  return { selection: { mode: "all" }, options, count, cursor: args.cursor, maxPages, ...cap };
+  return { selection: { mode: "all" }, options, count, cursor, maxPages, ...cap };
 }
 
 export function planList(args: DlqListArgs): ListPlan {

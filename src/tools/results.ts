@@ -5,7 +5,7 @@
  */
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import type { ListReport } from "../dlq/list.js";
-import type { ResumeReport } from "../dlq/resume.js";
+import { FROM_START_CURSOR, type ResumeReport } from "../dlq/resume.js";
 import type { QStashError } from "../qstash/errors.js";
 import type { RunListStore } from "./run-lists.js";
 import type { ListResult, ResumeResult } from "./schemas.js";
@@ -76,9 +76,7 @@ export function summarizeResume(result: ResumeResult): string {
     .join(" ");
   const next = result.cursor
     ? `More may remain: call again with the same selection and cursor "${result.cursor}".`
-    : result.complete
-      ? ""
-      : "Call again with the same arguments to continue.";
+    : "";
   const tail = [extras, next].filter(Boolean).join(" ");
   const join = (head: string) => (tail ? `${head} ${tail}` : head);
   switch (result.stopReason) {
@@ -166,7 +164,9 @@ export function resumeToolResult(report: ResumeReport, display: RunDisplay): Cal
 }
 
 function continuation(result: ResumeResult): string {
-  return result.cursor ? ` To retry, call again with cursor "${result.cursor}".` : "";
+  return result.cursor && result.cursor !== FROM_START_CURSOR
+    ? ` To retry, call again with cursor "${result.cursor}".`
+    : "";
 }
 
 export function listToolResult(report: ListReport, result: ListResult): CallToolResult {
