@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { type Fixture, resumeData, startFixture, textOf } from "../support/harness.js";
+import { resumeData, textOf, useFixture } from "../support/harness.js";
 
 const messages = seededMessages();
 const label = "payments";
 
 describe("dry run and grouped summaries", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture(SEED_OPTIONS);
-  });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
-    fixture.emulator.reset(SEED_OPTIONS);
-    fixture.emulator.clearRequests();
-  });
+  const fixture = useFixture(SEED_OPTIONS);
 
   const changingRequests = () => fixture.emulator.requests.filter((request) => request.method !== "GET");
 

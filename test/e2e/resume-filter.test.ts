@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { hasLabel, SEED_OPTIONS, seededMessages, sortedIds } from "../support/data.js";
-import { type Fixture, resumeData, startFixture, textOf } from "../support/harness.js";
+import { resumeData, textOf, useFixture } from "../support/harness.js";
 
 const messages = seededMessages();
 const first = messages[0] as DlqMessage;
@@ -65,15 +65,7 @@ const cases: { name: string; filter: Record<string, unknown>; matches: (message:
   ];
 
 describe("dlq_resume by filter", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture(SEED_OPTIONS);
-  });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
-    fixture.emulator.reset(SEED_OPTIONS);
-    fixture.emulator.clearRequests();
-  });
+  const fixture = useFixture(SEED_OPTIONS);
 
   it.each(cases)("resumes exactly the entries matching $name", async ({ filter, matches }) => {
     const expected = messages.filter(matches);

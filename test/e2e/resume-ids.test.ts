@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { type Fixture, resumeData, startFixture, textOf } from "../support/harness.js";
+import { resumeData, textOf, useFixture } from "../support/harness.js";
 
 const messages = seededMessages();
 const ids = messages.map((message) => message.dlqId);
 const runIdOf = new Map(messages.map((message) => [message.dlqId, message.workflowRunId as string]));
 
 describe("dlq_resume by dlqIds", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture(SEED_OPTIONS);
-  });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
-    fixture.emulator.reset(SEED_OPTIONS);
-    fixture.emulator.clearRequests();
-  });
+  const fixture = useFixture(SEED_OPTIONS);
 
   const resumeRequests = () =>
     fixture.emulator.requests.filter((request) => request.path === "/v2/workflows/dlq/resume");

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../../src/emulator/index.js";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { connectServer, type Fixture, resumeData, startFixture, textOf } from "../support/harness.js";
+import { connectServer, resumeData, startFixture, textOf, useFixture } from "../support/harness.js";
 
 const ids = seededMessages().map((message) => message.dlqId);
 const onResume = (request: { path: string }) => request.path === "/v2/workflows/dlq/resume";
 const resumeRequests = (requests: RecordedRequest[]) => requests.filter(onResume);
 
 describe("retries that respect the server", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture(SEED_OPTIONS);
-  });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
-    fixture.emulator.reset(SEED_OPTIONS);
-    fixture.emulator.clearRequests();
-    fixture.emulator.clearFaults();
-  });
+  const fixture = useFixture(SEED_OPTIONS);
 
   it.each(["429-burst", "429-retry-after"] as const)(
     "%s: waits until the server's reset, then finishes, with nothing lost",

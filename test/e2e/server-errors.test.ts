@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SEED_OPTIONS } from "../support/data.js";
-import { type Fixture, resumeData, startFixture, TEST_TOKEN, textOf } from "../support/harness.js";
+import { resumeData, startFixture, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
 
 describe("errors from QStash", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture(SEED_OPTIONS);
-  });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
-    fixture.emulator.reset(SEED_OPTIONS);
-    fixture.emulator.clearRequests();
-    fixture.emulator.clearFaults();
-  });
+  const fixture = useFixture(SEED_OPTIONS);
 
   it("400: says the request was rejected and what the server said, nothing resumed", async () => {
     const result = await fixture.call("dlq_resume_all", { cursor: "not-a-cursor-the-server-issued" });

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -152,4 +152,28 @@ export interface ResumeStructured {
 export function resumeData(result: CallToolResult): ResumeStructured {
   if (result.isError) throw new Error(`expected a result, got a tool error: ${textOf(result)}`);
   return result.structuredContent as unknown as ResumeStructured;
+}
+
+/**
+ * One fixture for a describe block, with a fresh DLQ, request log and fault list before every
+ * test. Returned as a stand-in that forwards to the fixture once beforeAll has started it, so
+ * tests read like they hold the fixture itself.
+ */
+export function useFixture(emulatorOptions: Partial<EmulatorOptions>, launch: ServerLaunch = {}): Fixture {
+  let current: Fixture | undefined;
+  beforeAll(async () => {
+    current = await startFixture(emulatorOptions, launch);
+  });
+  afterAll(() => current?.close());
+  beforeEach(() => {
+    current?.emulator.reset(emulatorOptions);
+    current?.emulator.clearRequests();
+    current?.emulator.clearFaults();
+  });
+  return new Proxy({} as Fixture, {
+    get(_, property) {
+      if (!current) throw new Error("the fixture is used before beforeAll started it");
+      return current[property as keyof Fixture];
+    },
+  });
 }
