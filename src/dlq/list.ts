@@ -2,7 +2,7 @@
  * Reads DLQ pages until the server runs out or a bound is reached. Read-only: it never changes
  * the DLQ, so a failure after the first page simply ends the listing early.
  */
-import { QStashError } from "../qstash/errors.js";
+import { asQStashError, QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
 import type { DlqFilter } from "./request.js";
 import type { RunContext, StopReason } from "./resume.js";
@@ -63,7 +63,7 @@ export async function runList(plan: ListPlan, context: Omit<RunContext, "onPage"
       cursor = outcome.value.cursor;
     } while (cursor !== undefined);
   } catch (error) {
-    const failure = error instanceof QStashError ? error : new QStashError("protocol", String(error));
+    const failure = asQStashError(error);
     report.stopReason = failure.kind === "aborted" ? "cancelled" : "error";
     if (failure.kind !== "aborted") report.error = failure;
   }

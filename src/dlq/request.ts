@@ -5,6 +5,12 @@
 import type { QueryParams } from "../qstash/query.js";
 import { DEFAULT_BULK_COUNT, type FailureFunctionState, HEADERS } from "../wire/types.js";
 
+/**
+ * Longest query string we send. HTTP servers commonly refuse request lines over 8–16 KB with a
+ * 431; id lists are batched and filters refused before they get near that.
+ */
+export const MAX_QUERY_CHARS = 8_000;
+
 export interface DlqFilter {
   workflowUrl?: string | string[];
   workflowRunId?: string;

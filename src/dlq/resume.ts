@@ -3,12 +3,12 @@
  * all. It stops at the page, run or time bound, on cancellation or on an error, and always returns
  * what was resumed so far with the cursor that continues the job.
  */
-import { QStashError } from "../qstash/errors.js";
+import { asQStashError, QStashError } from "../qstash/errors.js";
 import { DEFAULT_BULK_COUNT, MAX_RUNS_PER_RESUME_REQUEST, type WorkflowRunRef } from "../wire/types.js";
 import type { DlqApi, RequestRecord, ResumePage } from "./api.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import { encodeIdCursor } from "./id-cursor.js";
-import type { ResumeOptions, Selection } from "./request.js";
+import { MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "./request.js";
 import { type Attempted, type RetryContext, type RetryPolicy, withRetries } from "./retry.js";
 
 /**
@@ -119,7 +119,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
       if (failure) throw failure;
     }
   } catch (error) {
-    const failure = error instanceof QStashError ? error : new QStashError("protocol", String(error));
+    const failure = asQStashError(error);
     report.stopReason = failure.kind === "aborted" ? "cancelled" : "error";
     if (failure.kind !== "aborted") report.error = failure;
   }
@@ -194,10 +194,10 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
       let start = offset;
       let runsLeft = limits.runs;
       while (batches.length < limits.pages && start < ids.length && runsLeft > 0) {
-        const size = Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft, ids.length - start);
-        batches.push(ids.slice(start, start + size));
-        start += size;
-        runsLeft -= size;
+        const batch = nextBatch(ids, start, Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft));
+        batches.push(batch);
+        start += batch.length;
+        runsLeft -= batch.length;
       }
       // A sliding window: a new batch starts as soon as one finishes, until something fails or
       // the call runs out of time.
@@ -243,15 +243,26 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
           if (contiguous) offset += (batches[index] as string[]).length;
         } else {
           contiguous = false;
-          failure ??=
-            outcome.error instanceof QStashError
-              ? outcome.error
-              : new QStashError("protocol", String(outcome.error));
+          failure ??= asQStashError(outcome.error);
         }
       });
       return failure ? { pages, failure } : { pages };
     },
   };
+}
+
+/** Up to `size` ids from `start`, fewer when long ids would make the query too long to send. */
+function nextBatch(ids: readonly string[], start: number, size: number): string[] {
+  const batch: string[] = [];
+  let queryChars = 0;
+  for (let index = start; index < ids.length && batch.length < size; index++) {
+    const id = ids[index] as string;
+    const chars = `dlqIds=${encodeURIComponent(id)}&`.length;
+    if (batch.length > 0 && queryChars + chars > MAX_QUERY_CHARS) break;
+    batch.push(id);
+    queryChars += chars;
+  }
+  return batch;
 }
 
 interface BatchOutcome {

@@ -5,7 +5,7 @@
  * processed by the server (its outcome is unknown).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { QStashError, TRANSIENT_KINDS } from "../qstash/errors.js";
+import { asQStashError, QStashError, TRANSIENT_KINDS } from "../qstash/errors.js";
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -39,7 +39,7 @@ export async function withRetries<T>(
     try {
       return { ok: true, value: await attempt(), uncertain };
     } catch (caught) {
-      error = caught instanceof QStashError ? caught : new QStashError("protocol", String(caught));
+      error = asQStashError(caught);
     }
     if (!error.surelyNotProcessed) uncertain = true;
     if (!TRANSIENT_KINDS.has(error.kind) || attemptNumber >= policy.maxAttempts) {

@@ -23,7 +23,9 @@ export type QStashErrorKind =
   | "network"
   | "timeout"
   | "aborted"
-  | "protocol";
+  | "protocol"
+  /** A failure of this server's own code, not of QStash: never retried. */
+  | "internal";
 
 export class QStashError extends Error {
   readonly kind: QStashErrorKind;
@@ -50,6 +52,13 @@ export class QStashError extends Error {
     this.surelyNotProcessed = options.surelyNotProcessed ?? false;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/** Wraps anything thrown that is not already a QStashError. */
+export function asQStashError(error: unknown): QStashError {
+  if (error instanceof QStashError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new QStashError("internal", `Unexpected failure in workflow-dlq-mcp: ${message}`, { cause: error });
 }
 
 /** Replaces every occurrence of the secret in a text; used on anything we did not write ourselves. */

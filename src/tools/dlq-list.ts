@@ -3,7 +3,7 @@ import { runList } from "../dlq/list.js";
 import { QStashError } from "../qstash/errors.js";
 import { compactMessage } from "./compact.js";
 import { type CallExtra, runContext, type ToolContext } from "./context.js";
-import { planList } from "./plan.js";
+import { ArgumentError, planList } from "./plan.js";
 import { errorInfo, listToolResult, toolError } from "./results.js";
 import { type DlqListArgs, dlqListInput, type ListResult, listOutput, SUMMARY_SAMPLE } from "./schemas.js";
 import { summarize } from "./summary.js";
@@ -25,13 +25,14 @@ export const dlqListTool = {
 
 export function registerDlqList(server: McpServer, context: ToolContext): void {
   server.registerTool(dlqListTool.name, dlqListTool, async (args: DlqListArgs, extra) => {
+    let plan: ReturnType<typeof planList>;
     try {
       context.api.client.assertConfigured();
+      plan = planList(args);
     } catch (error) {
-      if (error instanceof QStashError) return toolError(error.message);
+      if (error instanceof QStashError || error instanceof ArgumentError) return toolError(error.message);
       throw error;
     }
-    const plan = planList(args);
     const journal = context.journal.startCall(dlqListTool.name, plan.filter ? "filter" : "all", args);
     const report = await runList(plan, runContext(context, extra as CallExtra, journal));
     const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };

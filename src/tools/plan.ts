@@ -4,9 +4,10 @@
  */
 import { decodeIdCursor } from "../dlq/id-cursor.js";
 import type { ListPlan } from "../dlq/list.js";
-import type { DlqFilter, ResumeOptions } from "../dlq/request.js";
+import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions } from "../dlq/request.js";
 import { FROM_START_CURSOR, type ResumePlan } from "../dlq/resume.js";
 import type { CallPolicy } from "../policy.js";
+import { encodeQuery } from "../qstash/query.js";
 import {
   DEFAULTS,
   type DlqListArgs,
@@ -50,6 +51,7 @@ export function planResume(
   const count = args.count ?? DEFAULTS.resumeCount;
   const cursor = args.cursor === FROM_START_CURSOR ? undefined : args.cursor;
   if ("filter" in args && args.filter !== undefined) {
+    assertSendable(args.filter);
     return {
       selection: { mode: "filter", filter: toDlqFilter(args.filter) },
       options,
@@ -63,6 +65,7 @@ export function planResume(
 }
 
 export function planList(args: DlqListArgs): ListPlan {
+  if (args.filter) assertSendable(args.filter);
   return {
     filter: args.filter === undefined ? undefined : toDlqFilter(args.filter),
     count: args.count ?? DEFAULTS.listCount,
@@ -76,6 +79,16 @@ function resumeOptions(args: DlqResumeAllArgs): ResumeOptions {
   if (args.flowControl) options.flowControl = args.flowControl;
   if (args.retries !== undefined) options.retries = args.retries;
   return options;
+}
+
+/** A filter whose query would be refused for its length is refused here, naming the fix. */
+function assertSendable(filter: FilterArgs): void {
+  const chars = encodeQuery({ ...toDlqFilter(filter) }).length;
+  if (chars > MAX_QUERY_CHARS) {
+    throw new ArgumentError(
+      `This filter would make a query of ${chars} characters, more than QStash accepts (about ${MAX_QUERY_CHARS}): use fewer or shorter values.`,
+    );
+  }
 }
 
 /** Drops undefined fields so the query carries only what the caller chose. */

@@ -7,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { previewIds, previewSelection } from "../dlq/preview.js";
 import { type ResumePlan, runResume } from "../dlq/resume.js";
 import { QStashError } from "../qstash/errors.js";
+import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
 import { compactMessage } from "./compact.js";
 import { type CallExtra, notifyClient, runContext, type ToolContext } from "./context.js";
 import { ArgumentError, planResume } from "./plan.js";
@@ -92,7 +93,14 @@ async function dryRun(
     stopReason: "done",
   };
   if (plan.selection.mode === "ids") {
-    const ids = plan.selection.dlqIds.slice(plan.startOffset ?? 0);
+    // The ids this call would get to, as a real call bounded by maxPages (and the run cap) would.
+    const start = plan.startOffset ?? 0;
+    const reach = Math.min(
+      plan.maxPages * MAX_RUNS_PER_RESUME_REQUEST,
+      plan.maxRuns ?? Number.POSITIVE_INFINITY,
+    );
+    const ids = plan.selection.dlqIds.slice(start, start + reach);
+    const unchecked = plan.selection.dlqIds.length - start - ids.length;
     let found: Awaited<ReturnType<typeof previewIds>>;
     try {
       found = await previewIds(ids, run);
@@ -103,7 +111,8 @@ async function dryRun(
       ...base,
       preview: {
         matched: found.found.length,
-        matchedIsLowerBound: false,
+        matchedIsLowerBound: unchecked > 0,
+        ...(unchecked > 0 ? { unchecked } : {}),
         found: found.found.map((message) => message.dlqId),
         notFound: found.notFound,
         sample: found.found.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
@@ -111,9 +120,18 @@ async function dryRun(
       },
     };
     const missing = found.notFound.length ? ` ${plural(found.notFound.length, "id")} not in the DLQ.` : "";
+    const beyond =
+      unchecked > 0
+        ? ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`
+        : "";
     return structuredResult(
-      `Dry run, nothing resumed: ${found.found.length} of ${plural(ids.length, "id")} are in the DLQ and would be resumed.${missing}`,
+      `Dry run, nothing resumed: ${found.found.length} of ${plural(ids.length, "id")} are in the DLQ and would be resumed.${missing}${beyond}`,
       result,
+    );
+  }
+  if (plan.cursor !== undefined) {
+    return toolError(
+      "dryRun previews a selection from its start, and a cursor only continues a resume: call the dry run without cursor.",
     );
   }
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;

@@ -31,15 +31,28 @@ export const SUMMARY_SAMPLE = 5;
 
 /** Dates before 1973 in milliseconds are almost always seconds passed by mistake. */
 const SMALLEST_PLAUSIBLE_MS = 1e11;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function dateArgument(name: string) {
   return z
-    .union([z.number(), z.string().max(64)], {
-      error: `${name} must be Unix milliseconds (a number) or an ISO-8601 string such as "2026-11-28T14:00:00Z".`,
-    })
+    .union(
+      [
+        z.number(),
+        z.string().max(64, {
+          error: `${name} is too long for a date: use an ISO-8601 string such as "2026-11-28T14:00:00Z".`,
+        }),
+      ],
+      {
+        error: `${name} must be Unix milliseconds (a number) or an ISO-8601 string such as "2026-11-28T14:00:00Z".`,
+      },
+    )
     .transform((value, ctx) => {
       const ms = typeof value === "number" ? value : parseDateText(value);
+      if (typeof ms === "string") {
+        ctx.addIssue({ code: "custom", message: `${name} "${String(value).slice(0, 64)}" ${ms}` });
+        return z.NEVER;
+      }
       if (ms === undefined || !Number.isFinite(ms)) {
         ctx.addIssue({
           code: "custom",
@@ -64,29 +77,64 @@ function dateArgument(name: string) {
     });
 }
 
-function parseDateText(text: string): number | undefined {
+/** Milliseconds, undefined when the text is no date, or a message for a date that cannot be meant. */
+function parseDateText(text: string): number | string | undefined {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  if (!ISO_8601.test(trimmed)) return undefined;
+  const parts = ISO_8601.exec(trimmed);
+  if (!parts) return undefined;
+  const [, year, month, day, hour, , , zone] = parts;
+  if (hour !== undefined && zone === undefined) {
+    // Without a zone the server's own clock would decide what the agent meant.
+    return `has no time zone: add one, as in "${trimmed.replace(" ", "T")}Z" for UTC.`;
+  }
   const ms = Date.parse(trimmed.replace(" ", "T"));
-  return Number.isNaN(ms) ? undefined : ms;
+  if (Number.isNaN(ms)) return undefined;
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) {
+    return "is not a calendar date.";
+  }
+  return ms;
+}
+
+/** Unpaired UTF-16 surrogates cannot be sent: a URL would carry U+FFFD instead of what was asked. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** At most this many problems of one kind are listed; the rest are counted. */
+const LISTED_PROBLEMS = 3;
+
+function listed(items: readonly string[]): string {
+  const shown = items
+    .slice(0, LISTED_PROBLEMS)
+    .map((item) => (item.length > 64 ? `${item.slice(0, 64)}…` : item));
+  return items.length > LISTED_PROBLEMS
+    ? `${shown.join(", ")} and ${items.length - LISTED_PROBLEMS} more`
+    : shown.join(", ");
 }
 
 const text = (what: string) =>
   z
     .string({ error: `${what} must be a string.` })
     .min(1, { error: `${what} is empty: give a value or leave the field out.` })
-    .max(LIMITS.textLength, { error: `${what} is longer than ${LIMITS.textLength} characters.` });
+    .max(LIMITS.textLength, { error: `${what} is longer than ${LIMITS.textLength} characters.` })
+    .refine((value) => !LONE_SURROGATE.test(value), {
+      error: `${what} contains an unpaired UTF-16 surrogate: send well-formed text.`,
+    });
 
 /** Fields that accept one value or several (several are ORed by the server). */
 const oneOrMany = (what: string) =>
-  z.union([
-    text(what),
-    z
-      .array(text(what))
-      .min(1, { error: `${what} is an empty list: give at least one value or leave the field out.` })
-      .max(LIMITS.filterValues, { error: `${what} takes at most ${LIMITS.filterValues} values.` }),
-  ]);
+  z.union(
+    [
+      text(what),
+      z
+        .array(text(what))
+        .min(1, { error: `${what} is an empty list: give at least one value or leave the field out.` })
+        .max(LIMITS.filterValues, { error: `${what} takes at most ${LIMITS.filterValues} values.` }),
+    ],
+    {
+      error: `${what} must be a non-empty string, or a list of 1 to ${LIMITS.filterValues} non-empty strings (any of them matches).`,
+    },
+  );
 
 export const filterSchema = z
   .strictObject(
@@ -118,7 +166,7 @@ export const filterSchema = z
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `Unknown filter field(s) ${issue.keys.join(", ")}. Known fields: workflowUrl, workflowRunId, workflowCreatedAt, label, fromDate, toDate, callerIp, flowControlKey, failureFunctionState.`
+          ? `Unknown filter field(s) ${listed(issue.keys)}. Known fields: workflowUrl, workflowRunId, workflowCreatedAt, label, fromDate, toDate, callerIp, flowControlKey, failureFunctionState.`
           : 'filter must be an object such as {"label": "payments"}.',
     },
   )
@@ -137,26 +185,64 @@ export const filterSchema = z
   })
   .meta({ description: "Which DLQ entries to select. Fields are ANDed; at least one is required." });
 
-const dlqId = z
-  .string({ error: "Each DLQ id must be a string (the dlqId from dlq_list)." })
-  .trim()
-  .min(1, { error: "A DLQ id is empty: remove it or pass the dlqId from dlq_list." })
-  .max(LIMITS.idLength, {
-    error: `A DLQ id is longer than ${LIMITS.idLength} characters; pass the dlqId from dlq_list.`,
-  });
+const DLQ_ID_PROBLEMS = {
+  type: "is not a string",
+  empty: "is empty",
+  long: `is longer than ${LIMITS.idLength} characters`,
+  surrogate: "contains an unpaired UTF-16 surrogate",
+} as const;
 
+/**
+ * Ids are checked one by one here rather than by an element schema, so that a list of thousands
+ * of bad ids gets one message that names a few of them, not one line per id. The published JSON
+ * Schema still describes the items.
+ */
 export const dlqIdsSchema = z
-  .array(dlqId, { error: "dlqIds must be a list of DLQ id strings." })
+  .array(z.unknown(), { error: "dlqIds must be a list of DLQ id strings." })
   .min(1, { error: "dlqIds is empty: pass at least one DLQ id, or use filter, or dlq_resume_all." })
   .max(LIMITS.dlqIdsPerCall, {
     error: `dlqIds takes at most ${LIMITS.dlqIdsPerCall} ids per call: split the list, or select them with filter.`,
   })
-  .meta({ description: "DLQ ids (dlqId from dlq_list) to resume. Sent in batches of at most 50." });
+  .transform((ids, ctx) => {
+    const problems = new Map<keyof typeof DLQ_ID_PROBLEMS, number[]>();
+    const trimmed: string[] = [];
+    ids.forEach((id, index) => {
+      const problem =
+        typeof id !== "string"
+          ? "type"
+          : id.trim() === ""
+            ? "empty"
+            : id.trim().length > LIMITS.idLength
+              ? "long"
+              : LONE_SURROGATE.test(id)
+                ? "surrogate"
+                : undefined;
+      if (problem) problems.set(problem, [...(problems.get(problem) ?? []), index]);
+      else trimmed.push((id as string).trim());
+    });
+    for (const [problem, indexes] of problems) {
+      ctx.addIssue({
+        code: "custom",
+        message: `The DLQ id at dlqIds[${listed(indexes.map(String))}] ${DLQ_ID_PROBLEMS[problem]}: pass the dlqId strings dlq_list returns.`,
+      });
+    }
+    return problems.size > 0 ? z.NEVER : trimmed;
+  })
+  .meta({
+    description: "DLQ ids (dlqId from dlq_list) to resume. Sent in batches of at most 50.",
+    items: { type: "string", minLength: 1, maxLength: LIMITS.idLength },
+  });
 
 const periodSchema = z
   .union(
     [
-      z.number().int().positive(),
+      z
+        .number({
+          error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.',
+        })
+        .int({ error: "flowControl.period in seconds must be a whole number." })
+        .positive({ error: "flowControl.period must be at least 1 second." })
+        .max(31_536_000, { error: "flowControl.period can be at most a year (31536000 seconds)." }),
       z.string().regex(/^\d+[smhd]$/, {
         error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.',
       }),
@@ -173,7 +259,7 @@ export const flowControlSchema = z
       key: z
         .string({ error: 'flowControl.key is required: a name such as "payments-resume".' })
         .min(1, { error: 'flowControl.key is empty: give a name such as "payments-resume".' })
-        .max(LIMITS.idLength)
+        .max(LIMITS.idLength, { error: `flowControl.key can be at most ${LIMITS.idLength} characters.` })
         .regex(RESOURCE_NAME_PATTERN, {
           error:
             "flowControl.key may contain only letters, digits, '.', '_' and '-' (for example payments-resume).",
@@ -183,14 +269,14 @@ export const flowControlSchema = z
         .number({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .int({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .min(1, { error: "flowControl.parallelism must be at least 1." })
-        .max(100_000)
+        .max(100_000, { error: "flowControl.parallelism can be at most 100000." })
         .optional()
         .meta({ description: "At most this many resumed runs execute at once." }),
       rate: z
         .number({ error: "flowControl.rate must be a whole number ≥ 1." })
         .int({ error: "flowControl.rate must be a whole number ≥ 1." })
         .min(1, { error: "flowControl.rate must be at least 1." })
-        .max(1_000_000)
+        .max(1_000_000, { error: "flowControl.rate can be at most 1000000." })
         .optional()
         .meta({ description: "At most this many resumed runs start per period." }),
       period: periodSchema.optional(),
@@ -198,7 +284,7 @@ export const flowControlSchema = z
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `Unknown flowControl field(s) ${issue.keys.join(", ")}; use key, parallelism, rate and period.`
+          ? `Unknown flowControl field(s) ${listed(issue.keys)}; use key, parallelism, rate and period.`
           : 'flowControl must be an object such as {"key": "payments-resume", "rate": 10, "period": "1s"}.',
     },
   )
@@ -231,7 +317,9 @@ const countSchema = (max: number, description: string) =>
 export const cursorSchema = z
   .string({ error: "cursor must be the string a previous call returned." })
   .min(1, { error: "cursor is empty: leave it out to start from the beginning." })
-  .max(LIMITS.cursorLength)
+  .max(LIMITS.cursorLength, {
+    error: `cursor is longer than ${LIMITS.cursorLength} characters, so no call returned it: pass the cursor exactly as a result gave it.`,
+  })
   .meta({ description: "Continue where a previous call stopped: pass its cursor with the same selection." });
 
 const maxPagesSchema = (fallback: number) =>
@@ -246,7 +334,7 @@ const maxPagesSchema = (fallback: number) =>
 
 const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
   issue.code === "unrecognized_keys"
-    ? `Unknown argument(s) ${issue.keys?.join(", ")} for ${tool}. It takes ${known}.`
+    ? `Unknown argument(s) ${listed(issue.keys ?? [])} for ${tool}. It takes ${known}.`
     : undefined;
 
 const resumeShape = {
@@ -258,7 +346,7 @@ const resumeShape = {
   flowControl: flowControlSchema.optional(),
   retries: retriesSchema.optional(),
   maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
-  dryRun: z.boolean({ error: "dryRun must be true or false." }).optional().meta({
+  dryRun: z.boolean({ error: "dryRun must be true or false (a boolean, not a string)." }).optional().meta({
     description:
       "Preview only: report what this call would resume (which ids exist, or what the filter matches, grouped) and resume nothing.",
   }),
@@ -309,14 +397,20 @@ export const dlqListInput = z.strictObject(
     ).optional(),
     cursor: cursorSchema.optional(),
     maxPages: maxPagesSchema(DEFAULTS.listMaxPages).optional(),
-    includeHeaders: z.boolean().optional().meta({
-      description: "Also return request and response headers. They can hold secrets: only when asked.",
-    }),
-    includeBodies: z.boolean().optional().meta({
-      description: "Also return the full request and response bodies. Large, and can hold secrets.",
-    }),
+    includeHeaders: z
+      .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
+      .optional()
+      .meta({
+        description: "Also return request and response headers. They can hold secrets: only when asked.",
+      }),
+    includeBodies: z
+      .boolean({ error: "includeBodies must be true or false (a boolean, not a string)." })
+      .optional()
+      .meta({
+        description: "Also return the full request and response bodies. Large, and can hold secrets.",
+      }),
     summary: z
-      .boolean()
+      .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
         description: `Group the listed entries by workflowUrl, label, responseStatus and failure-callback state, and return only the first ${SUMMARY_SAMPLE} messages. Raise count and maxPages to summarise more.`,
@@ -418,6 +512,9 @@ export const resumeOutput = z.object({
       matchedIsLowerBound: z
         .boolean()
         .meta({ description: "True when more entries may match beyond maxPages." }),
+      unchecked: z.number().int().optional().meta({
+        description: "dlqIds mode: ids past what this call would reach (maxPages × 50), not checked.",
+      }),
       found: z.array(z.string()).optional().meta({ description: "dlqIds mode: ids that are in the DLQ." }),
       notFound: z
         .array(z.string())

@@ -21,7 +21,12 @@ const cases: { name: string; tool: string; args: Record<string, unknown>; messag
     message: /filter is empty: give at least one field/,
   },
   { name: "empty dlqIds", tool: "dlq_resume", args: { dlqIds: [] }, message: /dlqIds is empty/ },
-  { name: "an empty id", tool: "dlq_resume", args: { dlqIds: ["dlq_a", " "] }, message: /A DLQ id is empty/ },
+  {
+    name: "an empty id",
+    tool: "dlq_resume",
+    args: { dlqIds: ["dlq_a", " "] },
+    message: /The DLQ id at dlqIds\[1\] is empty/,
+  },
   {
     name: "negative retries",
     tool: "dlq_resume",
