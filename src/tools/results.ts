@@ -6,7 +6,7 @@
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import type { ListReport } from "../dlq/list.js";
 import { FROM_START_CURSOR, type ResumeReport } from "../dlq/resume.js";
-import type { QStashError } from "../qstash/errors.js";
+import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
 import type { RunListStore } from "./run-lists.js";
 import type { ListResult, ResumeResult } from "./schemas.js";
 
@@ -163,8 +163,10 @@ export function resumeToolResult(report: ResumeReport, display: RunDisplay): Cal
   return response;
 }
 
+/** A retry hint only where a retry can help: the same request refused as invalid would fail again. */
 function continuation(result: ResumeResult): string {
-  return result.cursor && result.cursor !== FROM_START_CURSOR
+  const retryable = result.error !== undefined && TRANSIENT_KINDS.has(result.error.kind as QStashErrorKind);
+  return retryable && result.cursor && result.cursor !== FROM_START_CURSOR
     ? ` To retry, call again with cursor "${result.cursor}".`
     : "";
 }

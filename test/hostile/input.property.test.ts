@@ -1,7 +1,7 @@
 /**
  * Property-based hostile input, in memory: tens of thousands of generated argument objects
  * through a real server and a real emulator, each checked against the tool's own schema.
- * Set INPUT_FC_SEED to replay the seed a failure reported.
+ * Set INPUT_FC_SEED to replay the seed a failure reported; CI runs a fixed seed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
@@ -26,7 +26,13 @@ const RUNS: Record<ToolName, number> = {
   dlq_resume_all: DLQ_RESUME_ALL_RUNS,
 };
 
-const replaySeed = process.env.INPUT_FC_SEED === undefined ? undefined : Number(process.env.INPUT_FC_SEED);
+// CI replays one fixed seed so a landing never hinges on a draw; local runs explore new ones.
+const replaySeed =
+  process.env.INPUT_FC_SEED !== undefined
+    ? Number(process.env.INPUT_FC_SEED)
+    : process.env.CI
+      ? 20_261_128
+      : undefined;
 
 describe("hostile input, in memory", () => {
   let fixture: InMemoryFixture;
