@@ -7,10 +7,11 @@ import { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
 import type { QStashClient } from "./qstash/client.js";
+import { serveCatalogueFromCache } from "./tools/catalogue.js";
 import type { ToolContext } from "./tools/context.js";
-import { registerDlqList } from "./tools/dlq-list.js";
-import { registerDlqResume } from "./tools/dlq-resume.js";
-import { registerDlqResumeAll } from "./tools/dlq-resume-all.js";
+import { dlqListTool, registerDlqList } from "./tools/dlq-list.js";
+import { dlqResumeTool, registerDlqResume } from "./tools/dlq-resume.js";
+import { dlqResumeAllTool, registerDlqResumeAll } from "./tools/dlq-resume-all.js";
 import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
 import { PACKAGE_VERSION } from "./version.js";
 
@@ -54,5 +55,9 @@ export function createServer(options: ServerOptions): McpServer {
     registerDlqResume(server, context);
     registerDlqResumeAll(server, context);
   }
+  serveCatalogueFromCache(
+    server,
+    options.readOnly ? [dlqListTool] : [dlqListTool, dlqResumeTool, dlqResumeAllTool],
+  );
   return server;
 }
