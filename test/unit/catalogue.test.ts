@@ -20,8 +20,9 @@ async function listTools(server: McpServer) {
 describe("the cached tool catalogue", () => {
   it("is exactly what the SDK itself would publish for the same definitions", async () => {
     const reference = new McpServer({ name: "reference", version: "0" });
-    for (const { name, ...config } of TOOL_DEFINITIONS)
-      reference.registerTool(name, config, async () => ({ content: [] }));
+    for (const { name, ...config } of TOOL_DEFINITIONS) {
+      reference.registerTool(name, config as never, async () => ({ content: [] }));
+    }
     const ours = createServer({
       client: new QStashClient({ baseUrl: "http://127.0.0.1:9", token: undefined }),
       log: stderrLogger("test", true),
