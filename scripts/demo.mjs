@@ -19,6 +19,8 @@ const MAX_RESUME_ALL_CALLS = 100;
  * @typedef {{ workflowRuns: WorkflowRun[], resumed: number, pages: number, cursor?: string, stopReason: string,
  *   notFound?: string[], error?: { message: string } }} ResumeResult
  * @typedef {{ summary: string, data: unknown }} ToolOutcome
+ * @typedef {{ value: string, count: number }[]} Groups
+ * @typedef {{ byWorkflowUrl: Groups, byLabel: Groups, byResponseStatus: Groups }} Summary
  */
 
 class DemoFailure extends Error {}
@@ -83,22 +85,6 @@ async function listEverything() {
 }
 
 /**
- * @template T
- * @param {T[]} items
- * @param {(item: T) => string} keyOf
- * @returns {[string, number][]} largest group first
- */
-function countBy(items, keyOf) {
-  /** @type {Map<string, number>} */
-  const counts = new Map();
-  for (const item of items) {
-    const key = keyOf(item);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-}
-
-/**
  * @param {string} title
  * @param {[string, number][]} groups
  */
@@ -136,21 +122,30 @@ async function main() {
   say(`Connected to ${server?.name ?? "server"} ${server?.version ?? ""}; tools: ${tools.join(", ")}`);
 
   heading("1. What is in the DLQ?");
-  const before = await listEverything();
-  for (const summary of before.summaries) say(`  ${readable(summary)}`);
-  const total = before.messages.length;
+  // One call: the server reads the whole DLQ and groups it; only a sample of messages comes back.
+  const overview = await call("dlq_list", { summary: true, count: 100, maxPages: 100 });
+  const listing = /** @type {ListResult & { summary: Summary }} */ (overview.data);
+  say(`  ${readable(overview.summary)}`);
+  const total = listing.returned;
   say(`  ${total} failed runs waiting.`);
   if (total < 3) throw new DemoFailure(`The sandbox DLQ holds only ${total} entries; the drill needs a few.`);
+  const groups = listing.summary;
   printGroups(
     "by workflow",
-    countBy(before.messages, (m) => (m.workflowUrl ? shortPath(m.workflowUrl) : "(unknown)")),
+    groups.byWorkflowUrl.map((group) => [shortPath(group.value), group.count]),
   );
-  const labels = countBy(before.messages, (m) => m.label ?? "(no label)");
-  printGroups("by label", labels);
+  printGroups(
+    "by label",
+    groups.byLabel.map((group) => [group.value === "(none)" ? "(no label)" : group.value, group.count]),
+  );
   printGroups(
     "by response status",
-    countBy(before.messages, (m) => (m.responseStatus === undefined ? "(none)" : `HTTP ${m.responseStatus}`)),
+    groups.byResponseStatus.map((group) => [
+      group.value === "(none)" ? "(none)" : `HTTP ${group.value}`,
+      group.count,
+    ]),
   );
+  const before = { messages: listing.messages };
 
   heading("2. Resume two runs by id");
   const picked = before.messages.slice(0, 2);
@@ -161,16 +156,14 @@ async function main() {
   for (const run of byIdResult.workflowRuns) say(`  new run ${run.workflowRunId}`);
 
   heading("3. Resume one label, throttled");
-  const [label, labelCount] = labels.find(([key]) => key !== "(no label)") ?? [];
-  if (label === undefined || labelCount === undefined) {
-    throw new DemoFailure("No labelled entries to resume by label.");
-  }
-  // A filter matches every label a run carries, while the listing shows only the first: check first.
-  const matching = await call("dlq_list", { filter: { label }, count: 100, maxPages: 100 });
-  const matched = /** @type {ListResult} */ (matching.data).returned;
-  const shown = labelCount - picked.filter((m) => m.label === label).length;
-  const extra = matched > shown ? ` (${matched - shown} more carry it as a second label)` : "";
-  say(`  "${label}" is the largest label; the filter matches ${matched} entries now${extra}.`);
+  const largest = groups.byLabel.find((group) => group.value !== "(none)");
+  if (largest === undefined) throw new DemoFailure("No labelled entries to resume by label.");
+  const label = largest.value;
+  // Preview first: the dry run resolves the same filter and resumes nothing.
+  const preview = await call("dlq_resume", { filter: { label }, dryRun: true, maxPages: 100 });
+  const matched = /** @type {ResumeResult & { preview: { matched: number } }} */ (preview.data).preview
+    .matched;
+  say(`  "${label}" is the largest label. ${readable(preview.summary)}`);
   const flowControl = { key: `${label}-recovery`, rate: 10, period: "1s", parallelism: 5 };
   say(
     `  flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism 5; retries 2`,
@@ -194,6 +187,8 @@ async function main() {
   } while (labelCursor);
   const byLabel = labelResults.reduce((sum, result) => sum + result.resumed, 0);
   say(`  Resumed ${byLabel} "${label}" runs.`);
+  if (byLabel !== matched)
+    throw new DemoFailure(`The dry run found ${matched} "${label}" entries, but ${byLabel} were resumed.`);
 
   heading("4. Resume everything else in bounded calls (maxPages 3)");
   let resumedAll = 0;
