@@ -44,16 +44,9 @@ function answerer(call: () => CallTool, emulator: () => InMemoryFixture["emulato
   };
 }
 
-/** Arguments as a client would write them in JSON, prototype names included as plain members. */
-const json = (text: string): Args => JSON.parse(text) as Args;
-
-describe("hostile input regressions, in memory", () => {
+/** A fresh in-memory server for the describe block, reset before each test, and a way to ask it. */
+function inMemoryAsker() {
   let fixture: InMemoryFixture;
-  const ask = answerer(
-    () => fixture.call,
-    () => fixture.emulator,
-  );
-
   beforeAll(async () => {
     fixture = await startInMemory();
   });
@@ -62,6 +55,20 @@ describe("hostile input regressions, in memory", () => {
     fixture.emulator.reset();
     fixture.emulator.clearRequests();
   });
+  return {
+    ask: answerer(
+      () => fixture.call,
+      () => fixture.emulator,
+    ),
+    fixture: () => fixture,
+  };
+}
+
+/** Arguments as a client would write them in JSON, prototype names included as plain members. */
+const json = (text: string): Args => JSON.parse(text) as Args;
+
+describe("hostile input regressions, in memory", () => {
+  const { ask, fixture } = inMemoryAsker();
 
   describe("largest payloads", () => {
     it("20,000 ids: one message naming the limit, no request", async () => {
@@ -133,7 +140,7 @@ describe("hostile input regressions, in memory", () => {
     it("retries -0 is zero retries, and is sent as 0", async () => {
       const answer = await ask("dlq_resume", { dlqIds: [ids[0]], retries: -0 });
       expect(answer.isError).toBe(false);
-      expect(fixture.emulator.resumed[0]).toMatchObject({ dlqId: ids[0], retries: 0 });
+      expect(fixture().emulator.resumed[0]).toMatchObject({ dlqId: ids[0], retries: 0 });
     });
   });
 
@@ -143,16 +150,16 @@ describe("hostile input regressions, in memory", () => {
     it.each([[[]], ["dlq_a"], [null], [5]])(
       "%j: a JSON-RPC error, and the server carries on",
       async (value) => {
-        const error = await fixture.client
-          .callTool({ name: "dlq_resume", arguments: value as unknown as Args })
+        const error = await fixture()
+          .client.callTool({ name: "dlq_resume", arguments: value as unknown as Args })
           .then(
             () => undefined,
             (caught: unknown) => caught,
           );
         expect(error).toBeInstanceOf(McpError);
         expect([ErrorCode.InvalidParams, ErrorCode.InternalError]).toContain((error as McpError).code);
-        expect(fixture.emulator.requests).toHaveLength(0);
-        expect((await fixture.client.listTools()).tools).toHaveLength(3);
+        expect(fixture().emulator.requests).toHaveLength(0);
+        expect((await fixture().client.listTools()).tools).toHaveLength(3);
       },
     );
   });
@@ -235,20 +242,7 @@ describe.each(["in memory", "stdio"] as const)("prototype keys, %s", (transport)
 });
 
 describe("fixed defects stay fixed", () => {
-  let fixture: InMemoryFixture;
-  const ask = answerer(
-    () => fixture.call,
-    () => fixture.emulator,
-  );
-
-  beforeAll(async () => {
-    fixture = await startInMemory();
-  });
-  afterAll(() => fixture?.close());
-  beforeEach(() => {
-    fixture.emulator.reset();
-    fixture.emulator.clearRequests();
-  });
+  const { ask } = inMemoryAsker();
 
   // Once: the id passes the schema; the POST carries it as U+FFFD (URLSearchParams), the 404
   // follow-up GET throws URIError from encodeURIComponent, which the retry loop treats as
