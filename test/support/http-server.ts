@@ -1,5 +1,6 @@
 /** Spawns the built server in Streamable HTTP mode and waits for the URL it announces on stderr. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { expect } from "vitest";
 import { SERVER_ENTRY } from "./harness.js";
 
 export interface HttpServerProcess {
@@ -45,6 +46,10 @@ export async function startHttpServer(
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
+      // Neither the QStash token nor the clients' bearer token may show up in the server's log.
+      for (const secret of [env.QSTASH_TOKEN, env.WORKFLOW_DLQ_MCP_AUTH_TOKEN]) {
+        if (secret) expect(stderr).not.toContain(secret);
+      }
     },
   };
 }
