@@ -24,6 +24,7 @@ export interface CallJournal {
 export class Journal {
   private fd: number | undefined;
   private failed = false;
+  private closed = false;
 
   constructor(
     readonly path: string | undefined,
@@ -40,13 +41,15 @@ export class Journal {
     };
   }
 
+  /** Calls still finishing after shutdown write nothing more: a closed journal stays closed. */
   close(): void {
+    this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 
   private append(entry: Record<string, unknown>): void {
-    if (!this.path || this.failed) return;
+    if (!this.path || this.failed || this.closed) return;
     try {
       if (this.fd === undefined) {
         mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });

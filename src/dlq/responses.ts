@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { QStashError } from "../qstash/errors.js";
-import type { DlqMessage, WorkflowRunRef } from "../wire/types.js";
+import type { DlqMessage, ListResponse, ResumeResponse } from "../wire/types.js";
 
 const resumeBody = z.object({
   workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number() })),
@@ -16,10 +16,7 @@ const listBody = z.object({
   cursor: z.string().nullish(),
 });
 
-export function parseResumeBody(
-  body: unknown,
-  where: string,
-): { workflowRuns: WorkflowRunRef[]; cursor?: string } {
+export function parseResumeBody(body: unknown, where: string): ResumeResponse {
   const parsed = resumeBody.safeParse(body);
   if (!parsed.success) throw shapeError(where);
   const { workflowRuns, cursor } = parsed.data;
@@ -27,7 +24,7 @@ export function parseResumeBody(
   return cursor ? { workflowRuns, cursor } : { workflowRuns };
 }
 
-export function parseListBody(body: unknown, where: string): { messages: DlqMessage[]; cursor?: string } {
+export function parseListBody(body: unknown, where: string): ListResponse {
   const parsed = listBody.safeParse(body);
   if (!parsed.success) throw shapeError(where);
   const messages = parsed.data.messages as unknown as DlqMessage[];

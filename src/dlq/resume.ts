@@ -7,7 +7,7 @@ import { asQStashError, QStashError } from "../qstash/errors.js";
 import { DEFAULT_BULK_COUNT, MAX_RUNS_PER_RESUME_REQUEST, type WorkflowRunRef } from "../wire/types.js";
 import type { DlqApi, RequestRecord, ResumePage } from "./api.js";
 import { mapWithConcurrency } from "./concurrency.js";
-import { encodeIdCursor } from "./id-cursor.js";
+import { encodeIdCursor, type IdProgress, rangesOf } from "./id-cursor.js";
 import { MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "./request.js";
 import { type Attempted, type RetryContext, type RetryPolicy, withRetries } from "./retry.js";
 
@@ -27,8 +27,8 @@ export interface ResumePlan {
   count?: number;
   /** Filter and all modes: the server's cursor to start from. */
   cursor?: string;
-  /** Ids mode: how many ids of the list earlier calls already handled. */
-  startOffset?: number;
+  /** Ids mode: what earlier calls already handled. */
+  idProgress?: IdProgress;
   maxPages: number;
   /** Never resume more runs than this in one call. */
   maxRuns?: number;
@@ -60,22 +60,26 @@ export interface RunContext {
   deadlineAt?: number;
   onRequest?: (record: RequestRecord) => void;
   onRetry?: RetryContext["onRetry"];
-  onPage?: (progress: { pages: number; resumed: number; total?: number }) => void | Promise<void>;
+  /** After every page; for id lists `handled` counts ids dealt with and `total` the ids to go. */
+  onPage?: (progress: { pages: number; resumed: number; handled: number; total?: number }) => void;
 }
 
 interface Steps {
   /** Where the job stands: the cursor to continue from, or finished. */
   position(): { finished: boolean; cursor?: string };
   /**
-   * Runs the next page, or for id lists the next wave of batches sent at once. What the pages
-   * resumed is reported even when one of them failed; the failure then ends the loop.
+   * Runs the next page, or for id lists the next stretch of batches, several in flight at once.
+   * What the pages resumed is reported even when one of them failed; the failure then ends the loop.
    */
   run(
     limits: { runs: number; pages: number },
-    pageDone: (runs: number) => Promise<void>,
+    pageDone: (runs: number, handled: number) => void,
   ): Promise<{ pages: ResumePage[]; failure?: QStashError }>;
   total?: number;
 }
+
+/** How long a request in flight at the deadline may still take before it is cut off. */
+export const DEADLINE_GRACE_MS = 2_000;
 
 export async function runResume(plan: ResumePlan, context: RunContext): Promise<ResumeReport> {
   const report: ResumeReport = {
@@ -87,9 +91,18 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
     probablyResumed: [],
     unreportedPossible: false,
   };
-  const steps =
-    plan.selection.mode === "ids" ? idSteps(plan, context, report) : cursorSteps(plan, context, report);
-  const progress = { pages: 0, resumed: 0 };
+  const run: RunContext = { ...context, signal: requestSignal(context) };
+  const steps = plan.selection.mode === "ids" ? idSteps(plan, run, report) : cursorSteps(plan, run, report);
+  const progress = { pages: 0, resumed: 0, handled: 0 };
+  const pageDone = (runs: number, handled: number) => {
+    progress.pages += 1;
+    progress.resumed += runs;
+    progress.handled += handled;
+    // Progress is a courtesy: it must never hold up or break the work it reports on.
+    try {
+      context.onPage?.({ ...progress, ...(steps.total === undefined ? {} : { total: steps.total }) });
+    } catch {}
+  };
   try {
     for (;;) {
       if (steps.position().finished) break;
@@ -100,17 +113,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
       }
       const runs =
         plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
-      const { pages, failure } = await steps.run(
-        { runs, pages: plan.maxPages - report.pages },
-        async (pageRuns) => {
-          progress.pages += 1;
-          progress.resumed += pageRuns;
-          await context.onPage?.({
-            ...progress,
-            ...(steps.total === undefined ? {} : { total: steps.total }),
-          });
-        },
-      );
+      const { pages, failure } = await steps.run({ runs, pages: plan.maxPages - report.pages }, pageDone);
       // Pages go into the report in list order, whatever order they finished in.
       for (const page of pages) {
         report.pages += 1;
@@ -120,13 +123,28 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
     }
   } catch (error) {
     const failure = asQStashError(error);
-    report.stopReason = failure.kind === "aborted" ? "cancelled" : "error";
-    if (failure.kind !== "aborted") report.error = failure;
+    if (failure.kind !== "aborted") {
+      report.stopReason = "error";
+      report.error = failure;
+    } else if (context.signal?.aborted) {
+      report.stopReason = "cancelled";
+    } else {
+      // Cut off at the deadline: the request in flight may have done its work unseen.
+      report.stopReason = "deadline";
+      report.unreportedPossible = true;
+    }
   }
   const position = steps.position();
   if (report.stopReason !== "done" && !position.finished)
     report.cursor = position.cursor ?? FROM_START_CURSOR;
   return report;
+}
+
+/** The caller's cancellation, and the deadline plus a grace for the request in flight. */
+function requestSignal(context: RunContext): AbortSignal | undefined {
+  if (context.deadlineAt === undefined) return context.signal;
+  const deadline = AbortSignal.timeout(Math.max(0, context.deadlineAt - Date.now()) + DEADLINE_GRACE_MS);
+  return context.signal ? AbortSignal.any([context.signal, deadline]) : deadline;
 }
 
 function boundReached(plan: ResumePlan, context: RunContext, report: ResumeReport): StopReason | undefined {
@@ -137,9 +155,15 @@ function boundReached(plan: ResumePlan, context: RunContext, report: ResumeRepor
   return undefined;
 }
 
-/** Unwraps a retried request; an unknown outcome on the way is remembered in the report. */
-function settle<T>(outcome: Attempted<T>, report: ResumeReport, flagUnknown: boolean): T {
-  if (outcome.uncertain && flagUnknown) report.unreportedPossible = true;
+/** A resume request's value; a lost answer on the way is remembered in the report. */
+function settleResume<T>(outcome: Attempted<T>, report: ResumeReport): T {
+  if (outcome.uncertain) report.unreportedPossible = true;
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** A read-only request's value: a lost answer there changed nothing. */
+function settleRead<T>(outcome: Attempted<T>): T {
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
@@ -163,10 +187,10 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
         context,
       );
       // A lost answer on a cursor page: its runs left the DLQ unlisted; the same cursor goes on after them.
-      const page = settle(outcome, report, true);
+      const page = settleResume(outcome, report);
       started = true;
       cursor = page.cursor;
-      await pageDone(page.workflowRuns.length);
+      pageDone(page.workflowRuns.length, page.workflowRuns.length);
       if (page.cursor !== undefined && page.cursor === sent) {
         return {
           pages: [page],
@@ -185,23 +209,34 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
   if (plan.selection.mode !== "ids") throw new Error("idSteps needs an ids selection");
   const ids = plan.selection.dlqIds;
   const concurrency = Math.max(1, plan.concurrency ?? 1);
-  let offset = plan.startOffset ?? 0;
+  let offset = plan.idProgress?.offset ?? 0;
+  // Indexes past the offset already handled, by earlier calls or by batches of this one.
+  const done = new Set<number>();
+  for (const [start, end] of plan.idProgress?.done ?? [])
+    for (let index = start; index < end; index++) done.add(index);
+  const advance = () => {
+    while (done.delete(offset)) offset++;
+  };
   return {
-    total: ids.length - offset,
-    position: () => ({ finished: offset >= ids.length, cursor: encodeIdCursor(offset, ids) }),
+    total: ids.length - offset - done.size,
+    position: () => ({
+      finished: offset >= ids.length,
+      cursor: encodeIdCursor({ offset, done: rangesOf(done) }, ids),
+    }),
     async run(limits, pageDone) {
-      const batches: string[][] = [];
-      let start = offset;
+      const batches: number[][] = [];
+      let scan = offset;
       let runsLeft = limits.runs;
-      while (batches.length < limits.pages && start < ids.length && runsLeft > 0) {
-        const batch = nextBatch(ids, start, Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft));
+      while (batches.length < limits.pages && runsLeft > 0) {
+        const batch = nextBatch(ids, done, scan, Math.min(MAX_RUNS_PER_RESUME_REQUEST, runsLeft));
+        if (batch.length === 0) break;
         batches.push(batch);
-        start += batch.length;
+        scan = (batch.at(-1) as number) + 1;
         runsLeft -= batch.length;
       }
       // A sliding window: a new batch starts as soon as one finishes, until something fails or
       // the call runs out of time.
-      const outcomes: ({ value: BatchOutcome } | { error: unknown } | undefined)[] = [];
+      const outcomes: ({ value: BatchOutcome } | { error: QStashError } | undefined)[] = [];
       let next = 0;
       let stopLaunching = false;
       const worker = async () => {
@@ -214,52 +249,49 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
             break;
           }
           const index = next++;
-          outcomes[index] = await resumeBatch(batches[index] as string[], plan.options, context, report).then(
-            async (value) => {
-              await pageDone(value.page.workflowRuns.length);
-              return { value };
-            },
-            (error: unknown) => {
-              stopLaunching = true;
-              return { error };
-            },
-          );
+          const batch = (batches[index] as number[]).map((position) => ids[position] as string);
+          try {
+            const value = await resumeBatch(batch, plan.options, context, report);
+            outcomes[index] = { value };
+            pageDone(value.page.workflowRuns.length, batch.length);
+          } catch (error) {
+            stopLaunching = true;
+            outcomes[index] = { error: asQStashError(error) };
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-      // The cursor moves past the leading batches that succeeded; later ones are still reported.
       const pages: ResumePage[] = [];
       let failure: QStashError | undefined;
-      let contiguous = true;
       outcomes.forEach((outcome, index) => {
-        if (outcome === undefined) {
-          contiguous = false;
+        if (outcome === undefined) return;
+        if ("error" in outcome) {
+          failure ??= outcome.error;
           return;
         }
-        if ("value" in outcome) {
-          pages.push(outcome.value.page);
-          report.notFound.push(...outcome.value.notFound);
-          report.probablyResumed.push(...outcome.value.probablyResumed);
-          if (contiguous) offset += (batches[index] as string[]).length;
-        } else {
-          contiguous = false;
-          failure ??= asQStashError(outcome.error);
-        }
+        pages.push(outcome.value.page);
+        report.notFound.push(...outcome.value.notFound);
+        report.probablyResumed.push(...outcome.value.probablyResumed);
+        for (const position of batches[index] as number[]) done.add(position);
       });
+      advance();
       return failure ? { pages, failure } : { pages };
     },
   };
 }
 
-/** Up to `size` ids from `start`, fewer when long ids would make the query too long to send. */
-function nextBatch(ids: readonly string[], start: number, size: number): string[] {
-  const batch: string[] = [];
+/**
+ * The indexes of up to `size` ids from `start` that no earlier batch handled, fewer when long
+ * ids would make the query too long to send.
+ */
+function nextBatch(ids: readonly string[], done: ReadonlySet<number>, start: number, size: number): number[] {
+  const batch: number[] = [];
   let queryChars = 0;
   for (let index = start; index < ids.length && batch.length < size; index++) {
-    const id = ids[index] as string;
-    const chars = `dlqIds=${encodeURIComponent(id)}&`.length;
+    if (done.has(index)) continue;
+    const chars = `dlqIds=${encodeURIComponent(ids[index] as string)}&`.length;
     if (batch.length > 0 && queryChars + chars > MAX_QUERY_CHARS) break;
-    batch.push(id);
+    batch.push(index);
     queryChars += chars;
   }
   return batch;
@@ -270,6 +302,9 @@ interface BatchOutcome {
   notFound: string[];
   probablyResumed: string[];
 }
+
+/** Existence checks after a 404 run this many at a time, per batch. */
+const LOOKUP_CONCURRENCY = 8;
 
 /**
  * Resumes one batch of ids. The server refuses a whole batch when any id is missing, so on a 404
@@ -296,10 +331,12 @@ async function resumeBatch(
   const first = await send(batch);
   if (first.ok || first.error.kind !== "notFound") {
     // Ids whose request failed for good stay at the cursor; a continuation sorts them out.
-    outcome.page = settle(first, report, true);
+    outcome.page = settleResume(first, report);
     return outcome;
   }
-  const lookups = await mapWithConcurrency(batch, 8, (id) =>
+  // From here on any exit must keep the lost answer in mind, even if a lookup fails.
+  if (first.uncertain) report.unreportedPossible = true;
+  const lookups = await mapWithConcurrency(batch, LOOKUP_CONCURRENCY, (id) =>
     withRetries(
       () => context.api.get(id, { signal: context.signal, onRequest: context.onRequest }),
       context.retry,
@@ -308,11 +345,11 @@ async function resumeBatch(
   );
   const present: string[] = [];
   batch.forEach((id, index) => {
-    const found = settle(lookups[index] as Attempted<unknown>, report, false);
+    const found = settleRead(lookups[index] as Attempted<unknown>);
     if (found !== undefined) present.push(id);
     else if (first.uncertain) outcome.probablyResumed.push(id);
     else outcome.notFound.push(id);
   });
-  if (present.length > 0) outcome.page = settle(await send(present), report, true);
+  if (present.length > 0) outcome.page = settleResume(await send(present), report);
   return outcome;
 }

@@ -3,7 +3,7 @@
  * JSON bodies, nothing about DLQ semantics; failures come back as QStashError.
  */
 import type { Pool } from "undici";
-import { HEADERS } from "../wire/types.js";
+import { type ErrorBody, HEADERS } from "../wire/types.js";
 import { missingTokenError, QStashError, redact, statusError } from "./errors.js";
 import { encodeQuery, type QueryParams } from "./query.js";
 
@@ -52,7 +52,8 @@ export class QStashClient {
 
   constructor(options: QStashClientOptions) {
     const url = new URL(options.baseUrl);
-    this.baseUrl = options.baseUrl;
+    // Shown in messages: origin and path only, never credentials someone put in the URL.
+    this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.token = options.token;
     this.tokenVariable = options.tokenVariable ?? "QSTASH_TOKEN";
@@ -61,10 +62,6 @@ export class QStashClient {
     this.origin = url.origin;
     this.connections = options.connections ?? 4;
     this.connectTimeoutMs = Math.min(this.timeoutMs, 10_000);
-  }
-
-  get hasToken(): boolean {
-    return Boolean(this.token);
   }
 
   /** Throws the "set QSTASH_TOKEN" error before any request when no token is configured. */
@@ -198,7 +195,7 @@ export class QStashClient {
 function extractErrorMessage(text: string): string {
   if (!text) return "";
   try {
-    const parsed = JSON.parse(text) as { error?: unknown };
+    const parsed = JSON.parse(text) as Partial<ErrorBody>;
     if (typeof parsed.error === "string") return parsed.error.slice(0, 500);
   } catch {
     // not JSON: fall through to the raw text

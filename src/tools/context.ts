@@ -34,7 +34,12 @@ export function runContext(
   context: ToolContext,
   extra: CallExtra,
   journal: CallJournal,
-  describeProgress?: (progress: { pages: number; resumed: number; total?: number }) => string,
+  describeProgress?: (progress: {
+    pages: number;
+    resumed: number;
+    handled: number;
+    total?: number;
+  }) => string,
 ): RunContext {
   const progressToken = extra._meta?.progressToken;
   return {
@@ -48,13 +53,15 @@ export function runContext(
     ...(progressToken === undefined || !describeProgress
       ? {}
       : {
-          onPage: async (progress) => {
-            await extra
+          // Not awaited: a slow client reading its notifications must not slow the resume down.
+          onPage: (progress) => {
+            void extra
               .sendNotification({
                 method: "notifications/progress",
                 params: {
                   progressToken,
-                  progress: progress.resumed,
+                  // Against a known total the count is of ids dealt with, so it reaches the total.
+                  progress: progress.total === undefined ? progress.resumed : progress.handled,
                   ...(progress.total === undefined ? {} : { total: progress.total }),
                   message: describeProgress(progress),
                 },

@@ -12,7 +12,7 @@ export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs waiting i
 
 Use it to see what failed and why before resuming: each message has its dlqId (for dlq_resume), workflowRunId, workflowUrl, label, when it failed (createdAt, Unix ms), the failed step's HTTP responseStatus and a short preview of the responseBody, and the failure-callback state. Narrow with filter (fields are ANDed, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}).
 
-Returns up to count messages per request (default 50) and maxPages requests (default 1). If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
+Returns up to count messages per request (default 50) and maxPages pages (default 1), one request each. If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
 
 export const dlqListTool = {
   name: "dlq_list",

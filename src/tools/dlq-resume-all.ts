@@ -9,7 +9,7 @@ Use this only when the whole DLQ should run again (for example after an outage o
 
 This changes production state: every resumed run leaves the DLQ and executes again. Pass flowControl (e.g. {"key": "dlq-recovery", "parallelism": 5}) so the recovering downstream is not flooded, and retries if the default of 3 is wrong.
 
-Each call makes at most maxPages requests (default 10, up to 50 runs each) and returns the resumed runs. If the result has a cursor, entries remain: call again with that cursor (and the same flowControl/retries) until the result has none. Nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
+Each call works through at most maxPages pages (default 10; a page is one resume request of up to 50 runs, plus any retries) and returns the resumed runs. If the result has a cursor, entries remain: call again with that cursor (and the same flowControl/retries) until the result has none. Nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
 
 export const dlqResumeAllTool = {
   name: "dlq_resume_all",

@@ -12,7 +12,7 @@ To resume everything in the DLQ use dlq_resume_all instead.
 
 This changes production state: each resumed run leaves the DLQ and executes again against its endpoint. When the downstream is recovering, pass flowControl (e.g. {"key": "payments-resume", "rate": 10, "period": "1s"}) and retries. Check what a filter matches with dlq_list first.
 
-Each call makes at most maxPages requests (default 10, up to 50 runs each). The result lists the resumed runs (workflowRunId, workflowCreatedAt). If it returns a cursor, more entries may remain: call again with the same dlqIds or filter and that cursor; nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
+Each call works through at most maxPages pages (default 10; a page is one resume request of up to 50 runs or ids, plus any retries and, when ids are missing, one lookup per id). The result lists the resumed runs (workflowRunId, workflowCreatedAt). If it returns a cursor, more entries may remain: call again with the same dlqIds or filter and that cursor; nothing is resumed twice. stopReason "error" or "cancelled" means a partial result: what it lists was resumed.`;
 
 export const dlqResumeTool = {
   name: "dlq_resume",

@@ -2,7 +2,7 @@
  * Validated tool arguments → a plan the runners execute. Checks that need more than one field's
  * schema (an id cursor must match its id list) happen here, before any request is sent.
  */
-import { decodeIdCursor } from "../dlq/id-cursor.js";
+import { decodeIdCursor, type IdProgress } from "../dlq/id-cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions } from "../dlq/request.js";
 import { FROM_START_CURSOR, type ResumePlan } from "../dlq/resume.js";
@@ -30,16 +30,16 @@ export function planResume(
   const cap = policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall };
   if ("dlqIds" in args && args.dlqIds !== undefined) {
     const dlqIds = [...new Set(args.dlqIds)];
-    let startOffset = 0;
+    let idProgress: IdProgress = { offset: 0, done: [] };
     if (args.cursor !== undefined) {
       const decoded = decodeIdCursor(args.cursor, dlqIds);
       if (typeof decoded === "string") throw new ArgumentError(decoded);
-      startOffset = decoded;
+      idProgress = decoded;
     }
     return {
       selection: { mode: "ids", dlqIds },
       options,
-      startOffset,
+      idProgress,
       maxPages,
       concurrency: policy.idConcurrency,
       ...cap,

@@ -137,22 +137,28 @@ export function capRuns(
 }
 
 export function resumeToolResult(report: ResumeReport, display: RunDisplay): CallToolResult {
-  const full = toResumeResult(report);
-  const result = full;
+  const result = toResumeResult(report);
   const nothingHappened =
     result.resumed === 0 &&
     !result.unreportedPossible &&
     !result.probablyResumed &&
     result.stopReason !== "cancelled";
+  // Nothing done: a tool error, still carrying the structured result (error kind, retryAfterSeconds, cursor).
   if (nothingHappened && result.stopReason === "error" && !result.notFound) {
-    return toolError(
-      `${result.error?.message ?? "The request failed."} Nothing was resumed.${continuation(result)}`,
-    );
+    return {
+      ...toolError(
+        `${result.error?.message ?? "The request failed."} Nothing was resumed.${continuation(result)}`,
+      ),
+      structuredContent: result,
+    };
   }
   if (nothingHappened && result.stopReason === "done" && result.notFound) {
-    return toolError(
-      `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
-    );
+    return {
+      ...toolError(
+        `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
+      ),
+      structuredContent: result,
+    };
   }
   const { result: shown, link } = capRuns(result, display);
   const summary = shown.workflowRunsTruncated

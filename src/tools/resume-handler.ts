@@ -12,12 +12,10 @@ import { compactMessage } from "./compact.js";
 import { type CallExtra, notifyClient, runContext, type ToolContext } from "./context.js";
 import { ArgumentError, planResume } from "./plan.js";
 import {
-  capRuns,
   errorInfo,
   plural,
   resumeToolResult,
   structuredResult,
-  summarizeResume,
   toolError,
   toResumeResult,
 } from "./results.js";
@@ -47,8 +45,10 @@ export async function handleResume(
   }
   const report = await runResume(
     plan,
-    runContext(context, extra, journal, ({ resumed, total }) =>
-      total === undefined ? `${plural(resumed, "run")} resumed` : `${resumed} of ${total} ids resumed`,
+    runContext(context, extra, journal, ({ resumed, handled, total }) =>
+      total === undefined
+        ? `${plural(resumed, "run")} resumed`
+        : `${handled} of ${total} ids handled, ${plural(resumed, "run")} resumed`,
     ),
   );
   const result = toResumeResult(report);
@@ -62,19 +62,32 @@ export async function handleResume(
     unreportedPossible: result.unreportedPossible,
     error: result.error,
   });
-  const display = { tool, inlineRuns: context.policy.inlineRuns, runLists: context.runLists };
+  const toolResult = resumeToolResult(report, {
+    tool,
+    inlineRuns: context.policy.inlineRuns,
+    runLists: context.runLists,
+  });
   if (report.stopReason === "cancelled") {
     // A cancelled request's response is dropped by the client, so the record goes out as a log message.
-    const { result: shown } = capRuns(result, display);
+    const summary = (toolResult.content[0] as { text: string }).text;
     await notifyClient(
       server,
       context,
       "warning",
-      { message: `${tool}: ${summarizeResume(shown)}`, result: shown },
+      { message: `${tool}: ${summary}`, result: toolResult.structuredContent },
       extra.sessionId,
     );
   }
-  return resumeToolResult(report, display);
+  return toolResult;
+}
+
+/** How many runs one call with this plan can resume at most. */
+function callReach(plan: ResumePlan): number {
+  const perPage =
+    plan.selection.mode === "ids"
+      ? MAX_RUNS_PER_RESUME_REQUEST
+      : Math.min(plan.count ?? MAX_RUNS_PER_RESUME_REQUEST, MAX_RUNS_PER_RESUME_REQUEST);
+  return Math.min(plan.maxPages * perPage, plan.maxRuns ?? Number.POSITIVE_INFINITY);
 }
 
 async function dryRun(
@@ -94,13 +107,14 @@ async function dryRun(
   };
   if (plan.selection.mode === "ids") {
     // The ids this call would get to, as a real call bounded by maxPages (and the run cap) would.
-    const start = plan.startOffset ?? 0;
-    const reach = Math.min(
-      plan.maxPages * MAX_RUNS_PER_RESUME_REQUEST,
-      plan.maxRuns ?? Number.POSITIVE_INFINITY,
+    const handled = new Set<number>();
+    for (const [from, to] of plan.idProgress?.done ?? [])
+      for (let index = from; index < to; index++) handled.add(index);
+    const pending = plan.selection.dlqIds.filter(
+      (_, index) => index >= (plan.idProgress?.offset ?? 0) && !handled.has(index),
     );
-    const ids = plan.selection.dlqIds.slice(start, start + reach);
-    const unchecked = plan.selection.dlqIds.length - start - ids.length;
+    const ids = pending.slice(0, callReach(plan));
+    const unchecked = pending.length - ids.length;
     let found: Awaited<ReturnType<typeof previewIds>>;
     try {
       found = await previewIds(ids, run);
@@ -135,25 +149,33 @@ async function dryRun(
     );
   }
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
-  const listed = await previewSelection(filter, plan.maxPages, run);
+  // List one entry past what this call could resume, to tell whether more would be left.
+  const reach = callReach(plan);
+  const listed = await previewSelection(filter, Math.ceil((Math.min(reach, 1e6) + 1) / 100), run);
   if (listed.stopReason === "error" && listed.messages.length === 0) {
     return toolError(
       `Dry run failed: ${listed.error?.message ?? "listing the DLQ failed."} Nothing was resumed.`,
     );
   }
-  const lowerBound = listed.stopReason !== "done";
+  const selected = listed.messages.slice(0, reach);
+  const lowerBound = listed.messages.length > reach || listed.stopReason !== "done";
   const result: ResumeResult = {
     ...base,
     pages: listed.pages,
     preview: {
-      matched: listed.messages.length,
+      matched: selected.length,
       matchedIsLowerBound: lowerBound,
-      sample: listed.messages.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
-      summary: summarize(listed.messages),
+      sample: selected.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
+      summary: summarize(selected),
     },
     ...(listed.error ? { error: errorInfo(listed.error) } : {}),
   };
-  const count = `${lowerBound ? "at least " : ""}${plural(listed.messages.length, "entry", "entries")}`;
-  const widen = lowerBound ? " Raise maxPages to count further." : "";
-  return structuredResult(`Dry run, nothing resumed: ${count} would be resumed.${widen}`, result);
+  const count = plural(selected.length, "entry", "entries");
+  const widen = lowerBound
+    ? " More match than this call would reach: the real call returns a cursor, or raise maxPages."
+    : "";
+  return structuredResult(
+    `Dry run, nothing resumed: ${count} would be resumed by this call.${widen}`,
+    result,
+  );
 }

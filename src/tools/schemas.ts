@@ -329,7 +329,7 @@ const maxPagesSchema = (fallback: number) =>
     .min(1, { error: "maxPages must be at least 1." })
     .max(LIMITS.maxPages, { error: `maxPages can be at most ${LIMITS.maxPages}.` })
     .meta({
-      description: `How many requests this call may make before it returns a cursor (default ${fallback}).`,
+      description: `How many pages (one request of up to 50 runs each, retries aside) this call may go through before it returns a cursor (default ${fallback}).`,
     });
 
 const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
@@ -340,7 +340,7 @@ const unknownArguments = (tool: string, known: string) => (issue: { code?: strin
 const resumeShape = {
   count: countSchema(
     LIMITS.resumeCount,
-    `Entries per request in filter mode (default ${DEFAULTS.resumeCount}; QStash resumes at most 50 per request).`,
+    `Entries per request with a filter or for all (default ${DEFAULTS.resumeCount}; QStash resumes at most 50 per request). Not used with dlqIds.`,
   ).optional(),
   cursor: cursorSchema.optional(),
   flowControl: flowControlSchema.optional(),
@@ -358,7 +358,7 @@ export const dlqResumeInput = z
     {
       error: unknownArguments(
         "dlq_resume",
-        "dlqIds or filter, count, cursor, flowControl, retries, maxPages",
+        "dlqIds or filter, count, cursor, flowControl, retries, maxPages, dryRun",
       ),
     },
   )

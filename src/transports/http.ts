@@ -137,8 +137,8 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     url: `http://${shownHost}:${address.port}${MCP_PATH}`,
     server,
     async drain(graceMs) {
+      // Keep listening while draining, so load balancers see 503 on /healthz rather than refused connections.
       draining = true;
-      server.close();
       server.closeIdleConnections();
       if (inFlight > 0) {
         await Promise.race([
@@ -146,6 +146,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
           new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
         ]);
       }
+      server.close();
       server.closeAllConnections();
     },
   };
@@ -155,9 +156,10 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
-/** Hashing first makes the comparison constant-time whatever the lengths. */
+/** Hashing first makes the comparison constant-time whatever the lengths; the scheme is case-blind (RFC 6750). */
 function authorized(header: string | undefined, expected: Buffer): boolean {
-  return timingSafeEqual(digest(header ?? ""), expected);
+  const presented = (header ?? "").replace(/^bearer /i, "Bearer ");
+  return timingSafeEqual(digest(presented), expected);
 }
 
 function hostnameOf(hostHeader: string | undefined): string {
@@ -179,15 +181,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        req.off("data", onData);
+        req.pause();
         reject(new Error("too large"));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });

@@ -68,6 +68,26 @@ describe("the call deadline", () => {
   });
 });
 
+describe("a request still in flight at the deadline", () => {
+  it("is cut off shortly after it, and the result says runs may have been resumed unseen", async () => {
+    const fixture = await startFixture(SEED_OPTIONS, { args: ["--deadline", "0.5"] });
+    try {
+      fixture.emulator.inject({
+        kind: "slow",
+        delayMs: 10_000,
+        match: (request) => request.path.endsWith("/resume"),
+      });
+      const started = Date.now();
+      const data = resumeData(await fixture.call("dlq_resume_all", { count: 50 }));
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(data).toMatchObject({ stopReason: "deadline", resumed: 0, unreportedPossible: true });
+      expect(data.cursor).toBeTruthy();
+    } finally {
+      await fixture.close();
+    }
+  });
+});
+
 describe("a server that repeats its cursor", () => {
   it("is detected and stops the loop with a clear error, keeping what was resumed", async () => {
     const fixture = await startFixture(SEED_OPTIONS);

@@ -38,11 +38,13 @@ describe("dry run and grouped summaries", () => {
     expect(fixture.emulator.resumed).toHaveLength(0);
   });
 
-  it("for all: flags the count as a lower bound when the page bound cuts it short", async () => {
+  it("for all: counts what this call would reach (maxPages × 50) and flags that more remain", async () => {
     const result = await fixture.call("dlq_resume_all", { dryRun: true, maxPages: 1 });
     const data = resumeData(result);
-    expect(data.preview).toMatchObject({ matched: 100, matchedIsLowerBound: true });
-    expect(textOf(result)).toMatch(/at least 100 entries would be resumed\. Raise maxPages/);
+    expect(data.preview).toMatchObject({ matched: 50, matchedIsLowerBound: true });
+    expect(textOf(result)).toMatch(
+      /50 entries would be resumed by this call\. More match than this call would reach/,
+    );
     expect(data.cursor).toBeUndefined();
     expect(changingRequests()).toEqual([]);
   });

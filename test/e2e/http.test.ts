@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { FIXED_NOW } from "../support/data.js";
@@ -136,6 +136,33 @@ describe("bearer-token auth", () => {
     expect(response.statusCode).toBe(401);
     expect(response.headers["www-authenticate"]).toMatch(/^Bearer/);
     await response.body.dump();
+  });
+
+  it("takes the Bearer scheme in any case, as RFC 6750 allows", async () => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, authorization: `bearer ${AUTH}` },
+      body: initialize,
+    });
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+  });
+
+  it("answers an oversized body with 413", async () => {
+    // A connection of its own: the server drops it after answering, mid-upload.
+    const dispatcher = new Agent();
+    try {
+      const response = await request(server.url, {
+        dispatcher,
+        method: "POST",
+        headers: { ...MCP_HEADERS, authorization: `Bearer ${AUTH}` },
+        body: "x".repeat(5 * 1024 * 1024),
+      });
+      expect(response.statusCode).toBe(413);
+      await response.body.dump();
+    } finally {
+      await dispatcher.destroy();
+    }
   });
 
   it("lets the right token through, and leaves /healthz open for load balancers", async () => {

@@ -38,7 +38,7 @@ describe("progress notifications", () => {
 
   it("carry the total for an id list", async () => {
     const { updates } = await callWithProgress("dlq_resume", { dlqIds: ids.slice(80, 120) }, "ids-1");
-    expect(updates).toEqual([{ progress: 40, total: 40, message: "40 of 40 ids resumed" }]);
+    expect(updates).toEqual([{ progress: 40, total: 40, message: "40 of 40 ids handled, 40 runs resumed" }]);
   });
 
   it("are not sent when the client asks for none", async () => {

@@ -56,6 +56,24 @@ describe("dlq_resume by dlqIds", () => {
     expect(fixture.emulator.resumed).toHaveLength(120);
   });
 
+  it("after a batch fails mid-list, the cursor skips the later batches that went through", async () => {
+    const chosen = ids.slice(0, 120);
+    // The second batch (ids 50–99) fails for good; the first and third go through.
+    fixture.emulator.inject({
+      kind: "503",
+      times: Number.POSITIVE_INFINITY,
+      match: (request) => request.query.some(([key, value]) => key === "dlqIds" && value === chosen[50]),
+    });
+    const first = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(first).toMatchObject({ resumed: 70, stopReason: "error" });
+    fixture.emulator.clearFaults();
+    const rest = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen, cursor: first.cursor }));
+    expect(rest).toMatchObject({ resumed: 50, stopReason: "done" });
+    expect(rest.notFound).toBeUndefined();
+    expect(new Set(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(new Set(chosen));
+    expect(fixture.emulator.resumed).toHaveLength(120);
+  });
+
   it("refuses a cursor from another id list, sending no request", async () => {
     const first = resumeData(await fixture.call("dlq_resume", { dlqIds: ids.slice(0, 60), maxPages: 1 }));
     fixture.emulator.clearRequests();
