@@ -16,6 +16,7 @@ export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
     ...(flags.entries ? { entries: Number(flags.entries) } : {}),
     ...(flags.seed ? { seed: Number(flags.seed) } : {}),
     ...(flags.latency ? { latencyMs: Number(flags.latency) } : {}),
+    maxRecordedRequests: 10_000,
   });
   // The emulator's own token is printed so it can be used; a token taken from the environment is not.
   const shownToken = tokenFromEnv ? "(the token you gave)" : token;

@@ -79,6 +79,8 @@ async function sandboxBackend(flags: Flags, log: Logger, policy: CallPolicy): Pr
   const emulator = await startEmulator({
     token,
     entries: flags["sandbox-entries"] ? Number(flags["sandbox-entries"]) : SANDBOX_ENTRIES,
+    // Nobody reads the sandbox's request log; a long session must not grow it without end.
+    maxRecordedRequests: 1_000,
   });
   const client = new QStashClient({ baseUrl: emulator.url, token, ...clientTuning(flags, policy) });
   log.log(

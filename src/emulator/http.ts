@@ -68,6 +68,8 @@ export interface HttpContext {
   store: DlqStore;
   faults: FaultInjector;
   requests: RecordedRequest[];
+  /** The request log keeps at most this many, oldest dropped first. */
+  maxRecordedRequests: number;
   latencyMs: number;
   /** Aborted on shutdown so pending delays do not hold the process open. */
   signal: AbortSignal;
@@ -488,6 +490,8 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     const entry: RecordedRequest = { method, path: url.pathname, query, headers, status, at };
     if (fault) entry.fault = fault.kind;
     ctx.requests.push(entry);
+    if (ctx.requests.length > ctx.maxRecordedRequests)
+      ctx.requests.splice(0, ctx.requests.length - ctx.maxRecordedRequests);
   };
 
   await pause(ctx.latencyMs, ctx.signal);

@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   messages?: DlqMessage[];
   /** Added before every API response, for benchmarks. */
   latencyMs?: number;
+  /** The request log keeps at most this many (default: all), so a long-lived emulator stays small. */
+  maxRecordedRequests?: number;
 }
 
 export interface ResetOptions {
@@ -111,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     store,
     faults,
     requests,
+    maxRecordedRequests: options.maxRecordedRequests ?? Number.POSITIVE_INFINITY,
     latencyMs,
     signal: lifetime.signal,
     state,

@@ -7,16 +7,22 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 
 export async function serveStdio(server: McpServer, onClose: () => Promise<void>): Promise<void> {
   const transport = new StdioServerTransport();
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await server.close().catch(() => {});
-    await onClose();
+  // One shutdown, however many ways it is asked for (stdin closing, the transport, signals).
+  let shutdown: Promise<void> | undefined;
+  const stop = () => {
+    shutdown ??= server
+      .close()
+      .catch(() => {})
+      .then(onClose)
+      .catch((error: unknown) => {
+        process.stderr.write(`[workflow-dlq-mcp] error: shutdown failed: ${(error as Error).message}\n`);
+      });
+    return shutdown;
   };
-  transport.onclose = () => void shutdown();
-  process.stdin.on("end", () => void shutdown());
-  process.on("SIGINT", () => void shutdown().then(() => process.exit(0)));
-  process.on("SIGTERM", () => void shutdown().then(() => process.exit(0)));
+  transport.onclose = () => void stop();
+  process.stdin.on("end", () => void stop());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => void stop().then(() => process.exit(0)));
+  }
   await server.connect(transport);
 }
