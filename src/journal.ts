@@ -34,7 +34,7 @@ export class Journal {
   /** Opens the record of one tool call; every line it writes carries the call's id. */
   startCall(tool: string, mode: string, args: unknown): CallJournal {
     const call = { callId: randomBytes(6).toString("hex"), tool, mode };
-    this.append({ type: "call", ...call, args: sanitize(args) });
+    if (this.path) this.append({ type: "call", ...call, args: sanitize(args) });
     return {
       request: (record) => this.append({ type: "request", ...call, ...record }),
       outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }),

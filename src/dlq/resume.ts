@@ -65,8 +65,10 @@ export interface RunContext {
 }
 
 interface Steps {
-  /** Where the job stands: the cursor to continue from, or finished. */
-  position(): { finished: boolean; cursor?: string };
+  /** Whether nothing is left to do. */
+  finished(): boolean;
+  /** The cursor that continues from here (undefined before a cursor job got its first page). */
+  cursor(): string | undefined;
   /**
    * Runs the next page, or for id lists the next stretch of batches, several in flight at once.
    * What the pages resumed is reported even when one of them failed; the failure then ends the loop.
@@ -105,7 +107,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
   };
   try {
     for (;;) {
-      if (steps.position().finished) break;
+      if (steps.finished()) break;
       const stop = boundReached(plan, context, report);
       if (stop) {
         report.stopReason = stop;
@@ -134,9 +136,7 @@ export async function runResume(plan: ResumePlan, context: RunContext): Promise<
       report.unreportedPossible = true;
     }
   }
-  const position = steps.position();
-  if (report.stopReason !== "done" && !position.finished)
-    report.cursor = position.cursor ?? FROM_START_CURSOR;
+  if (report.stopReason !== "done" && !steps.finished()) report.cursor = steps.cursor() ?? FROM_START_CURSOR;
   return report;
 }
 
@@ -172,7 +172,8 @@ function cursorSteps(plan: ResumePlan, context: RunContext, report: ResumeReport
   let cursor = plan.cursor;
   let started = false;
   return {
-    position: () => ({ finished: started && cursor === undefined, cursor }),
+    finished: () => started && cursor === undefined,
+    cursor: () => cursor,
     async run(limits, pageDone) {
       const sent = cursor;
       // Clamped only under a run cap, so that without one the query is the official client's.
@@ -219,10 +220,8 @@ function idSteps(plan: ResumePlan, context: RunContext, report: ResumeReport): S
   };
   return {
     total: ids.length - offset - done.size,
-    position: () => ({
-      finished: offset >= ids.length,
-      cursor: encodeIdCursor({ offset, done: rangesOf(done) }, ids),
-    }),
+    finished: () => offset >= ids.length,
+    cursor: () => encodeIdCursor({ offset, done: rangesOf(done) }, ids),
     async run(limits, pageDone) {
       const batches: number[][] = [];
       let scan = offset;
