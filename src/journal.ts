@@ -34,9 +34,13 @@ export class Journal {
   /** Opens the record of one tool call; every line it writes carries the call's id. */
   startCall(tool: string, mode: string, args: unknown): CallJournal {
     const call = { callId: randomBytes(6).toString("hex"), tool, mode };
-    if (this.path) this.append({ type: "call", ...call, args: sanitize(args) });
+    if (!this.path) return { request: () => {}, outcome: () => {} };
+    this.append({ type: "call", ...call, args: sanitize(args) });
+    // Every request line carries the arguments too, so one line reads on its own; long lists are
+    // shortened there, the call line keeps them whole.
+    const brief = sanitize(args, 20);
     return {
-      request: (record) => this.append({ type: "request", ...call, ...record }),
+      request: (record) => this.append({ type: "request", ...call, args: brief, ...record }),
       outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }),
     };
   }
@@ -67,12 +71,15 @@ export class Journal {
   }
 }
 
-/** Arguments as the call received them, with long strings cut so one line stays readable. */
-function sanitize(value: unknown): unknown {
+/** Arguments as the call received them, with long strings (and, if asked, long lists) cut short. */
+function sanitize(value: unknown, maxItems = Number.POSITIVE_INFINITY): unknown {
   if (typeof value === "string") return value.length > 512 ? `${value.slice(0, 512)}…` : value;
-  if (Array.isArray(value)) return value.map(sanitize);
+  if (Array.isArray(value)) {
+    const items = value.slice(0, maxItems).map((item) => sanitize(item, maxItems));
+    return value.length > maxItems ? [...items, `…and ${value.length - maxItems} more`] : items;
+  }
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, sanitize(item)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, sanitize(item, maxItems)]));
   }
   return value;
 }

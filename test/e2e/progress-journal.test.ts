@@ -64,7 +64,14 @@ describe("the audit journal", () => {
         mode: "filter",
         args: { filter: { label: "payments" }, count: 5 },
       });
-      expect(first).toMatchObject({ method: "POST", path: "/v2/workflows/dlq/resume", status: 200 });
+      expect(first).toMatchObject({
+        method: "POST",
+        path: "/v2/workflows/dlq/resume",
+        status: 200,
+        tool: "dlq_resume",
+        mode: "filter",
+        args: { filter: { label: "payments" }, count: 5 },
+      });
       expect(first?.query).toMatch(/label=payments&count=5/);
       expect(data.cursor).toBeTruthy();
       const journaled = lines.flatMap((line) => (line.runIds as string[] | undefined) ?? []);
