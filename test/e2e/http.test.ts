@@ -28,6 +28,17 @@ const initialize = JSON.stringify({
 });
 const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
+/** POSTs an initialize request with extra headers; the status and headers are what the tests read. */
+async function postInitialize(url: string, headers: Record<string, string>) {
+  const response = await request(url, {
+    method: "POST",
+    headers: { ...MCP_HEADERS, ...headers },
+    body: initialize,
+  });
+  await response.body.dump();
+  return { status: response.statusCode, headers: response.headers };
+}
+
 describe("Streamable HTTP, stateless, against the sandbox", () => {
   let server: HttpServerProcess;
   beforeAll(async () => {
@@ -94,23 +105,13 @@ describe("Streamable HTTP, stateless, against the sandbox", () => {
     ["a foreign Host", { host: "evil.example.com" }],
     ["a foreign Origin", { origin: "https://evil.example.com" }],
   ])("rejects %s (DNS rebinding) with 403", async (_, headers) => {
-    const response = await request(server.url, {
-      method: "POST",
-      headers: { ...MCP_HEADERS, ...headers },
-      body: initialize,
-    });
-    expect(response.statusCode).toBe(403);
-    await response.body.dump();
+    const response = await postInitialize(server.url, headers);
+    expect(response.status).toBe(403);
   });
 
   it("accepts a loopback Origin", async () => {
-    const response = await request(server.url, {
-      method: "POST",
-      headers: { ...MCP_HEADERS, origin: server.origin },
-      body: initialize,
-    });
-    expect(response.statusCode).toBe(200);
-    await response.body.dump();
+    const response = await postInitialize(server.url, { origin: server.origin });
+    expect(response.status).toBe(200);
   });
 });
 
@@ -128,24 +129,14 @@ describe("bearer-token auth", () => {
     ["a wrong token", { authorization: "Bearer not-the-token" }],
     ["the token without the scheme", { authorization: AUTH }],
   ])("refuses %s with 401", async (_, headers) => {
-    const response = await request(server.url, {
-      method: "POST",
-      headers: { ...MCP_HEADERS, ...headers },
-      body: initialize,
-    });
-    expect(response.statusCode).toBe(401);
+    const response = await postInitialize(server.url, headers);
+    expect(response.status).toBe(401);
     expect(response.headers["www-authenticate"]).toMatch(/^Bearer/);
-    await response.body.dump();
   });
 
   it("takes the Bearer scheme in any case, as RFC 6750 allows", async () => {
-    const response = await request(server.url, {
-      method: "POST",
-      headers: { ...MCP_HEADERS, authorization: `bearer ${AUTH}` },
-      body: initialize,
-    });
-    expect(response.statusCode).toBe(200);
-    await response.body.dump();
+    const response = await postInitialize(server.url, { authorization: `bearer ${AUTH}` });
+    expect(response.status).toBe(200);
   });
 
   it("answers an oversized body with 413", async () => {
@@ -208,15 +199,8 @@ describe("draining on SIGTERM", () => {
       while (emulator.resumed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       server.child.kill("SIGTERM");
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const late = await request(server.url, {
-        method: "POST",
-        headers: MCP_HEADERS,
-        body: initialize,
-      }).catch((error: Error) => error);
-      if (!(late instanceof Error)) {
-        expect(late.statusCode).toBe(503);
-        await late.body.dump();
-      }
+      const late = await postInitialize(server.url, {}).catch((error: Error) => error);
+      if (!(late instanceof Error)) expect(late.status).toBe(503);
       const result = (await call) as CallToolResult;
       expect(result.structuredContent).toMatchObject({ resumed: 250, stopReason: "maxPages" });
       expect(await server.exited).toBe(0);

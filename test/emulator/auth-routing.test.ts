@@ -39,19 +39,13 @@ describe("authentication", () => {
     expect(emu.resumed).toEqual([]);
   });
 
-  it("accepts the bearer token and the qstash_token query parameter", async () => {
+  it("accepts the bearer token and refuses a token in the query string, even the right one", async () => {
     expect((await call(emu, "GET", "/v2/workflows/dlq")).status).toBe(200);
     const viaQuery = await call(emu, "GET", "/v2/workflows/dlq", {
       token: null,
       query: [["qstash_token", TOKEN]],
     });
-    expect(viaQuery.status).toBe(200);
-    expect(viaQuery.json.messages).toHaveLength(20);
-    const wrongQuery = await call(emu, "GET", "/v2/workflows/dlq", {
-      token: null,
-      query: [["qstash_token", "x"]],
-    });
-    expect(wrongQuery.status).toBe(401);
+    expect(viaQuery.status).toBe(401);
   });
 
   it("checks the token on control endpoints too", async () => {
