@@ -2,6 +2,7 @@
  * createServer(): one MCP server with the DLQ tools registered, independent of any transport.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CallTracker } from "./calls.js";
 import { DlqApi } from "./dlq/api.js";
 import { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
@@ -25,6 +26,8 @@ export interface ServerOptions {
   readOnly?: boolean;
   /** No session outlives a request (stateless HTTP), so results cannot point at session resources. */
   stateless?: boolean;
+  /** The calls in flight, shared by every server of the process so a shutdown can wait for them. */
+  calls?: CallTracker;
 }
 
 export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and resume them from the step that failed.
@@ -45,6 +48,8 @@ export function createServer(options: ServerOptions): McpServer {
     log: options.log,
     policy: options.policy ?? DEFAULT_CALL_POLICY,
     journal: options.journal ?? new Journal(undefined, options.log),
+    calls: options.calls ?? new CallTracker(),
+    redactor: options.client.redactor,
   };
   if (!options.stateless && !options.readOnly) {
     context.runLists = new RunListStore();

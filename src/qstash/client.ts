@@ -3,6 +3,7 @@
  * JSON bodies, nothing about DLQ semantics; failures come back as QStashError.
  */
 import type { Pool } from "undici";
+import { Redactor } from "../redact.js";
 import { type ErrorBody, HEADERS } from "../wire/types.js";
 import { missingTokenError, QStashError, redact, statusError } from "./errors.js";
 import { encodeQuery, type QueryParams } from "./query.js";
@@ -40,6 +41,8 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export class QStashClient {
   readonly baseUrl: string;
   readonly tokenVariable: string;
+  /** Scrubs this client's token from any text; shared with the layers above. */
+  readonly redactor: Redactor;
   private readonly token: string | undefined;
   /** Opened on the first request: loading undici is a large share of a cold start. */
   private pool: Promise<Pool> | undefined;
@@ -56,6 +59,7 @@ export class QStashClient {
     this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.token = options.token;
+    this.redactor = new Redactor(options.token);
     this.tokenVariable = options.tokenVariable ?? "QSTASH_TOKEN";
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

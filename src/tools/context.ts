@@ -3,11 +3,13 @@
  * the run context with its deadline, the journal, progress notifications.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallTracker } from "../calls.js";
 import type { DlqApi } from "../dlq/api.js";
 import type { RunContext } from "../dlq/resume.js";
 import type { CallJournal, Journal } from "../journal.js";
 import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
+import type { Redactor } from "../redact.js";
 import type { RunListStore } from "./run-lists.js";
 
 export interface ToolContext {
@@ -15,6 +17,10 @@ export interface ToolContext {
   log: Logger;
   policy: CallPolicy;
   journal: Journal;
+  /** Calls in flight, for a shutdown that waits for them. */
+  calls: CallTracker;
+  /** Scrubs the QStash token from everything a tool returns. */
+  redactor: Redactor;
   /** Full lists of resumed runs for this session; absent in stateless mode. */
   runLists?: RunListStore;
 }
