@@ -27,7 +27,8 @@ class DemoFailure extends Error {}
 
 const transport = new StdioClientTransport({
   command: process.execPath,
-  args: [SERVER_ENTRY, "--sandbox"],
+  // The drill ends by checking the DLQ is empty, so no resumed run may fail again and come back.
+  args: [SERVER_ENTRY, "--sandbox", "--refail-share", "0"],
   stderr: "pipe",
 });
 let serverStderr = "";

@@ -3,6 +3,8 @@
  * drain) can tell them to start no new page, wait for the requests already sent to be answered
  * and journaled, and only then close the journal and exit.
  */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 
 export interface ActiveCall {
   /** Aborted when the process starts shutting down: the call finishes its page and returns. */
@@ -53,4 +55,47 @@ export class CallTracker {
     clearTimeout(timer);
     return ended;
   }
+}
+
+/**
+ * Counts every request a transport received and has not yet answered as a call in flight, so a
+ * shutdown waits for the answer (and the journal lines written before it) even where no tool
+ * handler tracks the call itself. Call it before the server connects: the server keeps the
+ * handlers set here and chains its own after them.
+ */
+export function trackRequests(transport: Transport, calls: CallTracker): void {
+  const open = new Map<RequestId, ActiveCall>();
+  const finish = (id: RequestId | undefined) => {
+    if (id === undefined) return;
+    open.get(id)?.end();
+    open.delete(id);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    // Ended as the answer is handed over, not when it is flushed: a client that stopped reading
+    // must not hold the shutdown for the whole grace period.
+    if (isAnswer(message)) finish(message.id);
+    return send(message, options);
+  };
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ("method" in message && "id" in message && !open.has(message.id)) {
+      open.set(message.id, calls.begin());
+    } else if ("method" in message && message.method === "notifications/cancelled") {
+      // A cancelled request gets no answer.
+      finish((message.params as { requestId?: RequestId } | undefined)?.requestId);
+    }
+    onmessage?.(message, extra);
+  };
+  const onclose = transport.onclose;
+  transport.onclose = () => {
+    // Nothing is answered on a closed transport.
+    for (const call of open.values()) call.end();
+    open.clear();
+    onclose?.();
+  };
+}
+
+function isAnswer(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
+  return "id" in message && message.id !== undefined && ("result" in message || "error" in message);
 }

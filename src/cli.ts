@@ -10,6 +10,8 @@ interface FlagSpec {
   check?: (value: string) => string | undefined;
   help: string;
   value?: string;
+  /** A one-letter alias, for the flags people type before they have read the help. */
+  short?: string;
 }
 
 const positiveInteger = (name: string) => (value: string) =>
@@ -37,7 +39,7 @@ export const FLAGS = {
     type: "string",
     value: "SECONDS",
     check: positiveNumber("--deadline"),
-    help: "Time budget of one tool call; it then returns a cursor (default 60).",
+    help: "Time budget of one tool call; it then returns a cursor (default 25).",
   },
   "max-runs-per-call": {
     type: "string",
@@ -68,6 +70,21 @@ export const FLAGS = {
     value: "N",
     check: positiveInteger("--inline-runs"),
     help: "Runs listed inline in a result; beyond that the full list is a resource (default 200).",
+  },
+  "max-result-chars": {
+    type: "string",
+    value: "N",
+    check: (v) =>
+      /^\d+$/.test(v) && Number(v) >= 10_000
+        ? undefined
+        : `--max-result-chars takes a whole number of at least 10000 (a summary and a page of runs), got "${v}".`,
+    help: "Text of one tool result, at most; a call that would exceed it stops early with a cursor (default 40000).",
+  },
+  "drain-grace": {
+    type: "string",
+    value: "SECONDS",
+    check: positiveNumber("--drain-grace"),
+    help: "On shutdown (SIGTERM, stdin closing), how long calls in flight may take to finish (default 20).",
   },
   http: { type: "boolean", help: "Serve MCP over Streamable HTTP at /mcp (stateless) instead of stdio." },
   "auth-token": {
@@ -113,7 +130,7 @@ export const FLAGS = {
     type: "string",
     value: "N",
     check: positiveInteger("--seed"),
-    help: "emulator: seed of the generated entries (default 1).",
+    help: "emulator: seed of the generated entries and of which resumed runs fail again (default 1).",
   },
   latency: {
     type: "string",
@@ -121,13 +138,20 @@ export const FLAGS = {
     check: (v) => (/^\d+$/.test(v) ? undefined : `--latency takes whole milliseconds, got "${v}".`),
     help: "emulator: milliseconds added before every answer, to mimic a network (default 0).",
   },
+  "refail-share": {
+    type: "string",
+    value: "SHARE",
+    check: (v) =>
+      /^(0(\.\d+)?|1(\.0+)?)$/.test(v) ? undefined : `--refail-share takes a number from 0 to 1, got "${v}".`,
+    help: "emulator and sandbox: share of resumed runs that fail again and re-enter the DLQ (default 0; 0.1 in the sandbox).",
+  },
   token: {
     type: "string",
     value: "TOKEN",
     help: "emulator: token clients must send (default: QSTASH_TOKEN, else generated and printed).",
   },
-  help: { type: "boolean", help: "Show this help." },
-  version: { type: "boolean", help: "Show the version." },
+  help: { type: "boolean", short: "h", help: "Show this help." },
+  version: { type: "boolean", short: "v", help: "Show the version." },
 } satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -142,13 +166,10 @@ export function envName(flag: string): string {
   return `WORKFLOW_DLQ_MCP_${flag.replaceAll("-", "_").toUpperCase()}`;
 }
 
+const RUN_HELP = "Run workflow-dlq-mcp --help.";
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Invocation {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, { type: spec.type }])),
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(argv);
   const flags: Record<string, string | boolean> = {};
   for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
     let value = values[name] as string | boolean | undefined;
@@ -170,7 +191,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     flags[name] = value;
   }
   if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== "emulator")) {
-    throw new Error(`Unknown command "${positionals.join(" ")}". Run workflow-dlq-mcp --help.`);
+    throw new Error(`Unknown command "${positionals.join(" ")}". ${RUN_HELP}`);
   }
   const command = flags.help
     ? "help"
@@ -180,6 +201,43 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         ? "emulator"
         : "serve";
   return { command, flags: flags as Flags };
+}
+
+function parseFlags(argv: string[]): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({
+      args: argv,
+      options: Object.fromEntries(
+        (Object.entries(FLAGS) as [FlagName, FlagSpec][]).map(([name, spec]) => [
+          name,
+          spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+        ]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new Error(commandLineProblem(error as Error & { code?: string }));
+  }
+}
+
+/**
+ * Node's own texts explain how to pass a positional that starts with a dash, which is not what
+ * someone who mistyped a flag needs to read.
+ */
+function commandLineProblem(error: Error & { code?: string }): string {
+  const option = /'(?:-\w, )?(--?[^' ]+)/.exec(error.message)?.[1];
+  if (option && error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return `Unknown option ${option}. ${RUN_HELP}`;
+  }
+  if (option && /argument missing/.test(error.message)) {
+    const value = (FLAGS as Record<string, FlagSpec>)[option.replace(/^--/, "")]?.value ?? "VALUE";
+    return `${option} needs a value, as in ${option} ${value}. ${RUN_HELP}`;
+  }
+  if (option && /does not take an argument/.test(error.message)) {
+    return `${option} is a switch and takes no value: write ${option} alone. ${RUN_HELP}`;
+  }
+  return `${error.message.split("\n")[0]} ${RUN_HELP}`;
 }
 
 export function helpText(version: string): string {
@@ -194,7 +252,7 @@ export function helpText(version: string): string {
     "Options:",
   ];
   for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
-    const flag = `--${name}${spec.value ? ` ${spec.value}` : ""}`;
+    const flag = `${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.value ? ` ${spec.value}` : ""}`;
     const env = name === "help" || name === "version" ? "" : `  [${envName(name)}]`;
     lines.push(`  ${flag.padEnd(24)}${spec.help}${env}`);
   }

@@ -3,6 +3,7 @@
  * a valid QSTASH_REGION selects `<REGION>_QSTASH_URL` / `<REGION>_QSTASH_TOKEN` when both are set,
  * and the plain names are the fallback.
  */
+import { tokenFault } from "./qstash/errors.js";
 
 export const DEFAULT_QSTASH_URL = "https://qstash.upstash.io";
 const VALID_REGIONS = ["EU_CENTRAL_1", "US_EAST_1"] as const;
@@ -14,7 +15,7 @@ export interface QStashCredentials {
   region: string | undefined;
   /** Where the token came from, for error messages (never the token itself). */
   tokenVariable: string;
-  /** Warnings worth a line on stderr (an unknown region, region credentials missing). */
+  /** Warnings worth a line on stderr (an unknown region, region credentials missing, a token that cannot be sent). */
   warnings: string[];
 }
 
@@ -34,22 +35,45 @@ export function resolveCredentials(env: NodeJS.ProcessEnv = process.env): QStash
     );
   }
   if (region) {
-    const url = env[`${region}_QSTASH_URL`];
-    const token = env[`${region}_QSTASH_TOKEN`];
+    const url = setting(env[`${region}_QSTASH_URL`]);
+    const token = setting(env[`${region}_QSTASH_TOKEN`]);
     if (url && token) {
-      return { baseUrl: trimBaseUrl(url), token, region, tokenVariable: `${region}_QSTASH_TOKEN`, warnings };
+      const tokenVariable = `${region}_QSTASH_TOKEN`;
+      warnAboutToken(token, tokenVariable, warnings);
+      return { baseUrl: trimBaseUrl(url), token, region, tokenVariable, warnings };
     }
     warnings.push(
       `QSTASH_REGION is ${region} but ${region}_QSTASH_URL and ${region}_QSTASH_TOKEN are not both set; using QSTASH_URL and QSTASH_TOKEN.`,
     );
   }
+  const token = setting(env.QSTASH_TOKEN);
+  if (token) warnAboutToken(token, "QSTASH_TOKEN", warnings);
   return {
-    baseUrl: trimBaseUrl(env.QSTASH_URL || DEFAULT_QSTASH_URL),
-    token: env.QSTASH_TOKEN || undefined,
+    baseUrl: trimBaseUrl(setting(env.QSTASH_URL) ?? DEFAULT_QSTASH_URL),
+    token,
     region: undefined,
     tokenVariable: "QSTASH_TOKEN",
     warnings,
   };
+}
+
+/**
+ * A value without the whitespace around it: a secret mounted as a file, or pasted from a
+ * terminal, usually ends with a line break that is no part of it. Blank is unset.
+ */
+function setting(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** The client refuses such a token on every call; say so once at start-up, without the token. */
+function warnAboutToken(token: string, variable: string, warnings: string[]): void {
+  const fault = tokenFault(token);
+  if (fault) {
+    warnings.push(
+      `${variable} has ${fault} in it, so it cannot be a QStash token: tools will answer with an error until it is set to the token exactly as the Upstash console shows it.`,
+    );
+  }
 }
 
 function trimBaseUrl(url: string): string {

@@ -1,15 +1,16 @@
 /**
- * The audit journal: append-only JSON Lines, one line per QStash request and one per call
- * outcome. Each line is written with a synchronous append, so a process killed mid-run leaves an
- * exact record of every answer it received. Nothing secret goes in: arguments never hold the
- * token, and error texts are already scrubbed of it.
+ * The audit journal: append-only JSON Lines, one line per QStash request about to be sent, one
+ * per answer and one per call outcome. Each line is written with a synchronous append, so a
+ * process killed mid-run leaves an exact record of every request it sent and every answer it
+ * received. Nothing secret goes in: every line passes through the redactor on its way out.
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import type { RequestRecord } from "./dlq/api.js";
+import type { RequestRecord, SendingRecord } from "./dlq/api.js";
 import type { Logger } from "./log.js";
+import { NO_SECRET, type Redactor } from "./redact.js";
 
 export function defaultJournalPath(env: NodeJS.ProcessEnv = process.env): string {
   const stateHome = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
@@ -17,56 +18,146 @@ export function defaultJournalPath(env: NodeJS.ProcessEnv = process.env): string
 }
 
 export interface CallJournal {
+  /** Right before a request goes out: if the process dies waiting, the line says it may have happened. */
+  sending(record: SendingRecord): void;
   request(record: RequestRecord): void;
   outcome(outcome: Record<string, unknown>): void;
+  /** Lines of this call that are not in the journal. */
+  readonly lostLines: number;
+  /** True when the journal misses any line of this call, so its result can say so. */
+  readonly failed: boolean;
+}
+
+export interface JournalOptions {
+  /** Applied to every line; the QStash client's, so no form of the token is written. */
+  redactor?: Redactor;
+}
+
+const NOT_JOURNALED: CallJournal = Object.freeze({
+  sending: () => {},
+  request: () => {},
+  outcome: () => {},
+  lostLines: 0,
+  failed: false,
+});
+
+interface CallState {
+  callId: string;
+  lost: number;
+  /** A failure of this call is already on stderr. */
+  reported: boolean;
 }
 
 export class Journal {
   private fd: number | undefined;
-  private failed = false;
   private closed = false;
+  /** Lines lost since the journal last wrote one. */
+  private failing = 0;
+  /** A write stopped partway through a line; the next line must start on a line of its own. */
+  private torn = false;
+  private lost = 0;
+  private readonly redactor: Redactor;
 
   constructor(
     readonly path: string | undefined,
     private readonly log: Logger,
-  ) {}
+    options: JournalOptions = {},
+  ) {
+    this.redactor = options.redactor ?? NO_SECRET;
+  }
+
+  /** Lines this process could not write, over all calls. */
+  get lostLines(): number {
+    return this.lost;
+  }
 
   /** Opens the record of one tool call; every line it writes carries the call's id. */
   startCall(tool: string, mode: string, args: unknown): CallJournal {
     const call = { callId: randomBytes(6).toString("hex"), tool, mode };
-    if (!this.path) return { request: () => {}, outcome: () => {} };
-    this.append({ type: "call", ...call, args: sanitize(args) });
+    if (!this.path) return NOT_JOURNALED;
+    const state: CallState = { callId: call.callId, lost: 0, reported: false };
+    this.append({ type: "call", ...call, args: sanitize(args) }, state);
     // Every request line carries the arguments too, so one line reads on its own; long lists are
     // shortened there, the call line keeps them whole.
     const brief = sanitize(args, 20);
     return {
-      request: (record) => this.append({ type: "request", ...call, args: brief, ...record }),
-      outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }),
+      sending: (record) => this.append({ type: "sending", ...call, args: brief, ...record }, state),
+      request: (record) => this.append({ type: "request", ...call, args: brief, ...record }, state),
+      outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }, state),
+      get lostLines() {
+        return state.lost;
+      },
+      get failed() {
+        return state.lost > 0;
+      },
     };
   }
 
-  /** Calls still finishing after shutdown write nothing more: a closed journal stays closed. */
+  /**
+   * Close it only once the calls in flight have settled: calls still finishing after that write
+   * nothing more (their lines count as lost), a closed journal stays closed.
+   */
   close(): void {
     this.closed = true;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.release();
   }
 
-  private append(entry: Record<string, unknown>): void {
-    if (!this.path || this.failed || this.closed) return;
+  private append(entry: Record<string, unknown>, state: CallState): void {
+    if (this.closed) {
+      state.lost += 1;
+      return;
+    }
+    const line = `${this.torn ? "\n" : ""}${this.redactor.text(JSON.stringify({ at: new Date().toISOString(), ...entry }))}\n`;
     try {
       if (this.fd === undefined) {
-        mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-        this.fd = openSync(this.path, "a", 0o600);
+        mkdirSync(dirname(this.path as string), { recursive: true, mode: 0o700 });
+        this.fd = openSync(this.path as string, "a", 0o600);
       }
-      writeSync(this.fd, `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+      this.writeAll(this.fd, Buffer.from(line, "utf8"));
     } catch (error) {
-      // An unwritable journal must not stop an incident response; say so once, loudly.
-      this.failed = true;
+      // An unwritable journal must not stop an incident response, nor stay off after a passing
+      // failure (a full disk, a remounted volume): the next line reopens the file and tries again.
+      this.release();
+      this.lost += 1;
+      this.failing += 1;
+      state.lost += 1;
+      if (!state.reported) {
+        state.reported = true;
+        this.log.log(
+          "error",
+          `The journal at ${this.path} cannot be written (${(error as Error).message}): call ${state.callId} has lines missing from it. Each next line tries again.`,
+        );
+      }
+      return;
+    }
+    if (this.failing > 0) {
       this.log.log(
-        "error",
-        `The journal at ${this.path} cannot be written (${(error as Error).message}); journaling is off.`,
+        "warning",
+        `The journal at ${this.path} is written again, after ${this.failing} lost ${this.failing === 1 ? "line" : "lines"}.`,
       );
+      this.failing = 0;
+    }
+  }
+
+  private writeAll(fd: number, data: Buffer): void {
+    let offset = 0;
+    try {
+      while (offset < data.length) offset += writeSync(fd, data, offset);
+      this.torn = false;
+    } catch (error) {
+      if (offset > 0) this.torn = true;
+      throw error;
+    }
+  }
+
+  private release(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // The descriptor is gone either way.
     }
   }
 }

@@ -10,10 +10,9 @@ import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
 import type { QStashClient } from "./qstash/client.js";
 import { serveCatalogueFromCache } from "./tools/catalogue.js";
 import type { ToolContext } from "./tools/context.js";
-import { dlqListTool, registerDlqList } from "./tools/dlq-list.js";
-import { dlqResumeTool, registerDlqResume } from "./tools/dlq-resume.js";
-import { dlqResumeAllTool, registerDlqResumeAll } from "./tools/dlq-resume-all.js";
+import { toolsFor } from "./tools/index.js";
 import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
+import { registerTool } from "./tools/tool.js";
 import { PACKAGE_VERSION } from "./version.js";
 
 export interface ServerOptions {
@@ -51,18 +50,12 @@ export function createServer(options: ServerOptions): McpServer {
     calls: options.calls ?? new CallTracker(),
     redactor: options.client.redactor,
   };
-  if (!options.stateless && !options.readOnly) {
+  const tools = toolsFor(options);
+  if (!options.stateless && tools.some((tool) => !tool.annotations.readOnlyHint)) {
     context.runLists = new RunListStore();
     registerRunListResource(server, context.runLists);
   }
-  registerDlqList(server, context);
-  if (!options.readOnly) {
-    registerDlqResume(server, context);
-    registerDlqResumeAll(server, context);
-  }
-  serveCatalogueFromCache(
-    server,
-    options.readOnly ? [dlqListTool] : [dlqListTool, dlqResumeTool, dlqResumeAllTool],
-  );
+  for (const tool of tools) registerTool(server, context, tool);
+  serveCatalogueFromCache(server, tools);
   return server;
 }

@@ -16,6 +16,14 @@ export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
     ...(flags.entries ? { entries: Number(flags.entries) } : {}),
     ...(flags.seed ? { seed: Number(flags.seed) } : {}),
     ...(flags.latency ? { latencyMs: Number(flags.latency) } : {}),
+    ...(flags["refail-share"]
+      ? {
+          refail: {
+            share: Number(flags["refail-share"]),
+            ...(flags.seed ? { seed: Number(flags.seed) } : {}),
+          },
+        }
+      : {}),
     maxRecordedRequests: 10_000,
   });
   // The emulator's own token is printed so it can be used; a token taken from the environment is not.

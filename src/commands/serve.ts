@@ -3,6 +3,7 @@
  * front of it.
  */
 import { randomBytes } from "node:crypto";
+import { CallTracker } from "../calls.js";
 import type { Flags } from "../cli.js";
 import { resolveCredentials } from "../config.js";
 import { defaultJournalPath, Journal } from "../journal.js";
@@ -13,7 +14,16 @@ import { createServer } from "../server.js";
 import { PACKAGE_VERSION } from "../version.js";
 
 const SANDBOX_ENTRIES = 600;
+/** Enough resumed runs fail again that the sandbox shows it, few enough that a drain ends. */
+const SANDBOX_REFAIL_SHARE = 0.1;
 const DEFAULT_HTTP_PORT = 3333;
+/**
+ * How long a shutdown waits for the calls in flight. Calls start no new page once it begins, so
+ * this only has to cover the pages already under way; with the closing after it, a shutdown fits
+ * inside Kubernetes' default 30 s termination grace period.
+ */
+const DEFAULT_DRAIN_GRACE_MS = 20_000;
+const BACKEND_CLOSE_MS = 2_000;
 
 interface Backend {
   client: QStashClient;
@@ -25,21 +35,37 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
   const backend = flags.sandbox
     ? await sandboxBackend(flags, log, policy)
     : credentialsBackend(flags, log, policy);
+  // The logger was made before the token was known; from here on it scrubs every line.
+  log.withRedactor?.(backend.client.redactor);
   const journalPath = flags["no-journal"]
     ? undefined
     : (flags.journal ?? (flags.sandbox ? undefined : defaultJournalPath()));
-  const journal = new Journal(journalPath, log);
+  const journal = new Journal(journalPath, log, { redactor: backend.client.redactor });
+  const graceMs = flags["drain-grace"] ? Number(flags["drain-grace"]) * 1000 : DEFAULT_DRAIN_GRACE_MS;
+  // One tracker for every server of the process: a shutdown waits for all their calls.
+  const calls = new CallTracker();
   const serverOptions = {
     client: backend.client,
     log,
     readOnly: Boolean(flags["read-only"]),
     policy,
     journal,
+    calls,
   };
-  const shutdown = async () => {
-    journal.close();
-    await backend.close();
+  // The journal closes last, so every line written by a call that settled in time is kept.
+  const closeBackendAndJournal = async () => {
+    try {
+      await closeWithin(backend.close(), BACKEND_CLOSE_MS);
+    } finally {
+      journal.close();
+    }
   };
+  // No count in these lines: a call is tracked both as a request and by its tool.
+  const unsettled = () =>
+    log.log(
+      "warning",
+      `Calls still running ${graceMs / 1000} s into the shutdown (--drain-grace) were cut off: the journal may miss their last requests or outcome.`,
+    );
 
   if (flags.http) {
     const { serveHttp } = await import("../transports/http.js");
@@ -50,42 +76,92 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
       allowedOrigins: listFlag(flags["allowed-origins"]),
       allowedHosts: listFlag(flags["allowed-hosts"]),
       createMcpServer: () => createServer({ ...serverOptions, stateless: true }),
+      calls,
       log,
       version: PACKAGE_VERSION,
     });
+    let drainEndsAt: number | undefined;
+    const drainAndExit = (signal: NodeJS.Signals) => {
+      if (drainEndsAt !== undefined) {
+        // Orchestrators and impatient operators signal again; dying now would cut off the
+        // resumes the drain is waiting for and leave their outcome out of the journal.
+        const left = Math.max(0, Math.ceil((drainEndsAt - Date.now()) / 1000));
+        log.log(
+          "warning",
+          `${signal} again: still draining the calls in flight, for at most ${left} s more. SIGKILL stops at once.`,
+        );
+        return;
+      }
+      drainEndsAt = Date.now() + graceMs;
+      log.log("info", `${signal}: draining; the calls in flight have ${graceMs / 1000} s to finish.`);
+      void handle
+        .drain(graceMs)
+        .then(async (settled) => {
+          if (!settled) unsettled();
+          await closeBackendAndJournal();
+          return settled;
+        })
+        .then(
+          (settled) => process.exit(settled ? 0 : 1),
+          (error: unknown) => {
+            log.log("error", `shutdown failed: ${(error as Error).message}`);
+            process.exit(1);
+          },
+        );
+    };
+    process.on("SIGTERM", drainAndExit);
+    process.on("SIGINT", drainAndExit);
+    // Announced only once the signals are handled: whoever reads this line may stop the server
+    // at once, and must not kill it by doing so.
     log.log(
       "info",
       `MCP over Streamable HTTP at ${handle.url}${flags["auth-token"] ? " (bearer token required)" : ""}`,
     );
-    const drainAndExit = () =>
-      void handle
-        .drain(policy.deadlineMs + 5_000)
-        .then(shutdown)
-        .then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-    process.once("SIGTERM", drainAndExit);
-    process.once("SIGINT", drainAndExit);
     return;
   }
   const { serveStdio } = await import("../transports/stdio.js");
-  await serveStdio(createServer(serverOptions), shutdown);
+  await serveStdio(createServer(serverOptions), {
+    log,
+    calls,
+    settle: async () => {
+      const settled = await calls.settle(graceMs);
+      if (!settled) unsettled();
+      return settled;
+    },
+    onClose: closeBackendAndJournal,
+  });
+}
+
+/**
+ * Closing the QStash pool waits for the requests still running; past the grace a shutdown
+ * abandons them rather than outlast the orchestrator's patience.
+ */
+async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function sandboxBackend(flags: Flags, log: Logger, policy: CallPolicy): Promise<Backend> {
   const { startEmulator } = await import("../emulator/index.js");
   const token = `sandbox_${randomBytes(12).toString("hex")}`;
+  const refailShare = flags["refail-share"] ? Number(flags["refail-share"]) : SANDBOX_REFAIL_SHARE;
   const emulator = await startEmulator({
     token,
     entries: flags["sandbox-entries"] ? Number(flags["sandbox-entries"]) : SANDBOX_ENTRIES,
     // Nobody reads the sandbox's request log; a long session must not grow it without end.
     maxRecordedRequests: 1_000,
+    refail: { share: refailShare },
   });
   const client = new QStashClient({ baseUrl: emulator.url, token, ...clientTuning(flags, policy) });
   log.log(
     "info",
-    `sandbox: serving a local DLQ emulator with ${emulator.store.size} entries at ${emulator.url}`,
+    `sandbox: serving a local DLQ emulator with ${emulator.store.size} entries at ${emulator.url}` +
+      (refailShare > 0 ? `; ${Math.round(refailShare * 100)}% of resumed runs fail again` : ""),
   );
   return {
     client,
@@ -127,6 +203,9 @@ function callPolicy(flags: Flags): CallPolicy {
     ...(flags["max-runs-per-call"] ? { maxRunsPerCall: Number(flags["max-runs-per-call"]) } : {}),
     idConcurrency: flags.concurrency ? Number(flags.concurrency) : DEFAULT_CALL_POLICY.idConcurrency,
     inlineRuns: flags["inline-runs"] ? Number(flags["inline-runs"]) : DEFAULT_CALL_POLICY.inlineRuns,
+    maxResultChars: flags["max-result-chars"]
+      ? Number(flags["max-result-chars"])
+      : DEFAULT_CALL_POLICY.maxResultChars,
     retry: {
       ...DEFAULT_CALL_POLICY.retry,
       ...(flags["max-attempts"] ? { maxAttempts: Number(flags["max-attempts"]) } : {}),

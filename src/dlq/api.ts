@@ -6,7 +6,7 @@
 import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
 import { encodeQuery } from "../qstash/query.js";
-import { DLQ_PATHS, type DlqMessage, type WorkflowRunRef } from "../wire/types.js";
+import { DLQ_PATHS, type DlqMessage } from "../wire/types.js";
 import {
   buildListQuery,
   buildResumeHeaders,
@@ -16,22 +16,25 @@ import {
   type ResumeOptions,
   type Selection,
 } from "./request.js";
-import { parseListBody, parseMessageBody, parseResumeBody } from "./responses.js";
+import { type ParsedResume, parseListBody, parseMessageBody, parseResumeBody } from "./responses.js";
 
-export interface ResumePage {
-  workflowRuns: WorkflowRunRef[];
-  cursor?: string;
-}
+export type ResumePage = ParsedResume;
 
 export interface ListPage {
   messages: DlqMessage[];
   cursor?: string;
+  /** QStash's clock when it answered (its Date header), Unix milliseconds. */
+  serverTime?: number;
 }
 
-export interface RequestRecord {
+/** A request about to be sent: journaled first, so a crash leaves a record of what may have happened. */
+export interface SendingRecord {
   method: string;
   path: string;
   query: string;
+}
+
+export interface RequestRecord extends SendingRecord {
   /** 0 when no HTTP answer arrived. */
   status: number;
   runIds?: string[];
@@ -40,6 +43,7 @@ export interface RequestRecord {
 
 export interface RequestContext {
   signal?: AbortSignal;
+  onSending?: (record: SendingRecord) => void;
   onRequest?: (record: RequestRecord) => void;
 }
 
@@ -73,7 +77,13 @@ export class DlqApi {
       path: DLQ_PATHS.list,
       query: buildListQuery(filter, page),
     };
-    return this.send(request, context, parseListBody);
+    return this.send(request, context, (body, where, headers) => {
+      const page: ListPage = parseListBody(body, where);
+      const date = headers.date;
+      const serverTime = Date.parse(Array.isArray(date) ? (date[0] ?? "") : (date ?? ""));
+      if (Number.isFinite(serverTime)) page.serverTime = serverTime;
+      return page;
+    });
   }
 
   /** One message, or undefined when it is not in the DLQ. */
@@ -93,19 +103,20 @@ export class DlqApi {
   private async send<T>(
     request: QStashRequest,
     context: RequestContext,
-    parse: (body: unknown, where: string) => T,
+    parse: (body: unknown, where: string, headers: Record<string, string | string[] | undefined>) => T,
     runIds?: (value: T) => string[],
   ): Promise<T> {
-    const record: RequestRecord = {
+    const sending: SendingRecord = {
       method: request.method,
       path: request.path,
       query: encodeQuery(request.query ?? {}),
-      status: 0,
     };
+    const record: RequestRecord = { ...sending, status: 0 };
+    context.onSending?.(sending);
     try {
       const response = await this.client.request<unknown>({ ...request, signal: context.signal });
       record.status = response.status;
-      const value = parse(response.body, `${request.method} ${request.path}`);
+      const value = parse(response.body, `${request.method} ${request.path}`, response.headers);
       if (runIds) record.runIds = runIds(value);
       return value;
     } catch (error) {

@@ -1,72 +1,77 @@
 /**
- * Reads DLQ pages until the server runs out or a bound is reached. Read-only: it never changes
- * the DLQ, so a failure after the first page simply ends the listing early.
+ * Reads DLQ pages into a sink until the server runs out or a bound is reached. Read-only: it
+ * never changes the DLQ, so retries are always safe and a failure after the first page simply
+ * ends the listing early. A sink that fills up mid-page stops the listing there, and the
+ * continuation reads that page again, skipping what was already returned.
  */
-import { asQStashError, QStashError } from "../qstash/errors.js";
+import type { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
+import { runPages } from "./pages.js";
 import type { DlqFilter } from "./request.js";
-import type { RunContext, StopReason } from "./resume.js";
-import { withRetries } from "./retry.js";
+import type { CallScope, StopReason } from "./scope.js";
 
 export interface ListPlan {
   filter?: DlqFilter;
-  count?: number;
-  cursor?: string;
+  count: number;
   maxPages: number;
+  /** QStash's cursor of the first page. */
+  from?: string;
+  /** Entries of the first page that an earlier call already returned. */
+  skip?: number;
+}
+
+export interface ListSink {
+  /** Offers the next message; false when it does not fit, and the listing stops before it. */
+  add(message: DlqMessage): boolean;
 }
 
 export interface ListReport {
-  messages: DlqMessage[];
+  returned: number;
   pages: number;
   stopReason: StopReason;
-  cursor?: string;
+  /** Present exactly when more may remain: QStash's cursor of the page to read next. */
+  continuation?: { next?: string; skip?: number };
   error?: QStashError;
 }
 
-export async function runList(plan: ListPlan, context: Omit<RunContext, "onPage">): Promise<ListReport> {
-  const report: ListReport = { messages: [], pages: 0, stopReason: "done" };
-  let cursor = plan.cursor;
-  try {
-    do {
-      if (context.signal?.aborted) {
-        report.stopReason = "cancelled";
-        break;
-      }
-      if (report.pages >= plan.maxPages) {
-        report.stopReason = "maxPages";
-        break;
-      }
-      if (context.deadlineAt !== undefined && Date.now() >= context.deadlineAt) {
-        report.stopReason = "deadline";
-        break;
-      }
-      const sent = cursor;
-      const outcome = await withRetries(
-        () =>
-          context.api.list(
-            plan.filter,
-            { count: plan.count, cursor: sent },
-            {
-              signal: context.signal,
-              onRequest: context.onRequest,
-            },
-          ),
-        context.retry,
-        context,
+export async function runList(plan: ListPlan, scope: CallScope, sink: ListSink): Promise<ListReport> {
+  let returned = 0;
+  let first = true;
+  let skip = 0;
+  const outcome = await runPages<DlqMessage[]>({
+    scope,
+    maxPages: plan.maxPages,
+    ...(plan.from === undefined ? {} : { from: plan.from }),
+    fetch: async (cursor) => {
+      const attempted = await scope.attempt((context) =>
+        scope.api.list(plan.filter, { count: plan.count, cursor }, context),
       );
-      if (!outcome.ok) throw outcome.error;
-      report.pages += 1;
-      report.messages.push(...outcome.value.messages);
-      if (outcome.value.cursor !== undefined && outcome.value.cursor === sent) {
-        throw new QStashError("protocol", "QStash returned the same cursor it was sent; stopped listing.");
+      if (!attempted.ok) return attempted;
+      const { messages, cursor: next } = attempted.value;
+      return { ok: true, uncertain: false, value: { page: messages, ...(next ? { next } : {}) } };
+    },
+    take: (messages) => {
+      const from = first ? Math.min(plan.skip ?? 0, messages.length) : 0;
+      first = false;
+      for (let index = from; index < messages.length; index++) {
+        if (!sink.add(messages[index] as DlqMessage)) {
+          skip = index;
+          return { stop: "resultSize", again: true };
+        }
+        returned += 1;
       }
-      cursor = outcome.value.cursor;
-    } while (cursor !== undefined);
-  } catch (error) {
-    const failure = asQStashError(error);
-    report.stopReason = failure.kind === "aborted" ? "cancelled" : "error";
-    if (failure.kind !== "aborted") report.error = failure;
+      return undefined;
+    },
+  });
+  const report: ListReport = { returned, pages: outcome.pages, stopReason: outcome.stopReason };
+  if (outcome.error) report.error = outcome.error;
+  if (outcome.remaining) {
+    report.continuation = {
+      ...(outcome.next === undefined ? {} : { next: outcome.next }),
+      // A page that failed or was not reached is read whole; a page cut short is read from where it was cut.
+      ...(outcome.stopReason === "resultSize" && skip > 0 ? { skip } : {}),
+      ...(outcome.stopReason !== "resultSize" && outcome.pages === 0 && plan.skip ? { skip: plan.skip } : {}),
+    };
   }
-  if (report.stopReason !== "done" && cursor !== undefined) report.cursor = cursor;
   return report;
 }

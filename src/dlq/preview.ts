@@ -4,24 +4,19 @@
  */
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
-import { type ListReport, runList } from "./list.js";
+import { type ListReport, type ListSink, runList } from "./list.js";
 import type { DlqFilter } from "./request.js";
-import type { RunContext } from "./resume.js";
-import { withRetries } from "./retry.js";
+import type { CallScope } from "./scope.js";
 
 export interface IdPreview {
   found: DlqMessage[];
   notFound: string[];
 }
 
-export async function previewIds(dlqIds: string[], context: Omit<RunContext, "onPage">): Promise<IdPreview> {
+export async function previewIds(dlqIds: readonly string[], scope: CallScope): Promise<IdPreview> {
   const preview: IdPreview = { found: [], notFound: [] };
   const results = await mapWithConcurrency(dlqIds, 8, async (id) => {
-    const outcome = await withRetries(
-      () => context.api.get(id, { signal: context.signal, onRequest: context.onRequest }),
-      context.retry,
-      context,
-    );
+    const outcome = await scope.attempt((context) => scope.api.get(id, context));
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   });
@@ -37,7 +32,8 @@ export async function previewIds(dlqIds: string[], context: Omit<RunContext, "on
 export function previewSelection(
   filter: DlqFilter | undefined,
   maxPages: number,
-  context: Omit<RunContext, "onPage">,
+  scope: CallScope,
+  sink: ListSink,
 ): Promise<ListReport> {
-  return runList({ filter, count: 100, maxPages }, context);
+  return runList({ ...(filter ? { filter } : {}), count: 100, maxPages }, scope, sink);
 }

@@ -4,24 +4,59 @@
  */
 import { z } from "zod";
 import { QStashError } from "../qstash/errors.js";
-import type { DlqMessage, ListResponse, ResumeResponse } from "../wire/types.js";
-
-const resumeBody = z.object({
-  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number() })),
-  cursor: z.string().nullish(),
-});
+import type { DlqMessage, ListResponse } from "../wire/types.js";
 
 const listBody = z.object({
   messages: z.array(z.looseObject({ dlqId: z.string() })),
   cursor: z.string().nullish(),
 });
 
-export function parseResumeBody(body: unknown, where: string): ResumeResponse {
-  const parsed = resumeBody.safeParse(body);
-  if (!parsed.success) throw shapeError(where);
-  const { workflowRuns, cursor } = parsed.data;
+/** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
+export interface ResumedRun {
+  workflowRunId: string;
+  workflowCreatedAt?: number;
+}
+
+export interface ParsedResume {
+  workflowRuns: ResumedRun[];
+  cursor?: string;
+  /** Entries of workflowRuns that name no run: each may be a run resumed without a readable id. */
+  unreadableRuns: number;
+  /** Something other than the run list is wrong (the cursor): the runs are kept, paging must stop. */
+  problem?: QStashError;
+}
+
+/**
+ * The run list is kept whenever it can be read: discarding a page because one field is odd would
+ * drop the ids of runs that were resumed.
+ */
+export function parseResumeBody(body: unknown, where: string): ParsedResume {
+  const runs = (body as { workflowRuns?: unknown } | null)?.workflowRuns;
+  if (typeof body !== "object" || body === null || !Array.isArray(runs)) throw shapeError(where);
+  const parsed: ParsedResume = { workflowRuns: [], unreadableRuns: 0 };
+  for (const run of runs as unknown[]) {
+    const id = (run as { workflowRunId?: unknown } | null)?.workflowRunId;
+    if (typeof id !== "string" || id === "") {
+      parsed.unreadableRuns += 1;
+      continue;
+    }
+    const createdAt = (run as { workflowCreatedAt?: unknown }).workflowCreatedAt;
+    parsed.workflowRuns.push(
+      typeof createdAt === "number" && Number.isFinite(createdAt)
+        ? { workflowRunId: id, workflowCreatedAt: createdAt }
+        : { workflowRunId: id },
+    );
+  }
+  const cursor = (body as { cursor?: unknown }).cursor;
   // The official client treats an empty cursor like a missing one: the job is done.
-  return cursor ? { workflowRuns, cursor } : { workflowRuns };
+  if (typeof cursor === "string" && cursor !== "") parsed.cursor = cursor;
+  else if (cursor !== undefined && cursor !== null && cursor !== "") {
+    parsed.problem = new QStashError(
+      "protocol",
+      `QStash answered ${where} with runs but a cursor that is not a string; the runs it named are reported, paging stopped.`,
+    );
+  }
+  return parsed;
 }
 
 export function parseListBody(body: unknown, where: string): ListResponse {

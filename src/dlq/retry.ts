@@ -21,6 +21,10 @@ export interface RetryContext {
   signal?: AbortSignal;
   /** Epoch milliseconds after which no wait may end. */
   deadlineAt?: number;
+  /** Once aborted (a shutdown), no new attempt starts. */
+  stopping?: AbortSignal;
+  /** Give up at the first failure the server may have processed, instead of repeating it. */
+  ambiguousIsFinal?: boolean;
   onRetry?: (info: { attempt: number; delayMs: number; error: QStashError }) => void;
 }
 
@@ -42,7 +46,12 @@ export async function withRetries<T>(
       error = asQStashError(caught);
     }
     if (!error.surelyNotProcessed) uncertain = true;
-    if (!TRANSIENT_KINDS.has(error.kind) || attemptNumber >= policy.maxAttempts) {
+    if (
+      !TRANSIENT_KINDS.has(error.kind) ||
+      attemptNumber >= policy.maxAttempts ||
+      (context.ambiguousIsFinal && !error.surelyNotProcessed) ||
+      context.stopping?.aborted
+    ) {
       return { ok: false, error, uncertain };
     }
     const delayMs = retryDelay(error, attemptNumber, policy);

@@ -11,8 +11,8 @@ import {
   HEADERS,
   MAX_LIST_COUNT,
   MAX_RUNS_PER_RESUME_REQUEST,
-  MULTI_VALUE_FILTER_FIELDS,
   RESOURCE_NAME_PATTERN,
+  SERVER_MULTI_VALUE_FILTER_FIELDS,
 } from "../wire/types.js";
 import {
   DEFAULT_HUGE_BODY_BYTES,
@@ -29,7 +29,6 @@ import {
   type DlqFilter,
   type DlqStore,
   DlqStoreError,
-  encodeCursor,
   type ResumeOverrides,
   type Selection,
   START_CURSOR,
@@ -79,24 +78,49 @@ export interface HttpContext {
 
 export const UNAUTHORIZED_MESSAGE = "Unauthorized: invalid or missing token";
 const CONTROL_PREFIX = "/__emulator/";
-/** Bulk delete shares the list endpoint's page size. */
+/** Bulk delete by filter or all shares the list endpoint's page size. */
 const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
+/** Flow-control periods QStash accepts, in seconds: one second up to one week. */
+const MIN_PERIOD_SECONDS = 1;
+const MAX_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 
 class BadRequest extends Error {}
 
 interface ApiResult {
   status: number;
   body: unknown;
-  /** Set on endpoints that page, so a stuck-cursor fault knows what to repeat. */
-  paging?: { requestCursor?: string; startCursor: string };
+  /**
+   * Set on bulk endpoints, so a stuck-cursor fault knows what to repeat. Id-mode requests have
+   * no cursor of their own and no start cursor: only a fault's own cursor is put on them.
+   */
+  paging?: { requestCursor?: string; startCursor?: string };
 }
 
 type Route =
   | { kind: "resume" }
   | { kind: "resumeOne"; dlqId: string }
   | { kind: "list" }
+  | { kind: "legacyList" }
   | { kind: "getOne"; dlqId: string }
   | { kind: "delete" };
+
+const PAGING_PARAMS = ["count", "cursor"] as const;
+/**
+ * What `@upstash/workflow` sends besides the filter fields when it lists through the plain DLQ
+ * path: `source=workflow` always, `url` and `responseStatus` when a caller still uses them.
+ */
+const LEGACY_LIST_PARAMS = ["source", "url", "responseStatus"] as const;
+const BULK_PARAMS = new Set<string>(["dlqIds", ...PAGING_PARAMS, ...FILTER_QUERY_FIELDS]);
+
+/** The query parameters each endpoint takes, as the Workflow OpenAPI lists them. */
+const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
+  resume: BULK_PARAMS,
+  delete: BULK_PARAMS,
+  list: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS]),
+  legacyList: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS, ...LEGACY_LIST_PARAMS]),
+  resumeOne: new Set(),
+  getOne: new Set(),
+};
 
 type RouteMiss = { status: 404 } | { status: 405; allow: string };
 
@@ -132,7 +156,7 @@ function route(method: string, path: string): Route | RouteMiss {
     method === allowed ? r : { status: 405, allow: allowed };
 
   if (path === DLQ_PATHS.resume) return only("POST", { kind: "resume" });
-  if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "list" });
+  if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "legacyList" });
   if (path === DLQ_PATHS.list) {
     if (method === "GET") return { kind: "list" };
     if (method === "DELETE") return { kind: "delete" };
@@ -182,21 +206,54 @@ function parseCursor(params: URLSearchParams): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
-const MULTI_VALUE: ReadonlySet<FilterQueryField> = new Set(MULTI_VALUE_FILTER_FIELDS);
+/**
+ * A typo'd filter must not be dropped: the request would then act on the whole DLQ. The error
+ * names every parameter the endpoint does not take.
+ */
+function refuseUnknownParams(params: URLSearchParams, known: ReadonlySet<string>): void {
+  const unknown = [...new Set(params.keys())].filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  const names = unknown.map((name) => `"${name}"`).join(", ");
+  throw new BadRequest(
+    unknown.length === 1 ? `unknown query parameter ${names}` : `unknown query parameters ${names}`,
+  );
+}
+
+const MULTI_VALUE: ReadonlySet<string> = new Set(SERVER_MULTI_VALUE_FILTER_FIELDS);
+
+/** Repeated keys and comma-separated values alike; an empty one anywhere is an error. */
+function valuesOf(params: URLSearchParams, field: string): string[] {
+  const raw = params.getAll(field);
+  if (raw.length > 1 && !MULTI_VALUE.has(field)) throw new BadRequest(`${field} must not be repeated`);
+  const values = MULTI_VALUE.has(field) ? raw.flatMap((value) => value.split(",")) : raw;
+  if (values.some((v) => v === "")) throw new BadRequest(`${field} must not be empty`);
+  return values;
+}
+
+function parseFailureFunctionState(value: string): FailureFunctionState {
+  if (!(FAILURE_FUNCTION_STATES as readonly string[]).includes(value)) {
+    throw new BadRequest(
+      `failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}, got "${value}"`,
+    );
+  }
+  return value as FailureFunctionState;
+}
 
 /**
  * Undefined when no filter field is present. An empty value is rejected rather than ignored:
- * silently dropping it would widen a filtered bulk action to the whole DLQ.
+ * silently dropping it would widen a filtered bulk action to the whole DLQ. `legacy` adds the
+ * plain DLQ's filters that only the legacy list path takes.
  */
-function parseFilter(params: URLSearchParams): DlqFilter | undefined {
+function parseFilter(params: URLSearchParams, legacy = false): DlqFilter | undefined {
   const filter: DlqFilter = {};
   let present = false;
-  for (const field of FILTER_QUERY_FIELDS) {
-    const values = params.getAll(field);
+  const fields: readonly (FilterQueryField | "url" | "responseStatus")[] = legacy
+    ? [...FILTER_QUERY_FIELDS, "url", "responseStatus"]
+    : FILTER_QUERY_FIELDS;
+  for (const field of fields) {
+    const values = valuesOf(params, field);
     if (values.length === 0) continue;
     present = true;
-    if (values.length > 1 && !MULTI_VALUE.has(field)) throw new BadRequest(`${field} must not be repeated`);
-    if (values.some((v) => v === "")) throw new BadRequest(`${field} must not be empty`);
     const value = values[0] as string;
     switch (field) {
       case "workflowUrl":
@@ -205,25 +262,32 @@ function parseFilter(params: URLSearchParams): DlqFilter | undefined {
       case "flowControlKey":
         filter[field] = values;
         break;
+      case "failureFunctionState":
+        filter.failureFunctionState = values.map(parseFailureFunctionState);
+        break;
       case "workflowRunId":
-        filter.workflowRunId = value;
+      case "url":
+        filter[field] = value;
         break;
       case "workflowCreatedAt":
       case "fromDate":
       case "toDate":
+      case "responseStatus":
         filter[field] = parseNonNegativeInteger(field, value);
-        break;
-      case "failureFunctionState":
-        if (!(FAILURE_FUNCTION_STATES as readonly string[]).includes(value)) {
-          throw new BadRequest(
-            `failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}, got "${value}"`,
-          );
-        }
-        filter.failureFunctionState = value as FailureFunctionState;
         break;
     }
   }
   return present ? filter : undefined;
+}
+
+/** The emulator holds workflow messages only, so it cannot serve another source. */
+function checkSource(params: URLSearchParams): void {
+  const source = single(params, "source");
+  if (source !== undefined && source !== "workflow") {
+    throw new BadRequest(
+      `source must be "workflow": this emulator holds only workflow messages, got "${source}"`,
+    );
+  }
 }
 
 /** `dlqIds` wins over filters, filters over "all", as on the real server. */
@@ -238,28 +302,37 @@ function parseSelection(params: URLSearchParams): Selection {
 }
 
 const POSITIVE_INT = /^[1-9]\d*$/;
-const PERIOD = /^[1-9]\d*[smhd]?$/;
+const PERIOD = /^([1-9]\d*)([smhd]?)$/;
+const PERIOD_UNIT_SECONDS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
 const FLOW_CONTROL_PARTS = ["parallelism", "rate", "period"] as const;
+const FLOW_CONTROL_SHAPE =
+  'Upstash-Flow-Control-Value must look like "parallelism=<n>, rate=<n>, period=<duration>" with parallelism or rate';
 
-function isFlowControlValue(value: string): boolean {
+/** Undefined when the value is acceptable, else what is wrong with it. */
+function flowControlValueProblem(value: string): string | undefined {
   let nextPart = 0;
   let limited = false;
   for (const part of value.split(",")) {
     const match = /^(parallelism|rate|period)=(.*)$/.exec(part.trim());
-    if (!match) return false;
+    if (!match) return FLOW_CONTROL_SHAPE;
     const name = match[1] as (typeof FLOW_CONTROL_PARTS)[number];
     const amount = match[2] as string;
     const position = FLOW_CONTROL_PARTS.indexOf(name);
-    if (position < nextPart) return false;
+    if (position < nextPart) return FLOW_CONTROL_SHAPE;
     nextPart = position + 1;
     if (name === "period") {
-      if (!PERIOD.test(amount)) return false;
+      const period = PERIOD.exec(amount);
+      if (!period) return FLOW_CONTROL_SHAPE;
+      const seconds = Number(period[1]) * (PERIOD_UNIT_SECONDS[period[2] as string] as number);
+      if (!(seconds >= MIN_PERIOD_SECONDS && seconds <= MAX_PERIOD_SECONDS)) {
+        return `Upstash-Flow-Control-Value period must be from 1s to 7d (${MAX_PERIOD_SECONDS}s), got "${amount}"`;
+      }
     } else {
-      if (!POSITIVE_INT.test(amount)) return false;
+      if (!POSITIVE_INT.test(amount)) return FLOW_CONTROL_SHAPE;
       limited = true;
     }
   }
-  return limited;
+  return limited ? undefined : FLOW_CONTROL_SHAPE;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -288,35 +361,41 @@ function parseOverrides(req: IncomingMessage): ResumeOverrides {
       "Upstash-Flow-Control-Key may only contain letters, digits, hyphens, underscores and periods",
     );
   }
-  if (!isFlowControlValue(value)) {
-    throw new BadRequest(
-      'Upstash-Flow-Control-Value must look like "parallelism=<n>, rate=<n>, period=<duration>" with parallelism or rate',
-    );
-  }
+  const problem = flowControlValueProblem(value);
+  if (problem) throw new BadRequest(problem);
   overrides.flowControlKey = key;
   overrides.flowControlValue = value;
   return overrides;
 }
 
-function startCursorFor(selection: Selection): string {
-  return selection.mode === "ids" ? encodeCursor({ kind: "offset", offset: 0 }) : START_CURSOR;
+function startCursorFor(selection: Selection): string | undefined {
+  return selection.mode === "ids" ? undefined : START_CURSOR;
 }
 
 function withCursor<T extends object>(body: T, cursor: string | undefined): T & { cursor?: string } {
   return cursor === undefined ? body : { ...body, cursor };
 }
 
-function dispatch(r: Route, params: URLSearchParams, req: IncomingMessage, store: DlqStore): ApiResult {
+/** `receivedAt`: when the request arrived, Unix milliseconds. */
+function dispatch(
+  r: Route,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  store: DlqStore,
+  receivedAt: number,
+): ApiResult {
+  refuseUnknownParams(params, KNOWN_PARAMS[r.kind]);
   switch (r.kind) {
     case "resume": {
       const selection = parseSelection(params);
+      // A request by ids acts on every id it names; only filter and all are paged.
       const limit =
         selection.mode === "ids"
-          ? MAX_RUNS_PER_RESUME_REQUEST
+          ? selection.dlqIds.length
           : Math.min(parseCount(params), MAX_RUNS_PER_RESUME_REQUEST);
       const cursor = parseCursor(params);
       const overrides = parseOverrides(req);
-      const result = store.resume(selection, limit, cursor, overrides);
+      const result = store.resume(selection, limit, cursor, overrides, receivedAt);
       return {
         status: 200,
         body: withCursor({ workflowRuns: result.items }, result.cursor),
@@ -325,11 +404,14 @@ function dispatch(r: Route, params: URLSearchParams, req: IncomingMessage, store
     }
     case "resumeOne": {
       const overrides = parseOverrides(req);
-      const run = store.resumeById(r.dlqId, overrides);
+      const run = store.resumeById(r.dlqId, overrides, receivedAt);
       return run ? { status: 200, body: run } : { status: 404, body: { error: "DLQ message not found" } };
     }
-    case "list": {
-      const filter = parseFilter(params);
+    case "list":
+    case "legacyList": {
+      const legacy = r.kind === "legacyList";
+      if (legacy) checkSource(params);
+      const filter = parseFilter(params, legacy);
       const selection: Selection = filter ? { mode: "filter", filter } : { mode: "all" };
       const limit = Math.min(parseCount(params), MAX_LIST_COUNT);
       const cursor = parseCursor(params);
@@ -350,7 +432,7 @@ function dispatch(r: Route, params: URLSearchParams, req: IncomingMessage, store
       const selection = parseSelection(params);
       const limit =
         selection.mode === "ids"
-          ? MAX_DELETE_PER_REQUEST
+          ? selection.dlqIds.length
           : Math.min(parseCount(params), MAX_DELETE_PER_REQUEST);
       const cursor = parseCursor(params);
       const result = store.deleteSelection(selection, limit, cursor);
@@ -363,9 +445,15 @@ function dispatch(r: Route, params: URLSearchParams, req: IncomingMessage, store
   }
 }
 
-function runApi(r: Route, params: URLSearchParams, req: IncomingMessage, store: DlqStore): ApiResult {
+function runApi(
+  r: Route,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  store: DlqStore,
+  receivedAt: number,
+): ApiResult {
   try {
-    return dispatch(r, params, req, store);
+    return dispatch(r, params, req, store, receivedAt);
   } catch (error) {
     if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
     if (error instanceof DlqStoreError) {
@@ -431,6 +519,8 @@ function parseControlInt(params: URLSearchParams, name: string, allowNegative: b
   return parsed;
 }
 
+const CONTROL_RESET_PARAMS: ReadonlySet<string> = new Set(["entries", "seed", "now"]);
+
 function controlResetOptions(params: URLSearchParams): ControlResetOptions {
   const options: ControlResetOptions = {};
   const entries = parseControlInt(params, "entries", false);
@@ -453,11 +543,19 @@ function control(
     headers: { allow },
   });
   if (url.pathname === `${CONTROL_PREFIX}state`) {
-    return method === "GET" ? { status: 200, body: ctx.state() } : notAllowed("GET");
+    if (method !== "GET") return notAllowed("GET");
+    try {
+      refuseUnknownParams(url.searchParams, new Set());
+    } catch (error) {
+      if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+    return { status: 200, body: ctx.state() };
   }
   if (url.pathname === `${CONTROL_PREFIX}reset`) {
     if (method !== "POST") return notAllowed("POST");
     try {
+      refuseUnknownParams(url.searchParams, CONTROL_RESET_PARAMS);
       ctx.reset(controlResetOptions(url.searchParams));
     } catch (error) {
       if (error instanceof BadRequest || error instanceof RangeError)
@@ -517,7 +615,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   }
 
   try {
-    await respond(ctx, req, res, r, url, record);
+    await respond(ctx, req, res, r, url, at, record);
   } catch (error) {
     reportInternalError(error);
     if (res.headersSent) {
@@ -535,6 +633,7 @@ async function respond(
   res: ServerResponse,
   r: Route,
   url: URL,
+  receivedAt: number,
   record: (status: number, fault?: Fault) => void,
 ): Promise<void> {
   const method = req.method ?? "GET";
@@ -552,7 +651,7 @@ async function respond(
     return sendRaw(res, rejection.status, rejection.body, rejection.headers);
   }
 
-  const result = runApi(r, url.searchParams, req, ctx.store);
+  const result = runApi(r, url.searchParams, req, ctx.store, receivedAt);
   if (!fault) {
     record(result.status);
     return sendJson(res, result.status, result.body);
@@ -574,12 +673,14 @@ async function respond(
       return streamHugeBody(res, fault.bytes ?? DEFAULT_HUGE_BODY_BYTES);
     case "repeat-cursor": {
       await pause(fault.delayMs ?? 0, ctx.signal);
+      const cursor =
+        result.paging && (result.paging.requestCursor ?? fault.cursor ?? result.paging.startCursor);
       const body =
-        result.status === 200 && result.paging && typeof result.body === "object" && result.body !== null
-          ? {
-              ...result.body,
-              cursor: result.paging.requestCursor ?? fault.cursor ?? result.paging.startCursor,
-            }
+        result.status === 200 &&
+        cursor !== undefined &&
+        typeof result.body === "object" &&
+        result.body !== null
+          ? { ...result.body, cursor }
           : result.body;
       record(result.status, fault);
       return sendJson(res, result.status, body);

@@ -4,7 +4,7 @@ import type { DlqMessage } from "../wire/types.js";
 import { type Fault, FaultInjector } from "./faults.js";
 import { createRequestListener, type EmulatorState, type HttpContext, type RecordedRequest } from "./http.js";
 import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
-import { DlqStore, type ResumedRecord } from "./store.js";
+import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
 
 export type { Fault, FaultKind, FaultRequest } from "./faults.js";
 export { FAULT_KINDS } from "./faults.js";
@@ -12,7 +12,16 @@ export type { EmulatorState, RecordedRequest } from "./http.js";
 export { UNAUTHORIZED_MESSAGE } from "./http.js";
 export type { SeedOptions } from "./seed.js";
 export { generateDlqMessages, mulberry32, SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed.js";
-export type { Cursor, DlqFilter, ResumedRecord, ResumeOverrides, Selection, SortKey } from "./store.js";
+export type {
+  Cursor,
+  DlqFilter,
+  RedriveAction,
+  RefailOptions,
+  ResumedRecord,
+  ResumeOverrides,
+  Selection,
+  SortKey,
+} from "./store.js";
 export { DlqStore, DlqStoreError, decodeCursor, encodeCursor, matchesFilter } from "./store.js";
 
 export interface EmulatorOptions {
@@ -33,6 +42,11 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** The request log keeps at most this many (default: all), so a long-lived emulator stays small. */
   maxRecordedRequests?: number;
+  /**
+   * Resumed runs that fail again: each re-enters the DLQ as a new entry with its new run id, with
+   * probability `share`, decided by `seed` and the run. Off by default; kept across `reset()`.
+   */
+  refail?: RefailOptions;
 }
 
 export interface ResetOptions {
@@ -49,7 +63,10 @@ export interface Emulator {
   readonly store: DlqStore;
   /** Every API request so far, including rejected and faulted ones. */
   readonly requests: RecordedRequest[];
-  /** Every run resumed since start or the last reset. */
+  /**
+   * Every run resumed since start or the last reset: the entry's dlqId, its original run and the
+   * new run the answer reported, and the dlqId it re-entered the DLQ as if it failed again.
+   */
   readonly resumed: ResumedRecord[];
   clearRequests(): void;
   /**
@@ -83,7 +100,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const initialContents = (): DlqMessage[] =>
     initialMessages ? structuredClone(initialMessages) : generateDlqMessages(generation);
 
-  const store = new DlqStore(initialContents());
+  const store = new DlqStore(initialContents(), options.refail ? { refail: options.refail } : {});
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const lifetime = new AbortController();

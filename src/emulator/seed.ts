@@ -384,7 +384,11 @@ export function generateDlqMessages(options: SeedOptions = {}): DlqMessage[] {
 
     if (rng.chance(0.65)) {
       message.failureCallback = rng.chance(0.7) ? workflowUrl : `${SEED_WORKFLOW_BASE_URL}/failures`;
-      if (rng.chance(0.9)) message.failureCallbackInfo = failureCallbackInfo(rng);
+      if (rng.chance(0.9)) {
+        const info = failureCallbackInfo(rng);
+        message.failureCallbackInfo = info;
+        if (info?.state !== undefined) message.failureFunctionState = info.state;
+      }
     }
 
     message.responseStatus = status;

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import type { DlqMessage, FailureFunctionState, WorkflowRunRef } from "../wire/types.js";
 
-/** Parsed selection fields; repeated query keys become arrays (OR within a field). */
+/** Parsed selection fields; several values of one field are ORed, fields are ANDed. */
 export interface DlqFilter {
   workflowUrl?: readonly string[];
   workflowRunId?: string;
@@ -12,7 +13,11 @@ export interface DlqFilter {
   toDate?: number;
   callerIp?: readonly string[];
   flowControlKey?: readonly string[];
-  failureFunctionState?: FailureFunctionState;
+  failureFunctionState?: readonly FailureFunctionState[];
+  /** The failed step's URL; a filter of the plain QStash DLQ, so only the legacy list path takes it. */
+  url?: string;
+  /** Like `url`, only on the legacy list path. */
+  responseStatus?: number;
 }
 
 export type Selection =
@@ -25,11 +30,8 @@ export interface SortKey {
   dlqId: string;
 }
 
-/**
- * Key cursors mean "everything after this entry", so they survive removal of earlier entries.
- * Offset cursors index into a request's own `dlqIds` list, which the client sends again.
- */
-export type Cursor = ({ kind: "key" } & SortKey) | { kind: "offset"; offset: number };
+/** A cursor means "everything after this entry", so it survives removal of earlier entries. */
+export type Cursor = SortKey;
 
 export interface ResumeOverrides {
   retries?: number;
@@ -37,12 +39,37 @@ export interface ResumeOverrides {
   flowControlValue?: string;
 }
 
+/**
+ * What a redrive does to a DLQ entry. Restart is the expected second member: it takes entries
+ * the same way and records them the same way; only its run starts over from the first step.
+ */
+export type RedriveAction = "resume";
+
+export interface RefailOptions {
+  /** Probability, 0 to 1, that a resumed run fails again and re-enters the DLQ. */
+  share: number;
+  /** Which runs fail again depends only on this seed and the new run's id; default 1. */
+  seed?: number;
+}
+
 export interface ResumedRecord extends ResumeOverrides {
+  action: RedriveAction;
+  /** The entry that was taken out of the DLQ. */
   dlqId: string;
+  /** The failed run that entry belonged to. */
+  originalWorkflowRunId: string;
+  originalWorkflowCreatedAt: number;
+  /** The new run, as the answer reported it. */
   workflowRunId: string;
   workflowCreatedAt: number;
   /** When the emulator resumed it, Unix milliseconds. */
   at: number;
+  /** Set when the new run failed again: the dlqId of the entry it re-entered the DLQ as. */
+  refailedAs?: string;
+}
+
+export interface DlqStoreOptions {
+  refail?: RefailOptions;
 }
 
 export type DlqStoreErrorCode = "not_found" | "invalid_cursor";
@@ -69,8 +96,7 @@ export function compareKeys(a: SortKey, b: SortKey): number {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  const raw = cursor.kind === "key" ? ["k", cursor.createdAt, cursor.dlqId] : ["o", cursor.offset];
-  return Buffer.from(JSON.stringify(raw), "utf8").toString("base64url");
+  return Buffer.from(JSON.stringify(["k", cursor.createdAt, cursor.dlqId]), "utf8").toString("base64url");
 }
 
 /** Returns undefined for anything this emulator did not issue. */
@@ -84,24 +110,24 @@ export function decodeCursor(value: string): Cursor | undefined {
   }
   if (!Array.isArray(raw)) return undefined;
   if (raw.length === 3 && raw[0] === "k" && Number.isSafeInteger(raw[1]) && typeof raw[2] === "string") {
-    return { kind: "key", createdAt: raw[1], dlqId: raw[2] };
-  }
-  if (raw.length === 2 && raw[0] === "o" && Number.isSafeInteger(raw[1]) && raw[1] >= 0) {
-    return { kind: "offset", offset: raw[1] };
+    return { createdAt: raw[1], dlqId: raw[2] };
   }
   return undefined;
 }
 
 /** A key before every entry: used when a server has to hand out a cursor for "from the start". */
-export const START_CURSOR = encodeCursor({ kind: "key", createdAt: Number.MIN_SAFE_INTEGER, dlqId: "" });
+export const START_CURSOR = encodeCursor({ createdAt: Number.MIN_SAFE_INTEGER, dlqId: "" });
+
+function failureFunctionStateOf(message: DlqMessage): FailureFunctionState | undefined {
+  return message.failureFunctionState ?? message.failureCallbackInfo?.state;
+}
+
+function oneOf<T>(wanted: readonly T[] | undefined, value: T | undefined): boolean {
+  return wanted === undefined || (value !== undefined && wanted.includes(value));
+}
 
 export function matchesFilter(message: DlqMessage, filter: DlqFilter): boolean {
-  if (
-    filter.workflowUrl &&
-    !(message.workflowUrl !== undefined && filter.workflowUrl.includes(message.workflowUrl))
-  ) {
-    return false;
-  }
+  if (!oneOf(filter.workflowUrl, message.workflowUrl)) return false;
   if (filter.workflowRunId !== undefined && message.workflowRunId !== filter.workflowRunId) return false;
   if (filter.workflowCreatedAt !== undefined && message.workflowCreatedAt !== filter.workflowCreatedAt)
     return false;
@@ -114,23 +140,18 @@ export function matchesFilter(message: DlqMessage, filter: DlqFilter): boolean {
   }
   if (filter.fromDate !== undefined && message.createdAt < filter.fromDate) return false;
   if (filter.toDate !== undefined && message.createdAt > filter.toDate) return false;
-  if (filter.callerIp && !(message.callerIP !== undefined && filter.callerIp.includes(message.callerIP)))
-    return false;
-  if (
-    filter.flowControlKey &&
-    !(message.flowControlKey !== undefined && filter.flowControlKey.includes(message.flowControlKey))
-  ) {
-    return false;
-  }
-  if (
-    filter.failureFunctionState !== undefined &&
-    message.failureCallbackInfo?.state !== filter.failureFunctionState
-  ) {
-    return false;
-  }
+  if (!oneOf(filter.callerIp, message.callerIP)) return false;
+  if (!oneOf(filter.flowControlKey, message.flowControlKey)) return false;
+  if (!oneOf(filter.failureFunctionState, failureFunctionStateOf(message))) return false;
+  if (filter.url !== undefined && message.url !== filter.url) return false;
+  if (filter.responseStatus !== undefined && message.responseStatus !== filter.responseStatus) return false;
   return true;
 }
 
+/**
+ * Also fills in the top-level `failureFunctionState` that newer servers send next to
+ * `failureCallbackInfo.state`, so entries loaded in the older shape are served in the newer one.
+ */
 function validateMessages(messages: readonly DlqMessage[]): DlqMessage[] {
   const seen = new Set<string>();
   for (const m of messages) {
@@ -140,8 +161,42 @@ function validateMessages(messages: readonly DlqMessage[]): DlqMessage[] {
     }
     if (seen.has(m.dlqId)) throw new TypeError(`duplicate dlqId ${m.dlqId}`);
     seen.add(m.dlqId);
+    const state = m.failureCallbackInfo?.state;
+    if (m.failureFunctionState === undefined && state !== undefined) m.failureFunctionState = state;
   }
   return [...messages].sort(compareKeys);
+}
+
+function validateRefail(refail: RefailOptions): Required<RefailOptions> {
+  const { share, seed = 1 } = refail;
+  if (!(typeof share === "number" && share >= 0 && share <= 1))
+    throw new RangeError("refail.share must be a number from 0 to 1");
+  if (!Number.isSafeInteger(seed)) throw new RangeError("refail.seed must be an integer");
+  return { share, seed };
+}
+
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const URL_SAFE = `${ALNUM}_-`;
+
+function digest(parts: readonly string[]): Buffer {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part, "utf8").update("\0");
+  return hash.digest();
+}
+
+/**
+ * Ids derived from a hash instead of a random source: the same entries resumed in any order,
+ * by any mix of concurrent requests, get the same new ids, so re-failures are reproducible too.
+ */
+function hashedId(prefix: string, alphabet: string, length: number, parts: readonly string[]): string {
+  let out = prefix;
+  for (let block = 0; out.length < prefix.length + length; block++) {
+    for (const byte of digest([...parts, String(block)])) {
+      if (out.length === prefix.length + length) break;
+      out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
 }
 
 /** The emulated Workflow DLQ, always in the server's order: createdAt ascending, then dlqId. */
@@ -150,20 +205,29 @@ export class DlqStore {
   readonly resumed: ResumedRecord[] = [];
   private entries: DlqMessage[] = [];
   private readonly byId = new Map<string, DlqMessage>();
+  /** Every dlqId since the last load, gone ones included: a re-entry must not reuse one. */
+  private readonly issuedDlqIds = new Set<string>();
+  private readonly refail: Required<RefailOptions> | undefined;
 
-  constructor(messages: readonly DlqMessage[] = []) {
+  constructor(messages: readonly DlqMessage[] = [], options: DlqStoreOptions = {}) {
+    this.refail = options.refail ? validateRefail(options.refail) : undefined;
     this.load(messages);
   }
 
   /**
-   * Replaces the contents and forgets earlier resumes. The message objects are kept, not copied:
-   * copying a large generated DLQ would dominate start-up. Pass copies to keep yours apart.
+   * Replaces the contents and forgets earlier resumes; the re-failure setting stays. The message
+   * objects are kept, not copied: copying a large generated DLQ would dominate start-up. Pass
+   * copies to keep yours apart.
    */
   load(messages: readonly DlqMessage[]): void {
     const sorted = validateMessages(messages);
     this.entries = sorted;
     this.byId.clear();
-    for (const m of sorted) this.byId.set(m.dlqId, m);
+    this.issuedDlqIds.clear();
+    for (const m of sorted) {
+      this.byId.set(m.dlqId, m);
+      this.issuedDlqIds.add(m.dlqId);
+    }
     this.resumed.length = 0;
   }
 
@@ -206,58 +270,61 @@ export class DlqStore {
     return { entries: out, hasMore };
   }
 
-  /** Entries a bulk request would act on now, without changing anything. */
+  /**
+   * Entries a bulk request would act on now, without changing anything. A request by ids acts
+   * on every id it names, whatever `limit`, and so takes no cursor and returns none.
+   */
   select(selection: Selection, limit: number, cursor?: string): BatchResult<DlqMessage> {
-    const parsed = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && parsed === undefined)
-      throw new DlqStoreError("invalid_cursor", "invalid cursor");
-
     if (selection.mode === "ids") {
-      if (parsed?.kind === "key")
-        throw new DlqStoreError("invalid_cursor", "invalid cursor for a dlqIds request");
+      if (cursor !== undefined) {
+        throw new DlqStoreError(
+          "invalid_cursor",
+          "cursor is not accepted with dlqIds: a request by ids acts on every id it names",
+        );
+      }
       const ids = [...new Set(selection.dlqIds)];
-      const offset = parsed?.kind === "offset" ? parsed.offset : 0;
-      if (offset >= ids.length) throw new DlqStoreError("invalid_cursor", "cursor is past the end of dlqIds");
-      // Everything not yet processed must exist, so a bad id fails the request before any side effect.
-      const pending = ids.slice(offset);
-      if (pending.some((id) => !this.byId.has(id))) {
+      // Every id must exist, so a bad one fails the request before any side effect.
+      if (ids.some((id) => !this.byId.has(id))) {
         throw new DlqStoreError("not_found", "some DLQ messages were not found");
       }
-      const batch = pending.slice(0, limit).map((id) => this.byId.get(id) as DlqMessage);
-      const next = offset + batch.length;
-      return next < ids.length
-        ? { items: batch, cursor: encodeCursor({ kind: "offset", offset: next }) }
-        : { items: batch };
+      return { items: ids.map((id) => this.byId.get(id) as DlqMessage) };
     }
 
-    if (parsed?.kind === "offset")
-      throw new DlqStoreError("invalid_cursor", "invalid cursor for this request");
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && after === undefined)
+      throw new DlqStoreError("invalid_cursor", "invalid cursor");
     const filter = selection.mode === "filter" ? selection.filter : {};
-    const { entries, hasMore } = this.page(filter, limit, parsed);
+    const { entries, hasMore } = this.page(filter, limit, after);
     const last = entries[entries.length - 1];
     if (!hasMore || last === undefined) return { items: entries };
-    return {
-      items: entries,
-      cursor: encodeCursor({ kind: "key", createdAt: last.createdAt, dlqId: last.dlqId }),
-    };
+    return { items: entries, cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }) };
   }
 
-  /** Resumes a batch: the entries leave the DLQ and are recorded, keeping their run id and creation time. */
+  /**
+   * Resumes a batch: the entries leave the DLQ and each gets a new run. `receivedAt` is when the
+   * request arrived; a run that fails again re-enters the DLQ strictly after it. The cursor is
+   * decided when the entries are taken, so re-entries are picked up by a later page only when
+   * there is one.
+   */
   resume(
     selection: Selection,
     limit: number,
     cursor: string | undefined,
     overrides: ResumeOverrides = {},
-    at = Date.now(),
+    receivedAt = Date.now(),
   ): BatchResult<WorkflowRunRef> {
     const batch = this.select(selection, limit, cursor);
-    const runs = batch.items.map((m) => this.resumeOne(m, overrides, at));
+    const runs = this.redrive("resume", batch.items, overrides, receivedAt);
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
 
-  resumeById(dlqId: string, overrides: ResumeOverrides = {}, at = Date.now()): WorkflowRunRef | undefined {
+  resumeById(
+    dlqId: string,
+    overrides: ResumeOverrides = {},
+    receivedAt = Date.now(),
+  ): WorkflowRunRef | undefined {
     const message = this.byId.get(dlqId);
-    return message ? this.resumeOne(message, overrides, at) : undefined;
+    return message ? this.redrive("resume", [message], overrides, receivedAt)[0] : undefined;
   }
 
   deleteSelection(
@@ -270,19 +337,75 @@ export class DlqStore {
     return batch.cursor === undefined ? { deleted } : { deleted, cursor: batch.cursor };
   }
 
-  private resumeOne(message: DlqMessage, overrides: ResumeOverrides, at: number): WorkflowRunRef {
-    const run: WorkflowRunRef = {
-      // Entries loaded without workflow metadata still need a stable run identity.
-      workflowRunId: message.workflowRunId ?? `wfr_${message.dlqId}`,
-      workflowCreatedAt: message.workflowCreatedAt ?? message.createdAt,
+  private redrive(
+    action: RedriveAction,
+    messages: readonly DlqMessage[],
+    overrides: ResumeOverrides,
+    receivedAt: number,
+  ): WorkflowRunRef[] {
+    // The OpenAPI describes workflowCreatedAt of a resumed run as when that new run was created:
+    // the moment the emulator resumes it, never earlier than the request's arrival.
+    const at = Math.max(Date.now(), receivedAt);
+    this.removeIds(messages.map((m) => m.dlqId));
+    const records = messages.map((message) => {
+      const record: ResumedRecord = {
+        action,
+        dlqId: message.dlqId,
+        // Entries loaded without workflow metadata still need a stable run identity.
+        originalWorkflowRunId: message.workflowRunId ?? `wfr_${message.dlqId}`,
+        originalWorkflowCreatedAt: message.workflowCreatedAt ?? message.createdAt,
+        workflowRunId: hashedId("wfr_", URL_SAFE, 21, ["run", action, message.dlqId]),
+        workflowCreatedAt: at,
+        at,
+      };
+      if (overrides.retries !== undefined) record.retries = overrides.retries;
+      if (overrides.flowControlKey !== undefined) record.flowControlKey = overrides.flowControlKey;
+      if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
+      this.resumed.push(record);
+      return { message, record };
+    });
+    // The batch was chosen before any of its runs could fail again, so a request never acts on an
+    // entry it put back itself; a later page of the same bulk action can.
+    for (const { message, record } of records) {
+      if (this.failsAgain(record.workflowRunId)) this.reenter(message, record, overrides);
+    }
+    return records.map(({ record }) => ({
+      workflowRunId: record.workflowRunId,
+      workflowCreatedAt: record.workflowCreatedAt,
+    }));
+  }
+
+  private failsAgain(workflowRunId: string): boolean {
+    if (!this.refail || this.refail.share <= 0) return false;
+    if (this.refail.share >= 1) return true;
+    const roll = digest(["refail", String(this.refail.seed), workflowRunId]).readUInt32BE(0) / 2 ** 32;
+    return roll < this.refail.share;
+  }
+
+  /** The new run failed too: the same step with the same payload, under the new run's identity. */
+  private reenter(message: DlqMessage, record: ResumedRecord, overrides: ResumeOverrides): void {
+    let dlqId = hashedId("dlq_", ALNUM, 22, ["dlq", record.workflowRunId]);
+    for (let salt = 1; this.issuedDlqIds.has(dlqId); salt++) {
+      dlqId = hashedId("dlq_", ALNUM, 22, ["dlq", record.workflowRunId, String(salt)]);
+    }
+    const entry: DlqMessage = {
+      ...structuredClone(message),
+      dlqId,
+      workflowRunId: record.workflowRunId,
+      workflowCreatedAt: record.workflowCreatedAt,
+      // A run fails after it was created, which was no earlier than the request's arrival.
+      createdAt: Math.max(Date.now(), record.at + 1),
     };
-    this.removeIds([message.dlqId]);
-    const record: ResumedRecord = { dlqId: message.dlqId, ...run, at };
-    if (overrides.retries !== undefined) record.retries = overrides.retries;
-    if (overrides.flowControlKey !== undefined) record.flowControlKey = overrides.flowControlKey;
-    if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
-    this.resumed.push(record);
-    return run;
+    if (message.messageId !== undefined) entry.messageId = hashedId("msg_", ALNUM, 40, ["msg", dlqId]);
+    const runHeader =
+      entry.header && Object.keys(entry.header).find((name) => /^upstash-workflow-runid$/i.test(name));
+    if (entry.header && runHeader) entry.header[runHeader] = [record.workflowRunId];
+    if (overrides.retries !== undefined) entry.maxRetries = overrides.retries;
+    if (overrides.flowControlKey !== undefined) entry.flowControlKey = overrides.flowControlKey;
+    this.entries.splice(this.indexAfter(entry), 0, entry);
+    this.byId.set(dlqId, entry);
+    this.issuedDlqIds.add(dlqId);
+    record.refailedAs = dlqId;
   }
 
   private removeIds(ids: readonly string[]): number {

@@ -5,7 +5,7 @@
 import type { Pool } from "undici";
 import { Redactor } from "../redact.js";
 import { type ErrorBody, HEADERS } from "../wire/types.js";
-import { missingTokenError, QStashError, redact, statusError } from "./errors.js";
+import { invalidTokenError, missingTokenError, QStashError, statusError, tokenFault } from "./errors.js";
 import { encodeQuery, type QueryParams } from "./query.js";
 
 export interface QStashClientOptions {
@@ -37,6 +37,8 @@ export interface QStashResponse<T> {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Characters of a server's error text quoted in a message. */
+const ERROR_TEXT_CHARS = 500;
 
 export class QStashClient {
   readonly baseUrl: string;
@@ -44,6 +46,8 @@ export class QStashClient {
   /** Scrubs this client's token from any text; shared with the layers above. */
   readonly redactor: Redactor;
   private readonly token: string | undefined;
+  /** Why the token cannot be sent, when it cannot: every request is refused before it starts. */
+  private readonly tokenFault: string | undefined;
   /** Opened on the first request: loading undici is a large share of a cold start. */
   private pool: Promise<Pool> | undefined;
   private readonly origin: string;
@@ -59,6 +63,7 @@ export class QStashClient {
     this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.token = options.token;
+    this.tokenFault = options.token ? tokenFault(options.token) : undefined;
     this.redactor = new Redactor(options.token);
     this.tokenVariable = options.tokenVariable ?? "QSTASH_TOKEN";
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -68,9 +73,10 @@ export class QStashClient {
     this.connectTimeoutMs = Math.min(this.timeoutMs, 10_000);
   }
 
-  /** Throws the "set QSTASH_TOKEN" error before any request when no token is configured. */
+  /** Throws the "set QSTASH_TOKEN" error before any request when no usable token is configured. */
   assertConfigured(): void {
     if (!this.token) throw missingTokenError(this.tokenVariable);
+    if (this.tokenFault) throw invalidTokenError(this.tokenVariable, this.tokenFault);
   }
 
   async request<T>(request: QStashRequest): Promise<QStashResponse<T>> {
@@ -104,8 +110,9 @@ export class QStashClient {
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw statusError(
         response.statusCode,
-        redact(extractErrorMessage(text), this.token),
-        request,
+        this.errorMessage(text),
+        // A path carries ids the caller gave, which may be anything, the token included.
+        { method: request.method, path: this.redactor.text(request.path) },
         this.tokenVariable,
         response.statusCode === 429 ? retryAfterSeconds(response.headers) : undefined,
       );
@@ -116,17 +123,40 @@ export class QStashClient {
     } catch {
       throw new QStashError(
         "protocol",
-        `QStash answered ${request.method} ${request.path} with a body that is not JSON; the request may have been processed.`,
+        `QStash answered ${request.method} ${this.redactor.text(request.path)} with a body that is not JSON; the request may have been processed.`,
         { status: response.statusCode },
       );
     }
-    return { status: response.statusCode, body, headers: response.headers };
+    // Nothing QStash sends back is trusted not to echo the token: a cursor, a stored response body.
+    return {
+      status: response.statusCode,
+      body: this.redactor.deep(body),
+      headers: this.redactor.deep(response.headers),
+    };
   }
 
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
     if (pool) await (await pool).close();
+  }
+
+  /**
+   * The server's error text as a message may quote it. Scrubbed before it is parsed (an escape
+   * such as `\/` can hide the token from the parsed text's check) and after (a `\u` escape can
+   * hide it from the raw text's), and cut short only then, so no prefix of it survives the cut.
+   */
+  private errorMessage(text: string): string {
+    if (!text) return "";
+    const scrubbed = this.redactor.text(text);
+    let message = scrubbed;
+    try {
+      const parsed = JSON.parse(scrubbed) as Partial<ErrorBody> | null;
+      message = typeof parsed?.error === "string" ? parsed.error : JSON.stringify(this.redactor.deep(parsed));
+    } catch {
+      // not JSON: the raw text is the message
+    }
+    return this.redactor.text(message).slice(0, ERROR_TEXT_CHARS);
   }
 
   private openPool(): Promise<Pool> {
@@ -162,7 +192,7 @@ export class QStashClient {
 
   private transportError(error: unknown, request: QStashRequest): QStashError {
     if (error instanceof QStashError) return error;
-    const where = `${request.method} ${request.path}`;
+    const where = `${request.method} ${this.redactor.text(request.path)}`;
     const code = (error as { code?: string } | null)?.code;
     const name = (error as { name?: string } | null)?.name;
     if (name === "AbortError" || code === "UND_ERR_ABORTED" || request.signal?.aborted) {
@@ -187,24 +217,13 @@ export class QStashClient {
         { cause: error },
       );
     }
-    const detail = error instanceof Error ? redact(error.message, this.token) : "unknown error";
+    const detail = error instanceof Error ? error.message : "unknown error";
     return new QStashError(
       "network",
-      `The connection to QStash failed during ${where} (${code ?? detail}); the request may have been processed.`,
+      `The connection to QStash failed during ${where} (${this.redactor.text(code ?? detail)}); the request may have been processed.`,
       { cause: error },
     );
   }
-}
-
-function extractErrorMessage(text: string): string {
-  if (!text) return "";
-  try {
-    const parsed = JSON.parse(text) as Partial<ErrorBody>;
-    if (typeof parsed.error === "string") return parsed.error.slice(0, 500);
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return text.slice(0, 500);
 }
 
 /** Seconds to wait before retrying a 429, from whichever reset header family the server sent. */

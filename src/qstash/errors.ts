@@ -1,7 +1,7 @@
 /**
  * Typed failures of a QStash request. Each message tells the reader what to do next and never
  * carries the token: messages are built from status codes, paths and server error texts only,
- * and `redact` scrubs the token out of anything that came from elsewhere.
+ * and the client's Redactor scrubs the token out of anything that came from elsewhere.
  */
 
 /** Kinds worth another attempt: the service may answer differently in a moment. */
@@ -61,16 +61,31 @@ export function asQStashError(error: unknown): QStashError {
   return new QStashError("internal", `Unexpected failure in workflow-dlq-mcp: ${message}`, { cause: error });
 }
 
-/** Replaces every occurrence of the secret in a text; used on anything we did not write ourselves. */
-export function redact(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join("[redacted]");
-}
-
 export function missingTokenError(variable: string): QStashError {
   return new QStashError(
     "missingToken",
     `No QStash token is configured. Set ${variable} in the MCP server's environment (find it in the Upstash console under QStash → Request builder), or start the server with --sandbox to try it against a local emulator.`,
+    { surelyNotProcessed: true },
+  );
+}
+
+/**
+ * What keeps a token from being sent as an Authorization header, or undefined when nothing does.
+ * A token is visible ASCII: anything else is a copying mistake, and an HTTP client refuses such a
+ * header only after the request has started, which reads as a failure that may have done work.
+ */
+export function tokenFault(token: string): string | undefined {
+  if (/[\r\n]/.test(token)) return "a line break";
+  if (/\s/.test(token)) return "whitespace";
+  if (/\p{Cc}/u.test(token)) return "a control character";
+  if (/[^\x21-\x7e]/.test(token)) return "a character outside printable ASCII";
+  return undefined;
+}
+
+export function invalidTokenError(variable: string, fault: string): QStashError {
+  return new QStashError(
+    "missingToken",
+    `${variable} has ${fault} in it, so it cannot be sent as a QStash token; nothing was sent. Set ${variable} to the token exactly as the Upstash console shows it (QStash → Request builder), then restart the MCP server.`,
     { surelyNotProcessed: true },
   );
 }

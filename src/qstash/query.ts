@@ -27,3 +27,8 @@ export function encodeQuery(query: QueryParams): string {
 function scalarToString(value: QueryScalar): string {
   return value instanceof Date ? String(value.getTime()) : String(value);
 }
+
+/** Characters one `key=value&` pair adds to a query, encoded exactly as `encodeQuery` encodes it. */
+export function encodedPairLength(key: string, value: QueryScalar): number {
+  return new URLSearchParams([[key, scalarToString(value)]]).toString().length + 1;
+}

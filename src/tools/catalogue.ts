@@ -6,16 +6,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { toJsonSchemaCompat } from "@modelcontextprotocol/sdk/server/zod-json-schema-compat.js";
 import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
-
-export interface ToolDefinition {
-  name: string;
-  title: string;
-  description: string;
-  inputSchema: z.ZodType;
-  outputSchema: z.ZodType;
-  annotations: Tool["annotations"];
-}
+import type { ToolDefinition } from "./tool.js";
 
 const described = new Map<string, Tool>();
 

@@ -66,3 +66,23 @@ function bodyText(text: string | undefined, base64: string | undefined): string 
   const decoded = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   return decoded.includes("\uFFFD") ? `<${bytes.length} bytes of binary data>` : decoded;
 }
+
+/**
+ * The message cut to fit `maxChars` as JSON: full bodies and headers go first, then the response
+ * preview. Ids and the fields an agent decides by are never cut.
+ */
+export function fitMessage(message: CompactMessage, maxChars: number): CompactMessage {
+  if (JSON.stringify(message).length <= maxChars) return message;
+  const fitted: CompactMessage = { ...message, truncated: true };
+  for (const field of ["body", "header", "responseHeader"] as const) {
+    delete fitted[field];
+    if (JSON.stringify(fitted).length <= maxChars) return fitted;
+  }
+  if (fitted.responseBody !== undefined) {
+    const over = JSON.stringify(fitted).length - maxChars;
+    const keep = Math.max(0, fitted.responseBody.length - over - 8);
+    fitted.responseBody = `${fitted.responseBody.slice(0, keep)}…`;
+    fitted.responseBodyTruncated = true;
+  }
+  return fitted;
+}

@@ -1,12 +1,11 @@
 /**
  * What every tool needs from the server that hosts it, and the per-call plumbing they share:
- * the run context with its deadline, the journal, progress notifications.
+ * progress notifications and log messages to the client.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallTracker } from "../calls.js";
 import type { DlqApi } from "../dlq/api.js";
-import type { RunContext } from "../dlq/resume.js";
-import type { CallJournal, Journal } from "../journal.js";
+import type { Journal } from "../journal.js";
 import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
@@ -21,7 +20,7 @@ export interface ToolContext {
   calls: CallTracker;
   /** Scrubs the QStash token from everything a tool returns. */
   redactor: Redactor;
-  /** Full lists of resumed runs for this session; absent in stateless mode. */
+  /** Full reports of calls too large to show inline, for this session; absent in stateless mode. */
   runLists?: RunListStore;
 }
 
@@ -36,45 +35,22 @@ export interface CallExtra {
   }) => Promise<void>;
 }
 
-export function runContext(
-  context: ToolContext,
+/**
+ * A progress notifier for the call, or undefined when the client asked for none. Not awaited: a
+ * slow client reading its notifications must not slow the work down.
+ */
+export function progressNotifier(
   extra: CallExtra,
-  journal: CallJournal,
-  describeProgress?: (progress: {
-    pages: number;
-    resumed: number;
-    handled: number;
-    total?: number;
-  }) => string,
-): RunContext {
+): ((progress: number, total: number | undefined, message: string) => void) | undefined {
   const progressToken = extra._meta?.progressToken;
-  return {
-    api: context.api,
-    retry: context.policy.retry,
-    signal: extra.signal,
-    deadlineAt: Date.now() + context.policy.deadlineMs,
-    onRequest: (record) => journal.request(record),
-    onRetry: ({ attempt, delayMs, error }) =>
-      context.log.log("warning", `${error.message} Retrying (attempt ${attempt + 1}) in ${delayMs} ms.`),
-    ...(progressToken === undefined || !describeProgress
-      ? {}
-      : {
-          // Not awaited: a slow client reading its notifications must not slow the resume down.
-          onPage: (progress) => {
-            void extra
-              .sendNotification({
-                method: "notifications/progress",
-                params: {
-                  progressToken,
-                  // Against a known total the count is of ids dealt with, so it reaches the total.
-                  progress: progress.total === undefined ? progress.resumed : progress.handled,
-                  ...(progress.total === undefined ? {} : { total: progress.total }),
-                  message: describeProgress(progress),
-                },
-              })
-              .catch(() => {});
-          },
-        }),
+  if (progressToken === undefined) return undefined;
+  return (progress, total, message) => {
+    void extra
+      .sendNotification({
+        method: "notifications/progress",
+        params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+      })
+      .catch(() => {});
   };
 }
 
@@ -88,7 +64,10 @@ export async function notifyClient(
 ): Promise<void> {
   context.log.log(level, data.message);
   try {
-    await server.server.sendLoggingMessage({ level, logger: "workflow-dlq-mcp", data }, sessionId);
+    await server.server.sendLoggingMessage(
+      { level, logger: "workflow-dlq-mcp", data: context.redactor.deep(data) },
+      sessionId,
+    );
   } catch {
     // The client may have gone; stderr already has the record.
   }

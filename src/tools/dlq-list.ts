@@ -1,58 +1,115 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+/**
+ * dlq_list: what is in the DLQ, compact by default, as ids only, or grouped. The result stays
+ * within its size bound: a listing that would outgrow it stops early with a cursor that
+ * continues exactly where it stopped.
+ */
+import { encodeCursor } from "../dlq/cursor.js";
 import { runList } from "../dlq/list.js";
-import { QStashError } from "../qstash/errors.js";
-import { compactMessage } from "./compact.js";
-import { type CallExtra, runContext, type ToolContext } from "./context.js";
-import { ArgumentError, planList } from "./plan.js";
-import { errorInfo, listToolResult, toolError } from "./results.js";
-import { type DlqListArgs, dlqListInput, type ListResult, listOutput, SUMMARY_SAMPLE } from "./schemas.js";
-import { summarize } from "./summary.js";
+import type { DlqMessage } from "../wire/types.js";
+import { compactMessage, fitMessage } from "./compact.js";
+import { nearMissesFor } from "./near-miss.js";
+import { type ListPlanned, planList } from "./plan.js";
+import { cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { type CompactMessage, dlqListInput, type ListResult, listOutput, SUMMARY_SAMPLE } from "./schemas.js";
+import { Summarizer } from "./summary.js";
+import { defineTool } from "./tool.js";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs waiting in the Dead Letter Queue. Read-only: nothing is changed.
 
-Use it to see what failed and why before resuming: each message has its dlqId (for dlq_resume), workflowRunId, workflowUrl, label, when it failed (createdAt, Unix ms), the failed step's HTTP responseStatus and a short preview of the responseBody, and the failure-callback state. Narrow with filter (fields are ANDed, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}).
+Use it to see what failed and why before resuming: each message has its dlqId (for dlq_resume), workflowRunId, workflowUrl, label, when it failed (createdAt, Unix ms), the failed step's HTTP responseStatus and a short preview of the responseBody, and the failure-callback state. Narrow with filter (fields are ANDed, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}). summary groups what it reads by workflow, label and status; idsOnly returns just the dlqIds.
 
-Returns up to count messages per request (default 50) and maxPages pages (default 1), one request each. If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
+Returns up to count messages per request (default 50) and maxPages pages (default 1), one request each, and stops early when the result would grow too large. If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
 
-export const dlqListTool = {
+/** Room a list result keeps for its summary and fields besides the messages. */
+const LIST_RESERVE_CHARS = 4_000;
+
+export const dlqListTool = defineTool({
   name: "dlq_list",
   title: "List DLQ runs",
   description: DLQ_LIST_DESCRIPTION,
   inputSchema: dlqListInput,
   outputSchema: listOutput,
   annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
-} as const;
-
-export function registerDlqList(server: McpServer, context: ToolContext): void {
-  server.registerTool(dlqListTool.name, dlqListTool, async (args: DlqListArgs, extra) => {
-    let plan: ReturnType<typeof planList>;
-    try {
-      context.api.client.assertConfigured();
-      plan = planList(args);
-    } catch (error) {
-      if (error instanceof QStashError || error instanceof ArgumentError) return toolError(error.message);
-      throw error;
-    }
-    const journal = context.journal.startCall(dlqListTool.name, plan.filter ? "filter" : "all", args);
-    const report = await runList(plan, runContext(context, extra as CallExtra, journal));
+  plan: (args) => planList(args, "dlq_list"),
+  async run(planned: ListPlanned, { scope, context, journal }, args) {
+    const room = context.policy.maxResultChars - LIST_RESERVE_CHARS;
     const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
-    const shown = args.summary ? report.messages.slice(0, SUMMARY_SAMPLE) : report.messages;
-    const result: ListResult = {
-      messages: shown.map((message) => compactMessage(message, options)),
-      returned: report.messages.length,
-      pages: report.pages,
-      complete: report.stopReason === "done",
-      stopReason: report.stopReason,
+    const messages: CompactMessage[] = [];
+    const dlqIds: string[] = [];
+    const summarizer = args.summary ? new Summarizer() : undefined;
+    let used = 0;
+    const add = (message: DlqMessage): boolean => {
+      if (summarizer) {
+        summarizer.add(message);
+        if (messages.length < SUMMARY_SAMPLE) messages.push(compactMessage(message));
+        return true;
+      }
+      if (args.idsOnly) {
+        const chars = JSON.stringify(message.dlqId).length + 1;
+        if (used + chars > room && dlqIds.length > 0) return false;
+        used += chars;
+        dlqIds.push(message.dlqId);
+        return true;
+      }
+      let compact = compactMessage(message, options);
+      let chars = JSON.stringify(compact).length + 1;
+      if (used + chars > room) {
+        if (messages.length > 0) return false;
+        // The first message is always shown, cut to fit, so a listing always moves forward.
+        compact = fitMessage(compact, room);
+        chars = JSON.stringify(compact).length + 1;
+      }
+      used += chars;
+      messages.push(compact);
+      return true;
     };
-    if (report.cursor !== undefined) result.cursor = report.cursor;
-    if (report.error) result.error = errorInfo(report.error);
-    if (args.summary) result.summary = summarize(report.messages);
+    const report = await runList(planned.list, scope, { add });
+    const cursor = report.continuation
+      ? encodeCursor({ tool: "dlq_list", selection: planned.selection, ...report.continuation })
+      : undefined;
+    const result: ListResult = {
+      returned: report.returned,
+      pages: report.pages,
+      complete: report.continuation === undefined,
+      stopReason: report.stopReason,
+      ...(args.idsOnly && !summarizer ? { dlqIds } : { messages }),
+      ...(cursor === undefined ? {} : { cursor }),
+      ...(report.error ? { error: errorInfo(report.error) } : {}),
+      ...(summarizer ? { summary: summarizer.result() } : {}),
+    };
+    if (report.returned === 0 && result.complete && planned.list.filter) {
+      const nearMisses = await nearMissesFor(planned.list.filter, scope);
+      if (nearMisses.length) result.nearMisses = nearMisses;
+    }
+    if (journal.failed) result.journalIncomplete = true;
     journal.outcome({
       stopReason: result.stopReason,
       returned: result.returned,
       pages: result.pages,
-      cursor: result.cursor,
+      cursor,
     });
-    return listToolResult(report, result);
-  });
+    if (report.stopReason === "error" && report.returned === 0) {
+      return { ...toolError(report.error?.message ?? "Listing the DLQ failed."), structuredContent: result };
+    }
+    return structuredResult(listSummary(result), result);
+  },
+});
+
+function listSummary(result: ListResult): string {
+  const grouped = result.summary
+    ? ` Largest groups: ${result.summary.byResponseStatus
+        .slice(0, 3)
+        .map((group) => `status ${group.value} ×${group.count}`)
+        .join(", ")}.`
+    : "";
+  const stopped =
+    result.stopReason === "resultSize"
+      ? " Stopped early to keep the result small."
+      : result.error
+        ? ` Stopped early: ${result.error.message}`
+        : "";
+  const close = result.nearMisses?.length
+    ? ` Nothing matched; close to it: ${result.nearMisses.join("; ")}.`
+    : "";
+  return `Listed ${plural(result.returned, "DLQ message")} in ${plural(result.pages, "request")}.${grouped}${stopped}${close}${cursorHint(result.cursor, "More remain")}`;
 }

@@ -1,11 +1,12 @@
 /**
  * Validated tool arguments → a plan the runners execute. Checks that need more than one field's
- * schema (an id cursor must match its id list) happen here, before any request is sent.
+ * schema happen here, before any request is sent: a filter too long to send, and a cursor that
+ * belongs to another tool or another selection.
  */
-import { decodeIdCursor, type IdProgress } from "../dlq/id-cursor.js";
+import { type CursorState, decodeCursor, fingerprint } from "../dlq/cursor.js";
 import type { ListPlan } from "../dlq/list.js";
-import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions } from "../dlq/request.js";
-import { FROM_START_CURSOR, type ResumePlan } from "../dlq/resume.js";
+import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../dlq/request.js";
+import type { ResumePlan } from "../dlq/resume.js";
 import type { CallPolicy } from "../policy.js";
 import { encodeQuery } from "../qstash/query.js";
 import {
@@ -21,57 +22,124 @@ export class ArgumentError extends Error {
   override name = "ArgumentError";
 }
 
-export function planResume(
-  args: DlqResumeArgs | DlqResumeAllArgs,
-  policy: Pick<CallPolicy, "maxRunsPerCall" | "idConcurrency">,
-): ResumePlan {
-  const options = resumeOptions(args);
-  const maxPages = args.maxPages ?? DEFAULTS.resumeMaxPages;
-  const cap = policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall };
-  if ("dlqIds" in args && args.dlqIds !== undefined) {
-    const dlqIds = [...new Set(args.dlqIds)];
-    let idProgress: IdProgress = { offset: 0, done: [] };
-    if (args.cursor !== undefined) {
-      const decoded = decodeIdCursor(args.cursor, dlqIds);
-      if (typeof decoded === "string") throw new ArgumentError(decoded);
-      idProgress = decoded;
-    }
-    return {
-      selection: { mode: "ids", dlqIds },
-      options,
-      idProgress,
-      maxPages,
-      concurrency: policy.idConcurrency,
-      ...cap,
-    };
-  }
-  if (args.cursor?.startsWith("ids1.")) {
-    throw new ArgumentError("This cursor continues a dlqIds call: pass the same dlqIds with it.");
-  }
-  const count = args.count ?? DEFAULTS.resumeCount;
-  const cursor = args.cursor === FROM_START_CURSOR ? undefined : args.cursor;
-  if ("filter" in args && args.filter !== undefined) {
-    assertSendable(args.filter);
-    return {
-      selection: { mode: "filter", filter: toDlqFilter(args.filter) },
-      options,
-      count,
-      cursor,
-      maxPages,
-      ...cap,
-    };
-  }
-  return { selection: { mode: "all" }, options, count, cursor, maxPages, ...cap };
+/** Room a resume result keeps for its summary and fields besides the lists of ids. */
+const RESULT_RESERVE_CHARS = 6_000;
+
+export interface ListPlanned {
+  mode: "filter" | "all";
+  list: ListPlan;
+  /** The selection's fingerprint, for the cursor this call returns. */
+  selection: string;
 }
 
-export function planList(args: DlqListArgs): ListPlan {
-  if (args.filter) assertSendable(args.filter);
+export interface ResumePlanned {
+  mode: Selection["mode"];
+  resume: ResumePlan;
+  selection: string;
+  dryRun: boolean;
+}
+
+export function planList(args: DlqListArgs, tool: string): ListPlanned {
+  const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
+  if (filter) assertSendable(filter);
+  const selection = fingerprint([tool, canonical(filter)]);
+  const state = args.cursor === undefined ? undefined : readCursor(args.cursor, tool, selection, "filter");
   return {
-    filter: args.filter === undefined ? undefined : toDlqFilter(args.filter),
-    count: args.count ?? DEFAULTS.listCount,
-    cursor: args.cursor,
-    maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
+    mode: filter ? "filter" : "all",
+    selection,
+    list: {
+      ...(filter ? { filter } : {}),
+      count: args.count ?? DEFAULTS.listCount,
+      maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
+      ...(state?.next === undefined ? {} : { from: state.next }),
+      ...(state?.skip === undefined ? {} : { skip: state.skip }),
+    },
   };
+}
+
+export function planResume(
+  args: DlqResumeArgs | DlqResumeAllArgs,
+  tool: string,
+  policy: CallPolicy,
+  stateless: boolean,
+): ResumePlanned {
+  const base = {
+    options: resumeOptions(args),
+    count: args.count ?? DEFAULTS.resumeCount,
+    maxPages: args.maxPages ?? DEFAULTS.resumeMaxPages,
+    concurrency: policy.idConcurrency,
+    ...(policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall }),
+    // Without a session there is no resource for what does not fit: the call stops before that.
+    ...(stateless
+      ? { maxReportChars: policy.maxResultChars - Math.min(RESULT_RESERVE_CHARS, policy.maxResultChars / 4) }
+      : {}),
+  };
+  const dryRun = args.dryRun ?? false;
+  if ("dlqIds" in args && args.dlqIds !== undefined) {
+    const dlqIds = [...new Set(args.dlqIds)];
+    const selection = fingerprint([tool, "ids", dlqIds]);
+    const state =
+      args.cursor === undefined
+        ? undefined
+        : readCursor(args.cursor, tool, selection, "dlqIds list", dlqIds.length);
+    return {
+      mode: "ids",
+      selection,
+      dryRun,
+      resume: {
+        ...base,
+        selection: { mode: "ids", dlqIds },
+        ...(state?.ids ? { continuation: { ids: state.ids } } : {}),
+      },
+    };
+  }
+  const filter = "filter" in args && args.filter !== undefined ? toDlqFilter(args.filter) : undefined;
+  if (filter) assertSendable(filter);
+  const mode = filter ? "filter" : "all";
+  const selection = fingerprint([tool, mode, canonical(filter)]);
+  const state =
+    args.cursor === undefined
+      ? undefined
+      : readCursor(args.cursor, tool, selection, mode === "filter" ? "filter" : "selection");
+  if (state && dryRun) {
+    throw new ArgumentError(
+      "dryRun previews a selection from its start, and a cursor only continues a resume: call the dry run without cursor.",
+    );
+  }
+  return {
+    mode,
+    selection,
+    dryRun,
+    resume: {
+      ...base,
+      selection: filter ? { mode: "filter", filter } : { mode: "all" },
+      ...(state
+        ? {
+            continuation: {
+              ...(state.next === undefined ? {} : { next: state.next }),
+              ...(state.until === undefined ? {} : { until: state.until }),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function readCursor(
+  cursor: string,
+  tool: string,
+  selection: string,
+  describe: string,
+  idCount?: number,
+): CursorState {
+  const state = decodeCursor(cursor, {
+    tool,
+    selection,
+    describe,
+    ...(idCount === undefined ? {} : { idCount }),
+  });
+  if (typeof state === "string") throw new ArgumentError(state);
+  return state;
 }
 
 function resumeOptions(args: DlqResumeAllArgs): ResumeOptions {
@@ -82,8 +150,9 @@ function resumeOptions(args: DlqResumeAllArgs): ResumeOptions {
 }
 
 /** A filter whose query would be refused for its length is refused here, naming the fix. */
-function assertSendable(filter: FilterArgs): void {
-  const chars = encodeQuery({ ...toDlqFilter(filter) }).length;
+function assertSendable(filter: DlqFilter): void {
+  // The snapshot bound and paging fields ride along on every request.
+  const chars = encodeQuery({ ...filter, toDate: 8.64e15, count: 100 }).length;
   if (chars > MAX_QUERY_CHARS) {
     throw new ArgumentError(
       `This filter would make a query of ${chars} characters, more than QStash accepts (about ${MAX_QUERY_CHARS}): use fewer or shorter values.`,
@@ -94,4 +163,18 @@ function assertSendable(filter: FilterArgs): void {
 /** Drops undefined fields so the query carries only what the caller chose. */
 function toDlqFilter(filter: FilterArgs): DlqFilter {
   return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as DlqFilter;
+}
+
+/**
+ * The same selection however it was written: fields in one order, one value or a list of one
+ * alike, and a list's order and repeats ignored (its values are ORed).
+ */
+function canonical(filter: DlqFilter | undefined): unknown {
+  if (!filter) return null;
+  return Object.entries(filter)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => [
+      key,
+      Array.isArray(value) ? [...new Set(value.map(String))].sort() : [String(value)],
+    ]);
 }

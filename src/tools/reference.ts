@@ -3,11 +3,7 @@
  * native JSON Schema, so the documentation cannot drift from what clients are shown.
  */
 import { z } from "zod";
-import { dlqListTool } from "./dlq-list.js";
-import { dlqResumeTool } from "./dlq-resume.js";
-import { dlqResumeAllTool } from "./dlq-resume-all.js";
-
-export const TOOL_DEFINITIONS = [dlqListTool, dlqResumeTool, dlqResumeAllTool] as const;
+import { TOOLS } from "./index.js";
 
 interface JsonSchema {
   type?: string | string[];
@@ -27,7 +23,7 @@ interface JsonSchema {
 }
 
 export function renderToolReference(): string {
-  const sections = TOOL_DEFINITIONS.map((tool) => {
+  const sections = TOOLS.map((tool) => {
     const input = z.toJSONSchema(tool.inputSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
     const output = z.toJSONSchema(tool.outputSchema, { io: "output" }) as JsonSchema;
     const hints = Object.entries(tool.annotations)

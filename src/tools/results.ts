@@ -1,27 +1,47 @@
 /**
- * Reports → MCP tool results: structured content for programs, a one-line summary for people,
- * and the same JSON as text for clients that do not read structured content. A tool error
- * (`isError`) only when nothing was done; anything partial is a result that says so first.
+ * What every tool result is made of: structured content for programs, a short summary for
+ * people first, and the same JSON as text for clients that do not read structured content. A
+ * tool error (`isError`) only when nothing was done; anything partial is a result that says so
+ * first.
  */
-import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
-import type { ListReport } from "../dlq/list.js";
-import { FROM_START_CURSOR, type ResumeReport } from "../dlq/resume.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
-import type { RunListStore } from "./run-lists.js";
-import type { ListResult, ResumeResult } from "./schemas.js";
+import type { ResumeResult } from "./schemas.js";
 
 export function toolError(message: string): CallToolResult {
-  return { content: [{ type: "text", text: message }], isError: true };
+  return { content: [{ type: "text", text: clip(message, SUMMARY_MAX_CHARS) }], isError: true };
 }
 
 export function structuredResult<T extends object>(summary: string, data: T): CallToolResult {
   return {
     content: [
-      { type: "text", text: summary },
+      { type: "text", text: clip(summary, SUMMARY_MAX_CHARS) },
       { type: "text", text: JSON.stringify(data) },
     ],
     structuredContent: data as Record<string, unknown>,
   };
+}
+
+/** All text a client shows the model: what the size bound counts. */
+export function textChars(result: CallToolResult): number {
+  let chars = 0;
+  for (const part of result.content) if (part.type === "text") chars += part.text.length;
+  return chars;
+}
+
+/** Characters a value takes as JSON in a result. */
+export function jsonChars(value: unknown): number {
+  return JSON.stringify(value).length;
+}
+
+/** Cut to at most `max` characters, never inside a surrogate pair. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }
 
 export function errorInfo(error: QStashError): NonNullable<ResumeResult["error"]> {
@@ -35,170 +55,23 @@ export function errorInfo(error: QStashError): NonNullable<ResumeResult["error"]
   };
 }
 
-export function toResumeResult(report: ResumeReport): ResumeResult {
-  const result: ResumeResult = {
-    mode: report.mode,
-    workflowRuns: report.workflowRuns,
-    resumed: report.workflowRuns.length,
-    pages: report.pages,
-    complete: report.stopReason === "done",
-    stopReason: report.stopReason,
-  };
-  if (report.cursor !== undefined) result.cursor = report.cursor;
-  if (report.notFound.length > 0) result.notFound = report.notFound;
-  if (report.probablyResumed.length > 0) result.probablyResumed = report.probablyResumed;
-  if (report.unreportedPossible) result.unreportedPossible = true;
-  if (report.error) result.error = errorInfo(report.error);
-  return result;
+export function isRetryable(kind: string | undefined): boolean {
+  return kind !== undefined && TRANSIENT_KINDS.has(kind as QStashErrorKind);
 }
 
-const BOUND_NAMES = {
-  maxPages: "maxPages",
-  maxRuns: "the server's run cap per call",
-  deadline: "the call deadline",
-};
-
-export function summarizeResume(result: ResumeResult): string {
-  const runs = plural(result.resumed, "run");
-  const pages = plural(result.pages, "request");
-  const extras = [
-    result.notFound?.length
-      ? `${plural(result.notFound.length, "id")} not in the DLQ: ${preview(result.notFound)}.`
-      : "",
-    result.probablyResumed?.length
-      ? `${plural(result.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely resumed by it: ${preview(result.probablyResumed)}.`
-      : "",
-    result.unreportedPossible
-      ? "A request's outcome is unknown, so some runs may have been resumed without being listed here; dlq_list shows what is still in the DLQ."
-      : "",
-  ]
-    .filter(Boolean)
-    .join(" ");
-  const next = result.cursor
-    ? `More may remain: call again with the same selection and cursor "${result.cursor}".`
-    : "";
-  const tail = [extras, next].filter(Boolean).join(" ");
-  const join = (head: string) => (tail ? `${head} ${tail}` : head);
-  switch (result.stopReason) {
-    case "done":
-      return join(`Resumed ${runs} in ${pages} (${result.mode}); nothing left to resume.`);
-    case "maxPages":
-    case "maxRuns":
-    case "deadline":
-      return join(
-        `Resumed ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
-      );
-    case "cancelled":
-      return join(`Partial: cancelled after resuming ${runs} in ${pages}.`);
-    case "error":
-      return join(
-        `Partial: resumed ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
-      );
-  }
-}
-
-export interface RunDisplay {
-  tool: string;
-  /** Runs listed inline; more go to a resource. */
-  inlineRuns: number;
-  /** Where full lists are kept; absent when no session outlives the request. */
-  runLists?: RunListStore;
-}
-
-/** Cuts workflowRuns to the inline limit, keeping the full list where the caller can read it. */
-export function capRuns(
-  result: ResumeResult,
-  display: RunDisplay,
-): { result: ResumeResult; link?: ResourceLink } {
-  if (result.workflowRuns.length <= display.inlineRuns) return { result };
-  const all = result.workflowRuns;
-  const capped: ResumeResult = {
-    ...result,
-    workflowRuns: all.slice(0, display.inlineRuns),
-    workflowRunsTruncated: true,
-  };
-  if (!display.runLists) {
-    capped.workflowRunsNote =
-      "This stateless server keeps no session to hold the full list; the audit journal has every resumed run id.";
-    return { result: capped };
-  }
-  const uri = display.runLists.keep(display.tool, all);
-  capped.workflowRunsResource = uri;
-  return {
-    result: capped,
-    link: {
-      type: "resource_link",
-      uri,
-      name: `all ${all.length} resumed runs`,
-      mimeType: "application/json",
-      description: `Every run ${display.tool} resumed in this call (workflowRunId, workflowCreatedAt).`,
-    },
-  };
-}
-
-export function resumeToolResult(report: ResumeReport, display: RunDisplay): CallToolResult {
-  const result = toResumeResult(report);
-  const nothingHappened =
-    result.resumed === 0 &&
-    !result.unreportedPossible &&
-    !result.probablyResumed &&
-    result.stopReason !== "cancelled";
-  // Nothing done: a tool error, still carrying the structured result (error kind, retryAfterSeconds, cursor).
-  if (nothingHappened && result.stopReason === "error" && !result.notFound) {
-    return {
-      ...toolError(
-        `${result.error?.message ?? "The request failed."} Nothing was resumed.${continuation(result)}`,
-      ),
-      structuredContent: result,
-    };
-  }
-  if (nothingHappened && result.stopReason === "done" && result.notFound) {
-    return {
-      ...toolError(
-        `Nothing was resumed: ${result.notFound.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(result.notFound)}. dlq_list shows what the DLQ holds.`,
-      ),
-      structuredContent: result,
-    };
-  }
-  const { result: shown, link } = capRuns(result, display);
-  const summary = shown.workflowRunsTruncated
-    ? `${summarizeResume(shown)} Listing the first ${shown.workflowRuns.length} of ${shown.resumed} runs${link ? `; all of them are at ${link.uri}` : ""}.`
-    : summarizeResume(shown);
-  const response = structuredResult(summary, shown);
-  if (link) response.content.push(link);
-  return response;
-}
-
-/** A retry hint only where a retry can help: the same request refused as invalid would fail again. */
-function continuation(result: ResumeResult): string {
-  const retryable = result.error !== undefined && TRANSIENT_KINDS.has(result.error.kind as QStashErrorKind);
-  return retryable && result.cursor && result.cursor !== FROM_START_CURSOR
-    ? ` To retry, call again with cursor "${result.cursor}".`
-    : "";
-}
-
-export function listToolResult(report: ListReport, result: ListResult): CallToolResult {
-  if (report.stopReason === "error" && report.messages.length === 0) {
-    return toolError(report.error?.message ?? "Listing the DLQ failed.");
-  }
-  const next = result.cursor ? ` More remain: call again with cursor "${result.cursor}".` : "";
-  const failure = report.error ? ` Stopped early: ${report.error.message}` : "";
-  const grouped = result.summary
-    ? ` Largest groups: ${result.summary.byResponseStatus
-        .slice(0, 3)
-        .map((group) => `status ${group.value} ×${group.count}`)
-        .join(", ")}.`
-    : "";
-  return structuredResult(
-    `Listed ${plural(result.returned, "DLQ message")} in ${plural(result.pages, "request")}.${grouped}${failure}${next}`,
-    result,
-  );
+/** Cursors are long; the summary names them only when short, the structured result always has them. */
+export function cursorHint(cursor: string | undefined, what: string): string {
+  if (!cursor) return "";
+  return cursor.length <= 400
+    ? ` ${what}: call again with the same selection and cursor "${cursor}".`
+    : ` ${what}: call again with the same selection and the cursor in the result.`;
 }
 
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : nouns}`;
 }
 
-function preview(ids: string[]): string {
-  return ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`;
+export function preview(ids: readonly string[]): string {
+  const shown = ids.slice(0, 5).map((id) => clip(id, 64));
+  return ids.length <= 5 ? shown.join(", ") : `${shown.join(", ")} and ${ids.length - 5} more`;
 }

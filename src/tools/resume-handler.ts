@@ -1,181 +1,112 @@
 /**
- * The call path shared by dlq_resume and dlq_resume_all:
- * arguments → plan → runner (or preview, for a dry run) → result, journaled on the way.
+ * The run of dlq_resume and dlq_resume_all: plan → runner (or preview, for a dry run) → result,
+ * journaled on the way. A cancelled call's report cannot travel in its result, which the client
+ * drops, so it goes out as a log message and, within a session, as a resource.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { previewIds, previewSelection } from "../dlq/preview.js";
-import { type ResumePlan, runResume } from "../dlq/resume.js";
-import { QStashError } from "../qstash/errors.js";
-import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
-import { compactMessage } from "./compact.js";
-import { type CallExtra, notifyClient, runContext, type ToolContext } from "./context.js";
-import { ArgumentError, planResume } from "./plan.js";
-import {
-  errorInfo,
-  plural,
-  resumeToolResult,
-  structuredResult,
-  toolError,
-  toResumeResult,
-} from "./results.js";
-import { type DlqResumeAllArgs, type DlqResumeArgs, type ResumeResult, SUMMARY_SAMPLE } from "./schemas.js";
-import { summarize } from "./summary.js";
+import { encodeCursor } from "../dlq/cursor.js";
+import type { ResumeReport } from "../dlq/report.js";
+import { runResume } from "../dlq/resume.js";
+import { notifyClient, progressNotifier } from "./context.js";
+import { previewResume } from "./dry-run.js";
+import { nearMissesFor } from "./near-miss.js";
+import type { ResumePlanned } from "./plan.js";
+import { plural } from "./results.js";
+import { resumeToolResult } from "./resume-result.js";
+import type { ToolCall } from "./tool.js";
 
-export async function handleResume(
-  server: McpServer,
-  context: ToolContext,
+export async function runResumeTool(
   tool: string,
-  args: DlqResumeArgs | DlqResumeAllArgs,
-  extra: CallExtra,
+  planned: ResumePlanned,
+  call: ToolCall,
 ): Promise<CallToolResult> {
-  let plan: ResumePlan;
-  try {
-    context.api.client.assertConfigured();
-    plan = planResume(args, context.policy);
-  } catch (error) {
-    if (error instanceof ArgumentError || error instanceof QStashError) return toolError(error.message);
-    throw error;
-  }
-  const journal = context.journal.startCall(tool, plan.selection.mode, args);
-  if (args.dryRun) {
-    const result = await dryRun(plan, context, extra, journal);
+  const { context, scope, journal, extra, server } = call;
+  if (planned.dryRun) {
+    const result = await previewResume(tool, planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
     return result;
   }
+  const notify = progressNotifier(extra);
   const report = await runResume(
-    plan,
-    runContext(context, extra, journal, ({ resumed, handled, total }) =>
-      total === undefined
-        ? `${plural(resumed, "run")} resumed`
-        : `${handled} of ${total} ids handled, ${plural(resumed, "run")} resumed`,
-    ),
+    {
+      ...planned.resume,
+      ...(notify
+        ? {
+            onPage: ({ resumed, handled, total }) =>
+              // Against a known total the count is of ids dealt with, so it reaches the total.
+              total === undefined
+                ? notify(resumed, undefined, `${plural(resumed, "run")} resumed`)
+                : notify(
+                    handled,
+                    total,
+                    `${handled} of ${total} ids handled, ${plural(resumed, "run")} resumed`,
+                  ),
+          }
+        : {}),
+    },
+    scope,
   );
-  const result = toResumeResult(report);
+  const cursor = cursorFor(tool, planned.selection, report);
+  const nothingMatched =
+    report.mode === "filter" && report.workflowRuns.length === 0 && report.stopReason === "done";
+  const nearMisses =
+    nothingMatched && planned.resume.selection.mode === "filter"
+      ? await nearMissesFor(planned.resume.selection.filter, scope)
+      : undefined;
   journal.outcome({
-    stopReason: result.stopReason,
-    resumed: result.resumed,
-    pages: result.pages,
-    cursor: result.cursor,
-    notFound: result.notFound,
-    probablyResumed: result.probablyResumed,
-    unreportedPossible: result.unreportedPossible,
-    error: result.error,
+    stopReason: report.stopReason,
+    resumed: report.workflowRuns.length,
+    pages: report.pages,
+    cursor,
+    snapshot: report.snapshot,
+    notFound: report.notFound.length ? report.notFound : undefined,
+    probablyResumed: report.probablyResumed.length ? report.probablyResumed : undefined,
+    unreportedPossible: report.unreportedPossible || undefined,
+    unreportedAtMost: report.unreportedPossible ? report.unreportedAtMost : undefined,
+    error: report.error?.message,
   });
-  const toolResult = resumeToolResult(report, {
+  const display = {
     tool,
     inlineRuns: context.policy.inlineRuns,
-    runLists: context.runLists,
-  });
+    maxResultChars: context.policy.maxResultChars,
+    ...(context.runLists ? { runLists: context.runLists } : {}),
+    ...(cursor === undefined ? {} : { cursor }),
+    ...(nearMisses?.length ? { nearMisses } : {}),
+    journalIncomplete: journal.failed,
+  };
   if (report.stopReason === "cancelled") {
-    // A cancelled request's response is dropped by the client, so the record goes out as a log message.
+    // Kept whole as a resource too: a log message can be filtered out by the client's level.
+    const uri = context.runLists?.keep(
+      tool,
+      `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`,
+      {
+        ...report,
+        error: report.error?.message,
+        cursor,
+      },
+    );
+    const toolResult = resumeToolResult(report, display);
     const summary = (toolResult.content[0] as { text: string }).text;
+    const changed =
+      report.workflowRuns.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
     await notifyClient(
       server,
       context,
-      "warning",
-      { message: `${tool}: ${summary}`, result: toolResult.structuredContent },
+      changed ? "error" : "info",
+      {
+        message: `${tool} was cancelled${changed ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
+        result: toolResult.structuredContent,
+        ...(uri ? { report: uri } : {}),
+      },
       extra.sessionId,
     );
+    return toolResult;
   }
-  return toolResult;
+  return resumeToolResult(report, display);
 }
 
-/** How many runs one call with this plan can resume at most. */
-function callReach(plan: ResumePlan): number {
-  const perPage =
-    plan.selection.mode === "ids"
-      ? MAX_RUNS_PER_RESUME_REQUEST
-      : Math.min(plan.count ?? MAX_RUNS_PER_RESUME_REQUEST, MAX_RUNS_PER_RESUME_REQUEST);
-  return Math.min(plan.maxPages * perPage, plan.maxRuns ?? Number.POSITIVE_INFINITY);
-}
-
-async function dryRun(
-  plan: ResumePlan,
-  context: ToolContext,
-  extra: CallExtra,
-  journal: ReturnType<ToolContext["journal"]["startCall"]>,
-): Promise<CallToolResult> {
-  const run = runContext(context, extra, journal);
-  const base: ResumeResult = {
-    mode: plan.selection.mode,
-    workflowRuns: [],
-    resumed: 0,
-    pages: 0,
-    complete: true,
-    stopReason: "done",
-  };
-  if (plan.selection.mode === "ids") {
-    // The ids this call would get to, as a real call bounded by maxPages (and the run cap) would.
-    const handled = new Set<number>();
-    for (const [from, to] of plan.idProgress?.done ?? [])
-      for (let index = from; index < to; index++) handled.add(index);
-    const pending = plan.selection.dlqIds.filter(
-      (_, index) => index >= (plan.idProgress?.offset ?? 0) && !handled.has(index),
-    );
-    const ids = pending.slice(0, callReach(plan));
-    const unchecked = pending.length - ids.length;
-    let found: Awaited<ReturnType<typeof previewIds>>;
-    try {
-      found = await previewIds(ids, run);
-    } catch (error) {
-      return toolError(`Dry run failed: ${(error as Error).message} Nothing was resumed.`);
-    }
-    const result: ResumeResult = {
-      ...base,
-      preview: {
-        matched: found.found.length,
-        matchedIsLowerBound: unchecked > 0,
-        ...(unchecked > 0 ? { unchecked } : {}),
-        found: found.found.map((message) => message.dlqId),
-        notFound: found.notFound,
-        sample: found.found.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
-        summary: summarize(found.found),
-      },
-    };
-    const missing = found.notFound.length ? ` ${plural(found.notFound.length, "id")} not in the DLQ.` : "";
-    const beyond =
-      unchecked > 0
-        ? ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`
-        : "";
-    return structuredResult(
-      `Dry run, nothing resumed: ${found.found.length} of ${plural(ids.length, "id")} are in the DLQ and would be resumed.${missing}${beyond}`,
-      result,
-    );
-  }
-  if (plan.cursor !== undefined) {
-    return toolError(
-      "dryRun previews a selection from its start, and a cursor only continues a resume: call the dry run without cursor.",
-    );
-  }
-  const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
-  // List one entry past what this call could resume, to tell whether more would be left.
-  const reach = callReach(plan);
-  const listed = await previewSelection(filter, Math.ceil((Math.min(reach, 1e6) + 1) / 100), run);
-  if (listed.stopReason === "error" && listed.messages.length === 0) {
-    return toolError(
-      `Dry run failed: ${listed.error?.message ?? "listing the DLQ failed."} Nothing was resumed.`,
-    );
-  }
-  const selected = listed.messages.slice(0, reach);
-  const lowerBound = listed.messages.length > reach || listed.stopReason !== "done";
-  const result: ResumeResult = {
-    ...base,
-    pages: listed.pages,
-    preview: {
-      matched: selected.length,
-      matchedIsLowerBound: lowerBound,
-      sample: selected.slice(0, SUMMARY_SAMPLE).map((message) => compactMessage(message)),
-      summary: summarize(selected),
-    },
-    ...(listed.error ? { error: errorInfo(listed.error) } : {}),
-  };
-  const count = plural(selected.length, "entry", "entries");
-  const widen = lowerBound
-    ? " More match than this call would reach: the real call returns a cursor, or raise maxPages."
-    : "";
-  return structuredResult(
-    `Dry run, nothing resumed: ${count} would be resumed by this call.${widen}`,
-    result,
-  );
+export function cursorFor(tool: string, selection: string, report: ResumeReport): string | undefined {
+  const continuation = report.continuation;
+  if (!continuation) return undefined;
+  return encodeCursor({ tool, selection, ...continuation });
 }

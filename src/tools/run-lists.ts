@@ -1,40 +1,39 @@
 /**
- * Full lists of resumed runs kept as MCP resources for the rest of the session, so a result can
- * stay small while nothing resumed is lost from the report. Bounded: the oldest lists go first.
+ * Full reports of calls too large to show inline, kept as MCP resources for the rest of the
+ * session, so a result can stay small while nothing resumed is lost from the report. Nothing is
+ * evicted: the result promises the rest of the session. A report is kept as its JSON text, about
+ * 80 bytes a run.
  */
 import { randomBytes } from "node:crypto";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { WorkflowRunRef } from "../wire/types.js";
 
 const URI_PREFIX = "workflow-dlq://resumed-runs/";
-const KEPT_LISTS = 100;
 
-interface StoredList {
-  runs: WorkflowRunRef[];
+interface StoredReport {
   tool: string;
   createdAt: string;
+  /** What the name says the report holds. */
+  title: string;
+  text: string;
 }
 
 export class RunListStore {
-  private readonly lists = new Map<string, StoredList>();
+  private readonly reports = new Map<string, StoredReport>();
 
-  /** Keeps a list and returns its URI. */
-  keep(tool: string, runs: WorkflowRunRef[]): string {
+  /** Keeps a report and returns its URI. */
+  keep(tool: string, title: string, report: Record<string, unknown>): string {
     const id = randomBytes(8).toString("hex");
-    this.lists.set(id, { runs: [...runs], tool, createdAt: new Date().toISOString() });
-    while (this.lists.size > KEPT_LISTS) {
-      const oldest = this.lists.keys().next().value as string;
-      this.lists.delete(oldest);
-    }
+    const createdAt = new Date().toISOString();
+    this.reports.set(id, { tool, title, createdAt, text: JSON.stringify({ tool, createdAt, ...report }) });
     return `${URI_PREFIX}${id}`;
   }
 
-  get(id: string): StoredList | undefined {
-    return this.lists.get(id);
+  get(id: string): StoredReport | undefined {
+    return this.reports.get(id);
   }
 
-  entries(): [string, StoredList][] {
-    return [...this.lists];
+  entries(): [string, StoredReport][] {
+    return [...this.reports];
   }
 }
 
@@ -43,33 +42,24 @@ export function registerRunListResource(server: McpServer, store: RunListStore):
     "resumed-runs",
     new ResourceTemplate(`${URI_PREFIX}{id}`, {
       list: () => ({
-        resources: store.entries().map(([id, list]) => ({
+        resources: store.entries().map(([id, report]) => ({
           uri: `${URI_PREFIX}${id}`,
-          name: `${list.runs.length} runs resumed by ${list.tool} at ${list.createdAt}`,
+          name: `${report.title} (${report.tool}, ${report.createdAt})`,
           mimeType: "application/json",
         })),
       }),
     }),
     {
-      title: "Runs resumed in this session",
-      description: "The complete list of runs a resume call resumed, when it was too long to show inline.",
+      title: "Reports of resume calls in this session",
+      description:
+        "Everything a resume call resumed, probably resumed or did not find, when that was too long to show inline or the call was cancelled.",
       mimeType: "application/json",
     },
     (uri, variables) => {
-      const list = store.get(String(variables.id));
-      if (!list)
-        throw new Error(
-          `No resumed-runs list at ${uri.href}: lists live only for the session that made them.`,
-        );
-      return {
-        contents: [
-          {
-            uri: uri.href,
-            mimeType: "application/json",
-            text: JSON.stringify({ tool: list.tool, createdAt: list.createdAt, workflowRuns: list.runs }),
-          },
-        ],
-      };
+      const report = store.get(String(variables.id));
+      if (!report)
+        throw new Error(`No report at ${uri.href}: reports live only for the session that made them.`);
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: report.text }] };
     },
   );
 }

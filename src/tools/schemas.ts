@@ -23,7 +23,7 @@ export const DEFAULTS = {
   resumeMaxPages: 10,
   listCount: 50,
   listMaxPages: 1,
-  bodyPreviewChars: 300,
+  bodyPreviewChars: 200,
 } as const;
 
 /** Messages returned alongside a grouped summary or a dry-run preview. */
@@ -121,13 +121,25 @@ const text = (what: string) =>
       error: `${what} contains an unpaired UTF-16 surrogate: send well-formed text.`,
     });
 
+/**
+ * QStash splits a filter value at commas (`label=a,b` selects a or b), so a value holding one
+ * would select something other than what was asked; a list is how several values are sent.
+ */
+const withoutComma = (what: string, remedy: string) =>
+  text(what).refine((value) => !value.includes(","), {
+    error: (issue) =>
+      `${what} "${listed([String(issue.input)])}" contains a comma, which QStash reads as a separator between values: ${remedy}`,
+  });
+
+const COMMA_REMEDY = 'pass a list such as ["a", "b"] instead of a comma-joined string.';
+
 /** Fields that accept one value or several (several are ORed by the server). */
-const oneOrMany = (what: string) =>
+const oneOrMany = (what: string, remedy = COMMA_REMEDY) =>
   z.union(
     [
-      text(what),
+      withoutComma(what, remedy),
       z
-        .array(text(what))
+        .array(withoutComma(what, remedy))
         .min(1, { error: `${what} is an empty list: give at least one value or leave the field out.` })
         .max(LIMITS.filterValues, { error: `${what} takes at most ${LIMITS.filterValues} values.` }),
     ],
@@ -139,8 +151,12 @@ const oneOrMany = (what: string) =>
 export const filterSchema = z
   .strictObject(
     {
-      workflowUrl: oneOrMany("filter.workflowUrl").meta({
-        description: "Exact workflow URL, or a list of URLs (any of them).",
+      workflowUrl: oneOrMany(
+        "filter.workflowUrl",
+        'to select several URLs pass a list such as ["https://a.example/wf", "https://b.example/wf"]; a URL that contains a comma cannot be filtered on, so filter by label or workflowRunId instead.',
+      ).meta({
+        description:
+          "Exact workflow URL, or a list of URLs (any of them). A URL with a comma cannot be filtered on.",
       }),
       workflowRunId: text("filter.workflowRunId").meta({ description: "One workflow run id (wfr_…)." }),
       workflowCreatedAt: z
@@ -149,7 +165,7 @@ export const filterSchema = z
         .min(0)
         .meta({ description: "Exact creation time of the workflow run, Unix milliseconds." }),
       label: oneOrMany("filter.label").meta({
-        description: "Workflow label, or a list of labels (any of them).",
+        description: "Workflow label, or a list of labels (any of them). No commas: pass a list instead.",
       }),
       fromDate: dateArgument("fromDate"),
       toDate: dateArgument("toDate"),
@@ -171,16 +187,24 @@ export const filterSchema = z
     },
   )
   .partial()
-  .superRefine((filter, ctx) => {
-    if (Object.values(filter).every((value) => value === undefined)) {
-      ctx.addIssue({
+  .check((payload) => {
+    const filter = payload.value;
+    // After an unknown or broken field the filter only looks empty: that field was dropped.
+    if (payload.issues.length === 0 && Object.values(filter).every((value) => value === undefined)) {
+      payload.issues.push({
         code: "custom",
+        input: filter,
         message:
           "filter is empty: give at least one field (for example label or workflowUrl). To act on every entry, use dlq_resume_all.",
       });
     }
     if (filter.fromDate !== undefined && filter.toDate !== undefined && filter.fromDate > filter.toDate) {
-      ctx.addIssue({ code: "custom", message: "fromDate is after toDate: swap them.", path: ["fromDate"] });
+      payload.issues.push({
+        code: "custom",
+        input: filter,
+        message: "fromDate is after toDate: swap them.",
+        path: ["fromDate"],
+      });
     }
   })
   .meta({ description: "Which DLQ entries to select. Fields are ANDed; at least one is required." });
@@ -233,24 +257,47 @@ export const dlqIdsSchema = z
     items: { type: "string", minLength: 1, maxLength: LIMITS.idLength },
   });
 
+/** QStash accepts a flow-control period from one second to one week. */
+const PERIOD_MAX_SECONDS = 7 * 86_400;
+const PERIOD_TEXT = /^\d+[smhd]$/;
+const PERIOD_UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+const PERIOD_SHAPE =
+  'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.';
+const PERIOD_TOO_LONG = `flowControl.period can be at most a week ("7d", ${PERIOD_MAX_SECONDS} seconds).`;
+const PERIOD_TOO_SHORT = 'flowControl.period must be at least 1 second ("1s").';
+
 const periodSchema = z
   .union(
     [
       z
-        .number({
-          error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.',
-        })
+        .number({ error: PERIOD_SHAPE })
         .int({ error: "flowControl.period in seconds must be a whole number." })
-        .positive({ error: "flowControl.period must be at least 1 second." })
-        .max(31_536_000, { error: "flowControl.period can be at most a year (31536000 seconds)." }),
-      z.string().regex(/^\d+[smhd]$/, {
-        error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.',
-      }),
+        .positive({ error: PERIOD_TOO_SHORT })
+        .max(PERIOD_MAX_SECONDS, { error: PERIOD_TOO_LONG }),
+      z
+        .string()
+        .regex(PERIOD_TEXT, { error: PERIOD_SHAPE })
+        .check((payload) => {
+          // The shape's own message covers a text that is no period at all.
+          if (!PERIOD_TEXT.test(payload.value)) return;
+          const unit = payload.value.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS;
+          const seconds = Number(payload.value.slice(0, -1)) * PERIOD_UNIT_SECONDS[unit];
+          if (seconds < 1 || seconds > PERIOD_MAX_SECONDS) {
+            payload.issues.push({
+              code: "custom",
+              input: payload.value,
+              message: seconds < 1 ? PERIOD_TOO_SHORT : PERIOD_TOO_LONG,
+              // A union reports the member whose issues do not abort: this one, not the number's.
+              continue: true,
+            });
+          }
+        }),
     ],
-    { error: 'flowControl.period must look like "10s", "1m", "1h" or "1d", or be a number of seconds.' },
+    { error: PERIOD_SHAPE },
   )
   .meta({
-    description: 'Window for rate: "10s", "1m", "1h", "1d", or a number of seconds. QStash defaults to 1s.',
+    description:
+      'Window for rate: "10s", "1m", "1h", "1d", or a number of seconds, from 1 second to 7 days. QStash defaults to 1s.',
   });
 
 export const flowControlSchema = z
@@ -311,7 +358,9 @@ const countSchema = (max: number, description: string) =>
     .number({ error: `count must be a whole number from 1 to ${max}.` })
     .int({ error: `count must be a whole number from 1 to ${max}.` })
     .min(1, { error: `count must be at least 1.` })
-    .max(max, { error: `count can be at most ${max}.` })
+    .max(max, {
+      error: `count can be at most ${max} per request; to go further raise maxPages, or continue with the cursor a result returns.`,
+    })
     .meta({ description });
 
 export const cursorSchema = z
@@ -409,6 +458,13 @@ export const dlqListInput = z.strictObject(
       .meta({
         description: "Also return the full request and response bodies. Large, and can hold secrets.",
       }),
+    idsOnly: z
+      .boolean({ error: "idsOnly must be true or false (a boolean, not a string)." })
+      .optional()
+      .meta({
+        description:
+          "Return only the dlqIds of the listed entries: the smallest result, for selecting by id.",
+      }),
     summary: z
       .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
@@ -419,7 +475,7 @@ export const dlqListInput = z.strictObject(
   {
     error: unknownArguments(
       "dlq_list",
-      "filter, count, cursor, maxPages, includeHeaders, includeBodies, summary",
+      "filter, count, cursor, maxPages, includeHeaders, includeBodies, idsOnly, summary",
     ),
   },
 );
@@ -431,10 +487,12 @@ export type FilterArgs = z.output<typeof filterSchema>;
 
 // ---- results ----
 
-const stopReason = z.enum(["done", "maxPages", "maxRuns", "deadline", "cancelled", "error"]).meta({
-  description:
-    "done: nothing left. maxPages, maxRuns, deadline: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done.",
-});
+const stopReason = z
+  .enum(["done", "maxPages", "maxRuns", "resultSize", "deadline", "shutdown", "cancelled", "error"])
+  .meta({
+    description:
+      "done: nothing left. maxPages, maxRuns, resultSize, deadline, shutdown: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done.",
+  });
 
 const errorInfo = z.object({
   kind: z.string(),
@@ -452,6 +510,9 @@ export const summaryOutput = z
     byLabel: groupCounts,
     byResponseStatus: groupCounts,
     byFailureCallbackState: groupCounts,
+    otherGroups: z.number().int().optional().meta({
+      description: "Groups left out because only the largest of each kind are listed.",
+    }),
   })
   .meta({ description: "Counts of the entries seen, largest group first." });
 
@@ -473,20 +534,31 @@ export const compactMessage = z.object({
   header: z.record(z.string(), z.array(z.string())).optional(),
   responseHeader: z.record(z.string(), z.array(z.string())).optional(),
   body: z.string().optional(),
+  truncated: z.boolean().optional().meta({
+    description: "Headers or bodies were cut to keep the result within its size bound.",
+  }),
+});
+
+const nearMisses = z.array(z.string()).optional().meta({
+  description:
+    "Nothing matched; what the DLQ holds that is close to the filter (another case, host or path).",
+});
+
+const journalIncomplete = z.boolean().optional().meta({
+  description: "The audit journal could not record every line of this call.",
 });
 
 export const resumeOutput = z.object({
   mode: z.enum(["ids", "filter", "all"]),
-  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number() })),
+  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number().optional() })),
   resumed: z.number().int().meta({ description: "Runs resumed by this call; workflowRuns may list fewer." }),
   workflowRunsTruncated: z.boolean().optional().meta({
-    description: "workflowRuns shows only the first runs; see workflowRunsResource for all of them.",
+    description: "Lists here are cut short to fit the result; workflowRunsResource has all of them.",
   }),
   workflowRunsResource: z.string().optional().meta({
     description:
-      "URI of an MCP resource with every run this call resumed (readable for the rest of the session).",
+      "URI of an MCP resource with everything this call resumed, probably resumed and did not find (readable for the rest of the session).",
   }),
-  workflowRunsNote: z.string().optional(),
   pages: z.number().int(),
   complete: z.boolean(),
   cursor: z
@@ -494,7 +566,14 @@ export const resumeOutput = z.object({
     .optional()
     .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
   stopReason,
+  snapshot: z.string().optional().meta({
+    description:
+      "Filter and all: this operation, continuations included, acts only on entries that entered the DLQ at or before this time.",
+  }),
   notFound: z.array(z.string()).optional().meta({ description: "Ids that were not in the DLQ." }),
+  notFoundCount: z.number().int().optional().meta({
+    description: "How many ids were not in the DLQ, when notFound lists only some.",
+  }),
   probablyResumed: z.array(z.string()).optional().meta({
     description:
       "Ids that left the DLQ during a request whose answer was lost: that request most likely resumed them.",
@@ -502,7 +581,12 @@ export const resumeOutput = z.object({
   unreportedPossible: z.boolean().optional().meta({
     description: "A request's outcome is unknown: runs may have been resumed without being listed here.",
   }),
+  unreportedAtMost: z.number().int().optional().meta({
+    description: "With unreportedPossible: at most this many runs were resumed without being listed.",
+  }),
   error: errorInfo.optional(),
+  nearMisses,
+  journalIncomplete,
   preview: z
     .object({
       matched: z
@@ -520,6 +604,9 @@ export const resumeOutput = z.object({
         .array(z.string())
         .optional()
         .meta({ description: "dlqIds mode: ids that are not in the DLQ." }),
+      idsTruncated: z.boolean().optional().meta({
+        description: "found and notFound list only some ids, to fit the result; matched counts all.",
+      }),
       sample: z.array(compactMessage),
       summary: summaryOutput,
     })
@@ -528,7 +615,8 @@ export const resumeOutput = z.object({
 });
 
 export const listOutput = z.object({
-  messages: z.array(compactMessage),
+  messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),
+  dlqIds: z.array(z.string()).optional().meta({ description: "With idsOnly: the listed entries' dlqIds." }),
   returned: z.number().int(),
   pages: z.number().int(),
   complete: z.boolean(),
@@ -536,6 +624,8 @@ export const listOutput = z.object({
   stopReason,
   error: errorInfo.optional(),
   summary: summaryOutput.optional(),
+  nearMisses,
+  journalIncomplete,
 });
 
 export type ResumeResult = z.infer<typeof resumeOutput>;

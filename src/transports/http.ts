@@ -2,7 +2,7 @@
  * MCP over Streamable HTTP at /mcp, stateless: every POST gets a fresh server and transport,
  * so any replica behind a load balancer can answer any request. Around it: bearer-token auth
  * compared in constant time, Host/Origin checks against DNS rebinding, /healthz, and a drain on
- * SIGTERM that lets in-flight calls finish.
+ * SIGTERM that lets in-flight calls finish and starts none.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
@@ -14,6 +14,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { type CallTracker, trackRequests } from "../calls.js";
 import type { Logger } from "../log.js";
 
 export interface HttpServeOptions {
@@ -27,6 +28,8 @@ export interface HttpServeOptions {
   allowedHosts?: string[];
   /** A new MCP server for one request. */
   createMcpServer: () => McpServer;
+  /** The calls in flight, shared with the servers: the drain waits for them. */
+  calls?: CallTracker;
   log: Logger;
   version: string;
   /** Largest JSON-RPC request body accepted. */
@@ -36,8 +39,11 @@ export interface HttpServeOptions {
 export interface HttpHandle {
   url: string;
   server: Server;
-  /** Stops accepting requests, waits for the ones in flight (up to `graceMs`), then closes. */
-  drain(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting requests, tells the calls in flight to start no new page, waits for them and
+   * for every open response (up to `graceMs`), then closes. Resolves false when the grace ran out.
+   */
+  drain(graceMs: number): Promise<boolean>;
 }
 
 const MCP_PATH = "/mcp";
@@ -117,8 +123,12 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
         tooLarge ? "Request body too large." : "Parse error.",
       );
     }
+    // Checked again: the drain may have begun while the body was arriving, and a call started now
+    // could outlive it.
+    if (draining) return jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
     const mcp = options.createMcpServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    if (options.calls) trackRequests(transport, options.calls);
     res.on("close", () => {
       void transport.close();
       void mcp.close();
@@ -140,14 +150,24 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       // Keep listening while draining, so load balancers see 503 on /healthz rather than refused connections.
       draining = true;
       server.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => idle.push(resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
-        ]);
-      }
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      // A call outlives its response when the client hung up mid-call: it still finishes its page
+      // and journals it, so both must be waited for.
+      const responsesDone =
+        inFlight === 0
+          ? Promise.resolve(true)
+          : new Promise<true>((resolve) => idle.push(() => resolve(true)));
+      const settled = await Promise.race([
+        Promise.all([options.calls?.settle(graceMs) ?? true, responsesDone]).then(([calls]) => calls),
+        graceOver,
+      ]);
+      clearTimeout(timer);
       server.close();
       server.closeAllConnections();
+      return settled;
     },
   };
 }

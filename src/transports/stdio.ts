@@ -1,28 +1,131 @@
 /**
  * MCP over stdin/stdout, the way desktop and IDE clients start a server.
  */
-
+import { Transform, type TransformCallback } from "node:stream";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { type CallTracker, trackRequests } from "../calls.js";
+import type { Logger } from "../log.js";
 
-export async function serveStdio(server: McpServer, onClose: () => Promise<void>): Promise<void> {
-  const transport = new StdioServerTransport();
+/** The largest message read from stdin, as the SDK's own transport allows. */
+export const MAX_STDIO_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+export interface StdioServeOptions {
+  log: Logger;
+  /** Every request is a call in flight until it is answered. */
+  calls?: CallTracker;
+  /** Waits for the calls in flight; resolves false when some were still running at the end. */
+  settle: () => Promise<boolean>;
+  /** Closes what the server used (the backend, then the journal), after the session closed. */
+  onClose: () => Promise<void>;
+  maxMessageBytes?: number;
+}
+
+export async function serveStdio(server: McpServer, options: StdioServeOptions): Promise<void> {
+  const maxBytes = options.maxMessageBytes ?? MAX_STDIO_MESSAGE_BYTES;
+  const lines = new LineFramer(maxBytes, (bytes) => {
+    options.log.log(
+      "warning",
+      `Refused a ${bytes}-byte message on stdin: the limit is ${maxBytes} bytes. The session goes on.`,
+    );
+    void transport
+      .send({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: `Request too large: a message may be at most ${formatBytes(maxBytes)} (${maxBytes} bytes), this one had ${bytes} bytes. It was not processed.`,
+        },
+      } as unknown as JSONRPCMessage)
+      .catch(() => {});
+  });
+  // The framer bounds every message and hands over one whole line at a time, so the SDK's own
+  // limit, which closes the session without a reply, never has to apply.
+  const transport = new StdioServerTransport(lines, process.stdout, {
+    maxBufferSize: Number.POSITIVE_INFINITY,
+  });
+
   // One shutdown, however many ways it is asked for (stdin closing, the transport, signals).
-  let shutdown: Promise<void> | undefined;
-  const stop = () => {
-    shutdown ??= server
-      .close()
-      .catch(() => {})
-      .then(onClose)
-      .catch((error: unknown) => {
-        process.stderr.write(`[workflow-dlq-mcp] error: shutdown failed: ${(error as Error).message}\n`);
-      });
+  // Assigned before any of it runs: closing the server closes the transport, whose onclose asks
+  // for the shutdown again.
+  let shutdown: Promise<boolean> | undefined;
+  const stop = (): Promise<boolean> => {
+    shutdown ??= Promise.resolve().then(async () => {
+      let settled = false;
+      try {
+        settled = await options.settle();
+        await server.close().catch(() => {});
+        await options.onClose();
+      } catch (error) {
+        options.log.log("error", `shutdown failed: ${(error as Error).message}`);
+      }
+      return settled;
+    });
     return shutdown;
   };
-  transport.onclose = () => void stop();
-  process.stdin.on("end", () => void stop());
+
+  // A client that went away makes stdout fail with EPIPE; unhandled, that error would kill the
+  // process before the calls in flight are journaled. Nothing can be reported where stderr fails.
+  process.stdout.on("error", () => void stop());
+  process.stderr.on("error", () => {});
+  // The framer ends only after every line before the end of stdin reached the server, so a
+  // request written just before the client closed stdin is still served.
+  lines.once("end", () => {
+    void stop().then((settled) => {
+      process.exitCode = settled ? 0 : 1;
+      // Exits on its own once everything is closed; this covers a handle something left open.
+      setTimeout(() => process.exit(), 1_000).unref();
+    });
+  });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => void stop().then(() => process.exit(0)));
+    process.on(signal, () => void stop().then((settled) => process.exit(settled ? 0 : 1)));
   }
+  process.stdin.pipe(lines);
+  transport.onclose = () => void stop();
+  if (options.calls) trackRequests(transport, options.calls);
   await server.connect(transport);
+}
+
+/**
+ * Splits stdin into whole lines for the SDK's transport and answers, instead of passing on, a
+ * line over the limit: the SDK would refuse it by closing the session with no reply. Such a line
+ * is skipped as it streams in, never held in memory.
+ */
+class LineFramer extends Transform {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onOversized: (bytes: number) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline;
+      this.bytes += end - start;
+      if (this.bytes <= this.maxBytes) this.parts.push(chunk.subarray(start, end));
+      else this.parts = [];
+      if (newline === -1) break;
+      if (this.bytes <= this.maxBytes) this.push(Buffer.concat([...this.parts, LINE_END]));
+      else this.onOversized(this.bytes);
+      this.parts = [];
+      this.bytes = 0;
+      start = newline + 1;
+    }
+    done();
+  }
+}
+
+const NEWLINE = 0x0a;
+const LINE_END = Buffer.from("\n");
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
 }

@@ -46,6 +46,15 @@ export type FilterQueryField = (typeof FILTER_QUERY_FIELDS)[number];
 /** Filter fields that accept several values (repeated key, OR semantics). */
 export const MULTI_VALUE_FILTER_FIELDS = ["workflowUrl", "label", "callerIp", "flowControlKey"] as const;
 
+/**
+ * Filter fields the server accepts several values for, as repeated keys or one comma-separated
+ * value (`label=a,b`): values of one field are ORed, fields ANDed.
+ */
+export const SERVER_MULTI_VALUE_FILTER_FIELDS = [
+  ...MULTI_VALUE_FILTER_FIELDS,
+  "failureFunctionState",
+] as const;
+
 export const HEADERS = {
   authorization: "authorization",
   retries: "upstash-retries",
@@ -103,6 +112,8 @@ export interface DlqMessage {
   flowControlKey?: string;
   failureCallback?: string;
   failureCallbackInfo?: FailureCallbackInfo;
+  /** Newer API: the same value as `failureCallbackInfo.state`, at top level. */
+  failureFunctionState?: FailureFunctionState;
   responseStatus?: number;
   responseHeader?: Record<string, string[]>;
   responseBody?: string;

@@ -113,16 +113,16 @@ const cases: { name: string; tool: string; args: Record<string, unknown>; messag
     message: /maxPages must be at least 1/,
   },
   {
-    name: "a filter cursor with dlqIds",
+    name: "a cursor no call returned, with dlqIds",
     tool: "dlq_resume",
     args: { dlqIds: ["a"], cursor: "abc" },
-    message: /not returned by a dlqIds call/,
+    message: /not returned by this server.*leave it out/,
   },
   {
-    name: "an id cursor with a filter",
+    name: "a garbage cursor with a filter",
     tool: "dlq_resume",
     args: { filter: { label: "x" }, cursor: "ids1.50.0123456789abcdef" },
-    message: /continues a dlqIds call/,
+    message: /not returned by this server/,
   },
   {
     name: "a string where ids belong",

@@ -13,10 +13,14 @@ describe("cancellation", () => {
   afterAll(() => fixture.close());
 
   it("stops mid-run, reports what was resumed, and the cursor finishes the job without resuming anything twice", async () => {
-    const logged: { message: string; result?: ResumeStructured }[] = [];
+    const logged: { message: string; result?: ResumeStructured; report?: string }[] = [];
     fixture.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-      logged.push(notification.params.data as { message: string; result?: ResumeStructured });
+      logged.push(
+        notification.params.data as { message: string; result?: ResumeStructured; report?: string },
+      );
     });
+    // A client that only wants errors still hears of a cancelled call that changed the DLQ.
+    await fixture.client.setLoggingLevel("error");
     const controller = new AbortController();
     const call = fixture.client.callTool(
       { name: "dlq_resume_all", arguments: { count: 50, maxPages: 100 } },
@@ -28,8 +32,12 @@ describe("cancellation", () => {
     await expect(call).rejects.toThrow();
 
     await waitFor(() => logged.some((entry) => entry.result?.stopReason === "cancelled"));
-    const report = logged.find((entry) => entry.result?.stopReason === "cancelled")
-      ?.result as ResumeStructured;
+    const entry = logged.find((line) => line.result?.stopReason === "cancelled");
+    const report = entry?.result as ResumeStructured;
+    // The whole report is also a resource of the session, whatever the log level lets through.
+    const kept = await fixture.client.readResource({ uri: entry?.report as string });
+    const whole = JSON.parse((kept.contents[0] as { text: string }).text) as { workflowRuns: unknown[] };
+    expect(whole.workflowRuns).toHaveLength(report.resumed);
     expect(report.resumed).toBeGreaterThanOrEqual(100);
     expect(report.resumed).toBeLessThan(ENTRIES);
     expect(report.cursor).toBeTruthy();

@@ -25,9 +25,12 @@ interface JournalLine {
   runIds?: string[];
 }
 
+/** The journal's complete lines: one still being written while this reads has no newline yet. */
 function readJournal(path: string): JournalLine[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
+  const text = readFileSync(path, "utf8");
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as JournalLine);
@@ -180,6 +183,10 @@ describe("a server killed mid-run", () => {
       const unanswered = seen.slice(journaled).map((request) => request.status);
       expect(unanswered).toEqual(unanswered.length > 0 ? [0] : []);
       inFlightAtKill += unanswered.length;
+      // Every request the server sent was written down before it went out, the one in flight too.
+      const sending = lines.filter((line) => line.type === "sending" && line.path === RESUME_PATH);
+      expect(sending.length).toBeGreaterThanOrEqual(journaled + unanswered.length);
+      expect(sending.length).toBeLessThanOrEqual(journaled + 1);
       expect(server.stderr()).not.toContain(TEST_TOKEN);
     },
   );

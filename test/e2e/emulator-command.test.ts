@@ -127,3 +127,37 @@ describe("workflow-dlq-mcp emulator --port 0", () => {
     expect(await emulator.exited).toBe(0);
   });
 });
+
+describe("workflow-dlq-mcp emulator --refail-share", () => {
+  it("sends resumed runs back to the DLQ as new entries with the new run's id", async () => {
+    const args = ["--port", "0", "--entries", "5", "--token", TOKEN, "--refail-share", "1"];
+    const emulator = await startEmulatorCommand(args);
+    try {
+      const client = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
+      const before = await client.dlq.list();
+      const target = before.messages[0]?.dlqId as string;
+      const run = await client.dlq.resume({ dlqId: target });
+      const after = await client.dlq.list();
+      expect(after.messages).toHaveLength(5);
+      expect(after.messages.map((message) => message.dlqId)).not.toContain(target);
+      const reentered = after.messages.filter((message) => message.workflowRunId === run.workflowRunId);
+      expect(reentered).toHaveLength(1);
+      expect(before.messages.map((message) => message.dlqId)).not.toContain(reentered[0]?.dlqId);
+    } finally {
+      emulator.child.kill("SIGTERM");
+      await emulator.exited;
+    }
+  });
+
+  it("refuses a share outside 0 to 1", async () => {
+    const args = [SERVER_ENTRY, "emulator", "--port", "0", "--refail-share", "1.5"];
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "" } });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--refail-share takes a number from 0 to 1/);
+  });
+});

@@ -57,8 +57,21 @@ describe("the audit journal", () => {
         await fixture.call("dlq_resume", { filter: { label: "payments" }, count: 5, maxPages: 2 }),
       );
       const lines = fixture.journalLines();
-      expect(lines.map((line) => line.type)).toEqual(["call", "request", "request", "outcome"]);
-      const [call, first, , outcome] = lines as Record<string, unknown>[];
+      // The snapshot read, then two resume pages, each written down before it is sent.
+      expect(lines.map((line) => line.type)).toEqual([
+        "call",
+        "sending",
+        "request",
+        "sending",
+        "request",
+        "sending",
+        "request",
+        "outcome",
+      ]);
+      const [call, , probe, sending, first, , , outcome] = lines as Record<string, unknown>[];
+      expect(probe).toMatchObject({ method: "GET", path: "/v2/workflows/dlq", status: 200 });
+      expect(sending).toMatchObject({ method: "POST", path: "/v2/workflows/dlq/resume", tool: "dlq_resume" });
+      expect(sending).not.toHaveProperty("status");
       expect(call).toMatchObject({
         tool: "dlq_resume",
         mode: "filter",
@@ -72,7 +85,7 @@ describe("the audit journal", () => {
         mode: "filter",
         args: { filter: { label: "payments" }, count: 5 },
       });
-      expect(first?.query).toMatch(/label=payments&count=5/);
+      expect(first?.query).toMatch(/label=payments&toDate=\d+&count=5/);
       expect(data.cursor).toBeTruthy();
       const journaled = lines.flatMap((line) => (line.runIds as string[] | undefined) ?? []);
       expect(journaled).toEqual(data.workflowRuns.map((run) => run.workflowRunId));
@@ -96,7 +109,11 @@ describe("the audit journal", () => {
     try {
       await withPath.call("dlq_list", { count: 1 });
       await without.call("dlq_list", { count: 1 });
-      expect(readFileSync(path, "utf8").trim().split("\n")).toHaveLength(3);
+      const types = readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { type: string }).type);
+      expect(types).toEqual(["call", "sending", "request", "outcome"]);
       expect(existsSync(withPath.journalPath)).toBe(false);
       expect(existsSync(without.journalPath)).toBe(false);
     } finally {

@@ -27,16 +27,24 @@ describe("dlq_resume_all", () => {
       else expect(data).toMatchObject({ complete: false, stopReason: "maxPages" });
     } while (cursor !== undefined && calls < 10);
     expect(calls).toBe(Math.ceil(expected.length / 50));
-    expect(sortedIds(runIds)).toEqual(sortedIds(expected));
+    // Each resumed run has a new id; the emulator's records map it back to the entry's run.
+    const { resumed } = fixture.emulator;
+    expect(sortedIds(runIds)).toEqual(sortedIds(resumed.map((record) => record.workflowRunId)));
+    expect(sortedIds(resumed.map((record) => record.originalWorkflowRunId))).toEqual(sortedIds(expected));
     expect(fixture.emulator.store.size).toBe(0);
   });
 
-  it("sends only count and cursor, like the official client's all mode", async () => {
+  it("sends count and cursor like the official client's all mode, bounded by the snapshot it read first", async () => {
     fixture.emulator.reset(SEED_OPTIONS);
     fixture.emulator.clearRequests();
-    await fixture.call("dlq_resume_all", { maxPages: 2 });
-    const [firstRequest, secondRequest] = fixture.emulator.requests;
-    expect(firstRequest?.query).toEqual([["count", "100"]]);
-    expect(secondRequest?.query.map(([key]) => key).sort()).toEqual(["count", "cursor"]);
+    const data = resumeData(await fixture.call("dlq_resume_all", { maxPages: 2 }));
+    const [probe, firstRequest, secondRequest] = fixture.emulator.requests;
+    expect(probe).toMatchObject({ method: "GET", query: [["count", "1"]] });
+    const snapshot = String(Date.parse(data.snapshot as string));
+    expect(firstRequest?.query).toEqual([
+      ["toDate", snapshot],
+      ["count", "100"],
+    ]);
+    expect(secondRequest?.query.map(([key]) => key).sort()).toEqual(["count", "cursor", "toDate"]);
   });
 });

@@ -64,6 +64,10 @@ const cases: { name: string; filter: Record<string, unknown>; matches: (message:
     },
   ];
 
+const resumeRequests = (
+  requests: { method: string; path: string; query: [string, string][]; headers: Record<string, string> }[],
+) => requests.filter((request) => request.method === "POST" && request.path === "/v2/workflows/dlq/resume");
+
 describe("dlq_resume by filter", () => {
   const fixture = useFixture(SEED_OPTIONS);
 
@@ -80,7 +84,11 @@ describe("dlq_resume by filter", () => {
     expect(sortedIds(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(
       sortedIds(expected.map((message) => message.dlqId)),
     );
+    // Resumed runs have new ids: the emulator's records tie them to the entries' runs.
     expect(sortedIds(data.workflowRuns.map((run) => run.workflowRunId))).toEqual(
+      sortedIds(fixture.emulator.resumed.map((record) => record.workflowRunId)),
+    );
+    expect(sortedIds(fixture.emulator.resumed.map((record) => record.originalWorkflowRunId))).toEqual(
       sortedIds(expected.map((message) => message.workflowRunId as string)),
     );
   });
@@ -88,7 +96,7 @@ describe("dlq_resume by filter", () => {
   it("sends dates as Unix milliseconds", async () => {
     const iso = "2026-11-28T06:00:00.000Z";
     await fixture.call("dlq_resume", { filter: { fromDate: iso, toDate: Date.parse(iso) + 3_600_000 } });
-    const query = fixture.emulator.requests[0]?.query ?? [];
+    const query = resumeRequests(fixture.emulator.requests)[0]?.query ?? [];
     expect(query).toContainEqual(["fromDate", String(Date.parse(iso))]);
     expect(query).toContainEqual(["toDate", String(Date.parse(iso) + 3_600_000)]);
   });
@@ -102,7 +110,9 @@ describe("dlq_resume by filter", () => {
     );
     expect(firstCall).toMatchObject({ resumed: 8, pages: 2, complete: false, stopReason: "maxPages" });
     expect(firstCall.cursor).toBeTruthy();
-    for (const request of fixture.emulator.requests) expect(request.query).toContainEqual(["count", "4"]);
+    for (const request of resumeRequests(fixture.emulator.requests)) {
+      expect(request.query).toContainEqual(["count", "4"]);
+    }
 
     const rest = resumeData(
       await fixture.call("dlq_resume", {
@@ -116,7 +126,12 @@ describe("dlq_resume by filter", () => {
     expect(rest.cursor).toBeUndefined();
     const runIds = [...firstCall.workflowRuns, ...rest.workflowRuns].map((run) => run.workflowRunId);
     expect(new Set(runIds).size).toBe(runIds.length);
-    expect(sortedIds(runIds)).toEqual(sortedIds(expected.map((m) => m.workflowRunId as string)));
+    expect(sortedIds(runIds)).toEqual(
+      sortedIds(fixture.emulator.resumed.map((record) => record.workflowRunId)),
+    );
+    expect(sortedIds(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(
+      sortedIds(expected.map((m) => m.dlqId)),
+    );
   });
 
   it("says in one line how to continue when it stops at maxPages", async () => {
@@ -136,7 +151,7 @@ describe("dlq_resume by filter", () => {
       flowControl: { key: "checkout.recovery_1", rate: 5, period: 30 },
       retries: 4,
     });
-    const request = fixture.emulator.requests[0];
+    const request = resumeRequests(fixture.emulator.requests)[0];
     expect(request?.headers["upstash-flow-control-key"]).toBe("checkout.recovery_1");
     expect(request?.headers["upstash-flow-control-value"]).toBe("rate=5, period=30s");
     expect(request?.headers["upstash-retries"]).toBe("4");
@@ -144,12 +159,30 @@ describe("dlq_resume by filter", () => {
 
   it("sends no retries header when retries is not given", async () => {
     await fixture.call("dlq_resume", { filter: { label: labels[0] }, maxPages: 1 });
-    expect(fixture.emulator.requests[0]?.headers).not.toHaveProperty("upstash-retries");
-    expect(fixture.emulator.requests[0]?.headers).not.toHaveProperty("upstash-flow-control-key");
+    const [request] = resumeRequests(fixture.emulator.requests);
+    expect(request?.headers).not.toHaveProperty("upstash-retries");
+    expect(request?.headers).not.toHaveProperty("upstash-flow-control-key");
   });
 
-  it("finds nothing for a filter that matches nothing", async () => {
+  it("finds nothing for a filter that matches nothing, without sending a resume", async () => {
     const data = resumeData(await fixture.call("dlq_resume", { filter: { label: "no-such-label" } }));
-    expect(data).toMatchObject({ resumed: 0, pages: 1, complete: true, stopReason: "done" });
+    expect(data).toMatchObject({ resumed: 0, pages: 0, complete: true, stopReason: "done" });
+    expect(resumeRequests(fixture.emulator.requests)).toEqual([]);
+  });
+
+  it("says what the DLQ holds that is close when a filter matches nothing", async () => {
+    const label = labels[0] as string;
+    const url = new URL(urls[0] as string);
+    const result = await fixture.call("dlq_resume", { filter: { label: label.toUpperCase() } });
+    const data = resumeData(result);
+    expect(data.nearMisses?.join(" ")).toMatch(new RegExp(`label "${label}" .* only in case`));
+    expect(textOf(result).split("\n")[0]).toMatch(/Nothing matched; close to it/);
+    const byPath = resumeData(await fixture.call("dlq_resume", { filter: { workflowUrl: url.pathname } }));
+    expect(byPath.nearMisses?.join(" ")).toMatch(/has that path: workflowUrl must be the whole URL/);
+    const otherHost = resumeData(
+      await fixture.call("dlq_resume", { filter: { workflowUrl: `https://staging.example${url.pathname}` } }),
+    );
+    expect(otherHost.nearMisses?.join(" ")).toMatch(/same path on another host/);
+    expect(fixture.emulator.resumed).toHaveLength(0);
   });
 });

@@ -4,10 +4,12 @@ import { resumeData, textOf, useFixture } from "../support/harness.js";
 
 const messages = seededMessages();
 const ids = messages.map((message) => message.dlqId);
-const runIdOf = new Map(messages.map((message) => [message.dlqId, message.workflowRunId as string]));
 
 describe("dlq_resume by dlqIds", () => {
   const fixture = useFixture(SEED_OPTIONS);
+  /** A resumed run has a new id; the emulator's records say which entry it came from. */
+  const runIdOf = (dlqId: string) =>
+    fixture.emulator.resumed.find((record) => record.dlqId === dlqId)?.workflowRunId;
 
   const resumeRequests = () =>
     fixture.emulator.requests.filter((request) => request.path === "/v2/workflows/dlq/resume");
@@ -15,7 +17,7 @@ describe("dlq_resume by dlqIds", () => {
   it("resumes one id and returns its run", async () => {
     const data = resumeData(await fixture.call("dlq_resume", { dlqIds: [ids[0]] }));
     expect(data).toMatchObject({ mode: "ids", resumed: 1, pages: 1, complete: true, stopReason: "done" });
-    expect(data.workflowRuns[0]?.workflowRunId).toBe(runIdOf.get(ids[0] as string));
+    expect(data.workflowRuns[0]?.workflowRunId).toBe(runIdOf(ids[0] as string));
     expect(data.cursor).toBeUndefined();
     expect(fixture.emulator.resumed.map((record) => record.dlqId)).toEqual([ids[0]]);
   });
@@ -34,7 +36,7 @@ describe("dlq_resume by dlqIds", () => {
     const chosen = [...ids].reverse();
     const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
     expect(data.pages).toBe(3);
-    expect(data.workflowRuns.map((run) => run.workflowRunId)).toEqual(chosen.map((id) => runIdOf.get(id)));
+    expect(data.workflowRuns.map((run) => run.workflowRunId)).toEqual(chosen.map((id) => runIdOf(id)));
   });
 
   it("stops at maxPages with a cursor, and the cursor finishes the list without resuming anything twice", async () => {
@@ -88,9 +90,7 @@ describe("dlq_resume by dlqIds", () => {
     const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
     expect(data.resumed).toBe(2);
     expect(data.notFound).toEqual(["dlq_does_not_exist"]);
-    expect(sortedRunIds(data)).toEqual(
-      [runIdOf.get(chosen[0] as string), runIdOf.get(chosen[2] as string)].sort(),
-    );
+    expect(sortedRunIds(data)).toEqual([runIdOf(chosen[0] as string), runIdOf(chosen[2] as string)].sort());
   });
 
   it("returns a tool error naming the ids when none of them is in the DLQ", async () => {

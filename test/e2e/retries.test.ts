@@ -48,12 +48,30 @@ describe("retries that respect the server", () => {
     expect(resumeRequests(fixture.emulator.requests)).toHaveLength(2);
   });
 
-  it("503 twice: backs off and retries the same page, flagging that the lost answers may hide runs", async () => {
-    fixture.emulator.inject({ kind: "503", after: 1, times: 2, match: onResume });
+  it("503 on a page by cursor: never repeated, since QStash may have done it; the call says how many runs may be unlisted and the cursor goes on", async () => {
+    fixture.emulator.inject({ kind: "503", after: 1, match: onResume });
     const data = resumeData(await fixture.call("dlq_resume_all", { count: 50, maxPages: 10 }));
-    expect(data).toMatchObject({ complete: true, resumed: SEED_OPTIONS.entries, unreportedPossible: true });
-    const statuses = resumeRequests(fixture.emulator.requests).map((request) => request.status);
-    expect(statuses.slice(0, 4)).toEqual([200, 503, 503, 200]);
+    expect(data).toMatchObject({
+      complete: false,
+      stopReason: "error",
+      resumed: 50,
+      unreportedPossible: true,
+      unreportedAtMost: 50,
+    });
+    expect(resumeRequests(fixture.emulator.requests).map((request) => request.status)).toEqual([200, 503]);
+    const rest = resumeData(
+      await fixture.call("dlq_resume_all", { count: 50, maxPages: 10, cursor: data.cursor }),
+    );
+    expect(rest).toMatchObject({ complete: true, resumed: SEED_OPTIONS.entries - 50 });
+  });
+
+  it("503 twice on an id batch: backs off and retries it, since the ids tell what it did", async () => {
+    fixture.emulator.inject({ kind: "503", times: 2, match: onResume });
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: ids.slice(0, 40) }));
+    expect(data).toMatchObject({ complete: true, resumed: 40 });
+    expect(resumeRequests(fixture.emulator.requests).map((request) => request.status)).toEqual([
+      503, 503, 200,
+    ]);
   });
 
   it("a dropped answer on an id batch: the retry's 404 is reported as probably resumed, not as an error", async () => {

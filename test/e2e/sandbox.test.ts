@@ -15,19 +15,30 @@ interface Listed {
   cursor?: string;
 }
 
+/** Every entry, following cursors as an agent would: one result is kept within its size bound. */
 async function listAll(server: Connected): Promise<Listed> {
-  const result = await server.client.callTool({
-    name: "dlq_list",
-    arguments: { count: 100, maxPages: 50 },
-  });
-  expect(result.isError).toBeFalsy();
-  return result.structuredContent as unknown as Listed;
+  const all: Listed = { messages: [], returned: 0, complete: false };
+  let cursor: string | undefined;
+  do {
+    const result = await server.client.callTool({
+      name: "dlq_list",
+      arguments: { count: 100, maxPages: 50, ...(cursor ? { cursor } : {}) },
+    });
+    expect(result.isError).toBeFalsy();
+    const page = result.structuredContent as unknown as Listed;
+    all.messages.push(...page.messages);
+    all.returned += page.returned;
+    all.complete = page.complete;
+    cursor = page.cursor;
+  } while (cursor);
+  return all;
 }
 
 describe("--sandbox", () => {
   let server: Connected;
   beforeAll(async () => {
-    server = await connectServer({ args: ["--sandbox"] });
+    // No resumed run fails again here, so what leaves the DLQ stays gone.
+    server = await connectServer({ args: ["--sandbox", "--refail-share", "0"] });
   });
   afterAll(() => server?.close());
 
@@ -72,6 +83,27 @@ describe("--sandbox-entries", () => {
     try {
       const listed = await listAll(server);
       expect(listed).toMatchObject({ returned: 25, complete: true });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("--sandbox --refail-share", () => {
+  it("shows a resumed run failing again: a new entry with the new run's id takes the old one's place", async () => {
+    const server = await connectServer({
+      args: ["--sandbox", "--sandbox-entries", "5", "--refail-share", "1"],
+    });
+    try {
+      const before = await listAll(server);
+      const target = before.messages[0]?.dlqId as string;
+      const resumed = await server.client.callTool({ name: "dlq_resume", arguments: { dlqIds: [target] } });
+      const run = resumeData(resumed as CallToolResult).workflowRuns[0];
+      const after = await listAll(server);
+      expect(after.returned).toBe(5);
+      expect(after.messages.map((message) => message.dlqId)).not.toContain(target);
+      const reentered = after.messages.filter((message) => message.workflowRunId === run?.workflowRunId);
+      expect(reentered).toHaveLength(1);
     } finally {
       await server.close();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import { resumeData, startFixture, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
 
@@ -6,7 +7,15 @@ describe("errors from QStash", () => {
   const fixture = useFixture(SEED_OPTIONS);
 
   it("400: says the request was rejected and what the server said, nothing resumed", async () => {
-    const result = await fixture.call("dlq_resume_all", { cursor: "not-a-cursor-the-server-issued" });
+    // One of our cursors, for this very selection, carrying a QStash cursor that QStash refuses
+    // (one it never issued, or one that expired).
+    const cursor = encodeCursor({
+      tool: "dlq_resume_all",
+      selection: fingerprint(["dlq_resume_all", "all", null]),
+      next: "not-a-cursor-the-server-issued",
+      until: Date.now(),
+    });
+    const result = await fixture.call("dlq_resume_all", { cursor });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(
       /QStash rejected the request as invalid \(400, POST \/v2\/workflows\/dlq\/resume\)/,

@@ -80,6 +80,31 @@ describe("routing", () => {
   });
 });
 
+describe("response headers", () => {
+  it("carries the standard Date header on every answer, faults and control endpoints included", async () => {
+    emu.inject({ kind: "503", match: (req) => req.method === "DELETE" });
+    emu.inject({ kind: "malformed-json", match: (req) => req.path === "/v2/dlq" });
+    const answers = [
+      await call(emu, "GET", "/v2/workflows/dlq"),
+      await call(emu, "GET", "/v2/workflows/dlq", { token: "nope" }),
+      await call(emu, "GET", "/v2/workflows/dlq", { query: [["bogus", "1"]] }),
+      await call(emu, "GET", "/nowhere"),
+      await call(emu, "PUT", "/v2/workflows/dlq"),
+      await call(emu, "POST", "/v2/workflows/dlq/resume", { query: ids(nth(emu.store.list(), 0).dlqId) }),
+      await call(emu, "DELETE", "/v2/workflows/dlq", { query: [["count", "1"]] }),
+      await call(emu, "GET", "/v2/dlq"),
+      await call(emu, "GET", "/__emulator/state"),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 400, 404, 405, 200, 503, 200, 200]);
+    for (const answer of answers) {
+      const date = answer.headers.date;
+      expect(typeof date).toBe("string");
+      expect(date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      expect(Math.abs(Date.parse(date as string) - Date.now())).toBeLessThan(10_000);
+    }
+  });
+});
+
 describe("request recording", () => {
   it("records every API request with ordered query, lower-case headers and status", async () => {
     const a = nth(emu.store.list(), 0);

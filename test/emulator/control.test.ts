@@ -24,6 +24,17 @@ describe("startEmulator", () => {
     expect(res.json).toEqual({ messages });
   });
 
+  it("refuses a refail share outside 0..1 and a fractional refail seed", async () => {
+    for (const share of [-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(startEmulator({ token: TOKEN, entries: 1, now: NOW, refail: { share } })).rejects.toThrow(
+        /refail\.share/,
+      );
+    }
+    await expect(
+      startEmulator({ token: TOKEN, entries: 1, now: NOW, refail: { share: 0.5, seed: 1.5 } }),
+    ).rejects.toThrow(/refail\.seed/);
+  });
+
   it("refuses an empty token and duplicate dlqIds", async () => {
     await expect(startEmulator({ token: "" })).rejects.toThrow(/token/);
     await expect(
@@ -100,6 +111,11 @@ describe("reset", () => {
     const bad = await call(emu, "POST", "/__emulator/reset", { query: [["entries", "many"]] });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toContain("entries");
+    const typo = await call(emu, "POST", "/__emulator/reset", { query: [["entires", "3"]] });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error).toBe('unknown query parameter "entires"');
+    const stateTypo = await call(emu, "GET", "/__emulator/state", { query: [["verbose", "1"]] });
+    expect(stateTypo.status).toBe(400);
     expect((await call(emu, "GET", "/__emulator/reset")).status).toBe(405);
     expect(emu.store.size).toBe(12);
   });

@@ -217,6 +217,18 @@ describe("repeat-cursor", () => {
     expect(c.json).toEqual({ workflowRuns: [] });
   });
 
+  it("leaves an id-mode answer without a cursor unless the fault brings its own", async () => {
+    emu.inject({ kind: "repeat-cursor" });
+    const plain = await resumeFirst();
+    expect(plain.status).toBe(200);
+    expect(plain.json).not.toHaveProperty("cursor");
+    emu.inject({ kind: "repeat-cursor", cursor: "bogus" });
+    const [, second] = all;
+    const res = await call(emu, "POST", RESUME, { query: ids(second?.dlqId ?? "") });
+    expect(res.json).toEqual({ workflowRuns: [expect.any(Object)], cursor: "bogus" });
+    expect(emu.resumed).toHaveLength(2);
+  });
+
   it("uses the cursor given in the fault when the request had none", async () => {
     emu.inject({ kind: "repeat-cursor", cursor: "stuck" });
     const res = await call(emu, "GET", "/v2/workflows/dlq", { query: [["count", "100"]] });

@@ -177,22 +177,208 @@ describe("filters on list", () => {
     ).toEqual([]);
   });
 
-  it("ignores unknown parameters, including source=workflow on the legacy path", async () => {
+  it("accepts one comma-separated value like repeated keys, for every multi-valued field", async () => {
+    expect(await listNames([["workflowUrl", `${PAYMENTS},${DIGEST}`]])).toEqual([
+      "pay1",
+      "pay2",
+      "dig1",
+      "dig2",
+    ]);
+    expect(await listNames([["label", "nightly-batch,onboarding"]])).toEqual(["dig1", "dig2"]);
+    expect(await listNames([["callerIp", "2001:db8::1,192.0.2.15"]])).toEqual(["ful1", "dig2"]);
+    expect(await listNames([["flowControlKey", "mail.provider,fulfillment_partner"]])).toEqual([
+      "ful1",
+      "dig1",
+    ]);
+    expect(
+      await listNames([
+        ["label", "checkout,nightly-batch"],
+        ["label", "onboarding"],
+      ]),
+    ).toEqual(["pay2", "ful1", "dig1", "dig2"]);
+  });
+
+  it("ORs several failureFunctionState values, repeated or comma-separated", async () => {
+    expect(await listNames([["failureFunctionState", "CALLBACK_FAIL,CALLBACK_CANCELED"]])).toEqual([
+      "pay1",
+      "dig1",
+    ]);
+    expect(
+      await listNames([
+        ["failureFunctionState", "CALLBACK_SUCCESS"],
+        ["failureFunctionState", "CALLBACK_INPROGRESS"],
+      ]),
+    ).toEqual(["ful1", "ful2"]);
+  });
+
+  it("ORs within a multi-valued field and ANDs it with the others", async () => {
+    expect(
+      await listNames([
+        ["workflowUrl", `${PAYMENTS},${FULFILLMENT}`],
+        ["callerIp", "203.0.113.10,192.0.2.15"],
+        ["failureFunctionState", "CALLBACK_FAIL,CALLBACK_SUCCESS"],
+      ]),
+    ).toEqual(["pay1", "ful1"]);
+  });
+
+  it("takes a comma in a single-valued field literally", async () => {
+    const runId = defined(fixtures.pay1.workflowRunId);
+    expect(await listNames([["workflowRunId", `${runId},${defined(fixtures.pay2.workflowRunId)}`]])).toEqual(
+      [],
+    );
+  });
+});
+
+describe("the legacy list path GET /v2/dlq", () => {
+  beforeEach(() => emu.reset());
+
+  it("serves source=workflow, the official client's own query, like the workflow list", async () => {
     expect(
       await listNames(
         [
           ["source", "workflow"],
           ["label", "checkout"],
-          ["foo", "bar"],
         ],
         "/v2/dlq",
       ),
     ).toEqual(["pay2", "ful1"]);
-    expect(await listNames([["responseStatus", "500"]])).toHaveLength(7);
+    expect(await listNames([["label", "checkout"]], "/v2/dlq")).toEqual(["pay2", "ful1"]);
+  });
+
+  it("refuses a source other than workflow", async () => {
+    const res = await call(emu, "GET", "/v2/dlq", { query: [["source", "qstash"]] });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toContain("source");
+  });
+
+  it("filters by url and responseStatus, which only the plain DLQ path takes", async () => {
+    emu.reset({
+      messages: [
+        { ...fixtures.pay1, url: "https://api.stripe.example/v1/payment_intents", responseStatus: 502 },
+        fixtures.pay2,
+        fixtures.ful1,
+      ],
+    });
+    expect(await listNames([["url", "https://api.stripe.example/v1/payment_intents"]], "/v2/dlq")).toEqual([
+      "pay1",
+    ]);
+    expect(await listNames([["responseStatus", "500"]], "/v2/dlq")).toEqual(["pay2", "ful1"]);
+    expect(
+      await listNames(
+        [
+          ["source", "workflow"],
+          ["responseStatus", "502"],
+          ["label", "payments"],
+        ],
+        "/v2/dlq",
+      ),
+    ).toEqual(["pay1"]);
+    const bad = await call(emu, "GET", "/v2/dlq", { query: [["responseStatus", "5xx"]] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toContain("responseStatus");
+  });
+});
+
+describe("unknown query parameters", () => {
+  beforeEach(() => emu.reset());
+
+  const endpoints = (): [string, string, [string, string][]][] => [
+    ["GET", "/v2/workflows/dlq", []],
+    ["GET", "/v2/dlq", [["source", "workflow"]]],
+    ["POST", "/v2/workflows/dlq/resume", []],
+    ["POST", "/v2/workflows/dlq/resume", [["dlqIds", fixtures.pay1.dlqId]]],
+    ["DELETE", "/v2/workflows/dlq", []],
+    ["DELETE", "/v2/workflows/dlq", [["dlqIds", fixtures.pay1.dlqId]]],
+    ["GET", `/v2/workflows/dlq/${fixtures.pay1.dlqId}`, []],
+    ["POST", `/v2/workflows/dlq/resume/${fixtures.pay1.dlqId}`, []],
+  ];
+
+  it.each([
+    ["lable", "payments"],
+    ["workflowURL", PAYMENTS],
+    ["filter", "label=payments"],
+    ["qstash_token", TOKEN],
+  ])("refuse %s with 400 naming it, on every endpoint, and act on nothing", async (name, value) => {
+    for (const [method, path, query] of endpoints()) {
+      const res = await call(emu, method, path, { query: [...query, [name, value]] });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.json).toEqual({ error: `unknown query parameter "${name}"` });
+    }
+    expect(emu.store.size).toBe(7);
+    expect(emu.resumed).toEqual([]);
+  });
+
+  it("names every unknown parameter once", async () => {
+    const res = await call(emu, "POST", "/v2/workflows/dlq/resume", {
+      query: [
+        ["lable", "a"],
+        ["label", "payments"],
+        ["since", "1"],
+        ["lable", "b"],
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: 'unknown query parameters "lable", "since"' });
+    expect(emu.resumed).toEqual([]);
+  });
+
+  it("refuse what an endpoint does not take even when another takes it", async () => {
+    const cases: [string, string, string, string][] = [
+      ["GET", "/v2/workflows/dlq", "dlqIds", fixtures.pay1.dlqId],
+      ["GET", "/v2/workflows/dlq", "url", PAYMENTS],
+      ["GET", "/v2/workflows/dlq", "responseStatus", "500"],
+      ["GET", "/v2/workflows/dlq", "source", "workflow"],
+      ["GET", "/v2/dlq", "dlqIds", fixtures.pay1.dlqId],
+      ["POST", "/v2/workflows/dlq/resume", "responseStatus", "500"],
+      ["POST", "/v2/workflows/dlq/resume", "url", PAYMENTS],
+      ["POST", "/v2/workflows/dlq/resume", "source", "workflow"],
+      ["DELETE", "/v2/workflows/dlq", "topicName", "orders"],
+      ["GET", `/v2/workflows/dlq/${fixtures.pay1.dlqId}`, "count", "1"],
+      ["POST", `/v2/workflows/dlq/resume/${fixtures.pay1.dlqId}`, "dlqIds", fixtures.pay2.dlqId],
+    ];
+    for (const [method, path, name, value] of cases) {
+      const res = await call(emu, method, path, { query: [[name, value]] });
+      expect(res.status, `${method} ${path} ${name}`).toBe(400);
+      expect(res.json.error).toBe(`unknown query parameter "${name}"`);
+    }
+    expect(emu.store.size).toBe(7);
+    expect(emu.resumed).toEqual([]);
+  });
+});
+
+describe("failureFunctionState on messages", () => {
+  beforeEach(() => emu.reset());
+
+  it("is served at top level with the value of failureCallbackInfo.state, in list and get", async () => {
+    const res = await call(emu, "GET", "/v2/workflows/dlq");
+    const byName = new Map((res.json.messages as DlqMessage[]).map((m) => [idOf[m.dlqId], m]));
+    expect(byName.get("pay1")).toMatchObject({
+      failureFunctionState: "CALLBACK_FAIL",
+      failureCallbackInfo: { state: "CALLBACK_FAIL" },
+    });
+    expect(byName.get("ful2")?.failureFunctionState).toBe("CALLBACK_INPROGRESS");
+    expect(byName.get("pay2")).not.toHaveProperty("failureFunctionState");
+    const one = await call(emu, "GET", `/v2/workflows/dlq/${fixtures.dig1.dlqId}`);
+    expect(one.json.failureFunctionState).toBe("CALLBACK_CANCELED");
+    expect(one.json.failureCallbackInfo.state).toBe("CALLBACK_CANCELED");
+  });
+
+  it("is what the filter matches, also for a message that carries only the top-level field", async () => {
+    const topOnly = message({ dlqId: "dlq_toponly", failureFunctionState: "CALLBACK_FAIL" });
+    emu.reset({ messages: [fixtures.pay1, fixtures.ful1, topOnly] });
+    const names = await call(emu, "GET", "/v2/workflows/dlq", {
+      query: [["failureFunctionState", "CALLBACK_FAIL"]],
+    });
+    expect((names.json.messages as DlqMessage[]).map((m) => m.dlqId)).toEqual([
+      fixtures.pay1.dlqId,
+      "dlq_toponly",
+    ]);
   });
 });
 
 describe("invalid parameters", () => {
+  beforeEach(() => emu.reset());
+
   it.each([
     ["fromDate", "yesterday"],
     ["toDate", "1.5"],
@@ -203,6 +389,11 @@ describe("invalid parameters", () => {
     ["count", "-1"],
     ["failureFunctionState", "CALLBACK_UNKNOWN"],
     ["label", ""],
+    ["label", "payments,"],
+    ["workflowUrl", `,${PAYMENTS}`],
+    ["callerIp", "203.0.113.10,,192.0.2.15"],
+    ["failureFunctionState", "CALLBACK_FAIL,CALLBACK_UNKNOWN"],
+    ["failureFunctionState", "CALLBACK_FAIL,"],
     ["workflowRunId", ""],
   ])("rejects %s=%j with 400 naming the parameter", async (name, value) => {
     for (const [method, path] of [
@@ -243,13 +434,17 @@ describe("resume by filter", () => {
     });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
-      workflowRuns: [fixtures.pay1, fixtures.payV2].map((m) => ({
-        workflowRunId: m.workflowRunId,
-        workflowCreatedAt: m.workflowCreatedAt,
+      workflowRuns: emu.resumed.map((r) => ({
+        workflowRunId: r.workflowRunId,
+        workflowCreatedAt: r.workflowCreatedAt,
       })),
     });
     expect(emu.store.list().map((m) => idOf[m.dlqId])).toEqual(["pay2", "ful1", "ful2", "dig1", "dig2"]);
     expect(emu.resumed.map((r) => idOf[r.dlqId])).toEqual(["pay1", "payV2"]);
+    expect(emu.resumed.map((r) => r.originalWorkflowRunId)).toEqual([
+      fixtures.pay1.workflowRunId,
+      fixtures.payV2.workflowRunId,
+    ]);
   });
 
   it("deletes only the matching entries", async () => {

@@ -43,12 +43,13 @@ describe("a client that hangs up during the latency pause", () => {
   });
 
   it("is not acted for when an undici request is aborted during the pause", async () => {
-    emu = await startEmulator({ token: TOKEN, entries: 20, now: NOW, latencyMs: LATENCY_MS });
+    // A long pause, so that on a loaded machine the request still reaches the emulator before the abort.
+    emu = await startEmulator({ token: TOKEN, entries: 20, now: NOW, latencyMs: 4 * LATENCY_MS });
     await expect(
       request(`${emu.url}${withQuery(RESUME, [["count", "10"]])}`, {
         method: "POST",
         headers: { authorization: `Bearer ${TOKEN}` },
-        signal: AbortSignal.timeout(30),
+        signal: AbortSignal.timeout(LATENCY_MS),
       }),
     ).rejects.toThrow();
     await waitFor(() => emu.requests.length === 1);

@@ -45,7 +45,8 @@ describe("resume all", () => {
     expect(new Set(resumedIds).size).toBe(300);
     expect(emu.store.size).toBe(0);
     const runs = (pages as { workflowRuns: { workflowRunId: string }[] }[]).flatMap((p) => p.workflowRuns);
-    expect(runs.map((r) => r.workflowRunId)).toEqual(before.map((m) => m.workflowRunId));
+    expect(runs.map((r) => r.workflowRunId)).toEqual(emu.resumed.map((r) => r.workflowRunId));
+    expect(emu.resumed.map((r) => r.originalWorkflowRunId)).toEqual(before.map((m) => m.workflowRunId));
   });
 
   it("resumes at most 50 per request whatever the count, and 50 by default", async () => {
@@ -184,6 +185,20 @@ describe("bulk delete", () => {
     expect(ok.json).toEqual({ deleted: 2 });
     expect(emu.store.get(a.dlqId)).toBeUndefined();
     expect(emu.resumed).toEqual([]);
+  });
+
+  it("deletes every id it names in one request, beyond 100, with no cursor and none accepted", async () => {
+    const named = emu.store
+      .list()
+      .slice(0, 150)
+      .map((m) => m.dlqId);
+    const withCursor = await call(emu, "DELETE", LIST, { query: [...ids(...named), ["cursor", "abc"]] });
+    expect(withCursor.status).toBe(400);
+    expect(withCursor.json.error).toMatch(/cursor/);
+    expect(emu.store.size).toBe(300);
+    const res = await call(emu, "DELETE", LIST, { query: ids(...named) });
+    expect(res.json).toEqual({ deleted: 150 });
+    expect(emu.store.size).toBe(150);
   });
 
   it("deletes everything page by page with the cursor", async () => {

@@ -14,20 +14,49 @@ beforeEach(async () => {
 afterEach(() => emu.close());
 
 const idsOf = (messages: DlqMessage[]) => messages.map((m) => m.dlqId);
-const runsOf = (messages: DlqMessage[]) =>
-  messages.map((m) => ({ workflowRunId: m.workflowRunId, workflowCreatedAt: m.workflowCreatedAt }));
+/** The runs the emulator started, as a resume answer lists them. */
+const newRuns = () =>
+  emu.resumed.map((r) => ({ workflowRunId: r.workflowRunId, workflowCreatedAt: r.workflowCreatedAt }));
 
 describe("resume by dlqIds", () => {
-  it("resumes exactly the given entries, keeping run id and creation time", async () => {
+  it("resumes exactly the given entries, each as a new run created at the resume", async () => {
     const picked = [nth(all, 10), nth(all, 3), nth(all, 77)];
+    const before = Date.now();
     const res = await call(emu, "POST", RESUME, { query: ids(...idsOf(picked)) });
+    const after = Date.now();
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ workflowRuns: runsOf(picked) });
+    expect(res.json).toEqual({ workflowRuns: newRuns() });
     expect(emu.store.size).toBe(147);
     for (const m of picked) expect(emu.store.get(m.dlqId)).toBeUndefined();
-    expect(emu.resumed.map((r) => [r.dlqId, r.workflowRunId, r.workflowCreatedAt])).toEqual(
+    expect(emu.resumed.map((r) => [r.dlqId, r.originalWorkflowRunId, r.originalWorkflowCreatedAt])).toEqual(
       picked.map((m) => [m.dlqId, m.workflowRunId, m.workflowCreatedAt]),
     );
+    const originals = new Set(all.map((m) => m.workflowRunId));
+    for (const run of res.json.workflowRuns as { workflowRunId: string; workflowCreatedAt: number }[]) {
+      expect(run.workflowRunId).toMatch(/^wfr_[A-Za-z0-9_-]{21}$/);
+      expect(originals.has(run.workflowRunId)).toBe(false);
+      expect(run.workflowCreatedAt).toBeGreaterThanOrEqual(before);
+      expect(run.workflowCreatedAt).toBeLessThanOrEqual(after);
+    }
+    expect(new Set(emu.resumed.map((r) => r.workflowRunId)).size).toBe(3);
+    expect(emu.resumed.every((r) => r.action === "resume" && r.refailedAs === undefined)).toBe(true);
+  });
+
+  it("gives the same entries the same new run ids in another emulator with the same contents", async () => {
+    const picked = idsOf([nth(all, 1), nth(all, 2)]);
+    const first = await call(emu, "POST", RESUME, { query: ids(...picked) });
+    const twin = await startEmulator({ token: TOKEN, entries: 150, seed: 4, now: NOW });
+    try {
+      const second = await call(twin, "POST", RESUME, { query: ids(...picked.toReversed()) });
+      const runIdOf = (records: Emulator["resumed"]) =>
+        new Map(records.map((r) => [r.dlqId, r.workflowRunId]));
+      expect(runIdOf(twin.resumed)).toEqual(runIdOf(emu.resumed));
+      expect(second.json.workflowRuns.map((r: { workflowRunId: string }) => r.workflowRunId)).toEqual(
+        first.json.workflowRuns.map((r: { workflowRunId: string }) => r.workflowRunId).toReversed(),
+      );
+    } finally {
+      await twin.close();
+    }
   });
 
   it("ignores filters and count when dlqIds are given", async () => {
@@ -36,7 +65,8 @@ describe("resume by dlqIds", () => {
       query: [...ids(target.dlqId), ["label", "onboarding"], ["count", "0"], ["fromDate", "bogus"]],
     });
     expect(res.status).toBe(200);
-    expect(res.json.workflowRuns).toEqual(runsOf([target]));
+    expect(res.json.workflowRuns).toEqual(newRuns());
+    expect(emu.resumed.map((r) => r.dlqId)).toEqual([target.dlqId]);
   });
 
   it("is atomic: one unknown id fails the whole request with 404 and resumes nothing", async () => {
@@ -63,36 +93,26 @@ describe("resume by dlqIds", () => {
     expect(emu.resumed).toHaveLength(1);
   });
 
-  it("processes at most 50 ids per request and pages through the rest with a cursor", async () => {
+  it("acts on every id it names in one request, beyond 50, and answers with no cursor", async () => {
     const wanted = idsOf(all.slice(0, 120)).reverse();
-    const pages: number[] = [];
-    let cursor: string | undefined;
-    do {
-      const query = ids(...wanted);
-      if (cursor) query.push(["cursor", cursor]);
-      const res = await call(emu, "POST", RESUME, { query });
-      expect(res.status).toBe(200);
-      pages.push(res.json.workflowRuns.length);
-      cursor = res.json.cursor;
-    } while (cursor);
-    expect(pages).toEqual([50, 50, 20]);
+    const res = await call(emu, "POST", RESUME, { query: ids(...wanted) });
+    expect(res.status).toBe(200);
+    expect(res.json.workflowRuns).toHaveLength(120);
+    expect(res.json).not.toHaveProperty("cursor");
     expect(emu.resumed.map((r) => r.dlqId)).toEqual(wanted);
+    expect(res.json.workflowRuns).toEqual(newRuns());
     expect(emu.store.size).toBe(30);
   });
 
-  it("rejects a filter cursor in dlqIds mode and a malformed cursor", async () => {
+  it("refuses any cursor in dlqIds mode, its own list cursors included, and resumes nothing", async () => {
     const list = await call(emu, "GET", "/v2/workflows/dlq", { query: [["count", "5"]] });
-    const keyCursor = list.json.cursor as string;
-    const wrongKind = await call(emu, "POST", RESUME, {
-      query: [...ids(nth(all, 0).dlqId), ["cursor", keyCursor]],
-    });
-    expect(wrongKind.status).toBe(400);
-    const garbage = await call(emu, "POST", RESUME, {
-      query: [...ids(nth(all, 0).dlqId), ["cursor", "!!!"]],
-    });
-    expect(garbage.status).toBe(400);
-    expect(garbage.json.error).toMatch(/cursor/);
+    for (const cursor of [list.json.cursor as string, "!!!"]) {
+      const res = await call(emu, "POST", RESUME, { query: [...ids(nth(all, 0).dlqId), ["cursor", cursor]] });
+      expect(res.status, cursor).toBe(400);
+      expect(res.json.error).toMatch(/cursor/);
+    }
     expect(emu.resumed).toEqual([]);
+    expect(emu.store.size).toBe(150);
   });
 
   it("rejects an empty dlqIds value", async () => {
@@ -104,18 +124,30 @@ describe("resume by dlqIds", () => {
 });
 
 describe("resume one: POST /v2/workflows/dlq/resume/{dlqId}", () => {
-  it("resumes the entry and answers with its run", async () => {
+  it("resumes the entry and answers with its new run", async () => {
     const target = nth(all, 42);
     const res = await call(emu, "POST", `${RESUME}/${target.dlqId}`, { headers: { "Upstash-Retries": "5" } });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({
-      workflowRunId: target.workflowRunId,
-      workflowCreatedAt: target.workflowCreatedAt,
-    });
+    expect(res.json).toEqual(nth(newRuns(), 0));
+    expect(res.json.workflowRunId).not.toBe(target.workflowRunId);
     expect(emu.store.get(target.dlqId)).toBeUndefined();
     expect(emu.resumed).toEqual([
-      expect.objectContaining({ dlqId: target.dlqId, workflowRunId: target.workflowRunId, retries: 5 }),
+      expect.objectContaining({
+        dlqId: target.dlqId,
+        originalWorkflowRunId: target.workflowRunId,
+        originalWorkflowCreatedAt: target.workflowCreatedAt,
+        retries: 5,
+      }),
     ]);
+  });
+
+  it("refuses any query parameter with 400 and resumes nothing", async () => {
+    const target = nth(all, 0);
+    const res = await call(emu, "POST", `${RESUME}/${target.dlqId}`, { query: [["retries", "3"]] });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toContain('"retries"');
+    expect(emu.store.get(target.dlqId)).toBeDefined();
+    expect(emu.resumed).toEqual([]);
   });
 
   it("answers 404 for an unknown or already resumed entry", async () => {
@@ -158,6 +190,13 @@ describe("override headers", () => {
     "rate=100, period=30",
     "parallelism=1, period=2d",
     "rate=3, period=1h",
+    "rate=1, period=1s",
+    "rate=1, period=1",
+    "rate=1, period=7d",
+    "rate=1, period=168h",
+    "rate=1, period=10080m",
+    "rate=1, period=604800",
+    "rate=1, period=604800s",
   ])("accepts flow control %j and records it", async (value) => {
     const res = await call(emu, "POST", RESUME, {
       query: ids(nth(all, 0).dlqId),
@@ -177,6 +216,17 @@ describe("override headers", () => {
     [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=5, period=10x" }, /Value/],
     [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "parallelism=two" }, /Value/],
     [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, rate=2" }, /Value/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=0" }, /Value/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=0s" }, /Value/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=8d" }, /period.*7d/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=169h" }, /period.*7d/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=10081m" }, /period/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=604801" }, /period/],
+    [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=604801s" }, /period/],
+    [
+      { "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": `rate=1, period=${"9".repeat(30)}d` },
+      /period/,
+    ],
   ])("rejects flow control headers %j with 400", async (headers, message) => {
     const res = await call(emu, "POST", RESUME, { query: ids(nth(all, 0).dlqId), headers });
     expect(res.status).toBe(400);
@@ -185,10 +235,14 @@ describe("override headers", () => {
   });
 
   it("validates headers on the single-entry form as well", async () => {
-    const res = await call(emu, "POST", `${RESUME}/${nth(all, 0).dlqId}`, {
-      headers: { "Upstash-Retries": "1000" },
-    });
-    expect(res.status).toBe(400);
+    const invalid: Record<string, string>[] = [
+      { "Upstash-Retries": "1000" },
+      { "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=8d" },
+    ];
+    for (const headers of invalid) {
+      const res = await call(emu, "POST", `${RESUME}/${nth(all, 0).dlqId}`, { headers });
+      expect(res.status).toBe(400);
+    }
     expect(emu.store.get(nth(all, 0).dlqId)).toBeDefined();
   });
 });

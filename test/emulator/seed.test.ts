@@ -73,6 +73,8 @@ describe("generateDlqMessages", () => {
     expect(new Set(messages.map((m) => m.responseStatus))).toEqual(
       new Set([500, 502, 503, 504, 429, 400, 404, 422]),
     );
+    for (const m of messages) expect(m.failureFunctionState).toBe(m.failureCallbackInfo?.state);
+    expect(messages.filter((m) => m.failureFunctionState === undefined)).not.toHaveLength(0);
     const states = new Set(messages.map((m) => m.failureCallbackInfo?.state));
     for (const state of FAILURE_FUNCTION_STATES) expect(states).toContain(state);
     expect(states).toContain(undefined);

@@ -4,10 +4,19 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
-import type { Fault, FaultKind, FaultRequest } from "../../src/emulator/index.js";
+import type { Fault, FaultKind, FaultRequest, ResumedRecord } from "../../src/emulator/index.js";
+import { textChars } from "../../src/tools/results.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { type Fixture, type ResumeStructured, startFixture, textOf } from "../support/harness.js";
+
+/** Every result's text, and its first block, at most (the server's defaults). */
+const RESULT_BOUND = 40_000;
+const SUMMARY_BOUND = 1_500;
+/** QStash resumes at most this many runs per request: one lost page is at most this many runs. */
+const MAX_PAGE_RUNS = 50;
+/** Resumed runs fail again this often and re-enter the DLQ, where no continuation may touch them. */
+const REFAIL_SHARE = 0.5;
 
 export const RESUME_PATH = "/v2/workflows/dlq/resume";
 export const onResume = (request: FaultRequest): boolean =>
@@ -113,8 +122,13 @@ export interface Scenario {
   kind: FaultKind;
   /** Extra fault settings, computed when the fault is injected. */
   options?: (nowMs: number) => Partial<Fault>;
-  /** Whether the runner retries the failure; false when it must stop at once. */
+  /** Whether the runner retries the failure in id mode; false when it must stop at once. */
   retried: boolean;
+  /**
+   * Whether the client cannot tell if the server processed the request. A bulk request by cursor
+   * that fails like this is never repeated: the call stops there and says what may be unreported.
+   */
+  ambiguous: boolean;
   /** Whether the server did the work before the answer was lost or garbled. */
   processed: boolean;
   /** What a call that gives up on this fault names as the error kind. */
@@ -128,6 +142,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "429-burst",
     kind: "429-burst",
     options: shortReset,
+    ambiguous: false,
     retried: true,
     processed: false,
     errorKind: "rateLimited",
@@ -136,6 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "429-daily",
     kind: "429-daily",
     options: shortReset,
+    ambiguous: false,
     retried: true,
     processed: false,
     errorKind: "rateLimited",
@@ -144,6 +160,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "429-daily, reset hours away",
     kind: "429-daily",
     options: (nowMs) => ({ resetAt: Math.ceil(nowMs / 1000) + 6 * 3600 }),
+    ambiguous: false,
     retried: false,
     processed: false,
     errorKind: "rateLimited",
@@ -151,35 +168,73 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: "429-retry-after",
     kind: "429-retry-after",
+    ambiguous: false,
     retried: true,
     processed: false,
     errorKind: "rateLimited",
   },
-  { name: "500", kind: "500", retried: true, processed: false, errorKind: "server" },
-  { name: "502", kind: "502", retried: true, processed: false, errorKind: "server" },
-  { name: "503", kind: "503", retried: true, processed: false, errorKind: "server" },
-  { name: "504", kind: "504", retried: true, processed: false, errorKind: "server" },
-  { name: "reset-before", kind: "reset-before", retried: true, processed: false, errorKind: "network" },
-  { name: "reset-after", kind: "reset-after", retried: true, processed: true, errorKind: "network" },
+  { name: "500", kind: "500", ambiguous: true, retried: true, processed: false, errorKind: "server" },
+  { name: "502", kind: "502", ambiguous: true, retried: true, processed: false, errorKind: "server" },
+  { name: "503", kind: "503", ambiguous: true, retried: true, processed: false, errorKind: "server" },
+  { name: "504", kind: "504", ambiguous: true, retried: true, processed: false, errorKind: "server" },
+  {
+    name: "reset-before",
+    kind: "reset-before",
+    ambiguous: true,
+    retried: true,
+    processed: false,
+    errorKind: "network",
+  },
+  {
+    name: "reset-after",
+    kind: "reset-after",
+    ambiguous: true,
+    retried: true,
+    processed: true,
+    errorKind: "network",
+  },
   {
     name: "slow",
     kind: "slow",
     options: () => ({ delayMs: SLOW_DELAY_MS }),
+    ambiguous: true,
     retried: true,
     processed: true,
     errorKind: "timeout",
   },
-  { name: "malformed-json", kind: "malformed-json", retried: true, processed: true, errorKind: "protocol" },
-  { name: "wrong-shape", kind: "wrong-shape", retried: true, processed: true, errorKind: "protocol" },
   {
-    name: "huge-body 50 MB",
-    kind: "huge-body",
-    options: () => ({ bytes: 50 * 1024 * 1024 }),
+    name: "malformed-json",
+    kind: "malformed-json",
+    ambiguous: true,
     retried: true,
     processed: true,
     errorKind: "protocol",
   },
-  { name: "repeat-cursor", kind: "repeat-cursor", retried: false, processed: true, errorKind: "protocol" },
+  {
+    name: "wrong-shape",
+    kind: "wrong-shape",
+    ambiguous: true,
+    retried: true,
+    processed: true,
+    errorKind: "protocol",
+  },
+  {
+    name: "huge-body 50 MB",
+    kind: "huge-body",
+    options: () => ({ bytes: 50 * 1024 * 1024 }),
+    ambiguous: true,
+    retried: true,
+    processed: true,
+    errorKind: "protocol",
+  },
+  {
+    name: "repeat-cursor",
+    kind: "repeat-cursor",
+    ambiguous: false,
+    retried: false,
+    processed: true,
+    errorKind: "protocol",
+  },
 ];
 
 export type Position = "first" | "middle" | "last";
@@ -228,9 +283,10 @@ function expectedOutcome(c: MatrixCase): Expected {
     if (page === 0 && c.persistence === "once") return { stopReason: "done" };
     // The repeating page still counts, with its runs; a sticky fault repeats on the page after the first.
     const stuck = page === 0 ? 1 : page;
-    return { stopReason: "error", errorKind: "protocol", pages: stuck + 1, message: /same cursor/ };
+    return { stopReason: "error", errorKind: "protocol", pages: stuck + 1, message: /already returned/ };
   }
-  if (!c.scenario.retried || c.persistence === "sticky") {
+  const byCursor = c.mode !== "ids";
+  if (!c.scenario.retried || c.persistence === "sticky" || (byCursor && c.scenario.ambiguous)) {
     return { stopReason: "error", errorKind: c.scenario.errorKind, pages: page };
   }
   return { stopReason: "done" };
@@ -249,7 +305,12 @@ export class FixturePool {
 
   static async start(size: number): Promise<FixturePool> {
     const fixtures = await Promise.all(
-      Array.from({ length: size }, () => startFixture({ messages: [...MESSAGES] }, { args: SERVER_ARGS })),
+      Array.from({ length: size }, () =>
+        startFixture(
+          { messages: [...MESSAGES], refail: { share: REFAIL_SHARE, seed: 3 } },
+          { args: SERVER_ARGS },
+        ),
+      ),
     );
     return new FixturePool(fixtures);
   }
@@ -345,6 +406,10 @@ function account(
     return { cursor: /cursor "([^"]+)"/.exec(text)?.[1] };
   }
 
+  // Results fit an agent's context whatever went wrong.
+  expect(textChars(result)).toBeLessThanOrEqual(RESULT_BOUND);
+  expect((result.content[0] as { text: string }).text.length).toBeLessThanOrEqual(SUMMARY_BOUND);
+
   const data = result.structuredContent as unknown as ResumeStructured;
   const reported = data.workflowRuns.map((run) => run.workflowRunId);
   expect(new Set(reported).size, "a run was reported twice").toBe(reported.length);
@@ -373,12 +438,37 @@ function account(
       silent.map((record) => record.dlqId),
       "runs resumed without being reported or flagged",
     ).toEqual([]);
+  } else {
+    // At most one page of a call goes unreported, and the result bounds it.
+    expect(silent.length, "more runs unreported than the result admits").toBeLessThanOrEqual(
+      data.unreportedAtMost ?? 0,
+    );
+    expect(data.unreportedAtMost ?? 0).toBeLessThanOrEqual(MAX_PAGE_RUNS);
   }
   if (remaining.length > 0) {
     expect(data.complete, "complete while selected entries remain").toBe(false);
     expect(data.cursor, `no cursor while ${remaining.length} selected entries remain`).toBeTruthy();
   }
   return { data, cursor: data.cursor };
+}
+
+/** A cursor continues its own tool and selection only: anywhere else it is refused, and nothing is sent. */
+async function refusedElsewhere(fixture: Fixture, mode: Mode, cursor: string): Promise<void> {
+  const elsewhere: [string, Record<string, unknown>][] = [
+    ["dlq_list", { cursor }],
+    mode.name === "filter"
+      ? ["dlq_resume", { ...mode.args, filter: { label: "checkout" }, cursor }]
+      : mode.name === "ids"
+        ? ["dlq_resume", { dlqIds: [MESSAGES[0]?.dlqId], cursor }]
+        : ["dlq_resume", { filter: { label: FILTER_LABEL }, cursor }],
+  ];
+  for (const [tool, args] of elsewhere) {
+    const requests = fixture.emulator.requests.length;
+    const result = await fixture.call(tool, args);
+    expect(result.isError, `${tool} took a cursor that belongs elsewhere`).toBe(true);
+    expect(textOf(result)).toMatch(/cursor/);
+    expect(fixture.emulator.requests).toHaveLength(requests);
+  }
 }
 
 export interface CaseReport {
@@ -405,14 +495,18 @@ export async function runMatrixCase(fixture: Fixture, c: MatrixCase): Promise<Ca
   emulator.clearFaults();
   const callsMs = [first.ms];
   const firstView = account(fixture, mode, { result: first.result }, 0);
-  checkExpected(c, mode, first.result, firstView.data);
+  checkExpected(c, mode, first.result, firstView.data, emulator.resumed);
+  if (firstView.cursor) await refusedElsewhere(fixture, mode, firstView.cursor);
   if (c.scenario.name.includes("hours away")) {
     // Waiting for a reset hours away would outlive the deadline: the call gives up at once instead.
     expect(first.ms).toBeLessThan(3_000);
   }
   if (c.scenario.kind === "huge-body") {
     // The cap refused the body while reading it; 50 MB were never held.
-    expect(fixture.stderr().slice(stderrBefore)).toMatch(/larger than 16 MB; it was not read/);
+    // Said on stderr when the request was retried, in the result when the call stopped on it.
+    expect(fixture.stderr().slice(stderrBefore) + textOf(first.result)).toMatch(
+      /larger than 16 MB; it was not read/,
+    );
   }
 
   // Continue as a client would, faults gone: with the cursor, or with the same arguments when there
@@ -459,7 +553,13 @@ export async function runMatrixCase(fixture: Fixture, c: MatrixCase): Promise<Ca
   return { name: c.name, callsMs };
 }
 
-function checkExpected(c: MatrixCase, mode: Mode, result: CallToolResult, data?: ResumeStructured): void {
+function checkExpected(
+  c: MatrixCase,
+  mode: Mode,
+  result: CallToolResult,
+  data: ResumeStructured | undefined,
+  resumed: readonly ResumedRecord[],
+): void {
   const expected = expectedOutcome(c);
   const page = PAGE_INDEX[c.position];
   if (!data) {
@@ -477,7 +577,9 @@ function checkExpected(c: MatrixCase, mode: Mode, result: CallToolResult, data?:
     const before = sizes.slice(0, expected.pages).reduce((sum, size) => sum + size, 0);
     if (mode.batches) {
       // Batches sent alongside the failed one may have finished too: they are reported, the failed one is not.
-      const failed = new Set(mode.batches[page]?.map(runIdOf));
+      // Resumed runs get new ids: the emulator's records say which came from the failed batch.
+      const failedIds = new Set(mode.batches[page]);
+      const failed = new Set(resumed.filter((r) => failedIds.has(r.dlqId)).map((r) => r.workflowRunId));
       expect(data.workflowRuns.filter((run) => failed.has(run.workflowRunId))).toEqual([]);
       expect(data.resumed).toBeGreaterThanOrEqual(before);
       expect(data.pages).toBeGreaterThanOrEqual(expected.pages);
@@ -497,9 +599,11 @@ function checkExpected(c: MatrixCase, mode: Mode, result: CallToolResult, data?:
       expect(data.unreportedPossible).toBe(true);
     }
   }
+  if (mode.name !== "ids" && c.scenario.ambiguous && expected.stopReason === "error") {
+    // The lost page is not repeated: the result admits it, bounded by that page's size.
+    expect(data.unreportedPossible).toBe(true);
+    expect(data.unreportedAtMost).toBeGreaterThan(0);
+  }
   if (c.scenario.errorKind === "rateLimited") expect(data.unreportedPossible).toBeUndefined();
   expect(textOf(result).length).toBeGreaterThan(0);
 }
-
-const RUN_ID_OF = new Map(MESSAGES.map((message) => [message.dlqId, message.workflowRunId as string]));
-const runIdOf = (dlqId: string): string => RUN_ID_OF.get(dlqId) ?? dlqId;

@@ -5,11 +5,13 @@
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
 import { LIMITS } from "../../src/tools/schemas.js";
 import { seededMessages } from "../support/data.js";
 import { type Fixture, startFixture } from "../support/harness.js";
 import {
   type Args,
+  brokenRules,
   type CallTool,
   type InMemoryFixture,
   idList,
@@ -129,7 +131,10 @@ describe("hostile input regressions, in memory", () => {
       [Number.NaN, "count must be a whole number from 1 to 100. at count"],
       [Number.POSITIVE_INFINITY, "count must be a whole number from 1 to 100. at count"],
       [-0, "count must be at least 1. at count"],
-      [1e308, "count can be at most 100. at count"],
+      [
+        1e308,
+        "count can be at most 100 per request; to go further raise maxPages, or continue with the cursor a result returns. at count",
+      ],
     ])("count %s is refused by name", async (count, message) => {
       const answer = await ask("dlq_resume_all", { count });
       expect(answer.isError).toBe(true);
@@ -381,11 +386,140 @@ describe("fixed defects stay fixed", () => {
   it("a dry run refuses a resume cursor instead of previewing something else", async () => {
     const real = await ask("dlq_resume_all", { cursor: "not-a-cursor", maxPages: 1 });
     expect(real.isError).toBe(true);
-    expect(real.text).toContain("invalid cursor");
-    const preview = await ask("dlq_resume_all", { cursor: "not-a-cursor", maxPages: 1, dryRun: true });
+    expect(real.text).toMatch(/not returned by this server/);
+    expect(real.requests).toBe(0);
+    const resumeCursor = encodeCursor({
+      tool: "dlq_resume_all",
+      selection: fingerprint(["dlq_resume_all", "all", null]),
+      next: "a-cursor-qstash-issued",
+      until: Date.now(),
+    });
+    const preview = await ask("dlq_resume_all", { cursor: resumeCursor, maxPages: 1, dryRun: true });
     expect(preview.isError).toBe(true);
     expect(preview.text).toMatch(/call the dry run without cursor/);
     expect(preview.requests).toBe(0);
+  });
+
+  // Once: after the unknown-field message came a second one, "filter is empty", which is wrong
+  // (the caller gave a field, only not a known one) and sends the reader the wrong way.
+  it.each([
+    ["dlq_list", { filter: { labels: "payments" } }],
+    ["dlq_resume", { filter: { status: 500 } }],
+    ["dlq_resume", { filter: { __proto__x: 1, workflowURL: "https://a.example" } }],
+  ] as const)(
+    "%s with only an unknown filter field gets only the unknown-field message",
+    async (tool, args) => {
+      const answer = await ask(tool, args as Args);
+      expect(answer.isError).toBe(true);
+      expect(answer.text).toContain("Unknown filter field(s)");
+      expect(answer.text).not.toContain("filter is empty");
+      expect(answer.requests).toBe(0);
+    },
+  );
+
+  it("an empty filter is still called empty", async () => {
+    const answer = await ask("dlq_list", { filter: {} });
+    expect(answer.text).toContain("filter is empty: give at least one field");
+  });
+
+  // Once: "count can be at most 100." and nothing about how to get more than 100.
+  it.each([
+    ["dlq_list", { count: 500 }],
+    ["dlq_resume_all", { count: 101 }],
+    ["dlq_resume", { filter: { label: "payments" }, count: 1000 }],
+  ] as const)("%s with count over the maximum says how to go further", async (tool, args) => {
+    const answer = await ask(tool, args as Args);
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toContain(
+      "count can be at most 100 per request; to go further raise maxPages, or continue with the cursor a result returns.",
+    );
+    expect(answer.requests).toBe(0);
+  });
+
+  // Once: "0s" and "99999999d" were sent, and a numeric period could be up to a year; QStash
+  // takes a period from one second to one week.
+  it.each([
+    ["0s", "at least 1 second"],
+    ["0d", "at least 1 second"],
+    ["99999999d", "at most a week"],
+    ["8d", "at most a week"],
+    ["169h", "at most a week"],
+    ["10081m", "at most a week"],
+    ["604801s", "at most a week"],
+    ["99999999999999999999999s", "at most a week"],
+    [604_801, "at most a week"],
+    [31_536_000, "at most a week"],
+    [0, "at least 1 second"],
+  ] as const)("flowControl.period %j is refused: %s", async (period, says) => {
+    const answer = await ask("dlq_resume_all", { flowControl: { key: "k", rate: 1, period } });
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toContain(
+      `flowControl.period must be ${says}`.replace("must be at most", "can be at most"),
+    );
+    expect(answer.requests).toBe(0);
+  });
+
+  it.each(["1s", "7d", "168h", "10080m", "604800s", 1, 604_800])(
+    "flowControl.period %j, within a week, is sent",
+    async (period) => {
+      const answer = await ask("dlq_resume_all", { flowControl: { key: "k", rate: 1, period }, maxPages: 1 });
+      expect(answer.isError).toBe(false);
+      expect(answer.requests).toBeGreaterThan(0);
+    },
+  );
+
+  // Once: sent as is; QStash splits a filter value at commas, so "a,b" selected a or b, and a
+  // URL with a comma selected two URLs that are not it.
+  it.each([
+    [
+      "label",
+      "payments,checkout",
+      "filter.label",
+      /pass a list such as \["a", "b"\] instead of a comma-joined string/,
+    ],
+    ["label", ["payments", "checkout,emails"], "filter.label", /pass a list/],
+    ["callerIp", "10.0.0.1,10.0.0.2", "filter.callerIp", /pass a list/],
+    ["flowControlKey", ["a", "b,c"], "filter.flowControlKey", /pass a list/],
+    [
+      "workflowUrl",
+      "https://app.example/api/wf?a=1,2",
+      "filter.workflowUrl",
+      /a URL that contains a comma cannot be filtered on/,
+    ],
+    [
+      "workflowUrl",
+      ["https://a.example/wf", "https://b.example/wf,https://c.example/wf"],
+      "filter.workflowUrl",
+      /pass a list such as/,
+    ],
+  ] as const)("filter.%s %j, with a comma, is refused with the fix", async (field, value, name, fix) => {
+    for (const tool of ["dlq_list", "dlq_resume"] as const) {
+      const answer = await ask(tool, { filter: { [field]: value } });
+      expect(answer.isError).toBe(true);
+      expect(answer.text).toContain(`${name} "`);
+      expect(answer.text).toContain("contains a comma, which QStash reads as a separator between values");
+      expect(answer.text).toMatch(fix);
+      expect(answer.requests).toBe(0);
+    }
+  });
+
+  it("the property suite's own rules flag each of these, apart from the schema", () => {
+    expect(brokenRules({ filter: { label: "a,b" } })).toHaveLength(1);
+    expect(
+      brokenRules({ filter: { workflowUrl: ["https://a.example", "https://b.example/x,y"] } }),
+    ).toHaveLength(1);
+    expect(brokenRules({ flowControl: { key: "k", rate: 1, period: "0s" } })).toHaveLength(1);
+    expect(brokenRules({ flowControl: { key: "k", rate: 1, period: 604_801 } })).toHaveLength(1);
+    expect(brokenRules({ count: 101 })).toHaveLength(1);
+    expect(
+      brokenRules({ filter: { label: ["a", "b"] }, flowControl: { key: "k", period: "7d" }, count: 100 }),
+    ).toEqual([]);
+  });
+
+  it("a list of values without commas is still sent, one value per parameter", async () => {
+    const answer = await ask("dlq_list", { filter: { label: ["payments", "checkout"] } });
+    expect(answer.isError).toBe(false);
+    expect(answer.requests).toBe(1);
   });
 
   // Once: V8 rolls 2026-02-30 over to 2 March and the filter uses that.

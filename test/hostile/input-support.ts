@@ -357,9 +357,21 @@ const retriesField: Field = {
 };
 
 const flowControlKey = fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/);
+
+/** QStash takes a flow-control period from one second to one week. */
+export const PERIOD_MAX_SECONDS = 604_800;
+const PERIOD_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
 const periodValue = fc.oneof(
-  fc.integer({ min: 1, max: 86_400 }),
-  fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom("s", "m", "h", "d")).map(([n, u]) => `${n}${u}`),
+  fc.integer({ min: 1, max: PERIOD_MAX_SECONDS }),
+  fc
+    .constantFrom("s", "m", "h", "d")
+    .chain((unit) =>
+      fc
+        .integer({ min: 1, max: PERIOD_MAX_SECONDS / (PERIOD_UNIT_SECONDS[unit] as number) })
+        .map((n) => `${n}${unit}`),
+    ),
+  fc.constantFrom("1s", "7d", "168h", "10080m", "604800s", PERIOD_MAX_SECONDS),
 );
 
 const flowControlField: Field = {
@@ -394,6 +406,13 @@ const flowControlField: Field = {
       { key: "k", rate: 1, period: 0 },
       { key: "k", rate: 1, period: -5 },
       { key: "k", rate: 1, period: 1.5 },
+      { key: "k", rate: 1, period: "0s" },
+      { key: "k", rate: 1, period: "0d" },
+      { key: "k", rate: 1, period: "8d" },
+      { key: "k", rate: 1, period: "169h" },
+      { key: "k", rate: 1, period: "99999999d" },
+      { key: "k", rate: 1, period: PERIOD_MAX_SECONDS + 1 },
+      { key: "k", rate: 1, period: 31_536_000 },
       { key: "k".repeat(LIMITS.idLength + 1), rate: 1 },
       { key: "k\u200b", rate: 1 },
       { key: 5, rate: 1 },
@@ -443,17 +462,27 @@ const dateNearMiss = fc.constantFrom(
 const oneOrMany = (values: fc.Arbitrary<string>) =>
   fc.oneof(values, fc.array(values, { minLength: 1, maxLength: LIMITS.filterValues }));
 
-const oneOrManyNearMiss = fc.constantFrom(
-  "",
-  [],
-  [""],
-  ["a", 5],
-  5,
-  null,
-  {},
-  [null],
-  Array.from({ length: LIMITS.filterValues + 1 }, (_, index) => `v${index}`),
-  "x".repeat(LIMITS.textLength + 1),
+/** QStash reads a comma in these as a separator, so a value holding one cannot be sent as meant. */
+export const COMMA_SEPARATED_FILTER_FIELDS = ["workflowUrl", "label", "callerIp", "flowControlKey"] as const;
+
+const oneOrManyNearMiss = fc.oneof(
+  fc.constantFrom(
+    "",
+    [],
+    [""],
+    ["a", 5],
+    5,
+    null,
+    {},
+    [null],
+    Array.from({ length: LIMITS.filterValues + 1 }, (_, index) => `v${index}`),
+    "x".repeat(LIMITS.textLength + 1),
+    "a,b",
+    ",",
+    ["a", "b,c"],
+    "https://app.example/wf?ids=1,2",
+  ),
+  fc.tuple(nonEmptyWellFormed, nonEmptyWellFormed).map(([a, b]) => `${a},${b}`),
 );
 
 function filterFields(now: number): Record<string, Field> {
@@ -841,9 +870,53 @@ function preview(args: Args): string {
   }
 }
 
+/**
+ * Rules stated apart from the schema, so the oracle cannot drift from them: a call breaking one
+ * must be judged invalid. Each names what QStash would make of the value.
+ */
+export function brokenRules(args: Args): string[] {
+  const broken: string[] = [];
+  const member = (value: unknown, key: string): unknown =>
+    typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, key)
+      ? (value as Args)[key]
+      : undefined;
+  const filter = member(args, "filter");
+  for (const field of COMMA_SEPARATED_FILTER_FIELDS) {
+    const value = member(filter, field);
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((item) => typeof item === "string" && item.includes(","))) {
+      broken.push(`filter.${field} holds a comma, which QStash splits on`);
+    }
+  }
+  const period = member(member(args, "flowControl"), "period");
+  const seconds =
+    typeof period === "number"
+      ? period
+      : typeof period === "string" && /^\d+[smhd]$/.test(period)
+        ? Number(period.slice(0, -1)) * (PERIOD_UNIT_SECONDS[period.slice(-1)] as number)
+        : undefined;
+  if (seconds !== undefined && !(seconds >= 1 && seconds <= PERIOD_MAX_SECONDS)) {
+    broken.push(`flowControl.period ${String(period)} is outside 1 second to 7 days`);
+  }
+  const count = member(args, "count");
+  if (typeof count === "number" && count > LIMITS.listCount) broken.push(`count ${count} is over 100`);
+  return broken;
+}
+
 /** Properties 1 to 4 for one answered call; throws a readable error naming the first one broken. */
 export function checkObservation(observation: Observation): void {
   const { result, verdict, elapsedMs } = observation;
+  const broken = brokenRules(observation.call.args);
+  if (verdict.valid && broken.length > 0) fail(observation, `the schema accepted a call where ${broken[0]}`);
+  const filterIssues = verdict.issues.filter(
+    (issue) => issue.path.length === 1 && issue.path[0] === "filter",
+  );
+  if (
+    filterIssues.some((issue) => issue.message.startsWith("Unknown filter field")) &&
+    filterIssues.some((issue) => issue.message.startsWith("filter is empty"))
+  ) {
+    fail(observation, "an unknown filter field is also reported as an empty filter");
+  }
   if (!Array.isArray(result.content) || result.content.length === 0) fail(observation, "content is empty");
   for (const part of result.content) {
     if (part.type !== "text" || typeof part.text !== "string")

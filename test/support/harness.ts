@@ -3,8 +3,10 @@
  * spawned over stdio, connected through the SDK's Client exactly as a desktop client does.
  *
  * Every connection is also a secrets-and-stdout check: when it closes, no tool result, stderr
- * line or journal line may contain a token, and every line the server wrote to stdout must have
- * been a JSON-RPC message (the client's transport reports anything else as an error).
+ * line or journal line may contain a token, every line the server wrote to stdout must have
+ * been a JSON-RPC message (the client's transport reports anything else as an error), and once
+ * the process is gone its stderr must hold only the server's own log lines: no stack trace, no
+ * Node warning.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,6 +52,8 @@ export async function connectServer(options: ServerLaunch = {}): Promise<Connect
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
+  // The child's stderr ends when the process is gone.
+  const stderrEnded = new Promise<boolean>((resolve) => transport.stderr?.once("end", () => resolve(true)));
   const transportErrors: Error[] = [];
   const client = new Client({ name: "workflow-dlq-mcp-tests", version: "0.0.0" });
   await client.connect(transport);
@@ -77,14 +81,50 @@ export async function connectServer(options: ServerLaunch = {}): Promise<Connect
       await client.close();
       const journal = existsSync(journalPath) ? readFileSync(journalPath, "utf8") : "";
       rmSync(stateHome, { recursive: true, force: true });
-      for (const secret of [TEST_TOKEN, ...(options.secrets ?? [])]) {
-        for (const result of results) expect(JSON.stringify(result)).not.toContain(secret);
-        expect(stderr).not.toContain(secret);
-        expect(journal).not.toContain(secret);
+      const launched = Object.entries(options.env ?? {})
+        .filter(([name, value]) => name.endsWith("QSTASH_TOKEN") && value.trim().length >= 4)
+        .map(([, value]) => value.trim());
+      const written = [...results.map((result) => JSON.stringify(result)), stderr, journal];
+      for (const secret of new Set([TEST_TOKEN, ...launched, ...(options.secrets ?? [])])) {
+        for (const form of leakForms(secret)) {
+          for (const text of written) expect(text).not.toContain(form);
+        }
       }
       expect(transportErrors.map((error) => error.message)).toEqual([]);
+      const exited = await Promise.race([
+        stderrEnded,
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000)),
+      ]);
+      expect(exited, "the server process is gone after the client closed").toBe(true);
+      const foreign = stderr
+        .split("\n")
+        .filter(Boolean)
+        .filter((line) => !/^\[workflow-dlq-mcp\] (debug|info|warning|error): /.test(line));
+      expect(foreign, "stderr lines that are not the server's own log lines").toEqual([]);
     },
   };
+}
+
+/**
+ * A secret as it could be written out: raw and JSON-escaped (also with `\/`), URL- and
+ * form-encoded, base64 and base64url; and its first quarter, enough to tell a text cut short
+ * through the secret. Listed here independently of the server's own redactor.
+ */
+export function leakForms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const base64 = Buffer.from(secret).toString("base64").replace(/=+$/, "");
+  return [
+    ...new Set([
+      secret,
+      json,
+      json.replaceAll("/", "\\/"),
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      base64,
+      base64.replaceAll("+", "-").replaceAll("/", "_"),
+      secret.slice(0, Math.max(8, Math.ceil(secret.length / 4))),
+    ]),
+  ];
 }
 
 export interface Fixture extends Connected {
@@ -138,6 +178,11 @@ export interface ResumeStructured {
   notFound?: string[];
   probablyResumed?: string[];
   unreportedPossible?: boolean;
+  unreportedAtMost?: number;
+  snapshot?: string;
+  workflowRunsTruncated?: boolean;
+  workflowRunsResource?: string;
+  nearMisses?: string[];
   error?: { kind: string; message: string; status?: number; retryAfterSeconds?: number };
   preview?: {
     matched: number;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { stderrLogger } from "../../src/log.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
-import { TOOL_DEFINITIONS } from "../../src/tools/reference.js";
+import { TOOLS } from "../../src/tools/index.js";
 
 async function listTools(server: McpServer) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -20,8 +20,12 @@ async function listTools(server: McpServer) {
 describe("the cached tool catalogue", () => {
   it("is exactly what the SDK itself would publish for the same definitions", async () => {
     const reference = new McpServer({ name: "reference", version: "0" });
-    for (const { name, ...config } of TOOL_DEFINITIONS) {
-      reference.registerTool(name, config as never, async () => ({ content: [] }));
+    for (const { name, title, description, inputSchema, outputSchema, annotations } of TOOLS) {
+      reference.registerTool(
+        name,
+        { title, description, inputSchema, outputSchema, annotations } as never,
+        async () => ({ content: [] }),
+      );
     }
     const ours = createServer({
       client: new QStashClient({ baseUrl: "http://127.0.0.1:9", token: undefined }),

@@ -1,0 +1,161 @@
+/**
+ * The one cursor codec. Every cursor a tool hands out says what it belongs to — the tool and a
+ * fingerprint of the selection — so a cursor passed to another tool, or with another filter or
+ * id list, is refused before anything is sent. Inside it: QStash's own cursor, the snapshot
+ * time of the operation, and for id lists how far the list got.
+ */
+import { createHash } from "node:crypto";
+
+const PREFIX = "wdlq1.";
+
+export interface IdProgress {
+  /** Every id before this index was handled. */
+  offset: number;
+  /** Half-open index ranges past the offset that were handled too, sorted and disjoint. */
+  done: [number, number][];
+  /** Ranges whose request's answer was lost: missing ids there were most likely resumed by it. */
+  uncertain: [number, number][];
+}
+
+export interface CursorState {
+  /** The tool that issued it. */
+  tool: string;
+  /** Fingerprint of the selection it continues. */
+  selection: string;
+  /** QStash's cursor for the next request; absent: from the start of the operation. */
+  next?: string;
+  /** Snapshot of a filter or all operation: entries that entered the DLQ after this are left alone. */
+  until?: number;
+  /** Listing: how many entries of the page at `next` were already returned. */
+  skip?: number;
+  /** Id lists: what earlier calls handled. */
+  ids?: IdProgress;
+}
+
+interface Wire {
+  t: string;
+  s: string;
+  n?: string;
+  u?: number;
+  k?: number;
+  o?: number;
+  d?: [number, number][];
+  q?: [number, number][];
+}
+
+export function encodeCursor(state: CursorState): string {
+  const wire: Wire = { t: state.tool, s: state.selection };
+  if (state.next !== undefined) wire.n = state.next;
+  if (state.until !== undefined) wire.u = state.until;
+  if (state.skip) wire.k = state.skip;
+  if (state.ids) {
+    wire.o = state.ids.offset;
+    if (state.ids.done.length) wire.d = state.ids.done;
+    if (state.ids.uncertain.length) wire.q = state.ids.uncertain;
+  }
+  return `${PREFIX}${Buffer.from(JSON.stringify(wire), "utf8").toString("base64url")}`;
+}
+
+export interface CursorExpectation {
+  tool: string;
+  selection: string;
+  /** How the caller should describe the selection in an error ("filter", "dlqIds list" …). */
+  describe: string;
+  /** Id lists: the list's length, to check the ranges against. */
+  idCount?: number;
+}
+
+/** The cursor's state, or a message that says how to fix the call. */
+export function decodeCursor(cursor: string, expected: CursorExpectation): CursorState | string {
+  const wire = parse(cursor);
+  if (!wire) {
+    return `This cursor was not returned by this server. Pass a cursor exactly as a result gave it, or leave it out to start from the beginning.`;
+  }
+  if (wire.t !== expected.tool) {
+    return `This cursor was returned by ${wire.t}, not ${expected.tool}: continue with the tool that returned it, or leave cursor out to start ${expected.tool} from the beginning.`;
+  }
+  if (wire.s !== expected.selection) {
+    return `This cursor belongs to a different ${expected.describe}: pass exactly the ${expected.describe} of the call that returned it, or leave cursor out to start this selection from the beginning.`;
+  }
+  const state: CursorState = { tool: wire.t, selection: wire.s };
+  if (wire.n !== undefined) state.next = wire.n;
+  if (wire.u !== undefined) state.until = wire.u;
+  if (wire.k !== undefined) state.skip = wire.k;
+  if (wire.o !== undefined) {
+    const ids: IdProgress = { offset: wire.o, done: wire.d ?? [], uncertain: wire.q ?? [] };
+    if (expected.idCount === undefined || !rangesFit(ids, expected.idCount)) {
+      return `This cursor belongs to a different ${expected.describe}: pass exactly the ${expected.describe} of the call that returned it.`;
+    }
+    state.ids = ids;
+  } else if (expected.idCount !== undefined) {
+    return `This cursor does not continue a dlqIds list: pass the dlqIds of the call that returned it with its cursor.`;
+  }
+  return state;
+}
+
+/** A short, stable fingerprint of what a cursor continues. */
+export function fingerprint(value: unknown): string {
+  // JSON keeps the parts apart whatever characters they hold (ids may contain any separator).
+  return createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
+}
+
+/** Index ranges covering a set of indexes, for the cursor. */
+export function rangesOf(indexes: Iterable<number>): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const index of [...indexes].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last && last[1] === index) last[1] = index + 1;
+    else ranges.push([index, index + 1]);
+  }
+  return ranges;
+}
+
+export function indexesOf(ranges: readonly [number, number][]): Set<number> {
+  const indexes = new Set<number>();
+  for (const [start, end] of ranges) for (let index = start; index < end; index++) indexes.add(index);
+  return indexes;
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isRanges = (value: unknown): value is [number, number][] =>
+  Array.isArray(value) &&
+  value.length <= 10_000 &&
+  value.every(
+    (range) => Array.isArray(range) && range.length === 2 && isCount(range[0]) && isCount(range[1]),
+  );
+
+function parse(cursor: string): Wire | undefined {
+  if (!cursor.startsWith(PREFIX)) return undefined;
+  const body = cursor.slice(PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(body)) return undefined;
+  let wire: unknown;
+  try {
+    wire = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return undefined;
+  const w = wire as Record<string, unknown>;
+  const known = new Set(["t", "s", "n", "u", "k", "o", "d", "q"]);
+  if (Object.keys(w).some((key) => !known.has(key))) return undefined;
+  if (typeof w.t !== "string" || typeof w.s !== "string") return undefined;
+  if (w.n !== undefined && (typeof w.n !== "string" || w.n === "")) return undefined;
+  if (w.u !== undefined && !isCount(w.u)) return undefined;
+  if (w.k !== undefined && !isCount(w.k)) return undefined;
+  if (w.o !== undefined && !isCount(w.o)) return undefined;
+  if (w.d !== undefined && !isRanges(w.d)) return undefined;
+  if (w.q !== undefined && !isRanges(w.q)) return undefined;
+  return w as unknown as Wire;
+}
+
+/** Ranges lie past the offset, in order, within the list. */
+function rangesFit(ids: IdProgress, length: number): boolean {
+  if (ids.offset > length) return false;
+  let previousEnd = ids.offset;
+  const ordered = ids.done.every(([start, end]) => {
+    const ok = start > previousEnd && start < end && end <= length;
+    previousEnd = end;
+    return ok;
+  });
+  return ordered && ids.uncertain.every(([start, end]) => start < end && end <= length);
+}

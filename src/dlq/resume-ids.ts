@@ -1,0 +1,248 @@
+/**
+ * Resuming an id list: batches of at most 50 ids in a sliding window of concurrent requests.
+ * QStash refuses a whole batch when any id is missing, so on a 404 the batch is checked id by
+ * id and what is still in the DLQ is sent again. Ids that vanished after a request whose answer
+ * was lost were most likely resumed by it — in this call, or in the call before, whose cursor
+ * remembers which ranges were in doubt.
+ */
+
+import { asQStashError, QStashError } from "../qstash/errors.js";
+import { encodedPairLength } from "../qstash/query.js";
+import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
+import { mapWithConcurrency } from "./concurrency.js";
+import { indexesOf, rangesOf } from "./cursor.js";
+import { emptyReport, ReportBudget, type ResumeReport, reportProgress } from "./report.js";
+import { MAX_QUERY_CHARS } from "./request.js";
+import type { ResumedRun } from "./responses.js";
+import type { ResumePlan } from "./resume.js";
+import type { CallScope, StopReason } from "./scope.js";
+
+/** Existence checks after a 404 run this many at a time, per batch. */
+const LOOKUP_CONCURRENCY = 8;
+
+interface BatchOutcome {
+  runs: ResumedRun[];
+  notFound: string[];
+  probablyResumed: string[];
+  /** Set when the batch did not finish; the runs it did resume are still listed. */
+  failure?: QStashError;
+  /** The failure may have been processed: the batch's ids stay in doubt. */
+  inDoubt?: boolean;
+}
+
+export async function resumeIds(
+  plan: ResumePlan,
+  ids: readonly string[],
+  scope: CallScope,
+): Promise<ResumeReport> {
+  const report = emptyReport("ids");
+  const start = plan.continuation?.ids ?? { offset: 0, done: [], uncertain: [] };
+  let offset = start.offset;
+  // Indexes past the offset already handled, by earlier calls or by batches of this one.
+  const done = indexesOf(start.done);
+  const inDoubt = indexesOf(start.uncertain);
+  const total = ids.length - offset - done.size;
+  const budget = new ReportBudget(plan.maxReportChars);
+  const longestId = ids.reduce((longest, id) => Math.max(longest, JSON.stringify(id).length), 0);
+  const progress = { pages: 0, resumed: 0, handled: 0 };
+
+  let scan = offset;
+  let launched = 0;
+  let runsLaunched = 0;
+  let idsInFlight = 0;
+  let bounded: StopReason | undefined;
+  let failure: QStashError | undefined;
+  let failed = false;
+  const outcomes: { batch: number[]; outcome?: BatchOutcome }[] = [];
+
+  /** The next batch this call may send, or undefined when none (set `bounded` when a bound says no). */
+  const takeBatch = (): number[] | undefined => {
+    if (failed) return undefined;
+    const runsLeft = plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - runsLaunched;
+    const batch = nextBatch(ids, done, scan, Math.min(MAX_RUNS_PER_RESUME_REQUEST, Math.max(runsLeft, 1)));
+    if (batch.length === 0) return undefined;
+    const halt =
+      scope.halted() ??
+      (launched >= plan.maxPages ? "maxPages" : undefined) ??
+      (runsLeft <= 0 ? "maxRuns" : undefined) ??
+      (budget.fits(idsInFlight + batch.length, longestId) ? undefined : "resultSize");
+    if (halt) {
+      bounded ??= halt;
+      return undefined;
+    }
+    scan = (batch.at(-1) as number) + 1;
+    launched += 1;
+    runsLaunched += batch.length;
+    return batch;
+  };
+
+  const worker = async () => {
+    for (let batch = takeBatch(); batch; batch = takeBatch()) {
+      const slot = { batch } as (typeof outcomes)[number];
+      outcomes.push(slot);
+      idsInFlight += batch.length;
+      const outcome = await resumeBatch(batch, ids, inDoubt, plan, scope, report);
+      slot.outcome = outcome;
+      idsInFlight -= batch.length;
+      budget.addRuns(outcome.runs);
+      budget.addIds([...outcome.notFound, ...outcome.probablyResumed]);
+      if (outcome.failure) {
+        failed = true;
+        failure ??= outcome.failure;
+        continue;
+      }
+      progress.pages += 1;
+      progress.resumed += outcome.runs.length;
+      progress.handled += batch.length;
+      reportProgress(plan, { ...progress, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, worker));
+
+  // Batches go into the report in list order, whatever order they finished in.
+  outcomes.sort((a, b) => (a.batch[0] as number) - (b.batch[0] as number));
+  const nowInDoubt = new Set<number>();
+  for (const { batch, outcome } of outcomes) {
+    if (!outcome) continue;
+    report.workflowRuns.push(...outcome.runs);
+    report.notFound.push(...outcome.notFound);
+    report.probablyResumed.push(...outcome.probablyResumed);
+    if (outcome.failure) {
+      // Ids the batch settled before it failed are handled; the continuation sends the others.
+      const settled = new Set([...outcome.notFound, ...outcome.probablyResumed]);
+      for (const index of batch) {
+        if (settled.has(ids[index] as string)) done.add(index);
+        else if (outcome.inDoubt) nowInDoubt.add(index);
+      }
+      continue;
+    }
+    report.pages += 1;
+    for (const index of batch) done.add(index);
+  }
+  while (done.delete(offset)) offset++;
+  for (const index of inDoubt) if (index >= offset && !done.has(index)) nowInDoubt.add(index);
+
+  if (failure) {
+    if (failure.kind === "aborted") report.stopReason = scope.cancelled ? "cancelled" : "deadline";
+    else {
+      report.stopReason = "error";
+      report.error = failure;
+    }
+  } else if (offset < ids.length) {
+    report.stopReason = bounded ?? scope.halted() ?? "maxPages";
+  }
+  if (offset < ids.length) {
+    report.continuation = {
+      ids: { offset, done: rangesOf(done), uncertain: rangesOf(nowInDoubt) },
+    };
+  }
+  return report;
+}
+
+/**
+ * The indexes of up to `size` ids from `start` that no earlier batch handled, fewer when long
+ * ids would make the query too long to send.
+ */
+function nextBatch(ids: readonly string[], done: ReadonlySet<number>, start: number, size: number): number[] {
+  const batch: number[] = [];
+  let queryChars = 1;
+  for (let index = start; index < ids.length && batch.length < size; index++) {
+    if (done.has(index)) continue;
+    const chars = encodedPairLength("dlqIds", ids[index] as string);
+    if (batch.length > 0 && queryChars + chars > MAX_QUERY_CHARS) break;
+    batch.push(index);
+    queryChars += chars;
+  }
+  return batch;
+}
+
+async function resumeBatch(
+  batch: number[],
+  ids: readonly string[],
+  inDoubt: ReadonlySet<number>,
+  plan: ResumePlan,
+  scope: CallScope,
+  report: ResumeReport,
+): Promise<BatchOutcome> {
+  const dlqIds = batch.map((index) => ids[index] as string);
+  const outcome: BatchOutcome = { runs: [], notFound: [], probablyResumed: [] };
+  let lost = false;
+  const send = async (sendIds: string[]): Promise<void> => {
+    // QStash answers an id batch whole; should it ever page one, the batch is followed to its end.
+    let cursor: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const sent = cursor;
+      const attempted = await scope.attempt((context) =>
+        scope.api.resume({ mode: "ids", dlqIds: sendIds }, { cursor: sent }, plan.options, context),
+      );
+      if (attempted.uncertain) lost = true;
+      if (!attempted.ok) throw attempted.error;
+      const page = attempted.value;
+      outcome.runs.push(...page.workflowRuns);
+      if (page.unreadableRuns > 0) {
+        report.unreportedPossible = true;
+        report.unreportedAtMost += page.unreadableRuns;
+      }
+      if (page.problem) throw page.problem;
+      cursor = page.cursor;
+      if (cursor !== undefined && seen.has(cursor)) {
+        throw new QStashError(
+          "protocol",
+          "QStash returned a cursor it had already returned for an id batch; stopped.",
+        );
+      }
+      if (cursor !== undefined) seen.add(cursor);
+    } while (cursor !== undefined);
+  };
+  try {
+    try {
+      await send(dlqIds);
+      return outcome;
+    } catch (error) {
+      const failure = asQStashError(error);
+      if (failure.kind !== "notFound" || outcome.runs.length > 0) throw failure;
+    }
+    const found = await lookUp(dlqIds, scope);
+    if (found instanceof QStashError) throw found;
+    const present: string[] = [];
+    dlqIds.forEach((id, position) => {
+      if (found.has(id)) present.push(id);
+      else if (lost || inDoubt.has(batch[position] as number)) outcome.probablyResumed.push(id);
+      else outcome.notFound.push(id);
+    });
+    if (present.length > 0) await send(present);
+    return outcome;
+  } catch (error) {
+    outcome.failure = asQStashError(error);
+    if (!lost) return outcome;
+    // The answer was lost. Which of the batch's ids left the DLQ tells what it resumed: those are
+    // reported now, and the rest are still there for the continuation.
+    const settled = new Set([...outcome.notFound, ...outcome.probablyResumed]);
+    const pending = dlqIds.filter((id) => !settled.has(id));
+    const found = scope.signal.aborted ? undefined : await lookUp(pending, scope);
+    if (found instanceof Set) {
+      for (const id of pending) if (!found.has(id)) outcome.probablyResumed.push(id);
+      return outcome;
+    }
+    // Not even the lookups went through: the continuation treats the batch's missing ids as most
+    // likely resumed, and this result says how many runs may be unreported.
+    report.unreportedPossible = true;
+    report.unreportedAtMost += pending.length;
+    outcome.inDoubt = true;
+    return outcome;
+  }
+}
+
+/** The ids that are in the DLQ, or the failure that kept the lookups from finishing. */
+async function lookUp(ids: readonly string[], scope: CallScope): Promise<Set<string> | QStashError> {
+  const lookups = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, (id) =>
+    scope.attempt((context) => scope.api.get(id, context)),
+  );
+  const present = new Set<string>();
+  for (const [position, lookup] of lookups.entries()) {
+    if (!lookup.ok) return lookup.error;
+    if (lookup.value !== undefined) present.add(ids[position] as string);
+  }
+  return present;
+}

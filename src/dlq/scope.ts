@@ -1,0 +1,128 @@
+/**
+ * One call scope for every tool: the deadline and its cut-off, the caller's cancellation, the
+ * shutdown notice, retries and the journal's view of each request. Runners ask it whether a
+ * new page may start and send every request through it, so every tool obeys the same bounds.
+ */
+import { setMaxListeners } from "node:events";
+import type { QStashError } from "../qstash/errors.js";
+import type { DlqApi, RequestContext, RequestRecord, SendingRecord } from "./api.js";
+import { type Attempted, type RetryPolicy, withRetries } from "./retry.js";
+
+export type StopReason =
+  | "done"
+  | "maxPages"
+  | "maxRuns"
+  | "resultSize"
+  | "deadline"
+  | "shutdown"
+  | "cancelled"
+  | "error";
+
+/** How long a request in flight at the deadline may still take before it is cut off. */
+export const DEADLINE_CUTOFF_MS = 2_000;
+
+export interface ScopeJournal {
+  sending?(record: SendingRecord): void;
+  request(record: RequestRecord): void;
+}
+
+export interface ScopeOptions {
+  api: DlqApi;
+  retry: RetryPolicy;
+  /** No new page starts after this many milliseconds. */
+  deadlineMs: number;
+  /** Requests still in flight this long after the deadline are aborted. */
+  cutoffMs?: number;
+  /** The caller's cancellation. */
+  signal?: AbortSignal;
+  /** Aborted when the process shuts down: finish the page in flight, start no other. */
+  stopping?: AbortSignal;
+  journal?: ScopeJournal;
+  onRetry?: (info: { attempt: number; delayMs: number; error: QStashError }) => void;
+}
+
+export class CallScope {
+  readonly api: DlqApi;
+  readonly deadlineAt: number;
+  /** Aborts requests: on the caller's cancellation, at the cut-off, or on dispose. */
+  readonly signal: AbortSignal;
+  private readonly retry: RetryPolicy;
+  private readonly controller = new AbortController();
+  private readonly caller: AbortSignal | undefined;
+  private readonly stopping: AbortSignal | undefined;
+  private readonly journal: ScopeJournal | undefined;
+  private readonly onRetry: ScopeOptions["onRetry"];
+  // A plain timer held by the scope: an AbortSignal.timeout() combined with AbortSignal.any() can
+  // be garbage-collected before it fires on Node 20, and the cut-off would come late or never.
+  private readonly cutoff: NodeJS.Timeout;
+  private readonly unlisten: () => void;
+
+  constructor(options: ScopeOptions) {
+    this.api = options.api;
+    this.retry = options.retry;
+    this.caller = options.signal;
+    this.stopping = options.stopping;
+    this.journal = options.journal;
+    this.onRetry = options.onRetry;
+    this.deadlineAt = Date.now() + options.deadlineMs;
+    this.signal = this.controller.signal;
+    // Every request in flight listens on this signal; a window of batches and their lookups is more
+    // than the default ten listeners.
+    setMaxListeners(0, this.signal);
+    this.cutoff = setTimeout(
+      () => this.controller.abort(),
+      options.deadlineMs + (options.cutoffMs ?? DEADLINE_CUTOFF_MS),
+    );
+    const onCancel = () => this.controller.abort();
+    if (this.caller?.aborted) this.controller.abort();
+    else this.caller?.addEventListener("abort", onCancel, { once: true });
+    this.unlisten = () => this.caller?.removeEventListener("abort", onCancel);
+  }
+
+  /** True when the caller cancelled the call. */
+  get cancelled(): boolean {
+    return this.caller?.aborted ?? false;
+  }
+
+  /** Why no new page may start now, if anything forbids it. */
+  halted(): "cancelled" | "shutdown" | "deadline" | undefined {
+    if (this.cancelled) return "cancelled";
+    if (this.signal.aborted) return "deadline";
+    if (this.stopping?.aborted) return "shutdown";
+    if (Date.now() >= this.deadlineAt) return "deadline";
+    return undefined;
+  }
+
+  /** What a request sent in this scope carries: the abort signal and the journal's hooks. */
+  get requests(): RequestContext {
+    return {
+      signal: this.signal,
+      onSending: (record) => this.journal?.sending?.(record),
+      onRequest: (record) => this.journal?.request(record),
+    };
+  }
+
+  /**
+   * One request with the scope's retries. `ambiguousIsFinal` stops at the first failure that the
+   * server may have processed: repeating a bulk request by cursor would act on the next entries
+   * while the lost answer's runs stay unreported.
+   */
+  attempt<T>(
+    send: (context: RequestContext) => Promise<T>,
+    options: { ambiguousIsFinal?: boolean } = {},
+  ): Promise<Attempted<T>> {
+    return withRetries(() => send(this.requests), this.retry, {
+      signal: this.signal,
+      deadlineAt: this.deadlineAt,
+      ...(this.stopping ? { stopping: this.stopping } : {}),
+      ...(this.onRetry ? { onRetry: this.onRetry } : {}),
+      ambiguousIsFinal: options.ambiguousIsFinal ?? false,
+    });
+  }
+
+  /** Clears the cut-off timer and the cancellation listener; the scope is done. */
+  dispose(): void {
+    clearTimeout(this.cutoff);
+    this.unlisten();
+  }
+}

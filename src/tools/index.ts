@@ -1,0 +1,20 @@
+/**
+ * The one list of tools. The server registers from it, read-only mode keeps the tools whose
+ * annotations say they change nothing, tools/list is served from it, and the README's reference
+ * is rendered from it.
+ */
+import { dlqListTool } from "./dlq-list.js";
+import { dlqResumeTool } from "./dlq-resume.js";
+import { dlqResumeAllTool } from "./dlq-resume-all.js";
+import type { ToolDefinition } from "./tool.js";
+
+export const TOOLS: readonly ToolDefinition[] = [
+  dlqListTool as unknown as ToolDefinition,
+  dlqResumeTool as unknown as ToolDefinition,
+  dlqResumeAllTool as unknown as ToolDefinition,
+];
+
+/** The tools a server offers: in read-only mode, only those annotated as read-only. */
+export function toolsFor(options: { readOnly?: boolean }): readonly ToolDefinition[] {
+  return options.readOnly ? TOOLS.filter((tool) => tool.annotations.readOnlyHint === true) : TOOLS;
+}

@@ -1,0 +1,84 @@
+/**
+ * When a filter matches nothing, what the DLQ does hold that is close to it: a label in another
+ * case, a workflow URL given as a path, on another host, or with a trailing slash. Read-only and
+ * bounded: a couple of list pages, and only while the call has time left.
+ */
+import type { DlqFilter } from "../dlq/request.js";
+import type { CallScope } from "../dlq/scope.js";
+import { labelsOf } from "./compact.js";
+import { clip, plural } from "./results.js";
+
+const PAGES = 2;
+const HINTS = 5;
+
+export async function nearMissesFor(filter: DlqFilter, scope: CallScope): Promise<string[]> {
+  const asked = {
+    labels: [filter.label ?? []].flat(),
+    urls: [filter.workflowUrl ?? []].flat(),
+  };
+  if (asked.labels.length === 0 && asked.urls.length === 0) return [];
+  const { label: _label, workflowUrl: _url, ...rest } = filter;
+  const labels = new Map<string, number>();
+  const urls = new Map<string, number>();
+  let cursor: string | undefined;
+  for (let page = 0; page < PAGES; page++) {
+    if (scope.halted()) break;
+    const listed = await scope.attempt((context) =>
+      scope.api.list(rest, { count: 100, ...(cursor ? { cursor } : {}) }, context),
+    );
+    if (!listed.ok) break;
+    for (const message of listed.value.messages) {
+      for (const label of labelsOf(message)) labels.set(label, (labels.get(label) ?? 0) + 1);
+      if (message.workflowUrl) urls.set(message.workflowUrl, (urls.get(message.workflowUrl) ?? 0) + 1);
+    }
+    cursor = listed.value.cursor;
+    if (!cursor) break;
+  }
+  const hints: string[] = [];
+  for (const wanted of asked.labels) {
+    for (const [label, count] of labels) {
+      if (label !== wanted && label.toLowerCase() === wanted.toLowerCase()) {
+        hints.push(
+          `label "${clip(label, 100)}" (${plural(count, "entry", "entries")}) differs from "${clip(wanted, 100)}" only in case`,
+        );
+      }
+    }
+  }
+  for (const wanted of asked.urls) {
+    for (const [url, count] of urls) {
+      const why = urlNearMiss(wanted, url);
+      if (why) hints.push(`workflowUrl "${clip(url, 200)}" (${plural(count, "entry", "entries")}) ${why}`);
+    }
+  }
+  return hints.slice(0, HINTS);
+}
+
+/** Why `url` is close to the `wanted` workflow URL, or undefined when it is not. */
+function urlNearMiss(wanted: string, url: string): string | undefined {
+  if (url === wanted) return undefined;
+  if (url.toLowerCase() === wanted.toLowerCase()) return "differs only in case";
+  if (url.replace(/\/+$/, "") === wanted.replace(/\/+$/, "")) return "differs only in a trailing slash";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const path = `${parsed.pathname}${parsed.search}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(wanted)) {
+    // A path alone: workflowUrl is matched against the whole URL.
+    return path === wanted ||
+      path === `/${wanted}` ||
+      path.endsWith(wanted.startsWith("/") ? wanted : `/${wanted}`)
+      ? "has that path: workflowUrl must be the whole URL"
+      : undefined;
+  }
+  try {
+    const other = new URL(wanted);
+    if (other.host !== parsed.host && `${other.pathname}${other.search}` === path)
+      return "has the same path on another host";
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

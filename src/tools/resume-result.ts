@@ -1,0 +1,232 @@
+/**
+ * A resume report → the tool result. Lists of runs and ids are shown inline as far as the size
+ * bound allows; beyond that the whole report is a session resource, linked from the result.
+ * Without a session (stateless HTTP) the runner already stopped before its report outgrew one
+ * result, so every resumed run is inline.
+ */
+import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import type { ResumeReport } from "../dlq/report.js";
+import {
+  clip,
+  cursorHint,
+  errorInfo,
+  isRetryable,
+  jsonChars,
+  plural,
+  preview,
+  structuredResult,
+  toolError,
+} from "./results.js";
+import type { RunListStore } from "./run-lists.js";
+import type { ResumeResult } from "./schemas.js";
+
+export interface ResumeDisplay {
+  tool: string;
+  /** Runs listed inline at most; more go to the resource. */
+  inlineRuns: number;
+  maxResultChars: number;
+  /** Where full reports are kept; absent when no session outlives the request. */
+  runLists?: RunListStore;
+  /** The encoded cursor that continues the operation. */
+  cursor?: string;
+  journalIncomplete?: boolean;
+  nearMisses?: string[];
+}
+
+/** Field names, counts and the link that the lists bring with them. */
+const LIST_OVERHEAD_CHARS = 600;
+
+export function resumeResultBase(report: ResumeReport, display: ResumeDisplay): ResumeResult {
+  const result: ResumeResult = {
+    mode: report.mode,
+    workflowRuns: [],
+    resumed: report.workflowRuns.length,
+    pages: report.pages,
+    complete: report.continuation === undefined,
+    stopReason: report.stopReason,
+  };
+  if (display.cursor !== undefined) result.cursor = display.cursor;
+  if (report.snapshot !== undefined) result.snapshot = new Date(report.snapshot).toISOString();
+  if (report.unreportedPossible) {
+    result.unreportedPossible = true;
+    result.unreportedAtMost = report.unreportedAtMost;
+  }
+  if (report.error) result.error = errorInfo(report.error);
+  if (display.nearMisses?.length) result.nearMisses = display.nearMisses;
+  if (display.journalIncomplete) result.journalIncomplete = true;
+  return result;
+}
+
+export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): CallToolResult {
+  const result = resumeResultBase(report, display);
+  const counts = {
+    resumed: report.workflowRuns.length,
+    notFound: report.notFound,
+    probablyResumed: report.probablyResumed,
+  };
+  const nothingHappened =
+    counts.resumed === 0 &&
+    !result.unreportedPossible &&
+    counts.probablyResumed.length === 0 &&
+    result.stopReason !== "cancelled";
+  // Nothing done: a tool error, still carrying the structured result (error kind, retryAfterSeconds, cursor).
+  if (nothingHappened && result.stopReason === "error" && counts.notFound.length === 0) {
+    const retry =
+      isRetryable(result.error?.kind) && result.cursor
+        ? " To retry, call again with the cursor in the result."
+        : "";
+    return {
+      ...toolError(`${result.error?.message ?? "The request failed."} Nothing was resumed.${retry}`),
+      structuredContent: result,
+    };
+  }
+  if (nothingHappened && result.stopReason === "done" && counts.notFound.length > 0 && !result.cursor) {
+    const ids = counts.notFound;
+    return {
+      ...toolError(
+        `Nothing was resumed: ${ids.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(ids)}. dlq_list shows what the DLQ holds.`,
+      ),
+      structuredContent: { ...result, ...fitIds("notFound", ids, display.maxResultChars / 2) },
+    };
+  }
+  const summary = summarizeResume(result, counts);
+  const { lists, link } = fitLists(
+    report,
+    display,
+    display.maxResultChars - summary.length - jsonChars(result),
+  );
+  const shown: ResumeResult = { ...result, ...lists };
+  const text = shown.workflowRunsTruncated
+    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${shown.resumed} runs${link ? `; all of them are at ${link.uri}` : ""}.`
+    : summary;
+  const response = structuredResult(text, shown);
+  if (link) response.content.push(link);
+  return response;
+}
+
+function fitLists(
+  report: ResumeReport,
+  display: ResumeDisplay,
+  room: number,
+): { lists: Partial<ResumeResult>; link?: ResourceLink } {
+  const budget = room - LIST_OVERHEAD_CHARS;
+  const { workflowRuns, probablyResumed, notFound } = report;
+  const whole: Partial<ResumeResult> = {
+    workflowRuns,
+    ...(probablyResumed.length ? { probablyResumed } : {}),
+    ...(notFound.length ? { notFound } : {}),
+  };
+  if (workflowRuns.length <= display.inlineRuns && jsonChars(whole) <= budget) return { lists: whole };
+  if (!display.runLists) {
+    // The runner kept the runs within one result; only ids that were never in the DLQ may be cut.
+    const rest = budget - jsonChars({ workflowRuns, probablyResumed });
+    return {
+      lists: {
+        workflowRuns,
+        ...(probablyResumed.length ? { probablyResumed } : {}),
+        ...fitIds("notFound", notFound, rest),
+      },
+    };
+  }
+  const uri = display.runLists.keep(display.tool, `${plural(workflowRuns.length, "run")} resumed`, {
+    workflowRuns,
+    probablyResumed,
+    notFound,
+  });
+  let left = budget;
+  const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
+  // What changed comes first: runs most likely resumed, then resumed runs, then ids never there.
+  const probably = takeFitting(probablyResumed, left);
+  if (probably.length) lists.probablyResumed = probably;
+  left -= jsonChars(probably);
+  lists.workflowRuns = takeFitting(workflowRuns.slice(0, display.inlineRuns), left);
+  left -= jsonChars(lists.workflowRuns);
+  Object.assign(lists, fitIds("notFound", notFound, left));
+  return {
+    lists,
+    link: {
+      type: "resource_link",
+      uri,
+      name: `report of ${plural(workflowRuns.length, "resumed run")}`,
+      mimeType: "application/json",
+      description: `Every run ${display.tool} resumed in this call, and the ids it probably resumed or did not find.`,
+    },
+  };
+}
+
+function fitIds(name: "notFound", ids: readonly string[], room: number): Partial<ResumeResult> {
+  if (ids.length === 0) return {};
+  const shown = takeFitting(ids, room);
+  return shown.length === ids.length ? { [name]: shown } : { [name]: shown, [`${name}Count`]: ids.length };
+}
+
+/** The longest prefix of `items` whose JSON fits in `room` characters. */
+function takeFitting<T>(items: readonly T[], room: number): T[] {
+  let used = 2;
+  const taken: T[] = [];
+  for (const item of items) {
+    const chars = JSON.stringify(item).length + 1;
+    if (used + chars > room) break;
+    used += chars;
+    taken.push(item);
+  }
+  return taken;
+}
+
+const BOUND_NAMES = {
+  maxPages: "maxPages",
+  maxRuns: "the server's run cap per call",
+  resultSize: "the result size bound",
+  deadline: "the call deadline",
+  shutdown: "a server shutdown",
+};
+
+function summarizeResume(
+  result: ResumeResult,
+  counts: { resumed: number; notFound: readonly string[]; probablyResumed: readonly string[] },
+): string {
+  const runs = plural(counts.resumed, "run");
+  const pages = plural(result.pages, "request");
+  const extras = [
+    counts.notFound.length
+      ? `${plural(counts.notFound.length, "id")} not in the DLQ: ${preview(counts.notFound)}.`
+      : "",
+    counts.probablyResumed.length
+      ? `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely resumed by it: ${preview(counts.probablyResumed)}.`
+      : "",
+    result.unreportedPossible
+      ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, "more run")} may have been resumed without being listed here; dlq_list shows what is still in the DLQ.`
+      : "",
+    result.nearMisses?.length ? `Nothing matched; close to it: ${result.nearMisses.join("; ")}.` : "",
+    result.journalIncomplete ? "The audit journal could not record every line of this call." : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  const next = cursorHint(result.cursor, "More may remain");
+  const snapshot =
+    result.snapshot && result.stopReason === "done"
+      ? `; nothing left that entered the DLQ by ${result.snapshot}`
+      : result.stopReason === "done"
+        ? "; nothing left to resume"
+        : "";
+  const tail = [extras, next.trim()].filter(Boolean).join(" ");
+  const join = (head: string) => clip(tail ? `${head} ${tail}` : head, 1_400);
+  switch (result.stopReason) {
+    case "done":
+      return join(`Resumed ${runs} in ${pages} (${result.mode})${snapshot}.`);
+    case "maxPages":
+    case "maxRuns":
+    case "resultSize":
+    case "deadline":
+    case "shutdown":
+      return join(
+        `Resumed ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
+      );
+    case "cancelled":
+      return join(`Partial: cancelled after resuming ${runs} in ${pages}.`);
+    case "error":
+      return join(
+        `Partial: resumed ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
+      );
+  }
+}

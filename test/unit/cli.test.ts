@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { helpText, parseCommandLine } from "../../src/cli.js";
+
+const parse = (...argv: string[]) => parseCommandLine(argv, {});
+const problem = (...argv: string[]) => {
+  try {
+    parse(...argv);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${argv.join(" ")} was accepted`);
+};
+
+describe("the command line as a new user types it", () => {
+  it.each([
+    [["-h"], "help"],
+    [["-v"], "version"],
+    [["emulator", "-h"], "help"],
+    [["--sandbox", "-v"], "version"],
+  ])("%j is %s", (argv, command) => {
+    expect(parse(...argv).command).toBe(command);
+  });
+
+  it.each([
+    [["--x"], "Unknown option --x. Run workflow-dlq-mcp --help."],
+    [["-x"], "Unknown option -x. Run workflow-dlq-mcp --help."],
+    [["--sandbox", "--verbose"], "Unknown option --verbose. Run workflow-dlq-mcp --help."],
+    [["--timeout"], "--timeout needs a value, as in --timeout SECONDS. Run workflow-dlq-mcp --help."],
+    [
+      ["--sandbox=yes"],
+      "--sandbox is a switch and takes no value: write --sandbox alone. Run workflow-dlq-mcp --help.",
+    ],
+  ])("%j says what is wrong and where to look, nothing about positionals", (argv, message) => {
+    expect(problem(...argv)).toBe(message);
+  });
+
+  it("lists the short forms in the help", () => {
+    expect(helpText("0.0.0")).toMatch(/-h, --help/);
+    expect(helpText("0.0.0")).toMatch(/-v, --version/);
+  });
+});
