@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * An on-call walkthrough against the sandbox: see what failed, resume a couple of runs by hand,
- * drain one label under flow control, then the rest in bounded calls, and check nothing is left.
+ * An on-call walkthrough against the sandbox: see what failed and why, leave alone what would
+ * only fail again (a 4xx such as 422 "order already fulfilled"), preview before acting, resume
+ * the retryable runs by id under flow control in bounded calls, and check what is left.
  * It talks to the built server over stdio exactly as an MCP client would.
  */
 import { fileURLToPath } from "node:url";
@@ -10,10 +11,10 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 
 const SERVER_ENTRY = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 /** A cursor that keeps coming back must not keep the demo running forever. */
-const MAX_RESUME_ALL_CALLS = 100;
+const MAX_RESUME_CALLS = 100;
 
 /**
- * @typedef {{ dlqId: string, workflowUrl?: string, label?: string, responseStatus?: number }} Message
+ * @typedef {{ dlqId: string, workflowUrl?: string, label?: string, responseStatus?: number, responseBody?: string }} Message
  * @typedef {{ messages: Message[], returned: number, pages: number, cursor?: string, stopReason: string }} ListResult
  * @typedef {{ workflowRunId: string, workflowCreatedAt: number }} WorkflowRun
  * @typedef {{ workflowRuns: WorkflowRun[], resumed: number, pages: number, cursor?: string, stopReason: string,
@@ -146,63 +147,67 @@ async function main() {
       group.count,
     ]),
   );
-  const before = { messages: listing.messages };
 
-  heading("2. Resume two runs by id");
-  const picked = before.messages.slice(0, 2);
-  say(`  Picked ${picked.map((m) => `${m.dlqId} (${m.label ?? "no label"})`).join(" and ")}`);
+  // Everything, page by page: the statuses decide what is worth resuming.
+  const everything = await listEverything();
+  const retryable = everything.messages.filter(isRetryable);
+  const leave = everything.messages.filter((message) => !isRetryable(message));
+
+  heading("2. Which failures are worth retrying?");
+  say(`  ${retryable.length} failed with 5xx or 429: the downstream was down or busy; resuming can succeed.`);
+  const example = leave.find((message) => message.responseStatus === 422) ?? leave[0];
+  say(
+    `  ${leave.length} failed with another status${example ? `, e.g. HTTP ${example.responseStatus} ${preview(example.responseBody)}` : ""}:`,
+  );
+  say("  resuming those would fail the same way, so they stay in the DLQ for a person to decide.");
+
+  heading("3. Resume two retryable runs by id");
+  const picked = retryable.slice(0, 2);
+  say(`  Picked ${picked.map((m) => `${m.dlqId} (HTTP ${m.responseStatus})`).join(" and ")}`);
   const byId = await call("dlq_resume", { dlqIds: picked.map((m) => m.dlqId) });
   const byIdResult = /** @type {ResumeResult} */ (byId.data);
   say(`  ${readable(byId.summary)}`);
   for (const run of byIdResult.workflowRuns) say(`  new run ${run.workflowRunId}`);
 
-  heading("3. Resume one label, throttled");
+  heading("4. Preview a label before resuming it");
   const largest = groups.byLabel.find((group) => group.value !== "(none)");
-  if (largest === undefined) throw new DemoFailure("No labelled entries to resume by label.");
+  if (largest === undefined) throw new DemoFailure("No labelled entries to preview.");
   const label = largest.value;
-  // Preview first: the dry run resolves the same filter and resumes nothing.
-  const preview = await call("dlq_resume", { filter: { label }, dryRun: true, maxPages: 100 });
-  const matched = /** @type {ResumeResult & { preview: { matched: number } }} */ (preview.data).preview
-    .matched;
-  say(`  "${label}" is the largest label. ${readable(preview.summary)}`);
-  const flowControl = { key: `${label}-recovery`, rate: 10, period: "1s", parallelism: 5 };
-  say(
-    `  flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism 5; retries 2`,
-  );
-  /** @type {ResumeResult[]} */
-  const labelResults = [];
-  /** @type {string | undefined} */
-  let labelCursor;
-  do {
-    const { summary, data } = await call("dlq_resume", {
-      filter: { label },
-      flowControl,
-      retries: 2,
-      maxPages: 50,
-      ...(labelCursor ? { cursor: labelCursor } : {}),
-    });
-    say(`  ${readable(summary)}`);
-    const result = /** @type {ResumeResult} */ (data);
-    labelResults.push(result);
-    labelCursor = result.cursor;
-  } while (labelCursor);
-  const byLabel = labelResults.reduce((sum, result) => sum + result.resumed, 0);
-  say(`  Resumed ${byLabel} "${label}" runs.`);
-  if (byLabel !== matched)
-    throw new DemoFailure(`The dry run found ${matched} "${label}" entries, but ${byLabel} were resumed.`);
+  // The dry run resolves the same filter and resumes nothing.
+  const dryRun = await call("dlq_resume", { filter: { label }, dryRun: true, maxPages: 100 });
+  const previewed = /** @type {ResumeResult & { preview: { matched: number, summary: Summary } }} */ (
+    dryRun.data
+  ).preview;
+  say(`  "${label}" is the largest label. ${readable(dryRun.summary)}`);
+  const notRetryable = previewed.summary.byResponseStatus
+    .filter((group) => !isRetryableStatus(Number(group.value)))
+    .reduce((sum, group) => sum + group.count, 0);
+  say(`  ${notRetryable} of those ${previewed.matched} failed with a status that would fail again:`);
+  say("  a filter would resume them too, so the retryable ones go by id.");
 
-  heading("4. Resume everything else in bounded calls (maxPages 3)");
-  let resumedAll = 0;
+  heading("5. Resume the retryable rest by id, throttled, in bounded calls");
+  const pending = retryable.slice(2).map((message) => message.dlqId);
+  const flowControl = { key: "dlq-redrive-demo", rate: 20, period: "1s", parallelism: 10 };
+  say(
+    `  ${pending.length} ids; flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism ${flowControl.parallelism}; retries 2; maxPages 3`,
+  );
+  let resumedRest = 0;
   /** @type {string | undefined} */
   let cursor;
   let calls = 0;
   do {
-    if (++calls > MAX_RESUME_ALL_CALLS) {
-      throw new DemoFailure(`dlq_resume_all still returned a cursor after ${MAX_RESUME_ALL_CALLS} calls.`);
+    if (++calls > MAX_RESUME_CALLS) {
+      throw new DemoFailure(`dlq_resume still returned a cursor after ${MAX_RESUME_CALLS} calls.`);
     }
-    const { summary, data } = await call("dlq_resume_all", { maxPages: 3, ...(cursor ? { cursor } : {}) });
+    const { summary, data } = await call("dlq_resume", {
+      dlqIds: pending,
+      flowControl,
+      retries: 2,
+      maxPages: 3,
+      ...(cursor ? { cursor } : {}),
+    });
     const result = /** @type {ResumeResult} */ (data);
-    resumedAll += result.resumed;
+    resumedRest += result.resumed;
     cursor = result.cursor;
     say(
       `  call ${calls}: resumed ${String(result.resumed).padStart(3)}, ${cursor ? "cursor returned" : "no cursor"}`,
@@ -210,21 +215,38 @@ async function main() {
     say(`    ${readable(summary)}`);
   } while (cursor);
 
-  heading("5. Verify the DLQ is empty");
+  heading("6. Verify: only the runs that must not run again remain");
   const after = await listEverything();
-  say(`  ${readable(after.summaries.at(-1) ?? "")}`);
-  const resumedTotal = byIdResult.resumed + byLabel + resumedAll;
-  say(
-    `  by id ${byIdResult.resumed} + label "${label}" ${byLabel} + resume_all ${resumedAll} = ${resumedTotal}`,
-  );
+  say(`  Listed ${after.messages.length} entries in ${after.summaries.length} calls.`);
+  const resumedTotal = byIdResult.resumed + resumedRest;
+  say(`  by id ${byIdResult.resumed} + throttled ${resumedRest} = ${resumedTotal} resumed`);
   say(`  ${total} entries at the start, ${resumedTotal} resumed, ${after.messages.length} entries remain.`);
-  if (after.messages.length !== 0) {
-    throw new DemoFailure(`The DLQ still holds ${after.messages.length} entries after resuming everything.`);
+  const stillRetryable = after.messages.filter(isRetryable);
+  if (stillRetryable.length !== 0) {
+    throw new DemoFailure(`${stillRetryable.length} retryable entries are still in the DLQ.`);
   }
-  if (resumedTotal !== total) {
-    throw new DemoFailure(`Resumed ${resumedTotal} runs, but the DLQ held ${total}.`);
+  if (resumedTotal !== retryable.length || after.messages.length !== leave.length) {
+    throw new DemoFailure(
+      `Resumed ${resumedTotal} of ${retryable.length} retryable runs; ${after.messages.length} entries remain, ${leave.length} expected.`,
+    );
   }
-  say("\nDone: every failed run was resumed and the DLQ is empty.");
+  say(`\nDone: every retryable run was resumed under flow control; ${leave.length} runs wait for a person.`);
+}
+
+/** @param {number} status */
+function isRetryableStatus(status) {
+  return status >= 500 || status === 429;
+}
+
+/** @param {Message} message */
+function isRetryable(message) {
+  return message.responseStatus !== undefined && isRetryableStatus(message.responseStatus);
+}
+
+/** @param {string | undefined} body */
+function preview(body) {
+  if (!body) return "";
+  return body.length > 60 ? `${body.slice(0, 60)}…` : body;
 }
 
 try {

@@ -4,7 +4,9 @@
  * stdio start reads as little code as it can.
  */
 import { helpText, type Invocation, parseCommandLine } from "./cli.js";
+import { resolveCredentials } from "./config.js";
 import { stderrLogger } from "./log.js";
+import { Redactor } from "./redact.js";
 import { PACKAGE_VERSION } from "./version.js";
 
 async function main(): Promise<void> {
@@ -36,6 +38,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`workflow-dlq-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A start-up failure may quote anything it met on the way, the token included.
+  const redactor = new Redactor(resolveCredentials().token);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`workflow-dlq-mcp: ${redactor.text(message)}\n`);
   process.exit(1);
 });

@@ -76,10 +76,12 @@ export class Journal {
     const call = { callId: randomBytes(6).toString("hex"), tool, mode };
     if (!this.path) return NOT_JOURNALED;
     const state: CallState = { callId: call.callId, lost: 0, reported: false };
-    this.append({ type: "call", ...call, args: sanitize(args) }, state);
+    // Arguments are scrubbed before they are cut short, so no prefix of the token survives a cut.
+    const scrubbed = this.redactor.deep(args);
+    this.append({ type: "call", ...call, args: sanitize(scrubbed) }, state);
     // Every request line carries the arguments too, so one line reads on its own; long lists are
     // shortened there, the call line keeps them whole.
-    const brief = sanitize(args, 20);
+    const brief = sanitize(scrubbed, 20);
     return {
       sending: (record) => this.append({ type: "sending", ...call, args: brief, ...record }, state),
       request: (record) => this.append({ type: "request", ...call, args: brief, ...record }, state),

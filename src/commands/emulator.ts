@@ -7,7 +7,8 @@ import { startEmulator } from "../emulator/index.js";
 import type { Logger } from "../log.js";
 
 export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
-  const tokenFromEnv = flags.token ?? process.env.QSTASH_TOKEN;
+  // A token read from a mounted secret file often ends in a newline; it is not part of the token.
+  const tokenFromEnv = (flags.token ?? process.env.QSTASH_TOKEN)?.trim() || undefined;
   const token = tokenFromEnv ?? `emu_${randomBytes(12).toString("hex")}`;
   const emulator = await startEmulator({
     token,

@@ -1,14 +1,16 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DlqMessage } from "../wire/types.js";
+import type { EmulatorState } from "./control.js";
 import { type Fault, FaultInjector } from "./faults.js";
-import { createRequestListener, type EmulatorState, type HttpContext, type RecordedRequest } from "./http.js";
+import { createRequestListener, type HttpContext, type RecordedRequest } from "./http.js";
 import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
 import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
 
+export type { EmulatorState } from "./control.js";
 export type { Fault, FaultKind, FaultRequest } from "./faults.js";
 export { FAULT_KINDS } from "./faults.js";
-export type { EmulatorState, RecordedRequest } from "./http.js";
+export type { RecordedRequest } from "./http.js";
 export { UNAUTHORIZED_MESSAGE } from "./http.js";
 export type { SeedOptions } from "./seed.js";
 export { generateDlqMessages, mulberry32, SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed.js";

@@ -4,7 +4,8 @@
  * when the caller asks for them.
  */
 import type { DlqMessage } from "../wire/types.js";
-import { type CompactMessage, DEFAULTS } from "./schemas.js";
+import type { CompactMessage } from "./result-schemas.js";
+import { DEFAULTS } from "./schemas.js";
 
 export interface CompactOptions {
   includeHeaders?: boolean;

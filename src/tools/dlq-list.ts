@@ -9,8 +9,9 @@ import type { DlqMessage } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import { type ListPlanned, planList } from "./plan.js";
+import { type CompactMessage, type ListResult, listOutput } from "./result-schemas.js";
 import { cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
-import { type CompactMessage, dlqListInput, type ListResult, listOutput, SUMMARY_SAMPLE } from "./schemas.js";
+import { dlqListInput, SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import { defineTool } from "./tool.js";
 

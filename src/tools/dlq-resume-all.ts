@@ -2,8 +2,9 @@
  * dlq_resume_all: resume every entry in the DLQ, each from the step that failed.
  */
 import { planResume } from "./plan.js";
+import { resumeOutput } from "./result-schemas.js";
 import { runResumeTool } from "./resume-handler.js";
-import { dlqResumeAllInput, resumeOutput } from "./schemas.js";
+import { dlqResumeAllInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
 export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every failed Upstash Workflow run in the Dead Letter Queue, each from the step that failed.

@@ -3,8 +3,9 @@
  */
 
 import { planResume } from "./plan.js";
+import { resumeOutput } from "./result-schemas.js";
 import { runResumeTool } from "./resume-handler.js";
-import { dlqResumeInput, resumeOutput } from "./schemas.js";
+import { dlqResumeInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
 export const DLQ_RESUME_DESCRIPTION = `Resume failed Upstash Workflow runs from the Dead Letter Queue, continuing each run from the step that failed (earlier steps are not re-run).

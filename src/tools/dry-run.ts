@@ -12,8 +12,9 @@ import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
 import { compactMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
+import type { ResumeResult } from "./result-schemas.js";
 import { errorInfo, jsonChars, plural, structuredResult, toolError } from "./results.js";
-import { type ResumeResult, SUMMARY_SAMPLE } from "./schemas.js";
+import { SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import type { ToolCall } from "./tool.js";
 

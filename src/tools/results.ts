@@ -7,7 +7,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
-import type { ResumeResult } from "./schemas.js";
+import type { ResumeResult } from "./result-schemas.js";
 
 export function toolError(message: string): CallToolResult {
   return { content: [{ type: "text", text: clip(message, SUMMARY_MAX_CHARS) }], isError: true };

@@ -6,6 +6,7 @@
  */
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import type { ResumeReport } from "../dlq/report.js";
+import type { ResumeResult } from "./result-schemas.js";
 import {
   clip,
   cursorHint,
@@ -18,7 +19,6 @@ import {
   toolError,
 } from "./results.js";
 import type { RunListStore } from "./run-lists.js";
-import type { ResumeResult } from "./schemas.js";
 
 export interface ResumeDisplay {
   tool: string;

@@ -5,8 +5,8 @@
  */
 import type { DlqMessage } from "../wire/types.js";
 import { labelsOf } from "./compact.js";
+import type { SummaryResult } from "./result-schemas.js";
 import { clip } from "./results.js";
-import type { SummaryResult } from "./schemas.js";
 
 const NONE = "(none)";
 /** Groups of each kind in a result; the rest are counted in otherGroups. */

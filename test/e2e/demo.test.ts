@@ -1,6 +1,6 @@
 /**
  * The demo is what a newcomer runs first, so it has to work from a fresh build, tell the story
- * step by step, and finish with an empty DLQ.
+ * step by step, and finish with only the runs a person has to decide on.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -49,14 +49,15 @@ describe("npm run demo", () => {
     expect(run.ms).toBeLessThan(10_000);
   });
 
-  it("walks through the five steps in order", () => {
+  it("walks through the six steps in order", () => {
     const headings = lines.filter((line) => line.startsWith("== "));
     expect(headings).toEqual([
       "== 1. What is in the DLQ? ==",
-      "== 2. Resume two runs by id ==",
-      "== 3. Resume one label, throttled ==",
-      "== 4. Resume everything else in bounded calls (maxPages 3) ==",
-      "== 5. Verify the DLQ is empty ==",
+      "== 2. Which failures are worth retrying? ==",
+      "== 3. Resume two retryable runs by id ==",
+      "== 4. Preview a label before resuming it ==",
+      "== 5. Resume the retryable rest by id, throttled, in bounded calls ==",
+      "== 6. Verify: only the runs that must not run again remain ==",
     ]);
   });
 
@@ -67,29 +68,37 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/^ {4}HTTP 500 +\d+$/m);
   });
 
-  it("shows the runs resumed by id and the label resumed with flow control", () => {
-    expect(run.stdout).toContain("Resumed 2 runs in 1 request (ids)");
-    expect(run.stdout.match(/^ {2}new run wfr_\S+$/gm)).toHaveLength(2);
-    expect(run.stdout).toMatch(/flowControl \S+-recovery: 10\/1s, parallelism 5; retries 2/);
-    expect(run.stdout).toMatch(/Resumed [1-9]\d* "[^"]+" runs\./);
+  it("leaves the runs that would only fail again, such as a 422 order already fulfilled", () => {
+    expect(run.stdout).toMatch(/HTTP 422 .*already ful/);
+    expect(run.stdout).toMatch(/stay in the DLQ for a person to decide/);
   });
 
-  it("continues dlq_resume_all by cursor until none comes back", () => {
+  it("resumes only retryable runs by id, and the rest under flow control", () => {
+    expect(run.stdout).toMatch(/Picked \S+ \(HTTP (5\d\d|429)\) and \S+ \(HTTP (5\d\d|429)\)/);
+    expect(run.stdout).toContain("Resumed 2 runs in 1 request (ids)");
+    expect(run.stdout.match(/^ {2}new run wfr_\S+$/gm)).toHaveLength(2);
+    expect(run.stdout).toMatch(/Dry run, nothing resumed: \d+ entries would be resumed/);
+    expect(run.stdout).toMatch(/flowControl dlq-redrive-demo: 20\/1s, parallelism 10; retries 2; maxPages 3/);
+  });
+
+  it("continues by cursor until none comes back", () => {
     const calls = lines.filter((line) => /^ {2}call \d+: /.test(line));
     expect(calls.length).toBeGreaterThan(1);
     expect(calls.slice(0, -1).every((line) => line.endsWith("cursor returned"))).toBe(true);
     expect(calls.at(-1)).toMatch(/no cursor$/);
   });
 
-  it("ends with an empty DLQ and totals that add up", () => {
-    expect(run.stdout).toContain("Listed 0 DLQ messages in 1 request.");
-    expect(run.stdout).toContain("600 entries at the start, 600 resumed, 0 entries remain.");
-    const totals = /by id (\d+) \+ label "[^"]+" (\d+) \+ resume_all (\d+) = (\d+)/.exec(run.stdout);
+  it("ends with only the runs left for a person, and totals that add up", () => {
+    const totals = /by id (\d+) \+ throttled (\d+) = (\d+) resumed/.exec(run.stdout);
     expect(totals).not.toBeNull();
-    const [byId, byLabel, byAll, sum] = (totals ?? []).slice(1).map(Number);
+    const [byId, throttled, sum] = (totals ?? []).slice(1).map(Number);
     expect(byId).toBe(2);
-    expect((byId ?? 0) + (byLabel ?? 0) + (byAll ?? 0)).toBe(sum);
-    expect(lines.at(-1)).toBe("Done: every failed run was resumed and the DLQ is empty.");
+    expect((byId ?? 0) + (throttled ?? 0)).toBe(sum);
+    const counts = /600 entries at the start, (\d+) resumed, (\d+) entries remain\./.exec(run.stdout);
+    expect(Number(counts?.[1]) + Number(counts?.[2])).toBe(600);
+    expect(lines.at(-1)).toMatch(
+      /^Done: every retryable run was resumed under flow control; \d+ runs wait for a person\.$/,
+    );
   });
 
   it("prints readable text, not JSON-RPC or JSON dumps", () => {

@@ -87,6 +87,18 @@ describe("the journal", () => {
     expect(text.match(/\[redacted\]/g)).toHaveLength(6);
   });
 
+  it("scrubs an argument before cutting it short, so no prefix of the token survives the cut", () => {
+    const path = join(dir, "straddle.jsonl");
+    const token = "qstash_tok_9f8e7d6c5b4a";
+    const journal = new Journal(path, capture(), { redactor: new Redactor(token) });
+    // Arguments are cut at 512 characters; the token starts just before the cut.
+    journal.startCall("dlq_list", "all", { cursor: `${"c".repeat(505)}${token}${"c".repeat(100)}` });
+    journal.close();
+    const text = readFileSync(path, "utf8");
+    expect(text).not.toContain(token.slice(0, 7));
+    expect(text).toContain(`${"c".repeat(505)}[redact`);
+  });
+
   it("keeps trying after a failed write, reports it once per call, and tells the call", () => {
     // A regular file where the journal's directory should be: nothing can be written under it.
     const blocker = join(dir, "blocked");

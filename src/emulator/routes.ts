@@ -1,0 +1,194 @@
+/**
+ * The DLQ endpoints: which path and method is which, which query parameters each takes, and the
+ * store call that answers it. A bad request becomes a 400 or 404 answer here, so the listener
+ * only decides how, and whether, an answer reaches the client.
+ */
+import type { IncomingMessage } from "node:http";
+import {
+  DLQ_PATHS,
+  FILTER_QUERY_FIELDS,
+  MAX_LIST_COUNT,
+  MAX_RUNS_PER_RESUME_REQUEST,
+} from "../wire/types.js";
+import {
+  BadRequest,
+  checkSource,
+  parseCount,
+  parseCursor,
+  parseFilter,
+  parseOverrides,
+  parseSelection,
+  refuseUnknownParams,
+} from "./params.js";
+import { type DlqStore, DlqStoreError, type Selection, START_CURSOR } from "./store.js";
+
+/** Bulk delete by filter or all shares the list endpoint's page size. */
+const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+  /**
+   * Set on bulk endpoints, so a stuck-cursor fault knows what to repeat. Id-mode requests have
+   * no cursor of their own and no start cursor: only a fault's own cursor is put on them.
+   */
+  paging?: { requestCursor?: string; startCursor?: string };
+}
+
+export type Route =
+  | { kind: "resume" }
+  | { kind: "resumeOne"; dlqId: string }
+  | { kind: "list" }
+  | { kind: "legacyList" }
+  | { kind: "getOne"; dlqId: string }
+  | { kind: "delete" };
+
+const PAGING_PARAMS = ["count", "cursor"] as const;
+/**
+ * What `@upstash/workflow` sends besides the filter fields when it lists through the plain DLQ
+ * path: `source=workflow` always, `url` and `responseStatus` when a caller still uses them.
+ */
+const LEGACY_LIST_PARAMS = ["source", "url", "responseStatus"] as const;
+const BULK_PARAMS = new Set<string>(["dlqIds", ...PAGING_PARAMS, ...FILTER_QUERY_FIELDS]);
+
+/** The query parameters each endpoint takes, as the Workflow OpenAPI lists them. */
+const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
+  resume: BULK_PARAMS,
+  delete: BULK_PARAMS,
+  list: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS]),
+  legacyList: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS, ...LEGACY_LIST_PARAMS]),
+  resumeOne: new Set(),
+  getOne: new Set(),
+};
+
+export type RouteMiss = { status: 404 } | { status: 405; allow: string };
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(segment);
+    return decoded === "" ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
+}
+
+export function route(method: string, path: string): Route | RouteMiss {
+  const only = (allowed: string, r: Route): Route | RouteMiss =>
+    method === allowed ? r : { status: 405, allow: allowed };
+
+  if (path === DLQ_PATHS.resume) return only("POST", { kind: "resume" });
+  if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "legacyList" });
+  if (path === DLQ_PATHS.list) {
+    if (method === "GET") return { kind: "list" };
+    if (method === "DELETE") return { kind: "delete" };
+    return { status: 405, allow: "GET, DELETE" };
+  }
+  const resumePrefix = `${DLQ_PATHS.resume}/`;
+  if (path.startsWith(resumePrefix)) {
+    const dlqId = decodeSegment(path.slice(resumePrefix.length));
+    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+    return only("POST", { kind: "resumeOne", dlqId });
+  }
+  const messagePrefix = `${DLQ_PATHS.message}/`;
+  if (path.startsWith(messagePrefix)) {
+    const dlqId = decodeSegment(path.slice(messagePrefix.length));
+    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+    return only("GET", { kind: "getOne", dlqId });
+  }
+  return { status: 404 };
+}
+
+function startCursorFor(selection: Selection): string | undefined {
+  return selection.mode === "ids" ? undefined : START_CURSOR;
+}
+
+function withCursor<T extends object>(body: T, cursor: string | undefined): T & { cursor?: string } {
+  return cursor === undefined ? body : { ...body, cursor };
+}
+
+/** `receivedAt`: when the request arrived, Unix milliseconds. */
+function dispatch(
+  r: Route,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  store: DlqStore,
+  receivedAt: number,
+): ApiResult {
+  refuseUnknownParams(params, KNOWN_PARAMS[r.kind]);
+  switch (r.kind) {
+    case "resume": {
+      const selection = parseSelection(params);
+      // A request by ids acts on every id it names; only filter and all are paged.
+      const limit =
+        selection.mode === "ids"
+          ? selection.dlqIds.length
+          : Math.min(parseCount(params), MAX_RUNS_PER_RESUME_REQUEST);
+      const cursor = parseCursor(params);
+      const overrides = parseOverrides(req);
+      const result = store.resume(selection, limit, cursor, overrides, receivedAt);
+      return {
+        status: 200,
+        body: withCursor({ workflowRuns: result.items }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: startCursorFor(selection) },
+      };
+    }
+    case "resumeOne": {
+      const overrides = parseOverrides(req);
+      const run = store.resumeById(r.dlqId, overrides, receivedAt);
+      return run ? { status: 200, body: run } : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "list":
+    case "legacyList": {
+      const legacy = r.kind === "legacyList";
+      if (legacy) checkSource(params);
+      const filter = parseFilter(params, legacy);
+      const selection: Selection = filter ? { mode: "filter", filter } : { mode: "all" };
+      const limit = Math.min(parseCount(params), MAX_LIST_COUNT);
+      const cursor = parseCursor(params);
+      const result = store.select(selection, limit, cursor);
+      return {
+        status: 200,
+        body: withCursor({ messages: result.items }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: START_CURSOR },
+      };
+    }
+    case "getOne": {
+      const message = store.get(r.dlqId);
+      return message
+        ? { status: 200, body: message }
+        : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "delete": {
+      const selection = parseSelection(params);
+      const limit =
+        selection.mode === "ids"
+          ? selection.dlqIds.length
+          : Math.min(parseCount(params), MAX_DELETE_PER_REQUEST);
+      const cursor = parseCursor(params);
+      const result = store.deleteSelection(selection, limit, cursor);
+      return {
+        status: 200,
+        body: withCursor({ deleted: result.deleted }, result.cursor),
+        paging: { requestCursor: cursor, startCursor: startCursorFor(selection) },
+      };
+    }
+  }
+}
+
+export function runApi(
+  r: Route,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  store: DlqStore,
+  receivedAt: number,
+): ApiResult {
+  try {
+    return dispatch(r, params, req, store, receivedAt);
+  } catch (error) {
+    if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+    if (error instanceof DlqStoreError) {
+      return { status: error.code === "not_found" ? 404 : 400, body: { error: error.message } };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The tools' result schemas. Each is a tool's outputSchema, so a client, usually a model, knows
+ * what a result holds and how to continue from it before it calls; the handlers' result types
+ * and the README's tool reference come from the same schemas, so the three cannot drift apart.
+ */
+import { z } from "zod";
+
+const stopReason = z
+  .enum(["done", "maxPages", "maxRuns", "resultSize", "deadline", "shutdown", "cancelled", "error"])
+  .meta({
+    description:
+      "done: nothing left. maxPages, maxRuns, resultSize, deadline, shutdown: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done.",
+  });
+
+const errorInfo = z.object({
+  kind: z.string(),
+  message: z.string(),
+  status: z.number().int().optional(),
+  retryAfterSeconds: z.number().optional(),
+});
+
+const groupCounts = z.array(z.object({ value: z.string(), count: z.number().int() }));
+
+export const summaryOutput = z
+  .object({
+    entries: z.number().int(),
+    byWorkflowUrl: groupCounts,
+    byLabel: groupCounts,
+    byResponseStatus: groupCounts,
+    byFailureCallbackState: groupCounts,
+    otherGroups: z.number().int().optional().meta({
+      description: "Groups left out because only the largest of each kind are listed.",
+    }),
+  })
+  .meta({ description: "Counts of the entries seen, largest group first." });
+
+export const compactMessage = z.object({
+  dlqId: z.string(),
+  workflowRunId: z.string().optional(),
+  workflowUrl: z.string().optional(),
+  workflowCreatedAt: z.number().optional(),
+  createdAt: z.number().optional(),
+  label: z.string().optional(),
+  labels: z.array(z.string()).optional().meta({ description: "All labels, when the run has more than one." }),
+  responseStatus: z.number().optional(),
+  responseBody: z.string().optional(),
+  responseBodyTruncated: z.boolean().optional(),
+  failureCallbackState: z.string().optional(),
+  failedStepUrl: z.string().optional(),
+  callerIp: z.string().optional(),
+  flowControlKey: z.string().optional(),
+  header: z.record(z.string(), z.array(z.string())).optional(),
+  responseHeader: z.record(z.string(), z.array(z.string())).optional(),
+  body: z.string().optional(),
+  truncated: z.boolean().optional().meta({
+    description: "Headers or bodies were cut to keep the result within its size bound.",
+  }),
+});
+
+const nearMisses = z.array(z.string()).optional().meta({
+  description:
+    "Nothing matched; what the DLQ holds that is close to the filter (another case, host or path).",
+});
+
+const journalIncomplete = z.boolean().optional().meta({
+  description: "The audit journal could not record every line of this call.",
+});
+
+export const resumeOutput = z.object({
+  mode: z.enum(["ids", "filter", "all"]),
+  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number().optional() })),
+  resumed: z.number().int().meta({ description: "Runs resumed by this call; workflowRuns may list fewer." }),
+  workflowRunsTruncated: z.boolean().optional().meta({
+    description: "Lists here are cut short to fit the result; workflowRunsResource has all of them.",
+  }),
+  workflowRunsResource: z.string().optional().meta({
+    description:
+      "URI of an MCP resource with everything this call resumed, probably resumed and did not find (readable for the rest of the session).",
+  }),
+  pages: z.number().int(),
+  complete: z.boolean(),
+  cursor: z
+    .string()
+    .optional()
+    .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
+  stopReason,
+  snapshot: z.string().optional().meta({
+    description:
+      "Filter and all: this operation, continuations included, acts only on entries that entered the DLQ at or before this time.",
+  }),
+  notFound: z.array(z.string()).optional().meta({ description: "Ids that were not in the DLQ." }),
+  notFoundCount: z.number().int().optional().meta({
+    description: "How many ids were not in the DLQ, when notFound lists only some.",
+  }),
+  probablyResumed: z.array(z.string()).optional().meta({
+    description:
+      "Ids that left the DLQ during a request whose answer was lost: that request most likely resumed them.",
+  }),
+  unreportedPossible: z.boolean().optional().meta({
+    description: "A request's outcome is unknown: runs may have been resumed without being listed here.",
+  }),
+  unreportedAtMost: z.number().int().optional().meta({
+    description: "With unreportedPossible: at most this many runs were resumed without being listed.",
+  }),
+  error: errorInfo.optional(),
+  nearMisses,
+  journalIncomplete,
+  preview: z
+    .object({
+      matched: z
+        .number()
+        .int()
+        .meta({ description: "Entries the call would resume (found within the bound)." }),
+      matchedIsLowerBound: z
+        .boolean()
+        .meta({ description: "True when more entries may match beyond maxPages." }),
+      unchecked: z.number().int().optional().meta({
+        description: "dlqIds mode: ids past what this call would reach (maxPages × 50), not checked.",
+      }),
+      found: z.array(z.string()).optional().meta({ description: "dlqIds mode: ids that are in the DLQ." }),
+      notFound: z
+        .array(z.string())
+        .optional()
+        .meta({ description: "dlqIds mode: ids that are not in the DLQ." }),
+      idsTruncated: z.boolean().optional().meta({
+        description: "found and notFound list only some ids, to fit the result; matched counts all.",
+      }),
+      sample: z.array(compactMessage),
+      summary: summaryOutput,
+    })
+    .optional()
+    .meta({ description: "Present for dryRun: what would be resumed. Nothing was." }),
+});
+
+export const listOutput = z.object({
+  messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),
+  dlqIds: z.array(z.string()).optional().meta({ description: "With idsOnly: the listed entries' dlqIds." }),
+  returned: z.number().int(),
+  pages: z.number().int(),
+  complete: z.boolean(),
+  cursor: z.string().optional(),
+  stopReason,
+  error: errorInfo.optional(),
+  summary: summaryOutput.optional(),
+  nearMisses,
+  journalIncomplete,
+});
+
+export type ResumeResult = z.infer<typeof resumeOutput>;
+export type ListResult = z.infer<typeof listOutput>;
+export type CompactMessage = z.infer<typeof compactMessage>;
+export type SummaryResult = z.infer<typeof summaryOutput>;
