@@ -319,9 +319,13 @@ for (const size of quick ? [1_000] : [1_000, 5_000]) {
 {
   const entries = quick ? 20_000 : 100_000;
   const emulator = await startEmulator({ entries, seed: 4, latencyMs: LATENCY_MS });
+  // One call covers every entry (the bench's servers run with a long deadline); the client waits
+  // as long as that may take on a slow machine.
   const { client, pid } = await connect(emulator.url);
   const result = /** @type {{ structuredContent?: { resumed?: number } }} */ (
-    await client.callTool({ name: "dlq_resume_all", arguments: { maxPages: 2_500 } })
+    await client.callTool({ name: "dlq_resume_all", arguments: { maxPages: 2_500 } }, undefined, {
+      timeout: 180_000,
+    })
   );
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);

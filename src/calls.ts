@@ -22,10 +22,6 @@ export class CallTracker {
     return this.shutdown.signal.aborted;
   }
 
-  get size(): number {
-    return this.active.size;
-  }
-
   begin(): ActiveCall {
     const entry = {};
     this.active.add(entry);

@@ -52,7 +52,7 @@ export function createServer(options: ServerOptions): McpServer {
   };
   const tools = toolsFor(options);
   if (!options.stateless && tools.some((tool) => !tool.annotations.readOnlyHint)) {
-    context.runLists = new RunListStore();
+    context.runLists = new RunListStore(context.redactor);
     registerRunListResource(server, context.runLists);
   }
   for (const tool of tools) registerTool(server, context, tool);

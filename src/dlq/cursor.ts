@@ -56,6 +56,17 @@ export function encodeCursor(state: CursorState): string {
   return `${PREFIX}${Buffer.from(JSON.stringify(wire), "utf8").toString("base64url")}`;
 }
 
+/**
+ * The cursor, within `maxChars` when it can be: an id list's progress ranges are what grows, and
+ * without them the continuation re-sends handled ids, which QStash then reports as gone. Nothing
+ * is resumed twice either way.
+ */
+export function encodeCursorWithin(state: CursorState, maxChars: number): string {
+  const full = encodeCursor(state);
+  if (full.length <= maxChars || !state.ids) return full;
+  return encodeCursor({ ...state, ids: { offset: state.ids.offset, done: [], uncertain: [] } });
+}
+
 export interface CursorExpectation {
   tool: string;
   selection: string;

@@ -65,13 +65,8 @@ export async function runPages<P>(loop: PageLoop<P>): Promise<PageLoopOutcome> {
     }
     if (attempted.uncertain) outcome.uncertain = true;
     if (!attempted.ok) {
-      const failure = attempted.error;
-      if (failure.kind === "aborted") {
-        outcome.stopReason = loop.scope.cancelled ? "cancelled" : "deadline";
-      } else {
-        outcome.stopReason = "error";
-        outcome.error = failure;
-      }
+      outcome.stopReason = loop.scope.stopReasonFor(attempted.error);
+      if (outcome.stopReason === "error") outcome.error = attempted.error;
       return outcome;
     }
     const { page, next, problem } = attempted.value;

@@ -3,8 +3,8 @@
  * all, the matching entries found within the page bound. Only GET requests are sent.
  */
 import type { DlqMessage } from "../wire/types.js";
-import { mapWithConcurrency } from "./concurrency.js";
 import { type ListReport, type ListSink, runList } from "./list.js";
+import { lookUpIds } from "./lookup.js";
 import type { DlqFilter } from "./request.js";
 import type { CallScope } from "./scope.js";
 
@@ -14,17 +14,14 @@ export interface IdPreview {
 }
 
 export async function previewIds(dlqIds: readonly string[], scope: CallScope): Promise<IdPreview> {
+  const found = await lookUpIds(dlqIds, scope);
+  if (!(found instanceof Map)) throw found;
   const preview: IdPreview = { found: [], notFound: [] };
-  const results = await mapWithConcurrency(dlqIds, 8, async (id) => {
-    const outcome = await scope.attempt((context) => scope.api.get(id, context));
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
-  });
-  dlqIds.forEach((id, index) => {
-    const message = results[index];
+  for (const id of dlqIds) {
+    const message = found.get(id);
     if (message) preview.found.push(message);
     else preview.notFound.push(id);
-  });
+  }
   return preview;
 }
 

@@ -76,12 +76,14 @@ export class ReportBudget {
   }
 
   /**
-   * Whether `runs` more runs (and ids as long as `idChars`) would still fit. The first page always
-   * does, so every call moves the operation forward.
+   * Whether `runs` more runs (and ids as long as `idChars`) would still fit, with `inFlight` more
+   * already on their way. Until the first answer shows how long runs are, one page at a time: the
+   * first always goes, so every call moves the operation forward.
    */
-  fits(runs: number, idChars = 0): boolean {
-    if (this.used === 0) return true;
-    return this.used + runs * Math.max(this.longestRun, idChars + 4) <= this.limit;
+  fits(runs: number, idChars = 0, inFlight = 0): boolean {
+    if (!Number.isFinite(this.limit)) return true;
+    if (this.used === 0) return inFlight === 0;
+    return this.used + (inFlight + runs) * Math.max(this.longestRun, idChars + 4) <= this.limit;
   }
 }
 

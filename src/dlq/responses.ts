@@ -56,6 +56,13 @@ export function parseResumeBody(body: unknown, where: string): ParsedResume {
       `QStash answered ${where} with runs but a cursor that is not a string; the runs it named are reported, paging stopped.`,
     );
   }
+  if (parsed.unreadableRuns > 0) {
+    // Going on would resume page after page that nobody could report.
+    parsed.problem ??= new QStashError(
+      "protocol",
+      `QStash answered ${where} with ${parsed.unreadableRuns} run(s) whose id could not be read; the readable ones are reported, paging stopped.`,
+    );
+  }
   return parsed;
 }
 

@@ -31,9 +31,8 @@ export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promis
     }
     const probe = await scope.attempt((context) => scope.api.list(filter, { count: 1 }, context));
     if (!probe.ok) {
-      report.stopReason =
-        probe.error.kind === "aborted" ? (scope.cancelled ? "cancelled" : "deadline") : "error";
-      if (probe.error.kind !== "aborted") report.error = probe.error;
+      report.stopReason = scope.stopReasonFor(probe.error);
+      if (report.stopReason === "error") report.error = probe.error;
       report.continuation = {};
       return report;
     }

@@ -9,16 +9,13 @@
 import { asQStashError, QStashError } from "../qstash/errors.js";
 import { encodedPairLength } from "../qstash/query.js";
 import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
-import { mapWithConcurrency } from "./concurrency.js";
 import { indexesOf, rangesOf } from "./cursor.js";
+import { lookUpIds } from "./lookup.js";
 import { emptyReport, ReportBudget, type ResumeReport, reportProgress } from "./report.js";
 import { MAX_QUERY_CHARS } from "./request.js";
 import type { ResumedRun } from "./responses.js";
 import type { ResumePlan } from "./resume.js";
 import type { CallScope, StopReason } from "./scope.js";
-
-/** Existence checks after a 404 run this many at a time, per batch. */
-const LOOKUP_CONCURRENCY = 8;
 
 interface BatchOutcome {
   runs: ResumedRun[];
@@ -55,8 +52,17 @@ export async function resumeIds(
   let failed = false;
   const outcomes: { batch: number[]; outcome?: BatchOutcome }[] = [];
 
-  /** The next batch this call may send, or undefined when none (set `bounded` when a bound says no). */
-  const takeBatch = (): number[] | undefined => {
+  // Workers waiting for a batch in flight to answer before they may take another.
+  const waiting: (() => void)[] = [];
+  const wakeWaiting = () => {
+    for (const wake of waiting.splice(0)) wake();
+  };
+
+  /**
+   * The next batch this call may send; "wait" when the result's budget cannot tell yet (no batch
+   * has answered) but one is in flight; undefined when none may go (`bounded` says why).
+   */
+  const takeBatch = (): number[] | "wait" | undefined => {
     if (failed) return undefined;
     const runsLeft = plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - runsLaunched;
     const batch = nextBatch(ids, done, scan, Math.min(MAX_RUNS_PER_RESUME_REQUEST, Math.max(runsLeft, 1)));
@@ -65,11 +71,13 @@ export async function resumeIds(
       scope.halted() ??
       (launched >= plan.maxPages ? "maxPages" : undefined) ??
       (runsLeft <= 0 ? "maxRuns" : undefined) ??
-      (budget.fits(idsInFlight + batch.length, longestId) ? undefined : "resultSize");
+      (budget.fits(batch.length, longestId, idsInFlight) ? undefined : "resultSize");
+    if (halt === "resultSize" && idsInFlight > 0) return "wait";
     if (halt) {
-      bounded ??= halt;
+      bounded = halt;
       return undefined;
     }
+    bounded = undefined;
     scan = (batch.at(-1) as number) + 1;
     launched += 1;
     runsLaunched += batch.length;
@@ -78,6 +86,10 @@ export async function resumeIds(
 
   const worker = async () => {
     for (let batch = takeBatch(); batch; batch = takeBatch()) {
+      if (batch === "wait") {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
       const slot = { batch } as (typeof outcomes)[number];
       outcomes.push(slot);
       idsInFlight += batch.length;
@@ -86,6 +98,7 @@ export async function resumeIds(
       idsInFlight -= batch.length;
       budget.addRuns(outcome.runs);
       budget.addIds([...outcome.notFound, ...outcome.probablyResumed]);
+      wakeWaiting();
       if (outcome.failure) {
         failed = true;
         failure ??= outcome.failure;
@@ -123,11 +136,8 @@ export async function resumeIds(
   for (const index of inDoubt) if (index >= offset && !done.has(index)) nowInDoubt.add(index);
 
   if (failure) {
-    if (failure.kind === "aborted") report.stopReason = scope.cancelled ? "cancelled" : "deadline";
-    else {
-      report.stopReason = "error";
-      report.error = failure;
-    }
+    report.stopReason = scope.stopReasonFor(failure);
+    if (report.stopReason === "error") report.error = failure;
   } else if (offset < ids.length) {
     report.stopReason = bounded ?? scope.halted() ?? "maxPages";
   }
@@ -203,11 +213,11 @@ async function resumeBatch(
       const failure = asQStashError(error);
       if (failure.kind !== "notFound" || outcome.runs.length > 0) throw failure;
     }
-    const found = await lookUp(dlqIds, scope);
-    if (found instanceof QStashError) throw found;
+    const found = await lookUpIds(dlqIds, scope);
+    if (!(found instanceof Map)) throw found;
     const present: string[] = [];
     dlqIds.forEach((id, position) => {
-      if (found.has(id)) present.push(id);
+      if (found.get(id) !== undefined) present.push(id);
       else if (lost || inDoubt.has(batch[position] as number)) outcome.probablyResumed.push(id);
       else outcome.notFound.push(id);
     });
@@ -220,9 +230,9 @@ async function resumeBatch(
     // reported now, and the rest are still there for the continuation.
     const settled = new Set([...outcome.notFound, ...outcome.probablyResumed]);
     const pending = dlqIds.filter((id) => !settled.has(id));
-    const found = scope.signal.aborted ? undefined : await lookUp(pending, scope);
-    if (found instanceof Set) {
-      for (const id of pending) if (!found.has(id)) outcome.probablyResumed.push(id);
+    const found = scope.signal.aborted ? undefined : await lookUpIds(pending, scope);
+    if (found instanceof Map) {
+      for (const id of pending) if (found.get(id) === undefined) outcome.probablyResumed.push(id);
       return outcome;
     }
     // Not even the lookups went through: the continuation treats the batch's missing ids as most
@@ -232,17 +242,4 @@ async function resumeBatch(
     outcome.inDoubt = true;
     return outcome;
   }
-}
-
-/** The ids that are in the DLQ, or the failure that kept the lookups from finishing. */
-async function lookUp(ids: readonly string[], scope: CallScope): Promise<Set<string> | QStashError> {
-  const lookups = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, (id) =>
-    scope.attempt((context) => scope.api.get(id, context)),
-  );
-  const present = new Set<string>();
-  for (const [position, lookup] of lookups.entries()) {
-    if (!lookup.ok) return lookup.error;
-    if (lookup.value !== undefined) present.add(ids[position] as string);
-  }
-  return present;
 }

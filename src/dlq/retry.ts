@@ -5,7 +5,7 @@
  * processed by the server (its outcome is unknown).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { asQStashError, QStashError, TRANSIENT_KINDS } from "../qstash/errors.js";
+import { asQStashError, type QStashError, TRANSIENT_KINDS } from "../qstash/errors.js";
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -18,11 +18,14 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
 
 export interface RetryContext {
+  /** Aborts the request and any wait (the deadline's cut-off). */
   signal?: AbortSignal;
+  /** Ends a wait early: the call was cancelled, the process is shutting down, or the cut-off came. */
+  wake?: AbortSignal;
   /** Epoch milliseconds after which no wait may end. */
   deadlineAt?: number;
-  /** Once aborted (a shutdown), no new attempt starts. */
-  stopping?: AbortSignal;
+  /** Whether another attempt may start (not once the call was cancelled or a shutdown began). */
+  mayRetry?: () => boolean;
   /** Give up at the first failure the server may have processed, instead of repeating it. */
   ambiguousIsFinal?: boolean;
   onRetry?: (info: { attempt: number; delayMs: number; error: QStashError }) => void;
@@ -50,7 +53,7 @@ export async function withRetries<T>(
       !TRANSIENT_KINDS.has(error.kind) ||
       attemptNumber >= policy.maxAttempts ||
       (context.ambiguousIsFinal && !error.surelyNotProcessed) ||
-      context.stopping?.aborted
+      context.mayRetry?.() === false
     ) {
       return { ok: false, error, uncertain };
     }
@@ -59,11 +62,14 @@ export async function withRetries<T>(
       return { ok: false, error, uncertain };
     }
     context.onRetry?.({ attempt: attemptNumber, delayMs, error });
+    const wake = context.wake ?? context.signal;
     try {
-      await sleep(delayMs, undefined, context.signal ? { signal: context.signal } : undefined);
+      await sleep(delayMs, undefined, wake ? { signal: wake } : undefined);
     } catch {
-      return { ok: false, error: new QStashError("aborted", "Cancelled while waiting to retry."), uncertain };
+      // Woken early: the failure stands, and the caller sees why from its scope.
+      return { ok: false, error, uncertain };
     }
+    if (context.mayRetry?.() === false) return { ok: false, error, uncertain };
   }
 }
 

@@ -44,10 +44,15 @@ export interface ScopeOptions {
 export class CallScope {
   readonly api: DlqApi;
   readonly deadlineAt: number;
-  /** Aborts requests: on the caller's cancellation, at the cut-off, or on dispose. */
+  /**
+   * Aborts requests in flight: only at the cut-off, or once the scope is disposed. A cancelled
+   * call or a shutdown lets the request already sent finish, so its runs are reported.
+   */
   readonly signal: AbortSignal;
   private readonly retry: RetryPolicy;
-  private readonly controller = new AbortController();
+  private readonly requestsController = new AbortController();
+  /** Ends retry waits early: cancellation, shutdown, the cut-off, dispose. */
+  private readonly wakeController = new AbortController();
   private readonly caller: AbortSignal | undefined;
   private readonly stopping: AbortSignal | undefined;
   private readonly journal: ScopeJournal | undefined;
@@ -65,18 +70,22 @@ export class CallScope {
     this.journal = options.journal;
     this.onRetry = options.onRetry;
     this.deadlineAt = Date.now() + options.deadlineMs;
-    this.signal = this.controller.signal;
+    this.signal = this.requestsController.signal;
     // Every request in flight listens on this signal; a window of batches and their lookups is more
     // than the default ten listeners.
     setMaxListeners(0, this.signal);
     this.cutoff = setTimeout(
-      () => this.controller.abort(),
+      () => this.abortAll(),
       options.deadlineMs + (options.cutoffMs ?? DEADLINE_CUTOFF_MS),
     );
-    const onCancel = () => this.controller.abort();
-    if (this.caller?.aborted) this.controller.abort();
-    else this.caller?.addEventListener("abort", onCancel, { once: true });
-    this.unlisten = () => this.caller?.removeEventListener("abort", onCancel);
+    const wake = () => this.wakeController.abort();
+    for (const signal of [this.caller, this.stopping]) {
+      if (signal?.aborted) wake();
+      else signal?.addEventListener("abort", wake, { once: true });
+    }
+    this.unlisten = () => {
+      for (const signal of [this.caller, this.stopping]) signal?.removeEventListener("abort", wake);
+    };
   }
 
   /** True when the caller cancelled the call. */
@@ -84,13 +93,23 @@ export class CallScope {
     return this.caller?.aborted ?? false;
   }
 
-  /** Why no new page may start now, if anything forbids it. */
+  /** Why no new page (or attempt) may start now, if anything forbids it. */
   halted(): "cancelled" | "shutdown" | "deadline" | undefined {
     if (this.cancelled) return "cancelled";
     if (this.signal.aborted) return "deadline";
     if (this.stopping?.aborted) return "shutdown";
     if (Date.now() >= this.deadlineAt) return "deadline";
     return undefined;
+  }
+
+  /**
+   * Why a call whose request failed with `error` stops: the cancellation, shutdown or cut-off that
+   * ended it, or the error itself.
+   */
+  stopReasonFor(error: QStashError): StopReason {
+    const halt = this.halted();
+    if (halt === "cancelled" || halt === "shutdown") return halt;
+    return error.kind === "aborted" ? "deadline" : "error";
   }
 
   /** What a request sent in this scope carries: the abort signal and the journal's hooks. */
@@ -113,16 +132,23 @@ export class CallScope {
   ): Promise<Attempted<T>> {
     return withRetries(() => send(this.requests), this.retry, {
       signal: this.signal,
+      wake: this.wakeController.signal,
       deadlineAt: this.deadlineAt,
-      ...(this.stopping ? { stopping: this.stopping } : {}),
+      mayRetry: () => !this.cancelled && !this.stopping?.aborted,
       ...(this.onRetry ? { onRetry: this.onRetry } : {}),
       ambiguousIsFinal: options.ambiguousIsFinal ?? false,
     });
   }
 
-  /** Clears the cut-off timer and the cancellation listener; the scope is done. */
+  /** The call is over: anything still in flight or waiting is stray, and is stopped. */
   dispose(): void {
     clearTimeout(this.cutoff);
     this.unlisten();
+    this.abortAll();
+  }
+
+  private abortAll(): void {
+    this.wakeController.abort();
+    this.requestsController.abort();
   }
 }

@@ -409,16 +409,24 @@ export class DlqStore {
   }
 
   private removeIds(ids: readonly string[]): number {
-    let removed = 0;
+    const indexes: number[] = [];
     for (const id of ids) {
       const message = this.byId.get(id);
       if (!message) continue;
       const index = this.indexOf(message);
-      if (index >= 0) this.entries.splice(index, 1);
+      if (index >= 0) indexes.push(index);
       this.byId.delete(id);
-      removed++;
     }
-    return removed;
+    // A page is usually one stretch of neighbours: each stretch goes in one splice, from the back
+    // so earlier indexes stay valid, instead of one splice (a move of the whole tail) per entry.
+    indexes.sort((a, b) => b - a);
+    let end = 0;
+    for (let i = 0; i < indexes.length; i = end) {
+      end = i + 1;
+      while (end < indexes.length && indexes[end] === (indexes[end - 1] as number) - 1) end++;
+      this.entries.splice(indexes[end - 1] as number, end - i);
+    }
+    return indexes.length;
   }
 
   /** First index whose key is strictly greater than `key`. */

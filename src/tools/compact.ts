@@ -5,6 +5,7 @@
  */
 import type { DlqMessage } from "../wire/types.js";
 import type { CompactMessage } from "./result-schemas.js";
+import { clip } from "./results.js";
 import { DEFAULTS } from "./schemas.js";
 
 export interface CompactOptions {
@@ -68,22 +69,32 @@ function bodyText(text: string | undefined, base64: string | undefined): string 
   return decoded.includes("\uFFFD") ? `<${bytes.length} bytes of binary data>` : decoded;
 }
 
+/** A URL or label in a message cut to fit is never longer than this. */
+const FITTED_TEXT_CHARS = 300;
+
 /**
  * The message cut to fit `maxChars` as JSON: full bodies and headers go first, then the response
- * preview. Ids and the fields an agent decides by are never cut.
+ * preview, then long URLs and extra labels. The ids are never cut.
  */
 export function fitMessage(message: CompactMessage, maxChars: number): CompactMessage {
-  if (JSON.stringify(message).length <= maxChars) return message;
+  const size = (value: CompactMessage) => JSON.stringify(value).length;
+  if (size(message) <= maxChars) return message;
   const fitted: CompactMessage = { ...message, truncated: true };
   for (const field of ["body", "header", "responseHeader"] as const) {
     delete fitted[field];
-    if (JSON.stringify(fitted).length <= maxChars) return fitted;
+    if (size(fitted) <= maxChars) return fitted;
   }
   if (fitted.responseBody !== undefined) {
-    const over = JSON.stringify(fitted).length - maxChars;
-    const keep = Math.max(0, fitted.responseBody.length - over - 8);
+    const keep = Math.max(0, fitted.responseBody.length - (size(fitted) - maxChars) - 8);
     fitted.responseBody = `${fitted.responseBody.slice(0, keep)}…`;
     fitted.responseBodyTruncated = true;
+    if (size(fitted) <= maxChars) return fitted;
   }
+  for (const field of ["workflowUrl", "failedStepUrl", "label", "flowControlKey", "callerIp"] as const) {
+    const text = fitted[field];
+    if (text !== undefined && text.length > FITTED_TEXT_CHARS) fitted[field] = clip(text, FITTED_TEXT_CHARS);
+  }
+  if (fitted.labels && fitted.labels.length > 3)
+    fitted.labels = fitted.labels.slice(0, 3).map((label) => clip(label, FITTED_TEXT_CHARS));
   return fitted;
 }

@@ -23,6 +23,8 @@ Returns up to count messages per request (default 50) and maxPages pages (defaul
 
 /** Room a list result keeps for its summary and fields besides the messages. */
 const LIST_RESERVE_CHARS = 4_000;
+/** Each sample message of a grouped listing is cut to this, so the sample stays small. */
+const SAMPLE_MESSAGE_CHARS = 1_500;
 
 export const dlqListTool = defineTool({
   name: "dlq_list",
@@ -42,7 +44,8 @@ export const dlqListTool = defineTool({
     const add = (message: DlqMessage): boolean => {
       if (summarizer) {
         summarizer.add(message);
-        if (messages.length < SUMMARY_SAMPLE) messages.push(compactMessage(message));
+        if (messages.length < SUMMARY_SAMPLE)
+          messages.push(fitMessage(compactMessage(message), SAMPLE_MESSAGE_CHARS));
         return true;
       }
       if (args.idsOnly) {

@@ -7,25 +7,22 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { indexesOf } from "../dlq/cursor.js";
 import { type IdPreview, previewIds, previewSelection } from "../dlq/preview.js";
 import type { ResumePlan } from "../dlq/resume.js";
+import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { DlqMessage } from "../wire/types.js";
 import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
-import { compactMessage } from "./compact.js";
+import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
 import type { ResumeResult } from "./result-schemas.js";
-import { errorInfo, jsonChars, plural, structuredResult, toolError } from "./results.js";
+import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "./results.js";
 import { SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import type { ToolCall } from "./tool.js";
 
-/** Room for everything in a dry-run result but its id lists. */
-const PREVIEW_RESERVE_CHARS = 12_000;
+/** A sample message is cut to this; five of them and the grouped counts leave room for the ids. */
+const SAMPLE_MESSAGE_CHARS = 1_500;
 
-export async function previewResume(
-  _tool: string,
-  planned: ResumePlanned,
-  call: ToolCall,
-): Promise<CallToolResult> {
+export async function previewResume(planned: ResumePlanned, call: ToolCall): Promise<CallToolResult> {
   const { scope, context, journal } = call;
   const plan = planned.resume;
   const base: ResumeResult = {
@@ -59,20 +56,26 @@ export async function previewResume(
       return toolError(`Dry run failed: ${(error as Error).message} Nothing was resumed.`);
     }
     for (const message of found.found) see(message);
-    const room = context.policy.maxResultChars - PREVIEW_RESERVE_CHARS;
+    const preview = {
+      matched: found.found.length,
+      matchedIsLowerBound: unchecked > 0,
+      ...(unchecked > 0 ? { unchecked } : {}),
+      sample: sampleOf(samples),
+      summary: summarizer.result(),
+    };
+    // The id lists get what the rest of the result leaves of the bound.
+    const room = context.policy.maxResultChars - SUMMARY_MAX_CHARS - jsonChars({ ...base, preview }) - 200;
     const foundIds = found.found.map((message) => message.dlqId);
-    const listed = fitTwo(foundIds, found.notFound, room);
+    const shownFound = fitting(foundIds, Math.max(room / 2, room - jsonChars(found.notFound)));
+    const shownMissing = fitting(found.notFound, room - jsonChars(shownFound));
+    const cut = shownFound.length < foundIds.length || shownMissing.length < found.notFound.length;
     const result: ResumeResult = {
       ...base,
       preview: {
-        matched: found.found.length,
-        matchedIsLowerBound: unchecked > 0,
-        ...(unchecked > 0 ? { unchecked } : {}),
-        found: listed.first,
-        notFound: listed.second,
-        ...(listed.cut ? { idsTruncated: true } : {}),
-        sample: samples.map((message) => compactMessage(message)),
-        summary: summarizer.result(),
+        ...preview,
+        found: shownFound,
+        notFound: shownMissing,
+        ...(cut ? { idsTruncated: true } : {}),
       },
     };
     const missing = found.notFound.length ? ` ${plural(found.notFound.length, "id")} not in the DLQ.` : "";
@@ -97,10 +100,12 @@ export async function previewResume(
       return true;
     },
   });
-  if (listed.stopReason === "error" && seen === 0) {
-    return toolError(
-      `Dry run failed: ${listed.error?.message ?? "listing the DLQ failed."} Nothing was resumed.`,
-    );
+  // The listing stops at its page bound once it has seen past this call's reach: that is the
+  // preview done. Any other stop means it could not read all it needed.
+  const stopReason = listed.stopReason === "maxPages" ? "done" : listed.stopReason;
+  if (stopReason !== "done" && seen === 0) {
+    const why = listed.error?.message ?? `the listing stopped (${stopReason}) before it read anything.`;
+    return toolError(`Dry run failed: ${why} Nothing was resumed; call again.`);
   }
   const matched = Math.min(seen, reach);
   const lowerBound = seen > reach || listed.stopReason !== "done";
@@ -108,10 +113,12 @@ export async function previewResume(
   const result: ResumeResult = {
     ...base,
     pages: listed.pages,
+    stopReason,
+    complete: stopReason === "done",
     preview: {
       matched,
       matchedIsLowerBound: lowerBound,
-      sample: samples.map((message) => compactMessage(message)),
+      sample: sampleOf(samples),
       summary: summarizer.result(),
     },
     ...(listed.error ? { error: errorInfo(listed.error) } : {}),
@@ -137,23 +144,7 @@ function callReach(plan: ResumePlan): number {
   return Math.min(plan.maxPages * perPage, plan.maxRuns ?? Number.POSITIVE_INFINITY);
 }
 
-/** Two id lists cut to fit `room` characters together, the first kept whole as long as it can be. */
-function fitTwo(
-  first: string[],
-  second: string[],
-  room: number,
-): { first: string[]; second: string[]; cut: boolean } {
-  if (jsonChars(first) + jsonChars(second) <= room) return { first, second, cut: false };
-  const keep = (ids: string[], space: number) => {
-    const kept: string[] = [];
-    let used = 2;
-    for (const id of ids) {
-      used += JSON.stringify(id).length + 1;
-      if (used > space) break;
-      kept.push(id);
-    }
-    return kept;
-  };
-  const a = keep(first, room / 2 + Math.max(0, room / 2 - jsonChars(second)));
-  return { first: a, second: keep(second, room - jsonChars(a)), cut: true };
+/** The sample messages, each cut to fit its share of the result. */
+function sampleOf(messages: readonly DlqMessage[]) {
+  return messages.map((message) => fitMessage(compactMessage(message), SAMPLE_MESSAGE_CHARS));
 }

@@ -3,6 +3,7 @@
  * case, a workflow URL given as a path, on another host, or with a trailing slash. Read-only and
  * bounded: a couple of list pages, and only while the call has time left.
  */
+import { runList } from "../dlq/list.js";
 import type { DlqFilter } from "../dlq/request.js";
 import type { CallScope } from "../dlq/scope.js";
 import { labelsOf } from "./compact.js";
@@ -20,20 +21,18 @@ export async function nearMissesFor(filter: DlqFilter, scope: CallScope): Promis
   const { label: _label, workflowUrl: _url, ...rest } = filter;
   const labels = new Map<string, number>();
   const urls = new Map<string, number>();
-  let cursor: string | undefined;
-  for (let page = 0; page < PAGES; page++) {
-    if (scope.halted()) break;
-    const listed = await scope.attempt((context) =>
-      scope.api.list(rest, { count: 100, ...(cursor ? { cursor } : {}) }, context),
-    );
-    if (!listed.ok) break;
-    for (const message of listed.value.messages) {
-      for (const label of labelsOf(message)) labels.set(label, (labels.get(label) ?? 0) + 1);
-      if (message.workflowUrl) urls.set(message.workflowUrl, (urls.get(message.workflowUrl) ?? 0) + 1);
-    }
-    cursor = listed.value.cursor;
-    if (!cursor) break;
-  }
+  // A failed or cut-short listing just means fewer hints.
+  await runList(
+    { ...(Object.keys(rest).length ? { filter: rest } : {}), count: 100, maxPages: PAGES },
+    scope,
+    {
+      add: (message) => {
+        for (const label of labelsOf(message)) labels.set(label, (labels.get(label) ?? 0) + 1);
+        if (message.workflowUrl) urls.set(message.workflowUrl, (urls.get(message.workflowUrl) ?? 0) + 1);
+        return true;
+      },
+    },
+  );
   const hints: string[] = [];
   for (const wanted of asked.labels) {
     for (const [label, count] of labels) {

@@ -35,6 +35,19 @@ export function jsonChars(value: unknown): number {
   return JSON.stringify(value).length;
 }
 
+/** The longest prefix of `items` whose JSON fits in `room` characters. */
+export function fitting<T>(items: readonly T[], room: number): T[] {
+  let used = 2;
+  const taken: T[] = [];
+  for (const item of items) {
+    const chars = JSON.stringify(item).length + 1;
+    if (used + chars > room) break;
+    used += chars;
+    taken.push(item);
+  }
+  return taken;
+}
+
 /** Cut to at most `max` characters, never inside a surrogate pair. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -4,7 +4,7 @@
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { encodeCursor } from "../dlq/cursor.js";
+import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
 import { notifyClient, progressNotifier } from "./context.js";
@@ -13,6 +13,7 @@ import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
 import { plural } from "./results.js";
 import { resumeToolResult } from "./resume-result.js";
+import { LIMITS } from "./schemas.js";
 import type { ToolCall } from "./tool.js";
 
 export async function runResumeTool(
@@ -22,7 +23,7 @@ export async function runResumeTool(
 ): Promise<CallToolResult> {
   const { context, scope, journal, extra, server } = call;
   if (planned.dryRun) {
-    const result = await previewResume(tool, planned, call);
+    const result = await previewResume(planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
     return result;
   }
@@ -75,17 +76,16 @@ export async function runResumeTool(
     journalIncomplete: journal.failed,
   };
   if (report.stopReason === "cancelled") {
-    // Kept whole as a resource too: a log message can be filtered out by the client's level.
-    const uri = context.runLists?.keep(
-      tool,
-      `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`,
-      {
+    const toolResult = resumeToolResult(report, display);
+    // Kept whole as a resource too (once: a result cut short already made one), since a log
+    // message can be filtered out by the client's level.
+    const uri =
+      (toolResult.structuredContent as { workflowRunsResource?: string } | undefined)?.workflowRunsResource ??
+      context.runLists?.keep(tool, `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`, {
         ...report,
         error: report.error?.message,
         cursor,
-      },
-    );
-    const toolResult = resumeToolResult(report, display);
+      });
     const summary = (toolResult.content[0] as { text: string }).text;
     const changed =
       report.workflowRuns.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
@@ -108,5 +108,5 @@ export async function runResumeTool(
 export function cursorFor(tool: string, selection: string, report: ResumeReport): string | undefined {
   const continuation = report.continuation;
   if (!continuation) return undefined;
-  return encodeCursor({ tool, selection, ...continuation });
+  return encodeCursorWithin({ tool, selection, ...continuation }, LIMITS.cursorLength);
 }

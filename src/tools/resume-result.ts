@@ -11,6 +11,7 @@ import {
   clip,
   cursorHint,
   errorInfo,
+  fitting,
   isRetryable,
   jsonChars,
   plural,
@@ -136,10 +137,10 @@ function fitLists(
   let left = budget;
   const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
   // What changed comes first: runs most likely resumed, then resumed runs, then ids never there.
-  const probably = takeFitting(probablyResumed, left);
+  const probably = fitting(probablyResumed, left);
   if (probably.length) lists.probablyResumed = probably;
   left -= jsonChars(probably);
-  lists.workflowRuns = takeFitting(workflowRuns.slice(0, display.inlineRuns), left);
+  lists.workflowRuns = fitting(workflowRuns.slice(0, display.inlineRuns), left);
   left -= jsonChars(lists.workflowRuns);
   Object.assign(lists, fitIds("notFound", notFound, left));
   return {
@@ -156,21 +157,8 @@ function fitLists(
 
 function fitIds(name: "notFound", ids: readonly string[], room: number): Partial<ResumeResult> {
   if (ids.length === 0) return {};
-  const shown = takeFitting(ids, room);
+  const shown = fitting(ids, room);
   return shown.length === ids.length ? { [name]: shown } : { [name]: shown, [`${name}Count`]: ids.length };
-}
-
-/** The longest prefix of `items` whose JSON fits in `room` characters. */
-function takeFitting<T>(items: readonly T[], room: number): T[] {
-  let used = 2;
-  const taken: T[] = [];
-  for (const item of items) {
-    const chars = JSON.stringify(item).length + 1;
-    if (used + chars > room) break;
-    used += chars;
-    taken.push(item);
-  }
-  return taken;
 }
 
 const BOUND_NAMES = {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Redactor } from "../redact.js";
 
 const URI_PREFIX = "workflow-dlq://resumed-runs/";
 
@@ -20,11 +21,14 @@ interface StoredReport {
 export class RunListStore {
   private readonly reports = new Map<string, StoredReport>();
 
+  constructor(private readonly redactor: Redactor) {}
+
   /** Keeps a report and returns its URI. */
   keep(tool: string, title: string, report: Record<string, unknown>): string {
     const id = randomBytes(8).toString("hex");
     const createdAt = new Date().toISOString();
-    this.reports.set(id, { tool, title, createdAt, text: JSON.stringify({ tool, createdAt, ...report }) });
+    const text = this.redactor.text(JSON.stringify({ tool, createdAt, ...report }));
+    this.reports.set(id, { tool, title, createdAt, text });
     return `${URI_PREFIX}${id}`;
   }
 

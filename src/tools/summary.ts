@@ -44,10 +44,6 @@ export class Summarizer {
     }
   }
 
-  get size(): number {
-    return this.entries;
-  }
-
   result(): SummaryResult {
     let otherGroups = 0;
     const groups = (name: keyof typeof KEYS) => {
@@ -67,10 +63,4 @@ export class Summarizer {
     if (otherGroups > 0) result.otherGroups = otherGroups;
     return result;
   }
-}
-
-export function summarize(messages: Iterable<DlqMessage>): SummaryResult {
-  const summarizer = new Summarizer();
-  for (const message of messages) summarizer.add(message);
-  return summarizer.result();
 }

@@ -6,7 +6,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
 import { CallScope } from "../dlq/scope.js";
 import type { CallJournal } from "../journal.js";
 import { QStashError } from "../qstash/errors.js";
@@ -34,19 +34,51 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Plan = unkn
   run(plan: Plan, call: ToolCall, args: z.output<Input>): Promise<CallToolResult>;
 }
 
+/** The issues as the SDK words them: one line each, with the path when there is one. */
+function issuesText(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.message} at ${dotPath(issue.path)}` : issue.message))
+    .join("\n");
+}
+
+function dotPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, part, index) =>
+      index === 0 ? String(part) : typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`,
+    "",
+  );
+}
+
 export function defineTool<Input extends z.ZodType, Plan>(
   definition: ToolDefinition<Input, Plan>,
 ): ToolDefinition<Input, Plan> {
   return definition;
 }
 
+/**
+ * What the SDK checks before a call reaches the wrapper: an object, nothing more. The tool's own
+ * schema is applied in the wrapper, to arguments already scrubbed of the token, so no validation
+ * message can quote it (a message that echoes a value cuts it short, and a cut token no longer
+ * matches). Clients are still shown the tool's real schema (see catalogue.ts).
+ */
+const ANY_OBJECT = z.looseObject({});
+
 export function registerTool(server: McpServer, context: ToolContext, tool: ToolDefinition): void {
   const { name, title, description, inputSchema, outputSchema, annotations } = tool;
   server.registerTool(
     name,
-    { title, description, inputSchema, outputSchema, annotations },
-    async (args: unknown, rawExtra: unknown) => {
+    { title, description, inputSchema: ANY_OBJECT, outputSchema, annotations },
+    async (rawArgs: unknown, rawExtra: unknown) => {
       const extra = rawExtra as CallExtra;
+      const parsed = inputSchema.safeParse(context.redactor.deep(rawArgs));
+      if (!parsed.success) {
+        return context.redactor.deep(
+          toolError(
+            `MCP error -32602: Input validation error: Invalid arguments for tool ${name}: ${issuesText(parsed.error)}`,
+          ),
+        );
+      }
+      const args: unknown = parsed.data;
       if (context.calls.stopping) {
         return toolError(
           "The server is shutting down and started nothing: call again in a moment (behind a load balancer, another replica answers).",
