@@ -165,4 +165,33 @@ describe("results within their bound, over stateless HTTP", () => {
       await client.close();
     }
   });
+
+  it("keeps an id list's results within the bound too, though its batches go out together", async () => {
+    const messages = seededMessages({ entries: 400, seed: 21 });
+    emulator.reset({ messages });
+    const client = new Client({ name: "bounds", version: "0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      const dlqIds = messages.map((message) => message.dlqId);
+      const reported: string[] = [];
+      let cursor: string | undefined;
+      for (let calls = 0; calls < 40; calls++) {
+        const result = (await client.callTool({
+          name: "dlq_resume",
+          arguments: { dlqIds, maxPages: 100, ...(cursor ? { cursor } : {}) },
+        })) as CallToolResult;
+        expectBounded(result, 10_000);
+        const data = resumeData(result);
+        expect(data.workflowRuns).toHaveLength(data.resumed);
+        reported.push(...data.workflowRuns.map((run) => run.workflowRunId));
+        cursor = data.cursor;
+        if (!cursor) break;
+      }
+      expect(reported).toHaveLength(400);
+      expect(new Set(reported)).toEqual(new Set(emulator.resumed.map((record) => record.workflowRunId)));
+      expect(server.stderr()).not.toMatch(/over the bound/);
+    } finally {
+      await client.close();
+    }
+  });
 });
