@@ -107,6 +107,11 @@ function withCursor<T extends object>(body: T, cursor: string | undefined): T & 
 }
 
 /** `receivedAt`: when the request arrived, Unix milliseconds. */
+/** A request by ids acts on every id it names; only filter and all are paged, at most `max` a page. */
+function bulkLimit(selection: Selection, params: URLSearchParams, max: number): number {
+  return selection.mode === "ids" ? selection.dlqIds.length : Math.min(parseCount(params), max);
+}
+
 function dispatch(
   r: Route,
   params: URLSearchParams,
@@ -118,11 +123,7 @@ function dispatch(
   switch (r.kind) {
     case "resume": {
       const selection = parseSelection(params);
-      // A request by ids acts on every id it names; only filter and all are paged.
-      const limit =
-        selection.mode === "ids"
-          ? selection.dlqIds.length
-          : Math.min(parseCount(params), MAX_RUNS_PER_RESUME_REQUEST);
+      const limit = bulkLimit(selection, params, MAX_RUNS_PER_RESUME_REQUEST);
       const cursor = parseCursor(params);
       const overrides = parseOverrides(req);
       const result = store.resume(selection, limit, cursor, overrides, receivedAt);
@@ -160,10 +161,7 @@ function dispatch(
     }
     case "delete": {
       const selection = parseSelection(params);
-      const limit =
-        selection.mode === "ids"
-          ? selection.dlqIds.length
-          : Math.min(parseCount(params), MAX_DELETE_PER_REQUEST);
+      const limit = bulkLimit(selection, params, MAX_DELETE_PER_REQUEST);
       const cursor = parseCursor(params);
       const result = store.deleteSelection(selection, limit, cursor);
       return {
