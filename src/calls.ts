@@ -3,6 +3,7 @@
  * drain) can tell them to start no new page, wait for the requests already sent to be answered
  * and journaled, and only then close the journal and exit.
  */
+import { setMaxListeners } from "node:events";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 
@@ -15,6 +16,11 @@ export interface ActiveCall {
 export class CallTracker {
   private readonly active = new Set<{ resolve?: () => void }>();
   private readonly shutdown = new AbortController();
+
+  constructor() {
+    // Every call in flight listens for the shutdown: more than the default ten at once is normal.
+    setMaxListeners(0, this.shutdown.signal);
+  }
   private readonly idle: (() => void)[] = [];
 
   /** True once shutdown began: new calls are refused or stop at once. */

@@ -2,7 +2,7 @@
  * Which of some dlqIds are in the DLQ, by one GET each, a few at a time: after a 404 on a batch,
  * after a batch's answer was lost, and for a dry run.
  */
-import type { QStashError } from "../qstash/errors.js";
+import { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { CallScope } from "./scope.js";
@@ -18,6 +18,12 @@ export async function lookUpIds(
   const found = new Map<string, DlqMessage | undefined>();
   try {
     await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async (id) => {
+      // A cancelled or stopping call starts no more lookups.
+      const halt = scope.halted();
+      if (halt)
+        throw new QStashError("aborted", `Stopped (${halt}) before looking up ${id}.`, {
+          surelyNotProcessed: true,
+        });
       const lookup = await scope.attempt((context) => scope.api.get(id, context));
       if (!lookup.ok) throw lookup.error;
       found.set(id, lookup.value);

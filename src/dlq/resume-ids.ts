@@ -183,6 +183,7 @@ async function resumeBatch(
     const seen = new Set<string>();
     do {
       const sent = cursor;
+      if (sent !== undefined) stopIfHalted(scope);
       const attempted = await scope.attempt((context) =>
         scope.api.resume({ mode: "ids", dlqIds: sendIds }, { cursor: sent }, plan.options, context),
       );
@@ -213,6 +214,7 @@ async function resumeBatch(
       const failure = asQStashError(error);
       if (failure.kind !== "notFound" || outcome.runs.length > 0) throw failure;
     }
+    stopIfHalted(scope);
     const found = await lookUpIds(dlqIds, scope);
     if (!(found instanceof Map)) throw found;
     const present: string[] = [];
@@ -221,10 +223,16 @@ async function resumeBatch(
       else if (lost || inDoubt.has(batch[position] as number)) outcome.probablyResumed.push(id);
       else outcome.notFound.push(id);
     });
-    if (present.length > 0) await send(present);
+    if (present.length > 0) {
+      stopIfHalted(scope);
+      await send(present);
+    }
     return outcome;
   } catch (error) {
     outcome.failure = asQStashError(error);
+    // An answered page that could not be followed to its end: what it resumed is listed, and the
+    // continuation treats the batch's missing ids as most likely resumed.
+    if (!lost && outcome.runs.length > 0) outcome.inDoubt = true;
     if (!lost) return outcome;
     // The answer was lost. Which of the batch's ids left the DLQ tells what it resumed: those are
     // reported now, and the rest are still there for the continuation.
@@ -241,5 +249,18 @@ async function resumeBatch(
     report.unreportedAtMost += pending.length;
     outcome.inDoubt = true;
     return outcome;
+  }
+}
+
+/**
+ * A cancelled or stopping call sends nothing new: not the rest of a batch, not its lookups. The
+ * batch stays unhandled, and the continuation sends it again.
+ */
+function stopIfHalted(scope: CallScope): void {
+  const halt = scope.halted();
+  if (halt) {
+    throw new QStashError("aborted", `Stopped (${halt}) before the next request.`, {
+      surelyNotProcessed: true,
+    });
   }
 }

@@ -74,6 +74,8 @@ export class CallScope {
     // Every request in flight listens on this signal; a window of batches and their lookups is more
     // than the default ten listeners.
     setMaxListeners(0, this.signal);
+    // Every retry wait listens on the wake signal too.
+    setMaxListeners(0, this.wakeController.signal);
     this.cutoff = setTimeout(
       () => this.abortAll(),
       options.deadlineMs + (options.cutoffMs ?? DEADLINE_CUTOFF_MS),
@@ -103,13 +105,13 @@ export class CallScope {
   }
 
   /**
-   * Why a call whose request failed with `error` stops: the cancellation, shutdown or cut-off that
-   * ended it, or the error itself.
+   * Why a call whose request failed with `error` stops: the error itself, or, when the request was
+   * stopped, the cancellation, shutdown or cut-off that stopped it.
    */
   stopReasonFor(error: QStashError): StopReason {
+    if (error.kind !== "aborted") return "error";
     const halt = this.halted();
-    if (halt === "cancelled" || halt === "shutdown") return halt;
-    return error.kind === "aborted" ? "deadline" : "error";
+    return halt === "cancelled" || halt === "shutdown" ? halt : "deadline";
   }
 
   /** What a request sent in this scope carries: the abort signal and the journal's hooks. */

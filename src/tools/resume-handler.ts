@@ -77,15 +77,17 @@ export async function runResumeTool(
   };
   if (report.stopReason === "cancelled") {
     const toolResult = resumeToolResult(report, display);
-    // Kept whole as a resource too (once: a result cut short already made one), since a log
-    // message can be filtered out by the client's level.
-    const uri =
-      (toolResult.structuredContent as { workflowRunsResource?: string } | undefined)?.workflowRunsResource ??
-      context.runLists?.keep(tool, `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`, {
+    // Kept whole as a resource too, cursor and counts included, since a log message can be
+    // filtered out by the client's level.
+    const uri = context.runLists?.keep(
+      tool,
+      `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`,
+      {
         ...report,
         error: report.error?.message,
         cursor,
-      });
+      },
+    );
     const summary = (toolResult.content[0] as { text: string }).text;
     const changed =
       report.workflowRuns.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;

@@ -84,6 +84,37 @@ describe("a cancelled call", () => {
   });
 });
 
+describe("a cancelled id list whose batch came back 404", () => {
+  const fixture = useFixture({ entries: 100, seed: 3, now: FIXED_NOW, latencyMs: 300 });
+
+  it("sends neither the rest of its lookups nor a new resume", async () => {
+    const ids = fixture.emulator.store
+      .list()
+      .slice(0, 40)
+      .map((message) => message.dlqId);
+    const controller = new AbortController();
+    const call = fixture.client
+      .callTool({ name: "dlq_resume", arguments: { dlqIds: [...ids, "dlq_missing"] } }, undefined, {
+        signal: controller.signal,
+      })
+      .catch(() => undefined);
+    // The batch's 404 has come back; its lookups are on their way.
+    while (fixture.emulator.requests.filter(onResume).length < 1) await sleep(5);
+    await sleep(50);
+    controller.abort();
+    await call;
+    await sleep(1_500);
+    expect(fixture.emulator.requests.filter(onResume)).toHaveLength(1);
+    expect(fixture.emulator.requests.length).toBeLessThan(20);
+    expect(fixture.emulator.resumed).toHaveLength(0);
+  });
+
+  it("prints no listener warning with many calls at once", async () => {
+    await Promise.all(Array.from({ length: 12 }, () => fixture.call("dlq_list", { count: 5 })));
+    expect(fixture.stderr()).not.toMatch(/MaxListenersExceededWarning/);
+  });
+});
+
 describe("the token in arguments", () => {
   const token = `${TEST_TOKEN}_and_then_quite_a_lot_more_characters_to_make_it_a_realistic_length`;
   const fixture = useFixture(
