@@ -106,12 +106,12 @@ function withCursor<T extends object>(body: T, cursor: string | undefined): T & 
   return cursor === undefined ? body : { ...body, cursor };
 }
 
-/** `receivedAt`: when the request arrived, Unix milliseconds. */
 /** A request by ids acts on every id it names; only filter and all are paged, at most `max` a page. */
 function bulkLimit(selection: Selection, params: URLSearchParams, max: number): number {
   return selection.mode === "ids" ? selection.dlqIds.length : Math.min(parseCount(params), max);
 }
 
+/** Answers one API request from the store; `receivedAt` is when it arrived, Unix milliseconds. */
 function dispatch(
   r: Route,
   params: URLSearchParams,

@@ -153,20 +153,22 @@ describe("draining the HTTP server", () => {
 });
 
 describe("the drain and the call tracker", () => {
-  const quiet = { log: () => {} };
-
-  it("waits for a tracked call whose response is long gone, and tells it to stop", async () => {
-    const calls = new CallTracker();
-    const handle = await serveHttp({
+  /** An HTTP server that answers no MCP request: only its drain and the tracker are under test. */
+  const serveNothing = (calls: CallTracker) =>
+    serveHttp({
       host: "127.0.0.1",
       port: 0,
       createMcpServer: () => {
         throw new Error("no request is made");
       },
       calls,
-      log: quiet,
+      log: { log: () => {} },
       version: "0.0.0",
     });
+
+  it("waits for a tracked call whose response is long gone, and tells it to stop", async () => {
+    const calls = new CallTracker();
+    const handle = await serveNothing(calls);
     // A call whose client hung up: no HTTP response is open, the call still runs.
     const call = calls.begin();
     let drained: boolean | undefined;
@@ -183,16 +185,7 @@ describe("the drain and the call tracker", () => {
 
   it("stops waiting at the grace and says the calls did not settle", async () => {
     const calls = new CallTracker();
-    const handle = await serveHttp({
-      host: "127.0.0.1",
-      port: 0,
-      createMcpServer: () => {
-        throw new Error("no request is made");
-      },
-      calls,
-      log: quiet,
-      version: "0.0.0",
-    });
+    const handle = await serveNothing(calls);
     calls.begin();
     const started = Date.now();
     expect(await handle.drain(150)).toBe(false);
