@@ -42,6 +42,8 @@ export interface HttpContext {
   store: DlqStore;
   faults: FaultInjector;
   requests: RecordedRequest[];
+  /** API requests taken up and not yet finished: a test can act while one waits out the latency. */
+  inFlight: number;
   /** The request log keeps at most this many, oldest dropped first. */
   maxRecordedRequests: number;
   latencyMs: number;
@@ -132,7 +134,22 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
   const url = new URL(req.url ?? "/", "http://emulator.invalid");
   await drain(req);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(ctx, req, res, url);
+  ctx.inFlight += 1;
+  try {
+    await handleApi(ctx, req, res, url, method, at);
+  } finally {
+    ctx.inFlight -= 1;
+  }
+}
 
+async function handleApi(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  method: string,
+  at: number,
+): Promise<void> {
   const query = [...url.searchParams];
   const headers = recordHeaders(req);
   const record = (status: number, fault?: Fault): void => {

@@ -70,6 +70,8 @@ export interface Emulator {
    * new run the answer reported, and the dlqId it re-entered the DLQ as if it failed again.
    */
   readonly resumed: ResumedRecord[];
+  /** API requests received and not yet answered, such as one waiting out `latencyMs`. */
+  readonly inFlight: number;
   clearRequests(): void;
   /**
    * Reloads the DLQ and forgets resumed runs. With no options the initial contents come back;
@@ -132,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     store,
     faults,
     requests,
+    inFlight: 0,
     maxRecordedRequests: options.maxRecordedRequests ?? Number.POSITIVE_INFINITY,
     latencyMs,
     signal: lifetime.signal,
@@ -167,6 +170,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests,
     get resumed() {
       return store.resumed;
+    },
+    get inFlight() {
+      return ctx.inFlight;
     },
     clearRequests: () => {
       requests.length = 0;
