@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/server";
 
 export interface ActiveCall {
   /** Aborted when the process starts shutting down: the call finishes its page and returns. */
@@ -62,8 +62,8 @@ export class CallTracker {
 /**
  * Counts every request a transport received and has not yet answered as a call in flight, so a
  * shutdown waits for the answer (and the journal lines written before it) even where no tool
- * handler tracks the call itself. Call it before the server connects: the server keeps the
- * handlers set here and chains its own after them.
+ * handler tracks the call itself. The transport's handlers become accessors, so whatever installs
+ * its own handlers later, and however, still passes through here.
  */
 export function trackRequests(transport: Transport, calls: CallTracker): void {
   const open = new Map<RequestId, ActiveCall>();
@@ -79,23 +79,43 @@ export function trackRequests(transport: Transport, calls: CallTracker): void {
     if (isAnswer(message)) finish(message.id);
     return send(message, options);
   };
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message, extra) => {
+  const onMessage = (message: JSONRPCMessage) => {
     if ("method" in message && "id" in message && !open.has(message.id)) {
       open.set(message.id, calls.begin());
     } else if ("method" in message && message.method === "notifications/cancelled") {
       // A cancelled request gets no answer.
       finish((message.params as { requestId?: RequestId } | undefined)?.requestId);
     }
-    onmessage?.(message, extra);
   };
-  const onclose = transport.onclose;
-  transport.onclose = () => {
+  const onClose = () => {
     // Nothing is answered on a closed transport.
     for (const call of open.values()) call.end();
     open.clear();
-    onclose?.();
   };
+  let onmessage = transport.onmessage;
+  let onclose = transport.onclose;
+  Object.defineProperties(transport, {
+    onmessage: {
+      configurable: true,
+      get: () => (message: JSONRPCMessage, extra?: unknown) => {
+        onMessage(message);
+        (onmessage as ((message: JSONRPCMessage, extra?: unknown) => void) | undefined)?.(message, extra);
+      },
+      set: (handler: Transport["onmessage"]) => {
+        onmessage = handler;
+      },
+    },
+    onclose: {
+      configurable: true,
+      get: () => () => {
+        onClose();
+        onclose?.();
+      },
+      set: (handler: Transport["onclose"]) => {
+        onclose = handler;
+      },
+    },
+  });
 }
 
 function isAnswer(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {

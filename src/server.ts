@@ -1,7 +1,7 @@
 /**
  * createServer(): one MCP server with the DLQ tools registered, independent of any transport.
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { CallTracker } from "./calls.js";
 import { DlqApi } from "./dlq/api.js";
 import { Journal } from "./journal.js";
@@ -36,7 +36,7 @@ export function createServer(options: ServerOptions): McpServer {
   const server = new McpServer(
     { name: "workflow-dlq-mcp", title: "Upstash Workflow DLQ", version: PACKAGE_VERSION },
     {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: { listChanged: false }, logging: {} },
       instructions: options.readOnly
         ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: the resume tools are not available.`
         : SERVER_INSTRUCTIONS,

@@ -120,7 +120,7 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
     return;
   }
   const { serveStdio } = await import("../transports/stdio.js");
-  await serveStdio(createServer(serverOptions), {
+  await serveStdio(() => createServer(serverOptions), {
     log,
     calls,
     settle: async () => {

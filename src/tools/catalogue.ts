@@ -1,33 +1,32 @@
 /**
- * tools/list, answered from a cache. The SDK converts every tool's zod schemas to JSON Schema on
- * each tools/list (tens of milliseconds for these three), and stateless HTTP builds a server per
- * request; the catalogue never changes while the process runs, so each tool is described once.
+ * tools/list, answered from a cache. Converting every tool's zod schemas to JSON Schema takes
+ * tens of milliseconds for these tools, and HTTP builds a server per request; the catalogue never
+ * changes while the process runs, so each tool is described once.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { toJsonSchemaCompat } from "@modelcontextprotocol/sdk/server/zod-json-schema-compat.js";
-import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, Tool } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { ToolDefinition } from "./tool.js";
 
 const described = new Map<string, Tool>();
 
-function describe(definition: ToolDefinition): Tool {
+/** The dialect the SDK advertises, converted by zod itself, as the SDK does. */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
+  return {
+    type: "object",
+    ...z.toJSONSchema(schema, { io, target: "draft-2020-12" }),
+  } as Tool["inputSchema"];
+}
+
+export function describeTool(definition: ToolDefinition): Tool {
   let tool = described.get(definition.name);
   if (!tool) {
-    // The same conversion and options the SDK applies, so clients see identical schemas.
     tool = {
       name: definition.name,
       title: definition.title,
       description: definition.description,
-      inputSchema: toJsonSchemaCompat(definition.inputSchema as never, {
-        strictUnions: true,
-        pipeStrategy: "input",
-      }) as Tool["inputSchema"],
-      outputSchema: toJsonSchemaCompat(definition.outputSchema as never, {
-        strictUnions: true,
-        pipeStrategy: "output",
-      }) as Tool["outputSchema"],
+      inputSchema: jsonSchema(definition.inputSchema, "input"),
+      outputSchema: jsonSchema(definition.outputSchema, "output") as Tool["outputSchema"],
       annotations: definition.annotations,
-      execution: { taskSupport: "forbidden" },
     };
     described.set(definition.name, tool);
   }
@@ -36,5 +35,5 @@ function describe(definition: ToolDefinition): Tool {
 
 /** Replaces the SDK's tools/list handler with one that describes the registered tools once. */
 export function serveCatalogueFromCache(server: McpServer, definitions: readonly ToolDefinition[]): void {
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: definitions.map(describe) }));
+  server.server.setRequestHandler("tools/list", () => ({ tools: definitions.map(describeTool) }));
 }

@@ -2,7 +2,6 @@
  * What every tool needs from the server that hosts it, and the per-call plumbing they share:
  * progress notifications and log messages to the client.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallTracker } from "../calls.js";
 import type { DlqApi } from "../dlq/api.js";
 import type { Journal } from "../journal.js";
@@ -24,15 +23,18 @@ export interface ToolContext {
   runLists?: RunListStore;
 }
 
-/** The parts of the SDK's request handler extra that the tools use. */
+/** The parts of the SDK's request context that the tools use; the same on every protocol era. */
 export interface CallExtra {
-  signal: AbortSignal;
-  sessionId?: string;
-  _meta?: { progressToken?: string | number };
-  sendNotification: (notification: {
-    method: "notifications/progress";
-    params: { progressToken: string | number; progress: number; total?: number; message?: string };
-  }) => Promise<void>;
+  mcpReq: {
+    signal: AbortSignal;
+    _meta?: { progressToken?: string | number };
+    notify: (notification: {
+      method: "notifications/progress";
+      params: { progressToken: string | number; progress: number; total?: number; message?: string };
+    }) => Promise<void>;
+    /** Request-related: it rides the call's own stream, and the client's level filter applies. */
+    log: (level: "info" | "warning" | "error", data: unknown, logger?: string) => Promise<void>;
+  };
 }
 
 /**
@@ -42,11 +44,11 @@ export interface CallExtra {
 export function progressNotifier(
   extra: CallExtra,
 ): ((progress: number, total: number | undefined, message: string) => void) | undefined {
-  const progressToken = extra._meta?.progressToken;
+  const progressToken = extra.mcpReq._meta?.progressToken;
   if (progressToken === undefined) return undefined;
   return (progress, total, message) => {
-    void extra
-      .sendNotification({
+    void extra.mcpReq
+      .notify({
         method: "notifications/progress",
         params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
       })
@@ -54,20 +56,16 @@ export function progressNotifier(
   };
 }
 
-/** Sends a log line to the connected client as an MCP logging notification, and to stderr. */
+/** Sends a log line to the calling client as an MCP logging notification, and to stderr. */
 export async function notifyClient(
-  server: McpServer,
+  extra: CallExtra,
   context: ToolContext,
   level: "info" | "warning" | "error",
   data: Record<string, unknown> & { message: string },
-  sessionId?: string,
 ): Promise<void> {
   context.log.log(level, data.message);
   try {
-    await server.server.sendLoggingMessage(
-      { level, logger: "workflow-dlq-mcp", data: context.redactor.deep(data) },
-      sessionId,
-    );
+    await extra.mcpReq.log(level, context.redactor.deep(data), "workflow-dlq-mcp");
   } catch {
     // The client may have gone; stderr already has the record.
   }

@@ -3,7 +3,7 @@
  * of the ids this call would reach are in the DLQ; for a filter or all, the matching entries
  * within this call's reach, grouped. Only GET requests are sent.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { indexesOf } from "../dlq/cursor.js";
 import { type IdPreview, previewIds, previewSelection } from "../dlq/preview.js";
 import type { ResumePlan } from "../dlq/resume.js";

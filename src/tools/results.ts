@@ -4,7 +4,7 @@
  * tool error (`isError`) only when nothing was done; anything partial is a result that says so
  * first.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
 import type { ResumeResult } from "./result-schemas.js";

@@ -3,7 +3,7 @@
  * journaled on the way. A cancelled call's report cannot travel in its result, which the client
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
@@ -21,7 +21,7 @@ export async function runResumeTool(
   planned: ResumePlanned,
   call: ToolCall,
 ): Promise<CallToolResult> {
-  const { context, scope, journal, extra, server } = call;
+  const { context, scope, journal, extra } = call;
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
@@ -91,17 +91,11 @@ export async function runResumeTool(
     const summary = (toolResult.content[0] as { text: string }).text;
     const changed =
       report.workflowRuns.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
-    await notifyClient(
-      server,
-      context,
-      changed ? "error" : "info",
-      {
-        message: `${tool} was cancelled${changed ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
-        result: toolResult.structuredContent,
-        ...(uri ? { report: uri } : {}),
-      },
-      extra.sessionId,
-    );
+    await notifyClient(extra, context, changed ? "error" : "info", {
+      message: `${tool} was cancelled${changed ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
+      result: toolResult.structuredContent,
+      ...(uri ? { report: uri } : {}),
+    });
     return toolResult;
   }
   return resumeToolResult(report, display);

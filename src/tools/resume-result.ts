@@ -4,7 +4,7 @@
  * Without a session (stateless HTTP) the runner already stopped before its report outgrew one
  * result, so every resumed run is inline.
  */
-import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
 import type { ResumeReport } from "../dlq/report.js";
 import type { ResumeResult } from "./result-schemas.js";
 import {

@@ -5,7 +5,7 @@
  * 80 bytes a run.
  */
 import { randomBytes } from "node:crypto";
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { Redactor } from "../redact.js";
 
 const URI_PREFIX = "workflow-dlq://resumed-runs/";

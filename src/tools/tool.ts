@@ -4,8 +4,7 @@
  * notice, the journal, and on the way out the token scrubbed from the result and the result
  * held to its size bound.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, McpServer, Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CallScope } from "../dlq/scope.js";
 import type { CallJournal } from "../journal.js";
@@ -74,7 +73,7 @@ export function registerTool(server: McpServer, context: ToolContext, tool: Tool
       if (!parsed.success) {
         return context.redactor.deep(
           toolError(
-            `MCP error -32602: Input validation error: Invalid arguments for tool ${name}: ${issuesText(parsed.error)}`,
+            `Input validation error: Invalid arguments for tool ${name}: ${issuesText(parsed.error)}`,
           ),
         );
       }
@@ -100,7 +99,7 @@ export function registerTool(server: McpServer, context: ToolContext, tool: Tool
         api: context.api,
         retry: context.policy.retry,
         deadlineMs: context.policy.deadlineMs,
-        signal: extra.signal,
+        signal: extra.mcpReq.signal,
         stopping: active.stopping,
         journal,
         onRetry: ({ attempt, delayMs, error }) =>

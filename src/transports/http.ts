@@ -1,6 +1,7 @@
 /**
- * MCP over Streamable HTTP at /mcp, stateless: every POST gets a fresh server and transport,
- * so any replica behind a load balancer can answer any request. Around it: bearer-token auth
+ * MCP over Streamable HTTP at /mcp, stateless on every protocol era: each POST is served by a
+ * fresh server (2026-07-28 has no sessions; 2025-era clients are served per request too), so any
+ * replica behind a load balancer can answer any request. Around it: bearer-token auth
  * compared in constant time, Host/Origin checks against DNS rebinding, /healthz, and a drain on
  * SIGTERM that lets in-flight calls finish and starts none.
  */
@@ -12,9 +13,10 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { type CallTracker, trackRequests } from "../calls.js";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createMcpHandler, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
+import type { CallTracker } from "../calls.js";
 import type { Logger } from "../log.js";
 
 export interface HttpServeOptions {
@@ -61,6 +63,9 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   }
   const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
   const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
+  const mcp = createMcpHandler(() => options.createMcpServer(), {
+    onerror: (error) => options.log.log("warning", `MCP request failed: ${error.message}`),
+  });
   let inFlight = 0;
   let draining = false;
   const idle: (() => void)[] = [];
@@ -111,9 +116,11 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
         "Method not allowed: this server is stateless, POST JSON-RPC to /mcp.",
       );
     }
+    let text: string;
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req, options.maxBodyBytes ?? 4 * 1024 * 1024));
+      text = await readBody(req, options.maxBodyBytes ?? 4 * 1024 * 1024);
+      body = JSON.parse(text);
     } catch (error) {
       const tooLarge = (error as Error).message === "too large";
       return jsonRpcError(
@@ -126,15 +133,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     // Checked again: the drain may have begun while the body was arriving, and a call started now
     // could outlive it.
     if (draining) return jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
-    const mcp = options.createMcpServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    if (options.calls) trackRequests(transport, options.calls);
-    res.on("close", () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await forward(mcp, req, res, text, body);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -165,11 +164,48 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
         graceOver,
       ]);
       clearTimeout(timer);
+      await mcp.close().catch(() => {});
       server.close();
       server.closeAllConnections();
       return settled;
     },
   };
+}
+
+/**
+ * Hands one POST to the SDK's handler as a web request and streams its answer back. A client
+ * that hangs up closes the request's stream, which on 2026-07-28 is how a call is cancelled.
+ */
+async function forward(
+  mcp: McpHttpHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  text: string,
+  body: unknown,
+): Promise<void> {
+  const hangUp = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) hangUp.abort();
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const request = new Request(new URL(req.url ?? MCP_PATH, "http://localhost"), {
+    method: "POST",
+    headers,
+    body: text,
+    signal: hangUp.signal,
+  });
+  const response = await mcp.fetch(request, { parsedBody: body });
+  res.writeHead(response.status, [...response.headers].flat());
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  // A client that hung up ends the copy early; that is not this server's failure.
+  await pipeline(Readable.fromWeb(response.body as never), res).catch(() => {});
 }
 
 function digest(value: string): Buffer {

@@ -2,9 +2,8 @@
  * MCP over stdin/stdout, the way desktop and IDE clients start a server.
  */
 import { Transform, type TransformCallback } from "node:stream";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, McpServer } from "@modelcontextprotocol/server";
+import { StdioServerTransport, serveStdio as serveStdioWithSdk } from "@modelcontextprotocol/server/stdio";
 import { type CallTracker, trackRequests } from "../calls.js";
 import type { Logger } from "../log.js";
 
@@ -22,7 +21,14 @@ export interface StdioServeOptions {
   maxMessageBytes?: number;
 }
 
-export async function serveStdio(server: McpServer, options: StdioServeOptions): Promise<void> {
+/**
+ * Serves one connection from `createMcpServer`; the client's opening message decides its protocol
+ * era (2026-07-28 by `server/discover`, 2025 and older by `initialize`).
+ */
+export async function serveStdio(
+  createMcpServer: () => McpServer,
+  options: StdioServeOptions,
+): Promise<void> {
   const maxBytes = options.maxMessageBytes ?? MAX_STDIO_MESSAGE_BYTES;
   const lines = new LineFramer(maxBytes, (bytes) => {
     options.log.log(
@@ -50,12 +56,13 @@ export async function serveStdio(server: McpServer, options: StdioServeOptions):
   // Assigned before any of it runs: closing the server closes the transport, whose onclose asks
   // for the shutdown again.
   let shutdown: Promise<boolean> | undefined;
+  let connection: { close(): Promise<void> } | undefined;
   const stop = (): Promise<boolean> => {
     shutdown ??= Promise.resolve().then(async () => {
       let settled = false;
       try {
         settled = await options.settle();
-        await server.close().catch(() => {});
+        await connection?.close().catch(() => {});
         await options.onClose();
       } catch (error) {
         options.log.log("error", `shutdown failed: ${(error as Error).message}`);
@@ -82,9 +89,16 @@ export async function serveStdio(server: McpServer, options: StdioServeOptions):
     process.on(signal, () => void stop().then((settled) => process.exit(settled ? 0 : 1)));
   }
   process.stdin.pipe(lines);
-  transport.onclose = () => void stop();
   if (options.calls) trackRequests(transport, options.calls);
-  await server.connect(transport);
+  const closed = transport.onclose;
+  transport.onclose = () => {
+    closed?.();
+    void stop();
+  };
+  connection = serveStdioWithSdk(() => createMcpServer(), {
+    transport,
+    onerror: (error: Error) => options.log.log("warning", `stdio: ${error.message}`),
+  });
 }
 
 /**

@@ -23,7 +23,7 @@ import {
 } from "./input-support.js";
 
 const ids = seededMessages().map((message) => message.dlqId);
-const VALIDATION_PREFIX = /^MCP error -32602: Input validation error: Invalid arguments for tool dlq_\w+: /;
+const VALIDATION_PREFIX = /^Input validation error: Invalid arguments for tool dlq_\w+: /;
 
 interface Answer {
   isError: boolean;
