@@ -5,7 +5,7 @@
  * 80 bytes a run.
  */
 import { randomBytes } from "node:crypto";
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { Redactor } from "../redact.js";
 
 const URI_PREFIX = "workflow-dlq://resumed-runs/";
@@ -61,8 +61,12 @@ export function registerRunListResource(server: McpServer, store: RunListStore):
     },
     (uri, variables) => {
       const report = store.get(String(variables.id));
-      if (!report)
-        throw new Error(`No report at ${uri.href}: reports live only for the session that made them.`);
+      if (!report) {
+        throw new ResourceNotFoundError(
+          uri.href,
+          `No report at ${uri.href}: reports live only for the session (the connection) that made them.`,
+        );
+      }
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: report.text }] };
     },
   );

@@ -1,4 +1,3 @@
-import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXED_NOW } from "../support/data.js";
 import { type Fixture, type ResumeStructured, resumeData, startFixture } from "../support/harness.js";
@@ -14,17 +13,13 @@ describe("cancellation", () => {
 
   it("stops mid-run, reports what was resumed, and the cursor finishes the job without resuming anything twice", async () => {
     const logged: { message: string; result?: ResumeStructured; report?: string }[] = [];
-    fixture.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-      logged.push(
-        notification.params.data as { message: string; result?: ResumeStructured; report?: string },
-      );
-    });
     // A client that only wants errors still hears of a cancelled call that changed the DLQ.
-    await fixture.client.setLoggingLevel("error");
+    await fixture.client.onLog("error", (params) => {
+      logged.push(params.data as { message: string; result?: ResumeStructured; report?: string });
+    });
     const controller = new AbortController();
     const call = fixture.client.callTool(
       { name: "dlq_resume_all", arguments: { count: 50, maxPages: 100 } },
-      undefined,
       { signal: controller.signal },
     );
     await waitFor(() => fixture.emulator.resumed.length >= 100);

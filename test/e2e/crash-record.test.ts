@@ -6,10 +6,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { connectStdio, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
 
@@ -40,7 +39,7 @@ const resumeLines = (lines: JournalLine[]) =>
   lines.filter((line) => line.type === "request" && line.path === RESUME_PATH);
 
 interface Spawned {
-  client: Client;
+  client: McpTestClient;
   pid: number;
   /** Settles when the process is gone. */
   closed: Promise<void>;
@@ -48,7 +47,7 @@ interface Spawned {
 }
 
 async function spawnServer(emulator: Emulator, stateDir: string, journalPath: string): Promise<Spawned> {
-  const transport = new StdioClientTransport({
+  const client = await connectStdio({
     command: process.execPath,
     args: [SERVER_ENTRY, "--journal", journalPath],
     env: {
@@ -58,23 +57,13 @@ async function spawnServer(emulator: Emulator, stateDir: string, journalPath: st
       QSTASH_URL: emulator.url,
       QSTASH_TOKEN: TEST_TOKEN,
     },
-    stderr: "pipe",
   });
   let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
+  client.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
-  const client = new Client({ name: "workflow-dlq-mcp-crash-tests", version: "0.0.0" });
-  await client.connect(transport);
-  // Wrapped after connect: the client installs its own handler while connecting.
-  const ownClose = transport.onclose;
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => {
-      ownClose?.();
-      resolve();
-    };
-  });
-  const pid = transport.pid;
+  const closed = new Promise<void>((resolve) => client.onClose(resolve));
+  const pid = client.pid;
   if (pid === null) throw new Error("the server process has no pid");
   return { client, pid, closed, stderr: () => stderr };
 }

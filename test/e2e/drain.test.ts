@@ -4,14 +4,13 @@
  * the calls themselves are waited for, not only the responses still open.
  */
 import { request as httpRequest } from "node:http";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CallTracker } from "../../src/calls.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { serveHttp } from "../../src/transports/http.js";
+import { connectHttp, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
@@ -91,9 +90,9 @@ describe("draining the HTTP server", () => {
   it("keeps draining through a second SIGTERM, lets the call finish, then exits 0", async () => {
     emulator.inject({ kind: "slow", match: (r) => r.path === RESUME_PATH, delayMs: 800 });
     const server = await startHttpServer([], env());
-    const client = new Client({ name: "drain-tests", version: "0.0.0" });
+    let client: McpTestClient | undefined;
     try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      client = await connectHttp(server.url);
       const call = client.callTool({ name: "dlq_resume_all", arguments: { count: 50, maxPages: 2 } });
       await waitFor(() => emulator.resumed.length > 0);
       server.child.kill("SIGTERM");
@@ -108,7 +107,7 @@ describe("draining the HTTP server", () => {
       expect(await server.exited).toBe(0);
       expect(server.stderr()).toMatch(/warning: SIGTERM again: still draining/);
     } finally {
-      await client.close().catch(() => {});
+      await client?.close().catch(() => {});
       await server.stop();
     }
   });
@@ -116,9 +115,9 @@ describe("draining the HTTP server", () => {
   it("gives up on a call that outlasts --drain-grace, says so, and exits 1", async () => {
     emulator.inject({ kind: "slow", match: (r) => r.path === RESUME_PATH, delayMs: 8_000 });
     const server = await startHttpServer(["--drain-grace", "1"], env());
-    const client = new Client({ name: "drain-tests", version: "0.0.0" });
+    let client: McpTestClient | undefined;
     try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      client = await connectHttp(server.url);
       // Cut off with the server: the client may wait for an answer that never comes; closing the
       // client ends it.
       void client.callTool({ name: "dlq_resume_all", arguments: { count: 50, maxPages: 2 } }).catch(() => {});
@@ -132,7 +131,7 @@ describe("draining the HTTP server", () => {
         /warning: Calls still running 1 s into the shutdown \(--drain-grace\) were cut off/,
       );
     } finally {
-      await client.close().catch(() => {});
+      await client?.close().catch(() => {});
       await server.stop();
     }
   });

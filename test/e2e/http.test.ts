@@ -1,23 +1,16 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { connectHttp as connect } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
 
 const run = promisify(execFile);
 const AUTH = "shared-secret-7c1f0a";
-
-async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: "http-tests", version: "0.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
 
 const rpc = (method: string, id = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, params: {} });
 const initialize = JSON.stringify({
@@ -154,7 +147,7 @@ describe("bearer-token auth", () => {
 
   it("lets the right token through, and leaves /healthz open for load balancers", async () => {
     const client = await connect(server.url, { authorization: `Bearer ${AUTH}` });
-    await client.ping();
+    expect((await client.listTools()).tools).toHaveLength(3);
     await client.close();
     expect((await request(`${server.origin}/healthz`)).statusCode).toBe(200);
     expect(server.stderr()).not.toContain(AUTH);

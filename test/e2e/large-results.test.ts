@@ -43,6 +43,16 @@ describe("large results", () => {
     expect(resources.map((resource) => resource.uri)).toContain(data.workflowRunsResource);
   });
 
+  it("answers a report it does not have with resource-not-found, naming the URI", async () => {
+    const uri = "workflow-dlq://resumed-runs/0000000000000000";
+    const refused = await fixture.client.readResource({ uri }).then(
+      () => undefined,
+      (error: { code?: number; data?: { uri?: string }; message: string }) => error,
+    );
+    expect(refused).toMatchObject({ code: -32602, data: { uri } });
+    expect(refused?.message).toMatch(/only for the session/);
+  });
+
   it("keeps the text summary to a few lines whatever the size", async () => {
     const result = await fixture.call("dlq_resume_all", { count: 50, maxPages: 10 });
     const summary = (result.content[0] as { text: string }).text;

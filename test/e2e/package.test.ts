@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectStdio } from "../support/clients.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -54,16 +53,12 @@ describe("the npm package", () => {
   });
 
   it("answers initialize and tools/list when started with npx --sandbox", async () => {
-    const client = new Client({ name: "package-test", version: "0" });
-    await client.connect(
-      new StdioClientTransport({
-        command: "npx",
-        args: ["workflow-dlq-mcp", "--sandbox", "--sandbox-entries", "5"],
-        cwd: app,
-        env: { PATH: process.env.PATH ?? "", HOME: work },
-        stderr: "ignore",
-      }),
-    );
+    const client = await connectStdio({
+      command: "npx",
+      args: ["workflow-dlq-mcp", "--sandbox", "--sandbox-entries", "5"],
+      cwd: app,
+      env: { PATH: process.env.PATH ?? "", HOME: work },
+    });
     try {
       expect(client.getServerVersion()).toMatchObject({
         name: "workflow-dlq-mcp",

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Progress, ProgressNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
 import { connectServer, type Fixture, resumeData, startFixture, TEST_TOKEN } from "../support/harness.js";
@@ -15,7 +15,7 @@ describe("progress notifications", () => {
     fixture = await startFixture(SEED_OPTIONS);
     // Collected by token with our own handler: the SDK client hands progress to callers in a later
     // microtask than the response, so a notification that arrives with the response can be dropped.
-    fixture.client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
+    fixture.client.onProgress((params) => {
       const { progressToken, ...progress } = params;
       received.set(progressToken, [...(received.get(progressToken) ?? []), progress]);
     });

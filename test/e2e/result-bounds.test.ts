@@ -4,12 +4,11 @@
  * cursor that continues exactly where it stopped. Nothing resumed is lost on the way: every run
  * is in a result, or in a resource the same session can read.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
+import { connectHttp } from "../support/clients.js";
 import { FIXED_NOW, seededMessages } from "../support/data.js";
 import { resumeData, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
@@ -136,8 +135,7 @@ describe("results within their bound, over stateless HTTP", () => {
   });
 
   it("stops before a result would outgrow the bound, listing every run it resumed inline", async () => {
-    const client = new Client({ name: "bounds", version: "0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const client = await connectHttp(server.url);
     try {
       const reported: string[] = [];
       let cursor: string | undefined;
@@ -169,8 +167,7 @@ describe("results within their bound, over stateless HTTP", () => {
   it("keeps an id list's results within the bound too, though its batches go out together", async () => {
     const messages = seededMessages({ entries: 400, seed: 21 });
     emulator.reset({ messages });
-    const client = new Client({ name: "bounds", version: "0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const client = await connectHttp(server.url);
     try {
       const dlqIds = messages.map((message) => message.dlqId);
       const reported: string[] = [];

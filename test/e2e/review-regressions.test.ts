@@ -61,15 +61,17 @@ describe("a cancelled call", () => {
 
   it("lets the page it had sent land, and reports its runs", async () => {
     const logged: { result?: { stopReason: string; resumed: number; unreportedPossible?: boolean } }[] = [];
-    const { LoggingMessageNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
-    fixture.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-      logged.push(notification.params.data as (typeof logged)[number]);
+    await fixture.client.onLog("info", (params) => {
+      logged.push(params.data as (typeof logged)[number]);
     });
     const controller = new AbortController();
     const call = fixture.client
-      .callTool({ name: "dlq_resume_all", arguments: { count: 50, maxPages: 10 } }, undefined, {
-        signal: controller.signal,
-      })
+      .callTool(
+        { name: "dlq_resume_all", arguments: { count: 50, maxPages: 10 } },
+        {
+          signal: controller.signal,
+        },
+      )
       .catch(() => undefined);
     // Cancel while the second page is on its way, before the emulator has answered it.
     while (fixture.emulator.requests.filter(onResume).length < 1) await sleep(5);
@@ -94,9 +96,12 @@ describe("a cancelled id list whose batch came back 404", () => {
       .map((message) => message.dlqId);
     const controller = new AbortController();
     const call = fixture.client
-      .callTool({ name: "dlq_resume", arguments: { dlqIds: [...ids, "dlq_missing"] } }, undefined, {
-        signal: controller.signal,
-      })
+      .callTool(
+        { name: "dlq_resume", arguments: { dlqIds: [...ids, "dlq_missing"] } },
+        {
+          signal: controller.signal,
+        },
+      )
       .catch(() => undefined);
     // The batch's 404 has come back; its lookups are on their way.
     while (fixture.emulator.requests.filter(onResume).length < 1) await sleep(5);

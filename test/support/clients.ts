@@ -7,11 +7,16 @@
  * `WORKFLOW_DLQ_MCP_TEST_ERA` picks the one the end-to-end suite uses; tests that compare the two
  * ask for each by name.
  */
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttp } from "@modelcontextprotocol/client";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttp,
+  type Transport as ModernTransport,
+} from "@modelcontextprotocol/client";
 import { StdioClientTransport as ModernStdio } from "@modelcontextprotocol/client/stdio";
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport as LegacyStdio } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type CallToolResult,
   type Implementation,
@@ -20,16 +25,20 @@ import {
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
   type Progress,
+  type ProgressNotification,
+  ProgressNotificationSchema,
   type ReadResourceResult,
 } from "@modelcontextprotocol/sdk/types.js";
 
 export type Era = "2025-11-25" | "2026-07-28";
 export const ERAS: readonly Era[] = ["2025-11-25", "2026-07-28"];
 
-export const SUITE_ERA: Era = process.env.WORKFLOW_DLQ_MCP_TEST_ERA === "2026-07-28" ? "2026-07-28" : "2025-11-25";
+export const SUITE_ERA: Era =
+  process.env.WORKFLOW_DLQ_MCP_TEST_ERA === "2026-07-28" ? "2026-07-28" : "2025-11-25";
 
 type LogLevel = "debug" | "info" | "notice" | "warning" | "error";
 type LogParams = LoggingMessageNotification["params"];
+type ProgressParams = ProgressNotification["params"];
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -53,7 +62,7 @@ export interface McpTestClient {
   /** The server's pid, for stdio connections. */
   readonly pid: number | null;
   callTool(
-    params: { name: string; arguments?: Record<string, unknown> },
+    params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> },
     options?: CallOptions,
   ): Promise<CallToolResult>;
   listTools(): Promise<ListToolsResult>;
@@ -62,6 +71,11 @@ export interface McpTestClient {
   getServerVersion(): Implementation | undefined;
   /** Log messages of at least `level`: `logging/setLevel` on 2025-11-25, the per-request envelope on 2026-07-28. */
   onLog(level: LogLevel, handler: (params: LogParams) => void): Promise<void>;
+  /**
+   * Every progress notification as it arrives. The SDKs hand progress to `onprogress` a microtask
+   * after they read it, so one that arrives with the response can miss the caller.
+   */
+  onProgress(handler: (params: ProgressParams) => void): void;
   /** Transport errors (a line on stdout that is not JSON-RPC, a broken stream). */
   onTransportError(handler: (error: Error) => void): void;
   /** Called when the connection closes from either side. */
@@ -82,10 +96,18 @@ export async function connectStdio(launch: StdioLaunch, era: Era = SUITE_ERA): P
   const params = { ...launch, stderr: "pipe" as const };
   if (era === "2025-11-25") {
     const transport = new LegacyStdio(params);
-    return legacy(transport, () => transport.stderr, () => transport.pid);
+    return legacy(
+      transport,
+      () => transport.stderr as NodeJS.ReadableStream | null,
+      () => transport.pid,
+    );
   }
   const transport = new InPlaceStdio(params);
-  return modern(transport, () => transport.stderr as NodeJS.ReadableStream | null, () => transport.pid);
+  return modern(
+    transport,
+    () => transport.stderr as NodeJS.ReadableStream | null,
+    () => transport.pid,
+  );
 }
 
 export async function connectHttp(
@@ -96,6 +118,13 @@ export async function connectHttp(
   const init = { requestInit: { headers } };
   if (era === "2025-11-25") return legacy(new LegacyHttp(new URL(url), init), nothing, nothing);
   return modern(new ModernHttp(new URL(url), init), nothing, nothing);
+}
+
+/** A client of the era on a transport of the test's own (both SDKs' transports have one shape). */
+export function connectTransport(transport: Transport, era: Era = SUITE_ERA): Promise<McpTestClient> {
+  return era === "2025-11-25"
+    ? legacy(transport, nothing, nothing)
+    : modern(transport as unknown as ModernHttp, nothing, nothing);
 }
 
 const nothing = () => null;
@@ -126,7 +155,7 @@ function hooks(transport: TransportHooks) {
 }
 
 async function legacy(
-  transport: LegacyStdio | LegacyHttp,
+  transport: Transport,
   stderr: () => NodeJS.ReadableStream | null,
   pid: () => number | null,
 ): Promise<McpTestClient> {
@@ -139,22 +168,29 @@ async function legacy(
     era: "2025-11-25",
     stderr: stream ?? stderr(),
     pid: pid(),
-    callTool: async (params, options) => (await client.callTool(params, undefined, options)) as CallToolResult,
+    callTool: async (params, options) =>
+      (await client.callTool(params, undefined, options)) as CallToolResult,
     listTools: () => client.listTools(),
     listResources: () => client.listResources(),
     readResource: (params) => client.readResource(params),
     getServerVersion: () => client.getServerVersion(),
     onLog: async (level, handler) => {
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => handler(notification.params));
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) =>
+        handler(notification.params),
+      );
       await client.setLoggingLevel(level);
     },
+    onProgress: (handler) =>
+      client.setNotificationHandler(ProgressNotificationSchema, (notification) =>
+        handler(notification.params),
+      ),
     ...hooks(transport),
     close: () => client.close(),
   };
 }
 
 async function modern(
-  transport: InPlaceStdio | ModernHttp,
+  transport: InPlaceStdio | ModernHttp | ModernTransport,
   stderr: () => NodeJS.ReadableStream | null,
   pid: () => number | null,
 ): Promise<McpTestClient> {
@@ -174,7 +210,10 @@ async function modern(
       (await client.callTool(withEnvelope(params), options)) as unknown as CallToolResult,
     listTools: async () => (await client.listTools()) as unknown as ListToolsResult,
     listResources: async () => (await client.listResources()) as unknown as ListResourcesResult,
-    readResource: async (params) => (await client.readResource(withEnvelope(params))) as unknown as ReadResourceResult,
+    readResource: async (params) =>
+      (await client.readResource(
+        withEnvelope(params as { uri: string; _meta?: Record<string, unknown> }),
+      )) as unknown as ReadResourceResult,
     getServerVersion: () => client.getServerVersion(),
     onLog: async (level, handler) => {
       client.setNotificationHandler("notifications/message", (notification) =>
@@ -182,6 +221,10 @@ async function modern(
       );
       logLevel = level;
     },
+    onProgress: (handler) =>
+      client.setNotificationHandler("notifications/progress", (notification) =>
+        handler(notification.params as ProgressParams),
+      ),
     ...hooks(transport),
     close: () => client.close(),
   };

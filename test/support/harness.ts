@@ -1,6 +1,7 @@
 /**
  * End-to-end harness: a real emulator on an ephemeral loopback port and the built server
- * spawned over stdio, connected through the SDK's Client exactly as a desktop client does.
+ * spawned over stdio, connected through an SDK client exactly as a desktop client does, on the
+ * suite's protocol era (see clients.ts).
  *
  * Every connection is also a secrets-and-stdout check: when it closes, no tool result, stderr
  * line or journal line may contain a token, every line the server wrote to stdout must have
@@ -12,17 +13,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 export const TEST_TOKEN = "test_token_5f2b9c7e1d";
 
 export interface Connected {
-  client: Client;
+  client: McpTestClient;
   stderr: () => string;
   /** The journal file this server writes (in a fresh state directory). */
   journalPath: string;
@@ -37,32 +37,29 @@ export interface ServerLaunch {
   args?: string[];
   /** Secrets that must never show up anywhere the server writes. */
   secrets?: string[];
+  /** The client's protocol era; the suite's by default. */
+  era?: Era;
 }
 
 export async function connectServer(options: ServerLaunch = {}): Promise<Connected> {
   const stateHome = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-state-"));
   const journalPath = join(stateHome, "workflow-dlq-mcp", "journal.jsonl");
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [SERVER_ENTRY, ...(options.args ?? [])],
-    env: { PATH: process.env.PATH ?? "", HOME: stateHome, XDG_STATE_HOME: stateHome, ...options.env },
-    stderr: "pipe",
-  });
+  const client = await connectStdio(
+    {
+      command: process.execPath,
+      args: [SERVER_ENTRY, ...(options.args ?? [])],
+      env: { PATH: process.env.PATH ?? "", HOME: stateHome, XDG_STATE_HOME: stateHome, ...options.env },
+    },
+    options.era ?? SUITE_ERA,
+  );
   let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
+  client.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
   // The child's stderr ends when the process is gone.
-  const stderrEnded = new Promise<boolean>((resolve) => transport.stderr?.once("end", () => resolve(true)));
+  const stderrEnded = new Promise<boolean>((resolve) => client.stderr?.once("end", () => resolve(true)));
   const transportErrors: Error[] = [];
-  const client = new Client({ name: "workflow-dlq-mcp-tests", version: "0.0.0" });
-  await client.connect(transport);
-  // Set after connect: the client installs its own handler while connecting.
-  const ownHandler = transport.onerror;
-  transport.onerror = (error) => {
-    transportErrors.push(error);
-    ownHandler?.(error);
-  };
+  client.onTransportError((error) => transportErrors.push(error));
   const results: CallToolResult[] = [];
   const journalLines = () =>
     existsSync(journalPath)

@@ -4,10 +4,10 @@
  * signal) and sees the exit code, every stderr line and every raw stdout line.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { connectTransport, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 import { SERVER_ENTRY } from "./harness.js";
 
 /** Lines the server writes itself; anything else on stderr is a crash, a stack trace or a Node warning. */
@@ -15,7 +15,7 @@ export const OWN_LOG_LINE = /^\[workflow-dlq-mcp\] (debug|info|warning|error): /
 
 export interface StdioChild {
   child: ChildProcess;
-  client: Client;
+  client: McpTestClient;
   stderr: () => string;
   /** stderr lines that are not the server's own log lines. */
   foreignStderr: () => string[];
@@ -24,7 +24,11 @@ export interface StdioChild {
   kill: () => Promise<void>;
 }
 
-export async function spawnStdioServer(args: string[], env: Record<string, string>): Promise<StdioChild> {
+export async function spawnStdioServer(
+  args: string[],
+  env: Record<string, string>,
+  era: Era = SUITE_ERA,
+): Promise<StdioChild> {
   const child = spawn(process.execPath, [SERVER_ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -37,8 +41,7 @@ export async function spawnStdioServer(args: string[], env: Record<string, strin
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("close", (code, signal) => resolve({ code, signal })),
   );
-  const client = new Client({ name: "workflow-dlq-mcp-stdio-tests", version: "0.0.0" });
-  await client.connect(new ChildTransport(child));
+  const client = await connectTransport(new ChildTransport(child), era);
   return {
     child,
     client,

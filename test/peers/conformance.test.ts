@@ -1,0 +1,87 @@
+/**
+ * The MCP conformance suite's server scenarios that apply to this server, on both protocol
+ * versions, against the Streamable HTTP transport (the suite tests servers over HTTP only): its
+ * latest release for 2025-11-25 and its newest prerelease for 2026-07-28, run on Node 24 as they
+ * require. Every check of a scenario must pass, except the ones named below with the reason they
+ * cannot apply. The scenarios left out, and why, are listed in the README.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+import { CONFORMANCE_2025, CONFORMANCE_2026, NODE_24 } from "../support/platform.js";
+
+const run = promisify(execFile);
+
+interface Check {
+  id: string;
+  status: "SUCCESS" | "FAILURE" | "WARNING" | "SKIPPED" | "INFO";
+  errorMessage?: string;
+}
+
+/** Checks that need the suite's own diagnostic tools, or a capability this server does not offer. */
+const NOT_APPLICABLE: Record<string, string> = {
+  "sep-2575-server-rejects-undeclared-capability":
+    "needs the suite's test_missing_capability tool; no call here needs a client capability",
+  "sep-2575-missing-capability-http-400": "the same check's HTTP status",
+  "sep-2575-http-server-no-independent-requests-on-stream":
+    "needs the suite's test_streaming_elicitation tool",
+  "sep-2575-server-no-log-without-loglevel": "needs the suite's test_logging_tool",
+  "sep-2549-prompts-list-caching-hints": "the server offers no prompts",
+  "sep-2549-resources-list-caching-hints":
+    "over HTTP the server keeps no resources: there is no session to hold them",
+  "sep-2549-resources-templates-list-caching-hints": "the same, for templates",
+};
+
+const SUITES = [
+  {
+    version: "2025-11-25",
+    runner: CONFORMANCE_2025,
+    scenarios: ["server-initialize", "ping", "tools-list", "logging-set-level", "dns-rebinding-protection"],
+  },
+  {
+    version: "2026-07-28",
+    runner: CONFORMANCE_2026,
+    scenarios: [
+      "server-stateless",
+      "tools-list",
+      "caching",
+      "http-header-validation",
+      "dns-rebinding-protection",
+    ],
+  },
+] as const;
+
+describe.each(SUITES)("MCP conformance, $version", ({ runner, scenarios }) => {
+  let server: HttpServerProcess;
+  let output: string;
+  beforeAll(async () => {
+    server = await startHttpServer(["--sandbox", "--sandbox-entries", "20"]);
+    output = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-conformance-"));
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(output, { recursive: true, force: true });
+  });
+
+  it.each(scenarios)("%s", async (scenario) => {
+    const dir = join(output, scenario);
+    // The runner exits non-zero when any check fails, not-applicable ones included; the checks
+    // file is the verdict.
+    await run(NODE_24, [runner, "server", "--url", server.url, "--scenario", scenario, "-o", dir], {
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+    }).catch(() => undefined);
+    const [runDir] = readdirSync(dir);
+    const checks = JSON.parse(readFileSync(join(dir, runDir as string, "checks.json"), "utf8")) as Check[];
+    expect(checks.length).toBeGreaterThan(0);
+    const failed = checks
+      .filter((check) => check.status === "FAILURE" || check.status === "WARNING")
+      .filter((check) => !(check.id in NOT_APPLICABLE))
+      .map((check) => `${check.id}: ${check.errorMessage ?? check.status}`);
+    expect(failed).toEqual([]);
+    expect(checks.filter((check) => check.status === "SUCCESS").length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The MCP Inspector's CLI, an independent client, run on Node 24 as it requires: it lists the
+ * tools and calls the read-only one against the sandbox over stdio, and over Streamable HTTP
+ * with a bearer token passed by --header.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_ENTRY } from "../support/harness.js";
+import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+import { INSPECTOR_CLI, NODE_24 } from "../support/platform.js";
+
+const run = promisify(execFile);
+const AUTH = "inspector-secret-41d9";
+
+let home: string;
+beforeAll(() => {
+  // The Inspector keeps a catalogue of servers in its home; each run gets an empty one.
+  home = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-inspector-"));
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+async function inspect(target: string[], method: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(NODE_24, [INSPECTOR_CLI, "--cli", ...target, ...method], {
+    env: { PATH: process.env.PATH ?? "", HOME: home, NO_COLOR: "1" },
+    timeout: 20_000,
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+interface Listed {
+  tools: { name: string; annotations?: { readOnlyHint?: boolean } }[];
+}
+interface Called {
+  isError?: boolean;
+  structuredContent?: { returned: number; messages: { dlqId: string }[] };
+}
+
+function expectCatalogue(listed: Listed) {
+  expect(listed.tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+  expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
+    "dlq_list",
+  ]);
+}
+
+function expectListing(called: Called, count: number) {
+  expect(called.isError).toBeFalsy();
+  expect(called.structuredContent?.returned).toBe(count);
+  expect(called.structuredContent?.messages).toHaveLength(count);
+}
+
+describe("the MCP Inspector CLI over stdio", () => {
+  const server = [NODE_24, SERVER_ENTRY, "--sandbox", "--sandbox-entries", "12"];
+
+  it("lists the tools, with dlq_list the only read-only one", async () => {
+    expectCatalogue((await inspect(server, ["--method", "tools/list"])) as unknown as Listed);
+  });
+
+  it("calls dlq_list", async () => {
+    const called = await inspect(server, [
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "dlq_list",
+      "--tool-arg",
+      "count=5",
+    ]);
+    expectListing(called as Called, 5);
+  });
+});
+
+describe("the MCP Inspector CLI over Streamable HTTP with a bearer token", () => {
+  let http: HttpServerProcess;
+  beforeAll(async () => {
+    http = await startHttpServer(["--sandbox", "--sandbox-entries", "12"], {
+      WORKFLOW_DLQ_MCP_AUTH_TOKEN: AUTH,
+    });
+  });
+  afterAll(() => http.stop());
+  const bearer = () => ["--header", `Authorization: Bearer ${AUTH}`];
+
+  it("lists the tools", async () => {
+    expectCatalogue(
+      (await inspect([http.url, ...bearer()], ["--method", "tools/list"])) as unknown as Listed,
+    );
+  });
+
+  it("calls dlq_list", async () => {
+    const called = await inspect(
+      [http.url, ...bearer()],
+      ["--method", "tools/call", "--tool-name", "dlq_list", "--tool-arg", "count=3"],
+    );
+    expectListing(called as Called, 3);
+  });
+
+  it("is refused without the token", async () => {
+    await expect(inspect([http.url], ["--method", "tools/list"])).rejects.toThrow();
+  });
+});
