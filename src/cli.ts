@@ -56,7 +56,7 @@ export const FLAGS = {
   journal: {
     type: "string",
     value: "PATH",
-    help: "Audit journal file, JSON Lines (default $XDG_STATE_HOME or ~/.local/state, /workflow-dlq-mcp/journal.jsonl; off in the sandbox).",
+    help: "Audit journal file, JSON Lines (default $XDG_STATE_HOME or ~/.local/state, /workflow-dlq-mcp/journal.jsonl; off in the sandbox). - writes it to stdout, with --http only.",
   },
   "no-journal": { type: "boolean", help: "Write no audit journal." },
   concurrency: {
@@ -192,6 +192,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== "emulator")) {
     throw new Error(`Unknown command "${positionals.join(" ")}". ${RUN_HELP}`);
+  }
+  if (flags.journal === "-" && !flags.http && positionals[0] !== "emulator") {
+    throw new Error(
+      `--journal - writes the journal to stdout, which carries JSON-RPC over stdio: give it a file path, or serve with --http. ${RUN_HELP}`,
+    );
   }
   const command = flags.help
     ? "help"

@@ -3,6 +3,8 @@
  * per answer and one per call outcome. Each line is written with a synchronous append, so a
  * process killed mid-run leaves an exact record of every request it sent and every answer it
  * received. Nothing secret goes in: every line passes through the redactor on its way out.
+ * The path "-" is standard output, where a shared deployment's platform collects its logs (only
+ * over HTTP: in stdio mode stdout is the JSON-RPC channel).
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
@@ -11,6 +13,10 @@ import { dirname, join } from "node:path";
 import type { RequestRecord, SendingRecord } from "./dlq/api.js";
 import type { Logger } from "./log.js";
 import { NO_SECRET, type Redactor } from "./redact.js";
+
+/** The journal path that means standard output. */
+export const JOURNAL_TO_STDOUT = "-";
+const STDOUT_FD = 1;
 
 export function defaultJournalPath(env: NodeJS.ProcessEnv = process.env): string {
   const stateHome = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
@@ -66,6 +72,10 @@ export class Journal {
     this.redactor = options.redactor ?? NO_SECRET;
   }
 
+  private get where(): string {
+    return this.path === JOURNAL_TO_STDOUT ? "stdout" : (this.path as string);
+  }
+
   /** Lines this process could not write, over all calls. */
   get lostLines(): number {
     return this.lost;
@@ -112,8 +122,12 @@ export class Journal {
     const line = `${this.torn ? "\n" : ""}${this.redactor.text(JSON.stringify({ at: new Date().toISOString(), ...entry }))}\n`;
     try {
       if (this.fd === undefined) {
-        mkdirSync(dirname(this.path as string), { recursive: true, mode: 0o700 });
-        this.fd = openSync(this.path as string, "a", 0o600);
+        if (this.path === JOURNAL_TO_STDOUT) {
+          this.fd = STDOUT_FD;
+        } else {
+          mkdirSync(dirname(this.path as string), { recursive: true, mode: 0o700 });
+          this.fd = openSync(this.path as string, "a", 0o600);
+        }
       }
       this.writeAll(this.fd, Buffer.from(line, "utf8"));
     } catch (error) {
@@ -127,7 +141,7 @@ export class Journal {
         state.reported = true;
         this.log.log(
           "error",
-          `The journal at ${this.path} cannot be written (${(error as Error).message}): call ${state.callId} has lines missing from it. Each next line tries again.`,
+          `The journal at ${this.where} cannot be written (${(error as Error).message}): call ${state.callId} has lines missing from it. Each next line tries again.`,
         );
       }
       return;
@@ -135,7 +149,7 @@ export class Journal {
     if (this.failing > 0) {
       this.log.log(
         "warning",
-        `The journal at ${this.path} is written again, after ${this.failing} lost ${this.failing === 1 ? "line" : "lines"}.`,
+        `The journal at ${this.where} is written again, after ${this.failing} lost ${this.failing === 1 ? "line" : "lines"}.`,
       );
       this.failing = 0;
     }
@@ -144,7 +158,15 @@ export class Journal {
   private writeAll(fd: number, data: Buffer): void {
     let offset = 0;
     try {
-      while (offset < data.length) offset += writeSync(fd, data, offset);
+      while (offset < data.length) {
+        try {
+          offset += writeSync(fd, data, offset);
+        } catch (error) {
+          // A pipe that is full for a moment (stdout read by a slow collector) is waited for, so
+          // the line still goes out whole, before the next request.
+          if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+        }
+      }
       this.torn = false;
     } catch (error) {
       if (offset > 0) this.torn = true;
@@ -155,7 +177,7 @@ export class Journal {
   private release(): void {
     const fd = this.fd;
     this.fd = undefined;
-    if (fd === undefined) return;
+    if (fd === undefined || fd === STDOUT_FD) return;
     try {
       closeSync(fd);
     } catch {

@@ -33,10 +33,19 @@ export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dea
 Start with dlq_list to see what is there. Resume with dlq_resume (by dlqIds or filter) or dlq_resume_all; both change production state, so confirm the selection with the user and pass flowControl when the downstream is fragile. Every list and resume result that carries a cursor can be continued by calling again with it.`;
 
 export function createServer(options: ServerOptions): McpServer {
+  const tools = toolsFor(options);
+  // Session resources hold the reports too long for a result; a stateless server has no session.
+  const keepsReports = !options.stateless && tools.some((tool) => !tool.annotations.readOnlyHint);
   const server = new McpServer(
     { name: "workflow-dlq-mcp", title: "Upstash Workflow DLQ", version: PACKAGE_VERSION },
     {
-      capabilities: { tools: { listChanged: false }, logging: {} },
+      // The catalogue never changes while the process runs, and no notification announces a new
+      // report: a client lists resources when a result links one.
+      capabilities: {
+        tools: { listChanged: false },
+        logging: {},
+        ...(keepsReports ? { resources: { listChanged: false } } : {}),
+      },
       instructions: options.readOnly
         ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: the resume tools are not available.`
         : SERVER_INSTRUCTIONS,
@@ -50,8 +59,7 @@ export function createServer(options: ServerOptions): McpServer {
     calls: options.calls ?? new CallTracker(),
     redactor: options.client.redactor,
   };
-  const tools = toolsFor(options);
-  if (!options.stateless && tools.some((tool) => !tool.annotations.readOnlyHint)) {
+  if (keepsReports) {
     context.runLists = new RunListStore(context.redactor);
     registerRunListResource(server, context.runLists);
   }

@@ -43,6 +43,47 @@ describe("the npm package", () => {
     expect(files.filter((file) => file.endsWith(".ts"))).toEqual([]);
   });
 
+  it("leaves out the source maps and the README generator: a user runs neither", () => {
+    expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
+    expect(files).not.toContain("dist/reference.js");
+    expect(files.filter((file) => file.startsWith("platform/"))).toEqual([]);
+  });
+
+  it("names where its source, home page and issue tracker are", () => {
+    expect(packageJson.repository).toMatchObject({
+      type: "git",
+      url: expect.stringMatching(/^git\+https:\/\//),
+    });
+    expect(packageJson.homepage).toMatch(/^https:\/\//);
+    expect(packageJson.bugs.url).toMatch(/^https:\/\/.*\/issues$/);
+  });
+
+  it("reports the same version from --version and from server/discover", async () => {
+    const { stdout } = await run(process.execPath, [
+      join(app, "node_modules/workflow-dlq-mcp/dist/index.js"),
+      "--version",
+    ]);
+    expect(stdout.trim()).toBe(packageJson.version);
+    const client = await connectStdio(
+      {
+        command: process.execPath,
+        args: [
+          join(app, "node_modules/workflow-dlq-mcp/dist/index.js"),
+          "--sandbox",
+          "--sandbox-entries",
+          "1",
+        ],
+        env: { PATH: process.env.PATH ?? "", HOME: work },
+      },
+      "2026-07-28",
+    );
+    try {
+      expect(client.getServerVersion()?.version).toBe(stdout.trim());
+    } finally {
+      await client.close();
+    }
+  });
+
   it("installs into an empty folder with nothing else from the registry", () => {
     const installed = JSON.parse(readFileSync(join(app, "package-lock.json"), "utf8")) as {
       packages: object;

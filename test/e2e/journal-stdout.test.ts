@@ -1,0 +1,81 @@
+/**
+ * `--journal -`: behind a load balancer the audit goes where the platform collects logs, stdout,
+ * as the same JSON lines a journal file gets. Over stdio it is refused, since stdout carries
+ * JSON-RPC there.
+ */
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { connectHttp } from "../support/clients.js";
+import { FIXED_NOW } from "../support/data.js";
+import { leakForms, SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
+
+describe("--journal - over Streamable HTTP", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ token: TEST_TOKEN, entries: 60, seed: 5, now: FIXED_NOW });
+  });
+  afterAll(() => emulator.close());
+
+  it("writes the call, each request before and after, and the outcome to stdout as JSON lines", async () => {
+    const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", "--journal", "-"], {
+      env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+        const match = /Streamable HTTP at (\S+\/mcp)/.exec(stderr);
+        if (match?.[1]) resolve(match[1]);
+      });
+      void exited.then(() => reject(new Error(stderr)));
+    });
+    const client = await connectHttp(url);
+    const result = await client.callTool({ name: "dlq_resume_all", arguments: { count: 20, maxPages: 2 } });
+    await client.close();
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+
+    expect(result.isError).toBeFalsy();
+    const lines = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; tool?: string; runIds?: string[] });
+    expect(lines.map((line) => line.type)).toEqual([
+      "call",
+      ...Array.from({ length: lines.length - 2 }, (_, i) => (i % 2 === 0 ? "sending" : "request")),
+      "outcome",
+    ]);
+    expect(lines[0]).toMatchObject({ type: "call", tool: "dlq_resume_all" });
+    const journaled = lines.flatMap((line) => (line.type === "request" ? (line.runIds ?? []) : []));
+    expect(journaled.sort()).toEqual(emulator.resumed.map((record) => record.workflowRunId).sort());
+    for (const form of leakForms(TEST_TOKEN)) expect(stdout + stderr).not.toContain(form);
+  });
+});
+
+describe("--journal - over stdio", () => {
+  it("is refused before anything starts: stdout carries JSON-RPC there", async () => {
+    const child = spawn(process.execPath, [SERVER_ENTRY, "--sandbox", "--journal", "-"], {
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/--journal - writes the journal to stdout, which carries JSON-RPC over stdio/);
+  });
+});
