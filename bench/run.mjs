@@ -254,7 +254,11 @@ for (const size of quick ? [1_000] : [1_000, 5_000]) {
       jsonrpc: "2.0",
       id: 1,
       method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "0" } },
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "bench", version: "0" },
+      },
     },
     "server/discover (2026-07-28)": {
       jsonrpc: "2.0",
