@@ -4,8 +4,7 @@
  * and journaled, and only then close the journal and exit.
  */
 import { setMaxListeners } from "node:events";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage, RequestId, Transport } from "@modelcontextprotocol/server";
 
 export interface ActiveCall {
   /** Aborted when the process starts shutting down: the call finishes its page and returns. */
