@@ -20,7 +20,7 @@ import {
   parseSelection,
   refuseUnknownParams,
 } from "./params.js";
-import { type DlqStore, DlqStoreError, type Selection, START_CURSOR } from "./store.js";
+import { type DlqStore, DlqStoreError, type RedriveAction, type Selection, START_CURSOR } from "./store.js";
 
 /** Bulk delete by filter or all shares the list endpoint's page size. */
 const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
@@ -36,8 +36,9 @@ export interface ApiResult {
 }
 
 export type Route =
-  | { kind: "resume" }
-  | { kind: "resumeOne"; dlqId: string }
+  | { kind: "resume"; action: RedriveAction }
+  | { kind: "resumeOne"; action: RedriveAction; dlqId: string }
+  | { kind: "callback"; dlqId: string; cancel: boolean }
   | { kind: "list" }
   | { kind: "legacyList" }
   | { kind: "getOne"; dlqId: string }
@@ -58,6 +59,7 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   list: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS]),
   legacyList: new Set([...PAGING_PARAMS, ...FILTER_QUERY_FIELDS, ...LEGACY_LIST_PARAMS]),
   resumeOne: new Set(),
+  callback: new Set(),
   getOne: new Set(),
 };
 
@@ -76,18 +78,26 @@ export function route(method: string, path: string): Route | RouteMiss {
   const only = (allowed: string, r: Route): Route | RouteMiss =>
     method === allowed ? r : { status: 405, allow: allowed };
 
-  if (path === DLQ_PATHS.resume) return only("POST", { kind: "resume" });
+  for (const action of ["resume", "restart"] as const) {
+    const bulk = DLQ_PATHS[action];
+    if (path === bulk) return only("POST", { kind: "resume", action });
+    if (path.startsWith(`${bulk}/`)) {
+      const dlqId = decodeSegment(path.slice(bulk.length + 1));
+      if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+      return only("POST", { kind: "resumeOne", action, dlqId });
+    }
+  }
+  if (path.startsWith(`${DLQ_PATHS.callback}/`)) {
+    const dlqId = decodeSegment(path.slice(DLQ_PATHS.callback.length + 1));
+    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
+    if (method === "POST" || method === "DELETE") return { kind: "callback", dlqId, cancel: method === "DELETE" };
+    return { status: 405, allow: "POST, DELETE" };
+  }
   if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "legacyList" });
   if (path === DLQ_PATHS.list) {
     if (method === "GET") return { kind: "list" };
     if (method === "DELETE") return { kind: "delete" };
     return { status: 405, allow: "GET, DELETE" };
-  }
-  const resumePrefix = `${DLQ_PATHS.resume}/`;
-  if (path.startsWith(resumePrefix)) {
-    const dlqId = decodeSegment(path.slice(resumePrefix.length));
-    if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
-    return only("POST", { kind: "resumeOne", dlqId });
   }
   const messagePrefix = `${DLQ_PATHS.message}/`;
   if (path.startsWith(messagePrefix)) {
@@ -126,7 +136,7 @@ function dispatch(
       const limit = bulkLimit(selection, params, MAX_RUNS_PER_RESUME_REQUEST);
       const cursor = parseCursor(params);
       const overrides = parseOverrides(req);
-      const result = store.resume(selection, limit, cursor, overrides, receivedAt);
+      const result = store.resume(selection, limit, cursor, overrides, receivedAt, r.action);
       return {
         status: 200,
         body: withCursor({ workflowRuns: result.items }, result.cursor),
@@ -135,8 +145,23 @@ function dispatch(
     }
     case "resumeOne": {
       const overrides = parseOverrides(req);
-      const run = store.resumeById(r.dlqId, overrides, receivedAt);
+      const run = store.resumeById(r.dlqId, overrides, receivedAt, r.action);
       return run ? { status: 200, body: run } : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "callback": {
+      if (r.cancel) {
+        const cancelled = store.cancelCallback(r.dlqId);
+        if (cancelled === undefined) return { status: 404, body: { error: "DLQ message not found" } };
+        return cancelled
+          ? { status: 200, body: {} }
+          : { status: 400, body: { error: "failure callback is not in progress" } };
+      }
+      const retry = store.retryCallback(r.dlqId, receivedAt);
+      if (retry.status === "notFound") return { status: 404, body: { error: "DLQ message not found" } };
+      if (retry.status === "refused") {
+        return { status: 400, body: { error: callbackRefusal(retry.state) } };
+      }
+      return { status: 200, body: retry.run };
     }
     case "list":
     case "legacyList": {
@@ -170,6 +195,20 @@ function dispatch(
         paging: { requestCursor: cursor, startCursor: startCursorFor(selection) },
       };
     }
+  }
+}
+
+/** QStash's words for a callback that cannot be retried, by the entry's callback state. */
+function callbackRefusal(state: string | undefined): string {
+  switch (state) {
+    case undefined:
+      return "failure callback not found for this message";
+    case "CALLBACK_INPROGRESS":
+      return "failure callback is already in progress";
+    case "CALLBACK_SUCCESS":
+      return "failure callback already succeeded";
+    default:
+      return `failure callback cannot be retried in state ${state}`;
   }
 }
 

@@ -40,10 +40,16 @@ export interface ResumeOverrides {
 }
 
 /**
- * What a redrive does to a DLQ entry. Restart is the expected second member: it takes entries
- * the same way and records them the same way; only its run starts over from the first step.
+ * What a redrive does to a DLQ entry. Both take entries the same way and record them the same
+ * way; a restarted run starts over from its first step, a resumed one from the step that failed.
  */
-export type RedriveAction = "resume";
+export type RedriveAction = "resume" | "restart";
+
+/** What retrying an entry's failure callback did, or why it could not. */
+export type CallbackRetry =
+  | { status: "retried"; run: WorkflowRunRef }
+  | { status: "notFound" }
+  | { status: "refused"; state: FailureFunctionState | undefined };
 
 export interface RefailOptions {
   /** Probability, 0 to 1, that a resumed run fails again and re-enters the DLQ. */
@@ -117,6 +123,11 @@ export function decodeCursor(value: string): Cursor | undefined {
 
 /** A key before every entry: used when a server has to hand out a cursor for "from the start". */
 export const START_CURSOR = encodeCursor({ createdAt: Number.MIN_SAFE_INTEGER, dlqId: "" });
+
+function setCallbackState(message: DlqMessage, state: FailureFunctionState): void {
+  message.failureFunctionState = state;
+  message.failureCallbackInfo = { ...message.failureCallbackInfo, state };
+}
 
 function failureFunctionStateOf(message: DlqMessage): FailureFunctionState | undefined {
   return message.failureFunctionState ?? message.failureCallbackInfo?.state;
@@ -201,8 +212,10 @@ function hashedId(prefix: string, alphabet: string, length: number, parts: reado
 
 /** The emulated Workflow DLQ, always in the server's order: createdAt ascending, then dlqId. */
 export class DlqStore {
-  /** Every run resumed since the last load, in order. */
+  /** Every run resumed or restarted since the last load, in order. */
   readonly resumed: ResumedRecord[] = [];
+  /** Every failure callback retried since the last load, in order. */
+  readonly callbackRetries: { dlqId: string; at: number }[] = [];
   private entries: DlqMessage[] = [];
   private readonly byId = new Map<string, DlqMessage>();
   /** Every dlqId since the last load, gone ones included: a re-entry must not reuse one. */
@@ -229,6 +242,7 @@ export class DlqStore {
       this.issuedDlqIds.add(m.dlqId);
     }
     this.resumed.length = 0;
+    this.callbackRetries.length = 0;
   }
 
   get size(): number {
@@ -312,9 +326,10 @@ export class DlqStore {
     cursor: string | undefined,
     overrides: ResumeOverrides = {},
     receivedAt = Date.now(),
+    action: RedriveAction = "resume",
   ): BatchResult<WorkflowRunRef> {
     const batch = this.select(selection, limit, cursor);
-    const runs = this.redrive("resume", batch.items, overrides, receivedAt);
+    const runs = this.redrive(action, batch.items, overrides, receivedAt);
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
 
@@ -322,9 +337,40 @@ export class DlqStore {
     dlqId: string,
     overrides: ResumeOverrides = {},
     receivedAt = Date.now(),
+    action: RedriveAction = "resume",
   ): WorkflowRunRef | undefined {
     const message = this.byId.get(dlqId);
-    return message ? this.redrive("resume", [message], overrides, receivedAt)[0] : undefined;
+    return message ? this.redrive(action, [message], overrides, receivedAt)[0] : undefined;
+  }
+
+  /**
+   * Retries the failure callback of an entry whose callback failed; the entry stays in the DLQ
+   * with its callback in progress. Any other state (none, in progress, succeeded, cancelled) is
+   * refused, as QStash refuses it.
+   */
+  retryCallback(dlqId: string, receivedAt = Date.now()): CallbackRetry {
+    const message = this.byId.get(dlqId);
+    if (!message) return { status: "notFound" };
+    const state = failureFunctionStateOf(message);
+    if (state !== "CALLBACK_FAIL") return { status: "refused", state };
+    setCallbackState(message, "CALLBACK_INPROGRESS");
+    this.callbackRetries.push({ dlqId, at: Math.max(Date.now(), receivedAt) });
+    return {
+      status: "retried",
+      run: {
+        workflowRunId: message.workflowRunId ?? `wfr_${message.dlqId}`,
+        workflowCreatedAt: message.workflowCreatedAt ?? message.createdAt,
+      },
+    };
+  }
+
+  /** Cancels a failure callback in progress; false when none is. */
+  cancelCallback(dlqId: string): boolean | undefined {
+    const message = this.byId.get(dlqId);
+    if (!message) return undefined;
+    if (failureFunctionStateOf(message) !== "CALLBACK_INPROGRESS") return false;
+    setCallbackState(message, "CALLBACK_CANCELED");
+    return true;
   }
 
   deleteSelection(

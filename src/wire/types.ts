@@ -6,6 +6,10 @@
 export const DLQ_PATHS = {
   /** Bulk resume: by `dlqIds`, by filter, or all. */
   resume: "/v2/workflows/dlq/resume",
+  /** Bulk restart, from the first step: the same modes as resume. */
+  restart: "/v2/workflows/dlq/restart",
+  /** `POST {callback}/{dlqId}` retries a failed failure callback; `DELETE` cancels one in progress. */
+  callback: "/v2/workflows/dlq/callback",
   /** Workflow DLQ listing as in the REST reference. */
   list: "/v2/workflows/dlq",
   /** Generic DLQ listing used by the official client (`?source=workflow`). */

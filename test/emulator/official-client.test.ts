@@ -157,3 +157,96 @@ describe("@upstash/workflow dlq.resume and dlq.delete", () => {
     expect(emu.store.size).toBe(0);
   });
 });
+
+describe("@upstash/workflow dlq.restart", () => {
+  it("restarts one id, a list, by filter page by page, and records each as a restart", async () => {
+    const [first, second, third] = all;
+    const one = await client.dlq.restart({ dlqId: defined(first).dlqId });
+    expect(one.workflowRunId).toMatch(/^wfr_/);
+    const listed = await client.dlq.restart({ dlqId: [defined(second).dlqId, defined(third).dlqId] });
+    expect(listed).toHaveLength(2);
+    const label = defined(all.find((m) => m.label !== undefined)).label as string;
+    const matching = emu.store.list({ label: [label] }).length;
+    let restarted = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await client.dlq.restart({ filter: { label }, count: 20, ...(cursor ? { cursor } : {}) });
+      restarted += page.workflowRuns.length;
+      cursor = page.cursor;
+    } while (cursor);
+    expect(restarted).toBe(matching);
+    expect(emu.resumed.every((record) => record.action === "restart")).toBe(true);
+    expect(emu.resumed).toHaveLength(3 + matching);
+    expect(emu.requests.every((r) => r.path === "/v2/workflows/dlq/restart" && r.status === 200)).toBe(true);
+  });
+
+  it("gives a restarted run a different id from the same entry resumed", async () => {
+    const entry = defined(all[0]).dlqId;
+    const restarted = await client.dlq.restart({ dlqId: entry });
+    emu.reset();
+    const resumed = await client.dlq.resume({ dlqId: entry });
+    expect(restarted.workflowRunId).not.toBe(resumed.workflowRunId);
+  });
+});
+
+describe("@upstash/workflow dlq.delete", () => {
+  it("deletes a list of ids, then by filter with the cursor, answering {deleted, cursor}", async () => {
+    const [first, second] = all;
+    expect(await client.dlq.delete([defined(first).dlqId, defined(second).dlqId])).toMatchObject({
+      deleted: 2,
+    });
+    const label = defined(all.find((m) => m.label !== undefined)).label as string;
+    const matching = emu.store.list({ label: [label] }).length;
+    let deleted = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await client.dlq.delete({ filter: { label }, count: 15, ...(cursor ? { cursor } : {}) });
+      deleted += page.deleted;
+      cursor = page.cursor;
+    } while (cursor);
+    expect(deleted).toBe(matching);
+    expect(emu.store.list({ label: [label] })).toEqual([]);
+    expect(emu.resumed).toEqual([]);
+  });
+});
+
+describe("@upstash/workflow dlq.retryFailureFunction", () => {
+  it("retries a failed callback, leaving the entry in the DLQ with its callback in progress", async () => {
+    const failed = defined(
+      all.find((m) => (m.failureFunctionState ?? m.failureCallbackInfo?.state) === "CALLBACK_FAIL"),
+    );
+    const answer = await client.dlq.retryFailureFunction({ dlqId: failed.dlqId });
+    expect(answer.workflowRunId).toBe(failed.workflowRunId);
+    const after = defined(emu.store.get(failed.dlqId));
+    expect(after.failureFunctionState).toBe("CALLBACK_INPROGRESS");
+    expect(after.failureCallbackInfo?.state).toBe("CALLBACK_INPROGRESS");
+    expect(emu.store.callbackRetries.map((retry) => retry.dlqId)).toEqual([failed.dlqId]);
+    // Now in progress: a second retry is refused.
+    await expect(client.dlq.retryFailureFunction({ dlqId: failed.dlqId })).rejects.toThrow(
+      /already in progress/,
+    );
+  });
+
+  it.each([
+    ["no failure callback", undefined, /not found for this message/],
+    ["a callback that succeeded", "CALLBACK_SUCCESS", /already succeeded/],
+    ["a cancelled callback", "CALLBACK_CANCELED", /cannot be retried in state CALLBACK_CANCELED/],
+  ] as const)("refuses %s with 400", async (_, state, message) => {
+    const entry = defined(all[0]);
+    const stored = defined(emu.store.get(entry.dlqId));
+    delete stored.failureCallbackInfo;
+    delete stored.failureFunctionState;
+    if (state) {
+      stored.failureFunctionState = state;
+      stored.failureCallbackInfo = { state };
+    }
+    await expect(client.dlq.retryFailureFunction({ dlqId: entry.dlqId })).rejects.toThrow(message);
+    expect(emu.requests.at(-1)?.status).toBe(400);
+    expect(emu.store.callbackRetries).toEqual([]);
+  });
+
+  it("answers 404 for an entry not in the DLQ", async () => {
+    await expect(client.dlq.retryFailureFunction({ dlqId: "dlq_not_there" })).rejects.toThrow();
+    expect(emu.requests.at(-1)?.status).toBe(404);
+  });
+});
