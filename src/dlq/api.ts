@@ -7,6 +7,7 @@ import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
 import { encodeQuery } from "../qstash/query.js";
 import { DLQ_PATHS, type DlqMessage } from "../wire/types.js";
+import { REDRIVES, type RedriveName } from "./actions.js";
 import {
   buildListQuery,
   buildResumeHeaders,
@@ -50,7 +51,9 @@ export interface RequestContext {
 export class DlqApi {
   constructor(readonly client: QStashClient) {}
 
-  async resume(
+  /** Resume or restart: the same request to the action's endpoint. */
+  async redrive(
+    action: RedriveName,
     selection: Selection,
     page: PageRequest,
     options: ResumeOptions,
@@ -58,7 +61,7 @@ export class DlqApi {
   ): Promise<ResumePage> {
     const request: QStashRequest = {
       method: "POST",
-      path: DLQ_PATHS.resume,
+      path: REDRIVES[action].path,
       query: buildSelectionQuery(selection, page),
       headers: buildResumeHeaders(options),
     };

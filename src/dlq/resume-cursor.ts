@@ -66,7 +66,7 @@ export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promis
       const count = Math.min(plan.count, runsLeft());
       pageSize = Math.min(count, MAX_RUNS_PER_RESUME_REQUEST);
       const attempted = await scope.attempt(
-        (context) => scope.api.resume(bounded, { count, cursor }, plan.options, context),
+        (context) => scope.api.redrive(plan.action, bounded, { count, cursor }, plan.options, context),
         { ambiguousIsFinal: true },
       );
       if (!attempted.ok) return attempted;

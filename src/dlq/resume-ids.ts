@@ -185,7 +185,13 @@ async function resumeBatch(
       const sent = cursor;
       if (sent !== undefined) stopIfHalted(scope);
       const attempted = await scope.attempt((context) =>
-        scope.api.resume({ mode: "ids", dlqIds: sendIds }, { cursor: sent }, plan.options, context),
+        scope.api.redrive(
+          plan.action,
+          { mode: "ids", dlqIds: sendIds },
+          { cursor: sent },
+          plan.options,
+          context,
+        ),
       );
       if (attempted.uncertain) lost = true;
       if (!attempted.ok) throw attempted.error;

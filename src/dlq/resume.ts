@@ -4,6 +4,7 @@
  * time bound, on cancellation, shutdown or an error, and returns what was resumed so far with
  * where to continue.
  */
+import type { RedriveName } from "./actions.js";
 import type { Continuation, ResumeReport } from "./report.js";
 import type { ResumeOptions, Selection } from "./request.js";
 import { resumeByCursor } from "./resume-cursor.js";
@@ -19,6 +20,8 @@ export interface ResumeProgress {
 }
 
 export interface ResumePlan {
+  /** Resume (from the failed step) or restart (from the first): the same run either way. */
+  action: RedriveName;
   selection: Selection;
   options: ResumeOptions;
   /** Entries per request in filter and all modes. */

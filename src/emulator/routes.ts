@@ -90,7 +90,8 @@ export function route(method: string, path: string): Route | RouteMiss {
   if (path.startsWith(`${DLQ_PATHS.callback}/`)) {
     const dlqId = decodeSegment(path.slice(DLQ_PATHS.callback.length + 1));
     if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
-    if (method === "POST" || method === "DELETE") return { kind: "callback", dlqId, cancel: method === "DELETE" };
+    if (method === "POST" || method === "DELETE")
+      return { kind: "callback", dlqId, cancel: method === "DELETE" };
     return { status: 405, allow: "POST, DELETE" };
   }
   if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "legacyList" });

@@ -4,6 +4,7 @@
  * within this call's reach, grouped. Only GET requests are sent.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { REDRIVES } from "../dlq/actions.js";
 import { indexesOf } from "../dlq/cursor.js";
 import { type IdPreview, previewIds, previewSelection } from "../dlq/preview.js";
 import type { ResumePlan } from "../dlq/resume.js";
@@ -13,7 +14,7 @@ import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
-import type { ResumeResult } from "./result-schemas.js";
+import { inWordsOf, type ResumeResult } from "./result-schemas.js";
 import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "./results.js";
 import { SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
@@ -25,6 +26,7 @@ const SAMPLE_MESSAGE_CHARS = 1_500;
 export async function previewResume(planned: ResumePlanned, call: ToolCall): Promise<CallToolResult> {
   const { scope, context, journal } = call;
   const plan = planned.resume;
+  const { done } = REDRIVES[plan.action];
   const base: ResumeResult = {
     mode: plan.selection.mode,
     workflowRuns: [],
@@ -53,7 +55,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     try {
       found = await previewIds(reached, scope);
     } catch (error) {
-      return toolError(`Dry run failed: ${(error as Error).message} Nothing was resumed.`);
+      return toolError(`Dry run failed: ${(error as Error).message} Nothing was ${done}.`);
     }
     for (const message of found.found) see(message);
     const preview = {
@@ -84,8 +86,8 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
         ? ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`
         : "";
     return structuredResult(
-      `Dry run, nothing resumed: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be resumed.${missing}${beyond}`,
-      result,
+      `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}`,
+      inWordsOf(REDRIVES[plan.action], result),
     );
   }
 
@@ -105,7 +107,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   const stopReason = listed.stopReason === "maxPages" ? "done" : listed.stopReason;
   if (stopReason !== "done" && seen === 0) {
     const why = listed.error?.message ?? `the listing stopped (${stopReason}) before it read anything.`;
-    return toolError(`Dry run failed: ${why} Nothing was resumed; call again.`);
+    return toolError(`Dry run failed: ${why} Nothing was ${done}; call again.`);
   }
   const matched = Math.min(seen, reach);
   const lowerBound = seen > reach || listed.stopReason !== "done";
@@ -130,8 +132,8 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     : "";
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";
   return structuredResult(
-    `Dry run, nothing resumed: ${count} would be resumed by this call.${widen}${close}`,
-    result,
+    `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}`,
+    inWordsOf(REDRIVES[plan.action], result),
   );
 }
 

@@ -4,6 +4,7 @@
  * is rendered from it.
  */
 import { dlqListTool } from "./dlq-list.js";
+import { dlqRestartTool } from "./dlq-restart.js";
 import { dlqResumeTool } from "./dlq-resume.js";
 import { dlqResumeAllTool } from "./dlq-resume-all.js";
 import type { ToolDefinition } from "./tool.js";
@@ -12,6 +13,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   dlqListTool as unknown as ToolDefinition,
   dlqResumeTool as unknown as ToolDefinition,
   dlqResumeAllTool as unknown as ToolDefinition,
+  dlqRestartTool as unknown as ToolDefinition,
 ];
 
 /** The tools a server offers: in read-only mode, only those annotated as read-only. */

@@ -3,6 +3,8 @@
  * schema happen here, before any request is sent: a filter too long to send, and a cursor that
  * belongs to another tool or another selection.
  */
+
+import type { RedriveName } from "../dlq/actions.js";
 import { type CursorState, decodeCursor, fingerprint } from "../dlq/cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../dlq/request.js";
@@ -12,6 +14,7 @@ import { encodeQuery } from "../qstash/query.js";
 import {
   DEFAULTS,
   type DlqListArgs,
+  type DlqRestartArgs,
   type DlqResumeAllArgs,
   type DlqResumeArgs,
   type FilterArgs,
@@ -58,12 +61,14 @@ export function planList(args: DlqListArgs, tool: string): ListPlanned {
 }
 
 export function planResume(
-  args: DlqResumeArgs | DlqResumeAllArgs,
+  args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs,
   tool: string,
   policy: CallPolicy,
   stateless: boolean,
+  action: RedriveName = "resume",
 ): ResumePlanned {
   const base = {
+    action,
     options: resumeOptions(args),
     count: args.count ?? DEFAULTS.resumeCount,
     maxPages: args.maxPages ?? DEFAULTS.resumeMaxPages,

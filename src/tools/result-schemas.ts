@@ -4,6 +4,7 @@
  * and the README's tool reference come from the same schemas, so the three cannot drift apart.
  */
 import { z } from "zod";
+import type { RedriveAction } from "../dlq/actions.js";
 
 const stopReason = z
   .enum(["done", "maxPages", "maxRuns", "resultSize", "deadline", "shutdown", "cancelled", "error"])
@@ -150,3 +151,45 @@ export type ResumeResult = z.infer<typeof resumeOutput>;
 export type ListResult = z.infer<typeof listOutput>;
 export type CompactMessage = z.infer<typeof compactMessage>;
 export type SummaryResult = z.infer<typeof summaryOutput>;
+
+/**
+ * The result as the action's tool presents it: a restart reports `restarted` and
+ * `probablyRestarted` where a resume reports `resumed` and `probablyResumed`.
+ */
+export function inWordsOf(action: RedriveAction, result: ResumeResult): Record<string, unknown> {
+  if (action.name === "resume") return result;
+  const renamed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(result)) renamed[renameKey(key, action)] = value;
+  return renamed;
+}
+
+export function renameKey(key: string, action: RedriveAction): string {
+  if (key === "resumed") return action.done;
+  if (key === "probablyResumed") return `probably${action.Done}`;
+  return key;
+}
+
+/**
+ * A redrive tool's output schema: resume's, with the action's own words in field names and
+ * descriptions.
+ */
+export function redriveOutput(action: RedriveAction): z.ZodType {
+  if (action.name === "resume") return resumeOutput;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(resumeOutput.shape)) {
+    const description = (field as z.ZodType).meta()?.description;
+    shape[renameKey(key, action)] = description
+      ? (field as z.ZodType).meta({ description: inWords(description, action) })
+      : (field as z.ZodType);
+  }
+  return z.object(shape);
+}
+
+/** "resumed" → "restarted", and so on, in a description written for resume. */
+function inWords(text: string, action: RedriveAction): string {
+  return text
+    .replaceAll("resumed", action.done)
+    .replaceAll("Resumed", action.Done)
+    .replaceAll("resuming", action.doing)
+    .replaceAll("resume", action.verb);
+}

@@ -4,6 +4,7 @@
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { REDRIVES } from "../dlq/actions.js";
 import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
@@ -68,6 +69,7 @@ export async function runResumeTool(
   });
   const display = {
     tool,
+    action: REDRIVES[planned.resume.action],
     inlineRuns: context.policy.inlineRuns,
     maxResultChars: context.policy.maxResultChars,
     ...(context.runLists ? { runLists: context.runLists } : {}),
@@ -81,7 +83,7 @@ export async function runResumeTool(
     // filtered out by the client's level.
     const uri = context.runLists?.keep(
       tool,
-      `cancelled call: ${plural(report.workflowRuns.length, "run")} resumed`,
+      `cancelled call: ${plural(report.workflowRuns.length, "run")} ${display.action.done}`,
       {
         ...report,
         error: report.error?.message,

@@ -5,8 +5,9 @@
  * result, so every resumed run is inline.
  */
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
+import type { RedriveAction } from "../dlq/actions.js";
 import type { ResumeReport } from "../dlq/report.js";
-import type { ResumeResult } from "./result-schemas.js";
+import { inWordsOf, type ResumeResult } from "./result-schemas.js";
 import {
   clip,
   cursorHint,
@@ -23,6 +24,8 @@ import type { RunListStore } from "./run-lists.js";
 
 export interface ResumeDisplay {
   tool: string;
+  /** Which redrive the report is of: its words, and its result's field names. */
+  action: RedriveAction;
   /** Runs listed inline at most; more go to the resource. */
   inlineRuns: number;
   maxResultChars: number;
@@ -77,20 +80,25 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
         ? " To retry, call again with the cursor in the result."
         : "";
     return {
-      ...toolError(`${result.error?.message ?? "The request failed."} Nothing was resumed.${retry}`),
-      structuredContent: result,
+      ...toolError(
+        `${result.error?.message ?? "The request failed."} Nothing was ${display.action.done}.${retry}`,
+      ),
+      structuredContent: inWordsOf(display.action, result),
     };
   }
   if (nothingHappened && result.stopReason === "done" && counts.notFound.length > 0 && !result.cursor) {
     const ids = counts.notFound;
     return {
       ...toolError(
-        `Nothing was resumed: ${ids.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed or deleted, or never there): ${preview(ids)}. dlq_list shows what the DLQ holds.`,
+        `Nothing was ${display.action.done}: ${ids.length === 1 ? "this id is" : "these ids are"} not in the DLQ (already resumed, restarted or deleted, or never there): ${preview(ids)}. dlq_list shows what the DLQ holds.`,
       ),
-      structuredContent: { ...result, ...fitIds("notFound", ids, display.maxResultChars / 2) },
+      structuredContent: inWordsOf(display.action, {
+        ...result,
+        ...fitIds("notFound", ids, display.maxResultChars / 2),
+      }),
     };
   }
-  const summary = summarizeResume(result, counts);
+  const summary = summarizeResume(result, counts, display.action);
   const { lists, link } = fitLists(
     report,
     display,
@@ -100,7 +108,7 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
   const text = shown.workflowRunsTruncated
     ? `${summary} Listing the first ${shown.workflowRuns.length} of ${shown.resumed} runs${link ? `; all of them are at ${link.uri}` : ""}.`
     : summary;
-  const response = structuredResult(text, shown);
+  const response = structuredResult(text, inWordsOf(display.action, shown));
   if (link) response.content.push(link);
   return response;
 }
@@ -129,11 +137,15 @@ function fitLists(
       },
     };
   }
-  const uri = display.runLists.keep(display.tool, `${plural(workflowRuns.length, "run")} resumed`, {
-    workflowRuns,
-    probablyResumed,
-    notFound,
-  });
+  const uri = display.runLists.keep(
+    display.tool,
+    `${plural(workflowRuns.length, "run")} ${display.action.done}`,
+    {
+      workflowRuns,
+      probablyResumed,
+      notFound,
+    },
+  );
   let left = budget;
   const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
   // What changed comes first: runs most likely resumed, then resumed runs, then ids never there.
@@ -148,9 +160,9 @@ function fitLists(
     link: {
       type: "resource_link",
       uri,
-      name: `report of ${plural(workflowRuns.length, "resumed run")}`,
+      name: `report of ${plural(workflowRuns.length, `${display.action.done} run`)}`,
       mimeType: "application/json",
-      description: `Every run ${display.tool} resumed in this call, and the ids it probably resumed or did not find.`,
+      description: `Every run ${display.tool} ${display.action.done} in this call, and the ids it probably ${display.action.done} or did not find.`,
     },
   };
 }
@@ -172,7 +184,9 @@ const BOUND_NAMES = {
 function summarizeResume(
   result: ResumeResult,
   counts: { resumed: number; notFound: readonly string[]; probablyResumed: readonly string[] },
+  action: RedriveAction,
 ): string {
+  const { done, Done, doing } = action;
   const runs = plural(counts.resumed, "run");
   const pages = plural(result.pages, "request");
   const extras = [
@@ -180,10 +194,10 @@ function summarizeResume(
       ? `${plural(counts.notFound.length, "id")} not in the DLQ: ${preview(counts.notFound)}.`
       : "",
     counts.probablyResumed.length
-      ? `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely resumed by it: ${preview(counts.probablyResumed)}.`
+      ? `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
       : "",
     result.unreportedPossible
-      ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, "more run")} may have been resumed without being listed here; dlq_list shows what is still in the DLQ.`
+      ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, "more run")} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`
       : "",
     result.nearMisses?.length ? `Nothing matched; close to it: ${result.nearMisses.join("; ")}.` : "",
     result.journalIncomplete ? "The audit journal could not record every line of this call." : "",
@@ -195,26 +209,26 @@ function summarizeResume(
     result.snapshot && result.stopReason === "done"
       ? `; nothing left that entered the DLQ by ${result.snapshot}`
       : result.stopReason === "done"
-        ? "; nothing left to resume"
+        ? `; nothing left to ${action.verb}`
         : "";
   const tail = [extras, next.trim()].filter(Boolean).join(" ");
   const join = (head: string) => clip(tail ? `${head} ${tail}` : head, 1_400);
   switch (result.stopReason) {
     case "done":
-      return join(`Resumed ${runs} in ${pages} (${result.mode})${snapshot}.`);
+      return join(`${Done} ${runs} in ${pages} (${result.mode})${snapshot}.`);
     case "maxPages":
     case "maxRuns":
     case "resultSize":
     case "deadline":
     case "shutdown":
       return join(
-        `Resumed ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
+        `${Done} ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
       );
     case "cancelled":
-      return join(`Partial: cancelled after resuming ${runs} in ${pages}.`);
+      return join(`Partial: cancelled after ${doing} ${runs} in ${pages}.`);
     case "error":
       return join(
-        `Partial: resumed ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
+        `Partial: ${done} ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
       );
   }
 }

@@ -433,6 +433,56 @@ export const dlqResumeInput = z
     }
   });
 
+const allSchema = z
+  .literal(true, { error: "all must be true to act on every entry; leave it out to pass dlqIds or filter." })
+  .meta({ description: "Act on every entry in the DLQ. Exactly one of dlqIds, filter, all." });
+
+/** Exactly one of dlqIds, filter and all selects the entries an action takes. */
+function oneSelection(tool: string) {
+  return (
+    args: { dlqIds?: unknown; filter?: unknown; all?: unknown; count?: unknown },
+    ctx: z.RefinementCtx,
+  ) => {
+    const given = [args.dlqIds, args.filter, args.all].filter((value) => value !== undefined).length;
+    if (given > 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Pass exactly one of dlqIds, filter and all to ${tool}: QStash ignores a filter when ids are given, and all means every entry.`,
+      });
+    } else if (given === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Pass dlqIds (ids from dlq_list), filter (for example {"label": "payments"}) or all: true to ${tool}.`,
+      });
+    }
+    if (args.dlqIds !== undefined && args.count !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["count"],
+        message:
+          "count applies to filter and all only; leave it out with dlqIds (ids are sent 50 per request).",
+      });
+    }
+  };
+}
+
+export const dlqRestartInput = z
+  .strictObject(
+    {
+      dlqIds: dlqIdsSchema.optional(),
+      filter: filterSchema.optional(),
+      all: allSchema.optional(),
+      ...resumeShape,
+    },
+    {
+      error: unknownArguments(
+        "dlq_restart",
+        "dlqIds, filter or all, count, cursor, flowControl, retries, maxPages, dryRun",
+      ),
+    },
+  )
+  .superRefine(oneSelection("dlq_restart"));
+
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
   error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages, dryRun"),
 });
@@ -482,5 +532,6 @@ export const dlqListInput = z.strictObject(
 
 export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
 export type DlqResumeAllArgs = z.output<typeof dlqResumeAllInput>;
+export type DlqRestartArgs = z.output<typeof dlqRestartInput>;
 export type DlqListArgs = z.output<typeof dlqListInput>;
 export type FilterArgs = z.output<typeof filterSchema>;

@@ -103,6 +103,32 @@ const cases: Case[] = [
   optionsCase("retries with flow control", { retries: 2, flowControl: { key: "fc.key_1", parallelism: 4 } }),
 ];
 
+/**
+ * Restart has resume's wire on its own endpoint: every resume case again, through
+ * client.dlq.restart and dlq_restart (which takes all: true where resume has dlq_resume_all).
+ */
+function asRestart(resume: Case): Case {
+  return {
+    name: `restart: ${resume.name}`,
+    official: (c) =>
+      resume.official(
+        new Proxy(c, {
+          get: (target, key) => (key === "dlq" ? restartingDlq(target) : Reflect.get(target, key)),
+        }),
+      ),
+    tool: "dlq_restart",
+    args: resume.tool === "dlq_resume_all" ? { all: true, ...resume.args } : resume.args,
+  };
+}
+
+function restartingDlq(client: Official): Official["dlq"] {
+  return new Proxy(client.dlq, {
+    get: (target, key) => (key === "resume" ? target.restart.bind(target) : Reflect.get(target, key)),
+  });
+}
+
+cases.push(...cases.map(asRestart));
+
 function filterCase(name: string, filter: Record<string, unknown>): Case {
   return {
     name: `filter ${name}`,

@@ -16,11 +16,11 @@ describe("tool catalog", () => {
   });
   afterAll(() => fixture.close());
 
-  it("lists the three tools with titles, annotations and schemas", async () => {
+  it("lists the four tools with titles, annotations and schemas", async () => {
     const { tools } = await fixture.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    expect(Object.keys(byName).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
-    for (const name of ["dlq_resume", "dlq_resume_all"]) {
+    expect(Object.keys(byName).sort()).toEqual(["dlq_list", "dlq_restart", "dlq_resume", "dlq_resume_all"]);
+    for (const name of ["dlq_resume", "dlq_resume_all", "dlq_restart"]) {
       expect(byName[name]?.annotations).toMatchObject({
         destructiveHint: true,
         idempotentHint: false,
@@ -29,6 +29,9 @@ describe("tool catalog", () => {
       expect(byName[name]?.outputSchema?.properties).toHaveProperty("workflowRuns");
       expect(byName[name]?.description).toMatch(/cursor/);
     }
+    expect(byName.dlq_restart?.outputSchema?.properties).toHaveProperty("restarted");
+    expect(byName.dlq_restart?.outputSchema?.properties).not.toHaveProperty("resumed");
+    expect(Object.keys(byName.dlq_restart?.inputSchema.properties ?? {})).toContain("all");
     expect(byName.dlq_list?.annotations?.readOnlyHint).toBe(true);
     expect(byName.dlq_list?.outputSchema?.properties).toHaveProperty("messages");
     for (const tool of tools) expect(tool.title).toBeTruthy();
@@ -95,7 +98,7 @@ describe("without a token", () => {
     const connected = await connectServer({ env: { QSTASH_URL: "http://127.0.0.1:9" } });
     try {
       const { tools } = await connected.client.listTools();
-      expect(tools).toHaveLength(3);
+      expect(tools).toHaveLength(4);
       for (const [name, args] of [
         ["dlq_list", {}],
         ["dlq_resume", { dlqIds: ["dlq_x"] }],

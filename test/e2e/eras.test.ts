@@ -33,6 +33,7 @@ async function session(client: McpTestClient, emulator: Emulator) {
       await call("dlq_resume", { filter: { responseStatus: 500 }, dryRun: true }),
       await call("dlq_resume", { dlqIds: [...ids, "dlq_not_there"] }),
       await call("dlq_resume_all", { count: 20, maxPages: 2 }),
+      await call("dlq_restart", { all: true, count: 10, maxPages: 1 }),
       await call("dlq_list", { count: "five" }),
     ].map(comparable),
     resumed: emulator.resumed.map((record) => record.workflowRunId).sort(),
@@ -101,8 +102,13 @@ describe.each([
     }
     const done = sessions.get(era);
     expect(done?.version).toBe(version);
-    expect(done?.tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
-    expect(done?.resumed).toHaveLength(3 + 40);
+    expect(done?.tools.map((tool) => tool.name).sort()).toEqual([
+      "dlq_list",
+      "dlq_restart",
+      "dlq_resume",
+      "dlq_resume_all",
+    ]);
+    expect(done?.resumed).toHaveLength(3 + 40 + 10);
   });
 
   it("both eras list the same tools and get the same results", () => {

@@ -43,7 +43,12 @@ describe("Streamable HTTP, stateless, against the sandbox", () => {
     const client = await connect(server.url);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        "dlq_list",
+        "dlq_restart",
+        "dlq_resume",
+        "dlq_resume_all",
+      ]);
       const listed = (await client.callTool({ name: "dlq_list", arguments: { count: 3 } })) as CallToolResult;
       expect((listed.structuredContent as { returned: number }).returned).toBe(3);
     } finally {
@@ -147,7 +152,7 @@ describe("bearer-token auth", () => {
 
   it("lets the right token through, and leaves /healthz open for load balancers", async () => {
     const client = await connect(server.url, { authorization: `Bearer ${AUTH}` });
-    expect((await client.listTools()).tools).toHaveLength(3);
+    expect((await client.listTools()).tools).toHaveLength(4);
     await client.close();
     expect((await request(`${server.origin}/healthz`)).statusCode).toBe(200);
     expect(server.stderr()).not.toContain(AUTH);

@@ -106,7 +106,12 @@ describe("the npm package", () => {
         version: packageJson.version,
       });
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        "dlq_list",
+        "dlq_restart",
+        "dlq_resume",
+        "dlq_resume_all",
+      ]);
     } finally {
       await client.close();
     }

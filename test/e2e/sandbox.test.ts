@@ -42,9 +42,14 @@ describe("--sandbox", () => {
   });
   afterAll(() => server?.close());
 
-  it("offers the three DLQ tools", async () => {
+  it("offers the four DLQ tools", async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "dlq_list",
+      "dlq_restart",
+      "dlq_resume",
+      "dlq_resume_all",
+    ]);
   });
 
   it("serves 600 seeded messages by default, each once", async () => {
@@ -187,7 +192,12 @@ describe("--sandbox over raw stdio", () => {
     const byId = new Map(messages.filter((m) => "id" in m).map((m) => [m.id, m]));
     expect(byId.get(1)).toHaveProperty("result.serverInfo.name", "workflow-dlq-mcp");
     const tools = (byId.get(2)?.result as { tools?: { name: string }[] } | undefined)?.tools ?? [];
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "dlq_list",
+      "dlq_restart",
+      "dlq_resume",
+      "dlq_resume_all",
+    ]);
     expect(byId.get(3)).toHaveProperty("result.structuredContent.returned", 5);
     // The log lines exist; they just belong on stderr.
     expect(stderr).toMatch(/sandbox: serving a local DLQ emulator with 5 entries/);

@@ -36,6 +36,7 @@ async function scriptedEngine(script: Parameters<typeof scriptedServer>[0]): Pro
 }
 
 const all = (overrides: Partial<ResumePlan> = {}): ResumePlan => ({
+  action: "resume",
   selection: { mode: "all" },
   options: {},
   count: 50,

@@ -20,6 +20,7 @@ async function scriptedEngine(script: Parameters<typeof scriptedServer>[0]): Pro
 }
 
 const idsPlan = (dlqIds: string[]): ResumePlan => ({
+  action: "resume",
   selection: { mode: "ids", dlqIds },
   options: {},
   count: 50,

@@ -6,6 +6,7 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { LIMITS } from "../../src/tools/schemas.js";
 import { seededMessages } from "../support/data.js";
 import { type Fixture, startFixture } from "../support/harness.js";
@@ -164,7 +165,7 @@ describe("hostile input regressions, in memory", () => {
         expect(error).toBeInstanceOf(McpError);
         expect([ErrorCode.InvalidParams, ErrorCode.InternalError]).toContain((error as McpError).code);
         expect(fixture().emulator.requests).toHaveLength(0);
-        expect((await fixture().client.listTools()).tools).toHaveLength(3);
+        expect((await fixture().client.listTools()).tools).toHaveLength(TOOLS.length);
       },
     );
   });

@@ -4,6 +4,7 @@
  * JSON-RPC and that no secret leaked into results, stderr or the journal.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/tools/index.js";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
 import { type Fixture, startFixture } from "../support/harness.js";
 import { CALL_BOUND_MS, describeStats, runHostileProperty, TOOL_NAMES } from "./input-support.js";
@@ -53,7 +54,7 @@ describe("hostile input, over stdio", () => {
   it("still answers tools/list, then closes with clean stdout and no leaked secret", async () => {
     const running = fixture as Fixture;
     const tools = await running.client.listTools();
-    expect(tools.tools.map((entry) => entry.name).sort()).toEqual([...TOOL_NAMES].sort());
+    expect(tools.tools.map((entry) => entry.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
     fixture = undefined;
     await running.close();
   });

@@ -40,7 +40,12 @@ interface Called {
 }
 
 function expectCatalogue(listed: Listed) {
-  expect(listed.tools.map((tool) => tool.name).sort()).toEqual(["dlq_list", "dlq_resume", "dlq_resume_all"]);
+  expect(listed.tools.map((tool) => tool.name).sort()).toEqual([
+    "dlq_list",
+    "dlq_restart",
+    "dlq_resume",
+    "dlq_resume_all",
+  ]);
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",
   ]);
