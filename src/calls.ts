@@ -59,12 +59,23 @@ export class CallTracker {
 }
 
 /**
+ * Requests that stay open for the connection's life, answered only when it closes: a shutdown
+ * that waited for them would always wait out its grace.
+ */
+const OPEN_ENDED = new Set(["subscriptions/listen"]);
+
+/**
  * Counts every request a transport received and has not yet answered as a call in flight, so a
  * shutdown waits for the answer (and the journal lines written before it) even where no tool
- * handler tracks the call itself. The transport's handlers become accessors, so whatever installs
- * its own handlers later, and however, still passes through here.
+ * handler tracks the call itself; and calls `onClosed` when the transport closes. The transport's
+ * handlers become accessors, so whatever installs its own handlers later, and however, still
+ * passes through here.
  */
-export function trackRequests(transport: Transport, calls: CallTracker): void {
+export function trackRequests(
+  transport: Transport,
+  calls: CallTracker | undefined,
+  onClosed?: () => void,
+): void {
   const open = new Map<RequestId, ActiveCall>();
   const finish = (id: RequestId | undefined) => {
     if (id === undefined) return;
@@ -80,7 +91,7 @@ export function trackRequests(transport: Transport, calls: CallTracker): void {
   };
   const onMessage = (message: JSONRPCMessage) => {
     if ("method" in message && "id" in message && !open.has(message.id)) {
-      open.set(message.id, calls.begin());
+      if (calls && !OPEN_ENDED.has(message.method)) open.set(message.id, calls.begin());
     } else if ("method" in message && message.method === "notifications/cancelled") {
       // A cancelled request gets no answer.
       finish((message.params as { requestId?: RequestId } | undefined)?.requestId);
@@ -109,6 +120,7 @@ export function trackRequests(transport: Transport, calls: CallTracker): void {
       get: () => () => {
         onClose();
         onclose?.();
+        onClosed?.();
       },
       set: (handler: Transport["onclose"]) => {
         onclose = handler;

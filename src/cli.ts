@@ -167,6 +167,8 @@ export function envName(flag: string): string {
 }
 
 const RUN_HELP = "Run workflow-dlq-mcp --help.";
+/** Journal paths that are stdout: over stdio that is the JSON-RPC channel. */
+const JOURNAL_ON_STDOUT = new Set(["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]);
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Invocation {
   const { values, positionals } = parseFlags(argv);
@@ -193,7 +195,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== "emulator")) {
     throw new Error(`Unknown command "${positionals.join(" ")}". ${RUN_HELP}`);
   }
-  if (flags.journal === "-" && !flags.http && positionals[0] !== "emulator") {
+  if (
+    JOURNAL_ON_STDOUT.has(String(flags.journal)) &&
+    !flags.http &&
+    !flags.help &&
+    !flags.version &&
+    positionals[0] !== "emulator"
+  ) {
     throw new Error(
       `--journal - writes the journal to stdout, which carries JSON-RPC over stdio: give it a file path, or serve with --http. ${RUN_HELP}`,
     );

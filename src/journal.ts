@@ -17,6 +17,10 @@ import { NO_SECRET, type Redactor } from "./redact.js";
 /** The journal path that means standard output. */
 export const JOURNAL_TO_STDOUT = "-";
 const STDOUT_FD = 1;
+/** How long one line waits for a full pipe (stdout) to take it. */
+const FULL_PIPE_PATIENCE_MS = 2_000;
+/** A cell to sleep on between tries: Atomics.wait blocks without spinning. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export function defaultJournalPath(env: NodeJS.ProcessEnv = process.env): string {
   const stateHome = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
@@ -61,6 +65,8 @@ export class Journal {
   private failing = 0;
   /** A write stopped partway through a line; the next line must start on a line of its own. */
   private torn = false;
+  /** The last line was lost to a pipe that stayed full. */
+  private stalled = false;
   private lost = 0;
   private readonly redactor: Redactor;
 
@@ -157,19 +163,24 @@ export class Journal {
 
   private writeAll(fd: number, data: Buffer): void {
     let offset = 0;
+    // A pipe that is full for a moment (stdout read by a slow collector) is waited for, so the
+    // line still goes out whole before the next request; one that stays full costs a line, not
+    // the server: once a wait ran out, lines are tried once each until one goes through.
+    const waitUntil = Date.now() + (this.stalled ? 0 : FULL_PIPE_PATIENCE_MS);
     try {
       while (offset < data.length) {
         try {
           offset += writeSync(fd, data, offset);
         } catch (error) {
-          // A pipe that is full for a moment (stdout read by a slow collector) is waited for, so
-          // the line still goes out whole, before the next request.
-          if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+          if ((error as NodeJS.ErrnoException).code !== "EAGAIN" || Date.now() >= waitUntil) throw error;
+          Atomics.wait(PAUSE, 0, 0, 1);
         }
       }
       this.torn = false;
+      this.stalled = false;
     } catch (error) {
       if (offset > 0) this.torn = true;
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") this.stalled = true;
       throw error;
     }
   }

@@ -172,6 +172,18 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   };
 }
 
+/** Headers of one connection, not of the message: they do not cross into or out of the SDK. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "content-length",
+]);
+
 /**
  * Hands one POST to the SDK's handler as a web request and streams its answer back. A client
  * that hangs up closes the request's stream, which on 2026-07-28 is how a call is cancelled.
@@ -189,7 +201,9 @@ async function forward(
   });
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    if (value !== undefined && !HOP_BY_HOP.has(name)) {
+      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
   }
   const request = new Request(new URL(req.url ?? MCP_PATH, "http://localhost"), {
     method: "POST",
@@ -198,7 +212,8 @@ async function forward(
     signal: hangUp.signal,
   });
   const response = await mcp.fetch(request, { parsedBody: body });
-  res.writeHead(response.status, [...response.headers].flat());
+  // The connection is this server's to manage (keep-alive, the drain closing idle sockets).
+  res.writeHead(response.status, [...response.headers].filter(([name]) => !HOP_BY_HOP.has(name)).flat());
   if (!response.body) {
     res.end();
     return;

@@ -1,7 +1,7 @@
 /**
  * MCP over stdin/stdout, the way desktop and IDE clients start a server.
  */
-import { Transform, type TransformCallback } from "node:stream";
+import { PassThrough, Transform, type TransformCallback } from "node:stream";
 import type { JSONRPCMessage, McpServer } from "@modelcontextprotocol/server";
 import { StdioServerTransport, serveStdio as serveStdioWithSdk } from "@modelcontextprotocol/server/stdio";
 import { type CallTracker, trackRequests } from "../calls.js";
@@ -46,9 +46,14 @@ export async function serveStdio(
       } as unknown as JSONRPCMessage)
       .catch(() => {});
   });
+  // The SDK's transport closes the connection, and drops every answer still to come, as soon as
+  // its input ends; it reads a stream that never does, and the end of stdin starts the shutdown,
+  // which waits for the calls in flight before it closes the connection.
+  const feed = new PassThrough();
+  lines.pipe(feed, { end: false });
   // The framer bounds every message and hands over one whole line at a time, so the SDK's own
   // limit, which closes the session without a reply, never has to apply.
-  const transport = new StdioServerTransport(lines, process.stdout, {
+  const transport = new StdioServerTransport(feed, process.stdout, {
     maxBufferSize: Number.POSITIVE_INFINITY,
   });
 
@@ -76,25 +81,24 @@ export async function serveStdio(
   // process before the calls in flight are journaled. Nothing can be reported where stderr fails.
   process.stdout.on("error", () => void stop());
   process.stderr.on("error", () => {});
-  // The framer ends only after every line before the end of stdin reached the server, so a
-  // request written just before the client closed stdin is still served.
+  // The framer ends only after every line before the end of stdin went into the feed; the feed
+  // hands it to the SDK a turn or two later, so the shutdown starts after that, and a request
+  // written just before the client closed stdin is tracked, served and answered.
   lines.once("end", () => {
-    void stop().then((settled) => {
-      process.exitCode = settled ? 0 : 1;
-      // Exits on its own once everything is closed; this covers a handle something left open.
-      setTimeout(() => process.exit(), 1_000).unref();
-    });
+    void afterTurns(2)
+      .then(stop)
+      .then((settled) => {
+        process.exitCode = settled ? 0 : 1;
+        // Exits on its own once everything is closed; this covers a handle something left open.
+        setTimeout(() => process.exit(), 1_000).unref();
+      });
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => void stop().then((settled) => process.exit(settled ? 0 : 1)));
   }
   process.stdin.pipe(lines);
-  if (options.calls) trackRequests(transport, options.calls);
-  const closed = transport.onclose;
-  transport.onclose = () => {
-    closed?.();
-    void stop();
-  };
+  // The transport closing any other way (the SDK closing the connection) shuts down too.
+  trackRequests(transport, options.calls, () => void stop());
   connection = serveStdioWithSdk(() => createMcpServer(), {
     transport,
     onerror: (error: Error) => options.log.log("warning", `stdio: ${error.message}`),
@@ -134,6 +138,12 @@ class LineFramer extends Transform {
     }
     done();
   }
+}
+
+function afterTurns(turns: number): Promise<void> {
+  return turns <= 0
+    ? Promise.resolve()
+    : new Promise((resolve) => setImmediate(resolve)).then(() => afterTurns(turns - 1));
 }
 
 const NEWLINE = 0x0a;

@@ -123,7 +123,7 @@ describe.each([
 });
 
 describe("cancellation over Streamable HTTP on 2026-07-28", () => {
-  it("closing the call's stream stops it at the next page, and the server reports what it resumed", async () => {
+  it("closing the call's stream stops it at the next page, and the server's log names what it resumed", async () => {
     const emulator = await startEmulator({
       token: TEST_TOKEN,
       entries: 600,

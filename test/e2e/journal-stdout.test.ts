@@ -59,6 +59,45 @@ describe("--journal - over Streamable HTTP", () => {
   });
 });
 
+describe("--journal - when nobody reads stdout", () => {
+  it("loses journal lines, says so, and keeps serving and shutting down", async () => {
+    const emulator = await startEmulator({ token: TEST_TOKEN, entries: 3_000, seed: 5, now: FIXED_NOW });
+    const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", "--journal", "-"], {
+      env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Never read: the pipe fills after a few calls' worth of lines.
+    child.stdout.pause();
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString("utf8");
+          const match = /Streamable HTTP at (\S+\/mcp)/.exec(stderr);
+          if (match?.[1]) resolve(match[1]);
+        });
+        void exited.then(() => reject(new Error(stderr)));
+      });
+      const client = await connectHttp(url);
+      for (let call = 0; call < 12; call++) {
+        const result = await client.callTool({
+          name: "dlq_resume_all",
+          arguments: { count: 50, maxPages: 5 },
+        });
+        expect(result.isError).toBeFalsy();
+      }
+      await client.close();
+      expect(stderr).toMatch(/The journal at stdout cannot be written/);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await emulator.close();
+    }
+  }, 60_000);
+});
+
 describe("--journal - over stdio", () => {
   it("is refused before anything starts: stdout carries JSON-RPC there", async () => {
     const child = spawn(process.execPath, [SERVER_ENTRY, "--sandbox", "--journal", "-"], {

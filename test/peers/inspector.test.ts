@@ -101,7 +101,12 @@ describe("the MCP Inspector CLI over Streamable HTTP with a bearer token", () =>
     expectListing(called as Called, 3);
   });
 
-  it("is refused without the token", async () => {
-    await expect(inspect([http.url], ["--method", "tools/list"])).rejects.toThrow();
+  it("is refused without the token: the Inspector sees the 401 and asks for authorization", async () => {
+    const refused = await inspect([http.url], ["--method", "tools/list"]).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(refused?.code).toBe(3);
+    expect(JSON.parse(refused?.stderr ?? "{}")).toMatchObject({ error: { code: "auth_required" } });
   });
 });

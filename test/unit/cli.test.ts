@@ -39,3 +39,19 @@ describe("the command line as a new user types it", () => {
     expect(helpText("0.0.0")).toMatch(/-v, --version/);
   });
 });
+
+describe("--journal to stdout", () => {
+  it.each(["-", "/dev/stdout", "/dev/fd/1"])(
+    "refuses %s over stdio, where stdout carries JSON-RPC",
+    (path) => {
+      expect(problem("--journal", path)).toMatch(
+        /--journal - writes the journal to stdout, which carries JSON-RPC over stdio/,
+      );
+    },
+  );
+
+  it("takes it with --http, and still shows help with --help", () => {
+    expect(parse("--http", "--journal", "-").flags.journal).toBe("-");
+    expect(parse("--journal", "-", "--help").command).toBe("help");
+  });
+});
