@@ -17,7 +17,14 @@ import {
   type ResumeOptions,
   type Selection,
 } from "./request.js";
-import { type ParsedResume, parseListBody, parseMessageBody, parseResumeBody } from "./responses.js";
+import {
+  type ParsedResume,
+  parseCallbackBody,
+  parseListBody,
+  parseMessageBody,
+  parseResumeBody,
+  type ResumedRun,
+} from "./responses.js";
 
 export type ResumePage = ParsedResume;
 
@@ -87,6 +94,15 @@ export class DlqApi {
       if (Number.isFinite(serverTime)) page.serverTime = serverTime;
       return page;
     });
+  }
+
+  /** Retries the entry's failed failure callback; the entry stays in the DLQ. */
+  async retryCallback(dlqId: string, context: RequestContext = {}): Promise<ResumedRun> {
+    const request: QStashRequest = {
+      method: "POST",
+      path: `${DLQ_PATHS.callback}/${encodeURIComponent(dlqId)}`,
+    };
+    return this.send(request, context, parseCallbackBody, (run) => [run.workflowRunId]);
   }
 
   /** One message, or undefined when it is not in the DLQ. */

@@ -73,6 +73,16 @@ export function parseListBody(body: unknown, where: string): ListResponse {
   return parsed.data.cursor ? { messages, cursor: parsed.data.cursor } : { messages };
 }
 
+/** The run whose failure callback a retry started again; its creation time may be unreadable. */
+export function parseCallbackBody(body: unknown, where: string): ResumedRun {
+  const id = (body as { workflowRunId?: unknown } | null)?.workflowRunId;
+  if (typeof id !== "string" || id === "") throw shapeError(where);
+  const createdAt = (body as { workflowCreatedAt?: unknown }).workflowCreatedAt;
+  return typeof createdAt === "number" && Number.isFinite(createdAt)
+    ? { workflowRunId: id, workflowCreatedAt: createdAt }
+    : { workflowRunId: id };
+}
+
 export function parseMessageBody(body: unknown, where: string): DlqMessage {
   const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
   if (!parsed.success) throw shapeError(where);

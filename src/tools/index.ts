@@ -7,6 +7,7 @@ import { dlqListTool } from "./dlq-list.js";
 import { dlqRestartTool } from "./dlq-restart.js";
 import { dlqResumeTool } from "./dlq-resume.js";
 import { dlqResumeAllTool } from "./dlq-resume-all.js";
+import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback.js";
 import type { ToolDefinition } from "./tool.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -14,6 +15,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   dlqResumeTool as unknown as ToolDefinition,
   dlqResumeAllTool as unknown as ToolDefinition,
   dlqRestartTool as unknown as ToolDefinition,
+  dlqRetryFailureCallbackTool as unknown as ToolDefinition,
 ];
 
 /** The tools a server offers: in read-only mode, only those annotated as read-only. */

@@ -133,6 +133,29 @@ export const resumeOutput = z.object({
     .meta({ description: "Present for dryRun: what would be resumed. Nothing was." }),
 });
 
+export const callbackOutput = z.object({
+  retried: z
+    .array(z.object({ dlqId: z.string(), workflowRunId: z.string() }))
+    .meta({ description: "Entries whose failure callback runs again; they stay in the DLQ." }),
+  probablyRetried: z.array(z.string()).optional().meta({
+    description: "A retry's answer was lost and the callback was then found running: most likely retried.",
+  }),
+  refused: z
+    .array(z.object({ dlqId: z.string(), state: z.string().optional(), reason: z.string() }))
+    .optional()
+    .meta({ description: "QStash refused these: their callback did not fail (state says what it is)." }),
+  notFound: z.array(z.string()).optional().meta({ description: "Ids that are not in the DLQ." }),
+  failed: z
+    .array(z.object({ dlqId: z.string(), error: errorInfo }))
+    .optional()
+    .meta({ description: "Requests that failed; call again with these ids." }),
+  notAttempted: z.array(z.string()).optional().meta({
+    description:
+      "Not sent: the call was cancelled, ran out of time or the server is shutting down. Call again with these ids.",
+  }),
+  stopReason,
+});
+
 export const listOutput = z.object({
   messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),
   dlqIds: z.array(z.string()).optional().meta({ description: "With idsOnly: the listed entries' dlqIds." }),
@@ -149,6 +172,7 @@ export const listOutput = z.object({
 
 export type ResumeResult = z.infer<typeof resumeOutput>;
 export type ListResult = z.infer<typeof listOutput>;
+export type CallbackResult = z.infer<typeof callbackOutput>;
 export type CompactMessage = z.infer<typeof compactMessage>;
 export type SummaryResult = z.infer<typeof summaryOutput>;
 

@@ -8,6 +8,8 @@ import { FAILURE_FUNCTION_STATES, MAX_LIST_COUNT, RESOURCE_NAME_PATTERN } from "
 
 export const LIMITS = {
   dlqIdsPerCall: 5000,
+  /** One request each, and each named in the result. */
+  callbackIdsPerCall: 200,
   idLength: 256,
   textLength: 2048,
   filterValues: 20,
@@ -483,6 +485,20 @@ export const dlqRestartInput = z
   )
   .superRefine(oneSelection("dlq_restart"));
 
+export const dlqRetryCallbackInput = z.strictObject(
+  {
+    dlqIds: dlqIdsSchema
+      .refine((ids) => ids.length <= LIMITS.callbackIdsPerCall, {
+        error: `dlqIds takes at most ${LIMITS.callbackIdsPerCall} ids per call here (one request each): split the list.`,
+      })
+      .meta({
+        description:
+          'DLQ ids whose failure callback failed, from dlq_list (filter {"failureFunctionState": "CALLBACK_FAIL"} finds them).',
+      }),
+  },
+  { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
+);
+
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
   error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages, dryRun"),
 });
@@ -533,5 +549,6 @@ export const dlqListInput = z.strictObject(
 export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
 export type DlqResumeAllArgs = z.output<typeof dlqResumeAllInput>;
 export type DlqRestartArgs = z.output<typeof dlqRestartInput>;
+export type DlqRetryCallbackArgs = z.output<typeof dlqRetryCallbackInput>;
 export type DlqListArgs = z.output<typeof dlqListInput>;
 export type FilterArgs = z.output<typeof filterSchema>;

@@ -129,6 +129,16 @@ function restartingDlq(client: Official): Official["dlq"] {
 
 cases.push(...cases.map(asRestart));
 
+const failedCallback = messages.find(
+  (message) => (message.failureFunctionState ?? message.failureCallbackInfo?.state) === "CALLBACK_FAIL",
+) as (typeof messages)[number];
+cases.push({
+  name: "retry a failure callback",
+  official: (c) => c.dlq.retryFailureFunction({ dlqId: failedCallback.dlqId }),
+  tool: "dlq_retry_failure_callback",
+  args: { dlqIds: [failedCallback.dlqId] },
+});
+
 function filterCase(name: string, filter: Record<string, unknown>): Case {
   return {
     name: `filter ${name}`,

@@ -16,10 +16,16 @@ describe("tool catalog", () => {
   });
   afterAll(() => fixture.close());
 
-  it("lists the four tools with titles, annotations and schemas", async () => {
+  it("lists the five tools with titles, annotations and schemas", async () => {
     const { tools } = await fixture.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    expect(Object.keys(byName).sort()).toEqual(["dlq_list", "dlq_restart", "dlq_resume", "dlq_resume_all"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "dlq_list",
+      "dlq_restart",
+      "dlq_resume",
+      "dlq_resume_all",
+      "dlq_retry_failure_callback",
+    ]);
     for (const name of ["dlq_resume", "dlq_resume_all", "dlq_restart"]) {
       expect(byName[name]?.annotations).toMatchObject({
         destructiveHint: true,
@@ -98,7 +104,7 @@ describe("without a token", () => {
     const connected = await connectServer({ env: { QSTASH_URL: "http://127.0.0.1:9" } });
     try {
       const { tools } = await connected.client.listTools();
-      expect(tools).toHaveLength(4);
+      expect(tools).toHaveLength(5);
       for (const [name, args] of [
         ["dlq_list", {}],
         ["dlq_resume", { dlqIds: ["dlq_x"] }],

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { connectHttp, connectStdio, ERAS, type Era, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
@@ -24,6 +25,11 @@ async function session(client: McpTestClient, emulator: Emulator) {
     .slice(0, 3)
     .map((message) => message.dlqId);
   const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+  const failedCallbacks = emulator.store
+    .list()
+    .filter((message) => message.failureFunctionState === "CALLBACK_FAIL")
+    .slice(-2)
+    .map((message) => message.dlqId);
   return {
     tools: (await client.listTools()).tools,
     version: client.getServerVersion()?.version,
@@ -34,6 +40,7 @@ async function session(client: McpTestClient, emulator: Emulator) {
       await call("dlq_resume", { dlqIds: [...ids, "dlq_not_there"] }),
       await call("dlq_resume_all", { count: 20, maxPages: 2 }),
       await call("dlq_restart", { all: true, count: 10, maxPages: 1 }),
+      await call("dlq_retry_failure_callback", { dlqIds: failedCallbacks }),
       await call("dlq_list", { count: "five" }),
     ].map(comparable),
     resumed: emulator.resumed.map((record) => record.workflowRunId).sort(),
@@ -102,12 +109,7 @@ describe.each([
     }
     const done = sessions.get(era);
     expect(done?.version).toBe(version);
-    expect(done?.tools.map((tool) => tool.name).sort()).toEqual([
-      "dlq_list",
-      "dlq_restart",
-      "dlq_resume",
-      "dlq_resume_all",
-    ]);
+    expect(done?.tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
     expect(done?.resumed).toHaveLength(3 + 40 + 10);
   });
 

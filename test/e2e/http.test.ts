@@ -48,6 +48,7 @@ describe("Streamable HTTP, stateless, against the sandbox", () => {
         "dlq_restart",
         "dlq_resume",
         "dlq_resume_all",
+        "dlq_retry_failure_callback",
       ]);
       const listed = (await client.callTool({ name: "dlq_list", arguments: { count: 3 } })) as CallToolResult;
       expect((listed.structuredContent as { returned: number }).returned).toBe(3);
@@ -152,7 +153,7 @@ describe("bearer-token auth", () => {
 
   it("lets the right token through, and leaves /healthz open for load balancers", async () => {
     const client = await connect(server.url, { authorization: `Bearer ${AUTH}` });
-    expect((await client.listTools()).tools).toHaveLength(4);
+    expect((await client.listTools()).tools).toHaveLength(5);
     await client.close();
     expect((await request(`${server.origin}/healthz`)).statusCode).toBe(200);
     expect(server.stderr()).not.toContain(AUTH);

@@ -111,6 +111,7 @@ describe("the npm package", () => {
         "dlq_restart",
         "dlq_resume",
         "dlq_resume_all",
+        "dlq_retry_failure_callback",
       ]);
     } finally {
       await client.close();

@@ -42,13 +42,14 @@ describe("--sandbox", () => {
   });
   afterAll(() => server?.close());
 
-  it("offers the four DLQ tools", async () => {
+  it("offers the five DLQ tools", async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       "dlq_list",
       "dlq_restart",
       "dlq_resume",
       "dlq_resume_all",
+      "dlq_retry_failure_callback",
     ]);
   });
 
@@ -197,6 +198,7 @@ describe("--sandbox over raw stdio", () => {
       "dlq_restart",
       "dlq_resume",
       "dlq_resume_all",
+      "dlq_retry_failure_callback",
     ]);
     expect(byId.get(3)).toHaveProperty("result.structuredContent.returned", 5);
     // The log lines exist; they just belong on stderr.

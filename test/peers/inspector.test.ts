@@ -45,6 +45,7 @@ function expectCatalogue(listed: Listed) {
     "dlq_restart",
     "dlq_resume",
     "dlq_resume_all",
+    "dlq_retry_failure_callback",
   ]);
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",

@@ -1,0 +1,88 @@
+/**
+ * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
+ */
+import { type CallbackReport, retryCallbacks } from "../dlq/callbacks.js";
+import { progressNotifier } from "./context.js";
+import type { CallbackResult } from "./result-schemas.js";
+import { callbackOutput } from "./result-schemas.js";
+import { errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
+import { dlqRetryCallbackInput } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Retry the failure callback (the workflow's failureFunction or failureUrl) of DLQ entries whose callback itself failed. The entries stay in the DLQ and their runs do not start again: only the callback is called once more, for example after fixing the alerting or cleanup endpoint it calls.
+
+Pass dlqIds (at most 200): entries with failureFunctionState CALLBACK_FAIL, as dlq_list shows them (filter {"failureFunctionState": "CALLBACK_FAIL"}). One request per id, a few at a time. The result says per id what happened: retried (with the run), refused by QStash because the callback did not fail (in progress, succeeded, cancelled, or none configured: the reason says which), not in the DLQ, or failed (call again with those ids).`;
+
+export const dlqRetryFailureCallbackTool = defineTool({
+  name: "dlq_retry_failure_callback",
+  title: "Retry failed failure callbacks",
+  description: DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION,
+  inputSchema: dlqRetryCallbackInput,
+  outputSchema: callbackOutput,
+  annotations: {
+    title: "Retry failed failure callbacks",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  plan: (args) => ({ mode: "ids", dlqIds: [...new Set(args.dlqIds)] }),
+  run: async (planned, call) => {
+    const notify = progressNotifier(call.extra);
+    const report = await retryCallbacks(
+      {
+        dlqIds: planned.dlqIds,
+        concurrency: call.context.policy.idConcurrency,
+        ...(notify
+          ? { onProgress: (handled, total) => notify(handled, total, `${handled} of ${total} ids handled`) }
+          : {}),
+      },
+      call.scope,
+    );
+    call.journal.outcome({
+      stopReason: report.stopReason,
+      retried: report.retried.length,
+      probablyRetried: report.probablyRetried.length ? report.probablyRetried : undefined,
+      refused: report.refused.length ? report.refused.map((refusal) => refusal.dlqId) : undefined,
+      notFound: report.notFound.length ? report.notFound : undefined,
+      failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
+      notAttempted: report.notAttempted.length ? report.notAttempted : undefined,
+    });
+    return callbackResult(report);
+  },
+});
+
+function callbackResult(report: CallbackReport): ReturnType<typeof structuredResult> {
+  const result: CallbackResult = { retried: report.retried, stopReason: report.stopReason };
+  if (report.probablyRetried.length) result.probablyRetried = report.probablyRetried;
+  if (report.refused.length) result.refused = report.refused;
+  if (report.notFound.length) result.notFound = report.notFound;
+  if (report.failed.length) {
+    result.failed = report.failed.map(({ dlqId, error }) => ({ dlqId, error: errorInfo(error) }));
+  }
+  if (report.notAttempted.length) result.notAttempted = report.notAttempted;
+  const parts = [
+    `Retried ${plural(report.retried.length, "failure callback")}.`,
+    report.probablyRetried.length
+      ? `${plural(report.probablyRetried.length, "more")} most likely retried (an answer was lost, the callback is running): ${preview(report.probablyRetried)}.`
+      : "",
+    report.refused.length
+      ? `Refused by QStash: ${report.refused
+          .slice(0, 5)
+          .map((refusal) => `${refusal.dlqId} (${refusal.reason})`)
+          .join(", ")}${report.refused.length > 5 ? `, and ${report.refused.length - 5} more` : ""}.`
+      : "",
+    report.notFound.length ? `Not in the DLQ: ${preview(report.notFound)}.` : "",
+    report.failed.length
+      ? `${plural(report.failed.length, "request")} failed (${report.failed[0]?.error.message}): call again with those ids.`
+      : "",
+    report.notAttempted.length
+      ? `Stopped (${report.stopReason}) before ${plural(report.notAttempted.length, "id")}: call again with them.`
+      : "",
+  ].filter(Boolean);
+  const nothing = report.retried.length === 0 && report.probablyRetried.length === 0;
+  if (nothing && report.failed.length > 0 && report.refused.length === 0 && report.notFound.length === 0) {
+    return { ...toolError(parts.slice(1).join(" ")), structuredContent: result };
+  }
+  return structuredResult(parts.join(" "), result);
+}
