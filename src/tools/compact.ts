@@ -61,7 +61,7 @@ function assign<K extends keyof CompactMessage>(
 }
 
 /** Text bodies as they are; base64 bodies decoded when they are UTF-8 text, described otherwise. */
-function bodyText(text: string | undefined, base64: string | undefined): string | undefined {
+export function bodyText(text: string | undefined, base64: string | undefined): string | undefined {
   if (text !== undefined) return text;
   if (base64 === undefined) return undefined;
   const bytes = Buffer.from(base64, "base64");

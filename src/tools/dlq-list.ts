@@ -10,7 +10,7 @@ import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import { type ListPlanned, planList } from "./plan.js";
 import { type CompactMessage, type ListResult, listOutput } from "./result-schemas.js";
-import { cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { clip, cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
 import { dlqListInput, SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import { defineTool } from "./tool.js";
@@ -99,12 +99,17 @@ export const dlqListTool = defineTool({
   },
 });
 
+function mostCommonError(errors: NonNullable<ListResult["summary"]>["byError"]): string {
+  const [top] = errors ?? [];
+  return top ? ` Most common error (×${top.count}): ${clip(top.shape, 120)}.` : "";
+}
+
 function listSummary(result: ListResult): string {
   const grouped = result.summary
     ? ` Largest groups: ${result.summary.byResponseStatus
         .slice(0, 3)
         .map((group) => `status ${group.value} ×${group.count}`)
-        .join(", ")}.`
+        .join(", ")}.${mostCommonError(result.summary.byError)}`
     : "";
   const stopped =
     result.stopReason === "resultSize"

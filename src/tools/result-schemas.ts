@@ -29,6 +29,23 @@ export const summaryOutput = z
     byLabel: groupCounts,
     byResponseStatus: groupCounts,
     byFailureCallbackState: groupCounts,
+    byError: z
+      .array(
+        z.object({
+          shape: z.string(),
+          count: z.number().int(),
+          example: z.object({ dlqId: z.string(), responseBody: z.string() }),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          "The failed step's responses by shape (status, then the body with ids, numbers, hex and times replaced), with one example each.",
+      }),
+    createdAt: z
+      .object({ from: z.string(), to: z.string() })
+      .optional()
+      .meta({ description: "When the entries counted here entered the DLQ: the earliest and the latest." }),
     otherGroups: z.number().int().optional().meta({
       description: "Groups left out because only the largest of each kind are listed.",
     }),

@@ -1,10 +1,12 @@
 /**
  * Groups DLQ messages the way an on-call engineer asks about them: by workflow, label, HTTP
- * status of the failed step, and failure-callback state. Counted as messages stream past, so a
- * summary of many pages holds counts, not messages; only the largest groups are shown.
+ * status of the failed step, failure-callback state, and by error: the failed step's response
+ * reduced to its shape, so "order 8812 already fulfilled" and "order 9034 already fulfilled" are
+ * one error. Counted as messages stream past, so a summary of many pages holds counts, not
+ * messages; only the largest groups are shown.
  */
 import type { DlqMessage } from "../wire/types.js";
-import { labelsOf } from "./compact.js";
+import { bodyText, labelsOf } from "./compact.js";
 import type { SummaryResult } from "./result-schemas.js";
 import { clip } from "./results.js";
 
@@ -13,10 +15,34 @@ const NONE = "(none)";
 const SHOWN_GROUPS = 10;
 /** A group's name (a URL, a label) is cut to this in a result. */
 const GROUP_NAME_CHARS = 200;
+/** Error groups in a result: each carries an example, so fewer than the other kinds. */
+const SHOWN_ERRORS = 5;
+/** An error's shape, and its example's body, are cut to these in a result. */
+const ERROR_SHAPE_CHARS = 160;
+const EXAMPLE_BODY_CHARS = 120;
+
+/**
+ * The response body with what varies between runs replaced: timestamps, UUIDs, prefixed ids
+ * (ord_8f3k2…), long hex strings and numbers. The HTTP status goes in front.
+ */
+export function errorShape(message: DlqMessage): string {
+  const body = bodyText(message.responseBody, message.responseBodyBase64) ?? "";
+  const shape = body
+    .slice(0, 4_096)
+    .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g, "<time>")
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<id>")
+    .replace(/\b[A-Za-z]{2,12}_(?=[A-Za-z-]*\d)[A-Za-z0-9-]{4,}\b/g, "<id>")
+    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, "<hex>")
+    .replace(/\d+(\.\d+)?/g, "<n>")
+    .replace(/\s+/g, " ")
+    .trim();
+  const status = message.responseStatus === undefined ? "" : `${message.responseStatus} `;
+  return clip(`${status}${shape === "" ? "(empty body)" : shape}`, ERROR_SHAPE_CHARS);
+}
 
 type Key = (message: DlqMessage) => string | number | undefined | readonly string[];
 
-const KEYS: Record<Exclude<keyof SummaryResult, "entries" | "otherGroups">, Key> = {
+const KEYS: Record<Exclude<keyof SummaryResult, "entries" | "otherGroups" | "byError" | "createdAt">, Key> = {
   byWorkflowUrl: (message) => message.workflowUrl,
   byLabel: (message) => labelsOf(message),
   byResponseStatus: (message) => message.responseStatus,
@@ -25,12 +51,23 @@ const KEYS: Record<Exclude<keyof SummaryResult, "entries" | "otherGroups">, Key>
 
 export class Summarizer {
   private entries = 0;
+  private firstAt = Number.POSITIVE_INFINITY;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private readonly errors = new Map<string, { count: number; example: DlqMessage }>();
   private readonly counts = new Map<keyof typeof KEYS, Map<string, number>>(
     Object.keys(KEYS).map((name) => [name as keyof typeof KEYS, new Map()]),
   );
 
   add(message: DlqMessage): void {
     this.entries += 1;
+    if (Number.isFinite(message.createdAt)) {
+      this.firstAt = Math.min(this.firstAt, message.createdAt);
+      this.lastAt = Math.max(this.lastAt, message.createdAt);
+    }
+    const shape = errorShape(message);
+    const error = this.errors.get(shape);
+    if (error) error.count += 1;
+    else this.errors.set(shape, { count: 1, example: message });
     for (const [name, key] of Object.entries(KEYS) as [keyof typeof KEYS, Key][]) {
       const counts = this.counts.get(name) as Map<string, number>;
       // A message with several values (labels) counts once in each of their groups.
@@ -60,6 +97,27 @@ export class Summarizer {
       byResponseStatus: groups("byResponseStatus"),
       byFailureCallbackState: groups("byFailureCallbackState"),
     };
+    const errors = [...this.errors]
+      .sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b))
+      .map(([shape, { count, example }]) => ({
+        shape,
+        count,
+        example: {
+          dlqId: example.dlqId,
+          responseBody: clip(
+            bodyText(example.responseBody, example.responseBodyBase64) ?? "",
+            EXAMPLE_BODY_CHARS,
+          ),
+        },
+      }));
+    result.byError = errors.slice(0, SHOWN_ERRORS);
+    otherGroups += Math.max(0, errors.length - SHOWN_ERRORS);
+    if (this.entries > 0 && Number.isFinite(this.firstAt)) {
+      result.createdAt = {
+        from: new Date(this.firstAt).toISOString(),
+        to: new Date(this.lastAt).toISOString(),
+      };
+    }
     if (otherGroups > 0) result.otherGroups = otherGroups;
     return result;
   }
