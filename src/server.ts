@@ -29,8 +29,8 @@ export interface ServerOptions {
   calls?: CallTracker;
 }
 
-export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and resume them from the step that failed.
-Start with dlq_list to see what is there. Resume with dlq_resume (by dlqIds or filter) or dlq_resume_all; both change production state, so confirm the selection with the user and pass flowControl when the downstream is fragile. Every list and resume result that carries a cursor can be continued by calling again with it.`;
+export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, or retry a failed failure callback.
+Start with dlq_list (summary: true groups by workflow, label, status and error). The action tools change production state: confirm the selection with the user, preview with dryRun, and pass flowControl when the downstream is fragile. A filter or all operation acts on what was in the DLQ when it began; every result with a cursor continues by calling again with it, and nothing is acted on twice. stopReason error or cancelled means a partial result: what it lists was done.`;
 
 export function createServer(options: ServerOptions): McpServer {
   const tools = toolsFor(options);
@@ -47,7 +47,7 @@ export function createServer(options: ServerOptions): McpServer {
         ...(keepsReports ? { resources: { listChanged: false } } : {}),
       },
       instructions: options.readOnly
-        ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: the resume tools are not available.`
+        ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: only dlq_list is available.`
         : SERVER_INSTRUCTIONS,
     },
   );

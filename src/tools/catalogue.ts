@@ -9,12 +9,55 @@ import type { ToolDefinition } from "./tool.js";
 
 const described = new Map<string, Tool>();
 
-/** The dialect the SDK advertises, converted by zod itself, as the SDK does. */
+/** The dialect the SDK advertises, converted by zod itself as the SDK does, then compacted. */
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
-  return {
-    type: "object",
-    ...z.toJSONSchema(schema, { io, target: "draft-2020-12" }),
-  } as Tool["inputSchema"];
+  const converted = { type: "object", ...z.toJSONSchema(schema, { io, target: "draft-2020-12" }) };
+  return compactSchema(converted, io) as Tool["inputSchema"];
+}
+
+/** Keys that tell a model nothing it needs, in every schema. */
+const NOISE = new Set(["$schema"]);
+/**
+ * Bounds the server checks and explains itself when they are broken (an id's length, a list's
+ * size): published, they only lengthen every tools/list.
+ */
+const CHECKED_BY_THE_SERVER = new Set(["minLength", "maxLength", "minItems", "maxItems"]);
+
+/**
+ * tools/list is read by a model with a limited context, so the published schemas keep what a
+ * caller needs: structure, types, enums, numeric ranges a caller chooses within, and argument
+ * descriptions. Left out: zod's ±2^53 bounds on every integer, the dialect (2020-12, MCP's
+ * default), length bounds the server enforces with a message naming the limit, and, in output
+ * schemas, descriptions and closed-object markers (the result's text says what it holds).
+ */
+export function compactSchema(node: unknown, io: "input" | "output"): unknown {
+  if (Array.isArray(node)) return node.map((item) => compactSchema(item, io));
+  if (!node || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (NOISE.has(key) || isUnboundedInteger(key, value)) continue;
+    if (CHECKED_BY_THE_SERVER.has(key) && typeof value === "number") continue;
+    if (io === "output" && (key === "description" || (key === "additionalProperties" && value === false))) {
+      continue;
+    }
+    out[key] = key === "properties" || key === "$defs" ? compactMembers(value, io) : compactSchema(value, io);
+  }
+  return out;
+}
+
+function isUnboundedInteger(key: string, value: unknown): boolean {
+  return (
+    (key === "minimum" && value === -Number.MAX_SAFE_INTEGER) ||
+    (key === "maximum" && value === Number.MAX_SAFE_INTEGER)
+  );
+}
+
+/** Property maps: their keys are names, never schema keywords, so each value is compacted as is. */
+function compactMembers(members: unknown, io: "input" | "output"): unknown {
+  if (!members || typeof members !== "object") return members;
+  return Object.fromEntries(
+    Object.entries(members).map(([name, schema]) => [name, compactSchema(schema, io)]),
+  );
 }
 
 export function describeTool(definition: ToolDefinition): Tool {

@@ -15,11 +15,9 @@ import { dlqListInput, SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import { defineTool } from "./tool.js";
 
-export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs waiting in the Dead Letter Queue. Read-only: nothing is changed.
+export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 
-Use it to see what failed and why before resuming: each message has its dlqId (for dlq_resume), workflowRunId, workflowUrl, label, when it failed (createdAt, Unix ms), the failed step's HTTP responseStatus and a short preview of the responseBody, and the failure-callback state. Narrow with filter (fields are ANDed, e.g. {"label": "payments", "fromDate": "2026-11-28T14:00:00Z"}). summary groups what it reads by workflow, label and status; idsOnly returns just the dlqIds.
-
-Returns up to count messages per request (default 50) and maxPages pages (default 1), one request each, and stops early when the result would grow too large. If the result has a cursor, more remain: call again with the same filter and that cursor. Request/response headers and full bodies can contain secrets; set includeHeaders or includeBodies only when the user needs them.`;
+Each message: dlqId, workflowRunId, workflowUrl, label, createdAt (Unix ms), the failed step's responseStatus and a body preview, the failure-callback state. filter narrows (fields ANDed, e.g. {"label": "payments"}); summary groups by workflow, label, status and error; idsOnly returns only dlqIds. A cursor in the result continues the listing. Headers and full bodies can hold secrets: includeHeaders and includeBodies only when asked.`;
 
 /** Room a list result keeps for its summary and fields besides the messages. */
 const LIST_RESERVE_CHARS = 4_000;

@@ -9,9 +9,9 @@ import { errorInfo, plural, preview, structuredResult, toolError } from "./resul
 import { dlqRetryCallbackInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
-export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Retry the failure callback (the workflow's failureFunction or failureUrl) of DLQ entries whose callback itself failed. The entries stay in the DLQ and their runs do not start again: only the callback is called once more, for example after fixing the alerting or cleanup endpoint it calls.
+export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback (failureFunction or failureUrl) again for DLQ entries whose callback failed. The entries stay in the DLQ; their runs do not start again.
 
-Pass dlqIds (at most 200): entries with failureFunctionState CALLBACK_FAIL, as dlq_list shows them (filter {"failureFunctionState": "CALLBACK_FAIL"}). One request per id, a few at a time. The result says per id what happened: retried (with the run), refused by QStash because the callback did not fail (in progress, succeeded, cancelled, or none configured: the reason says which), not in the DLQ, or failed (call again with those ids).`;
+dlqIds: at most 200, one request each. Per id: retried, refused (the reason says why: in progress, succeeded, cancelled, none), not in the DLQ, or failed (call again with those).`;
 
 export const dlqRetryFailureCallbackTool = defineTool({
   name: "dlq_retry_failure_callback",

@@ -75,7 +75,7 @@ function dateArgument(name: string) {
       return ms;
     })
     .meta({
-      description: `${name === "fromDate" ? "Earliest" : "Latest"} time an entry entered the DLQ, inclusive: Unix milliseconds or an ISO-8601 string (sent as milliseconds).`,
+      description: `Entered the DLQ ${name === "fromDate" ? "at or after" : "at or before"}: Unix ms or ISO-8601.`,
     });
 }
 
@@ -157,29 +157,28 @@ export const filterSchema = z
         "filter.workflowUrl",
         'to select several URLs pass a list such as ["https://a.example/wf", "https://b.example/wf"]; a URL that contains a comma cannot be filtered on, so filter by label or workflowRunId instead.',
       ).meta({
-        description:
-          "Exact workflow URL, or a list of URLs (any of them). A URL with a comma cannot be filtered on.",
+        description: "Workflow URL, or a list (any).",
       }),
-      workflowRunId: text("filter.workflowRunId").meta({ description: "One workflow run id (wfr_…)." }),
+      workflowRunId: text("filter.workflowRunId").meta({ description: "Run id (wfr_…)." }),
       workflowCreatedAt: z
         .number({ error: "filter.workflowCreatedAt must be Unix milliseconds (a whole number)." })
         .int({ error: "filter.workflowCreatedAt must be whole Unix milliseconds." })
         .min(0)
-        .meta({ description: "Exact creation time of the workflow run, Unix milliseconds." }),
+        .meta({ description: "Run creation time, Unix ms." }),
       label: oneOrMany("filter.label").meta({
-        description: "Workflow label, or a list of labels (any of them). No commas: pass a list instead.",
+        description: "Label, or a list (any).",
       }),
       fromDate: dateArgument("fromDate"),
       toDate: dateArgument("toDate"),
-      callerIp: oneOrMany("filter.callerIp").meta({ description: "IP address that triggered the workflow." }),
+      callerIp: oneOrMany("filter.callerIp").meta({ description: "Caller IP, or a list." }),
       flowControlKey: oneOrMany("filter.flowControlKey").meta({
-        description: "Flow-control key the failed runs were published with.",
+        description: "Flow-control key of the failed runs, or a list.",
       }),
       failureFunctionState: z
         .enum(FAILURE_FUNCTION_STATES, {
           error: `filter.failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}.`,
         })
-        .meta({ description: "State of the run's failure callback." }),
+        .meta({ description: "Failure callback state." }),
     },
     {
       error: (issue) =>
@@ -209,7 +208,7 @@ export const filterSchema = z
       });
     }
   })
-  .meta({ description: "Which DLQ entries to select. Fields are ANDed; at least one is required." });
+  .meta({ description: "Fields are ANDed; at least one." });
 
 const DLQ_ID_PROBLEMS = {
   type: "is not a string",
@@ -255,7 +254,7 @@ export const dlqIdsSchema = z
     return problems.size > 0 ? z.NEVER : trimmed;
   })
   .meta({
-    description: "DLQ ids (dlqId from dlq_list) to resume. Sent in batches of at most 50.",
+    description: "dlqIds from dlq_list; sent 50 per request.",
     items: { type: "string", minLength: 1, maxLength: LIMITS.idLength },
   });
 
@@ -298,8 +297,7 @@ const periodSchema = z
     { error: PERIOD_SHAPE },
   )
   .meta({
-    description:
-      'Window for rate: "10s", "1m", "1h", "1d", or a number of seconds, from 1 second to 7 days. QStash defaults to 1s.',
+    description: 'Window for rate: "10s", "1m", "1h", "1d" or seconds; 1 s to 7 d (default 1s).',
   });
 
 export const flowControlSchema = z
@@ -313,21 +311,21 @@ export const flowControlSchema = z
           error:
             "flowControl.key may contain only letters, digits, '.', '_' and '-' (for example payments-resume).",
         })
-        .meta({ description: "Runs resumed with the same key share the limits below." }),
+        .meta({ description: "Runs under one key share its limits." }),
       parallelism: z
         .number({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .int({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .min(1, { error: "flowControl.parallelism must be at least 1." })
         .max(100_000, { error: "flowControl.parallelism can be at most 100000." })
         .optional()
-        .meta({ description: "At most this many resumed runs execute at once." }),
+        .meta({ description: "Most runs at once." }),
       rate: z
         .number({ error: "flowControl.rate must be a whole number ≥ 1." })
         .int({ error: "flowControl.rate must be a whole number ≥ 1." })
         .min(1, { error: "flowControl.rate must be at least 1." })
         .max(1_000_000, { error: "flowControl.rate can be at most 1000000." })
         .optional()
-        .meta({ description: "At most this many resumed runs start per period." }),
+        .meta({ description: "Most runs started per period." }),
       period: periodSchema.optional(),
     },
     {
@@ -346,14 +344,14 @@ export const flowControlSchema = z
       });
     }
   })
-  .meta({ description: "Throttle the resumed runs so a recovering downstream is not flooded." });
+  .meta({ description: "Throttle the new runs for a recovering downstream." });
 
 export const retriesSchema = z
   .number({ error: "retries must be a whole number from 0." })
   .int({ error: "retries must be a whole number from 0." })
   .min(0, { error: "retries cannot be negative: use 0 for no retries." })
   .max(LIMITS.retries, { error: `retries can be at most ${LIMITS.retries}.` })
-  .meta({ description: "Retries for each resumed run's failing step. QStash uses 3 when left out." });
+  .meta({ description: "Retries of each new run's failing step (QStash's default: 3)." });
 
 const countSchema = (max: number, description: string) =>
   z
@@ -371,7 +369,7 @@ export const cursorSchema = z
   .max(LIMITS.cursorLength, {
     error: `cursor is longer than ${LIMITS.cursorLength} characters, so no call returned it: pass the cursor exactly as a result gave it.`,
   })
-  .meta({ description: "Continue where a previous call stopped: pass its cursor with the same selection." });
+  .meta({ description: "From the previous result, with the same selection." });
 
 const maxPagesSchema = (fallback: number) =>
   z
@@ -380,7 +378,7 @@ const maxPagesSchema = (fallback: number) =>
     .min(1, { error: "maxPages must be at least 1." })
     .max(LIMITS.maxPages, { error: `maxPages can be at most ${LIMITS.maxPages}.` })
     .meta({
-      description: `How many pages (one request of up to 50 runs each, retries aside) this call may go through before it returns a cursor (default ${fallback}).`,
+      description: `Requests this call may make before it returns a cursor (default ${fallback}).`,
     });
 
 const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
@@ -391,15 +389,14 @@ const unknownArguments = (tool: string, known: string) => (issue: { code?: strin
 const resumeShape = {
   count: countSchema(
     LIMITS.resumeCount,
-    `Entries per request with a filter or for all (default ${DEFAULTS.resumeCount}; QStash resumes at most 50 per request). Not used with dlqIds.`,
+    `Entries per request for filter or all (default ${DEFAULTS.resumeCount}; QStash acts on 50 at most).`,
   ).optional(),
   cursor: cursorSchema.optional(),
   flowControl: flowControlSchema.optional(),
   retries: retriesSchema.optional(),
   maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
   dryRun: z.boolean({ error: "dryRun must be true or false (a boolean, not a string)." }).optional().meta({
-    description:
-      "Preview only: report what this call would resume (which ids exist, or what the filter matches, grouped) and resume nothing.",
+    description: "Preview what this call would act on, grouped; change nothing.",
   }),
 };
 
@@ -437,7 +434,7 @@ export const dlqResumeInput = z
 
 const allSchema = z
   .literal(true, { error: "all must be true to act on every entry; leave it out to pass dlqIds or filter." })
-  .meta({ description: "Act on every entry in the DLQ. Exactly one of dlqIds, filter, all." });
+  .meta({ description: "Every entry in the DLQ." });
 
 /** Exactly one of dlqIds, filter and all selects the entries an action takes. */
 function oneSelection(tool: string) {
@@ -493,7 +490,7 @@ export const dlqRetryCallbackInput = z.strictObject(
       })
       .meta({
         description:
-          'DLQ ids whose failure callback failed, from dlq_list (filter {"failureFunctionState": "CALLBACK_FAIL"} finds them).',
+          'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
       }),
   },
   { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
@@ -506,36 +503,32 @@ export const dlqResumeAllInput = z.strictObject(resumeShape, {
 export const dlqListInput = z.strictObject(
   {
     filter: filterSchema.optional(),
-    count: countSchema(
-      LIMITS.listCount,
-      `Messages per request (default ${DEFAULTS.listCount}, at most 100).`,
-    ).optional(),
+    count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}).`).optional(),
     cursor: cursorSchema.optional(),
     maxPages: maxPagesSchema(DEFAULTS.listMaxPages).optional(),
     includeHeaders: z
       .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: "Also return request and response headers. They can hold secrets: only when asked.",
+        description: "Also return headers (can hold secrets: only when asked).",
       }),
     includeBodies: z
       .boolean({ error: "includeBodies must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: "Also return the full request and response bodies. Large, and can hold secrets.",
+        description: "Also return full bodies (large; can hold secrets).",
       }),
     idsOnly: z
       .boolean({ error: "idsOnly must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description:
-          "Return only the dlqIds of the listed entries: the smallest result, for selecting by id.",
+        description: "Return only the dlqIds.",
       }),
     summary: z
       .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: `Group the listed entries by workflowUrl, label, responseStatus and failure-callback state, and return only the first ${SUMMARY_SAMPLE} messages. Raise count and maxPages to summarise more.`,
+        description: `Group what is read by workflow, label, status, callback state and error; return ${SUMMARY_SAMPLE} messages. Raise count and maxPages to cover more.`,
       }),
   },
   {
