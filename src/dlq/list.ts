@@ -9,6 +9,7 @@ import type { DlqMessage } from "../wire/types.js";
 import { runPages } from "./pages.js";
 import type { DlqFilter } from "./request.js";
 import type { CallScope, StopReason } from "./scope.js";
+import { matcher, type Where } from "./where.js";
 
 export interface ListPlan {
   filter?: DlqFilter;
@@ -18,6 +19,8 @@ export interface ListPlan {
   from?: string;
   /** Entries of the first page that an earlier call already returned. */
   skip?: number;
+  /** Only entries that match it are offered to the sink. */
+  where?: Where;
 }
 
 export interface ListSink {
@@ -27,6 +30,8 @@ export interface ListSink {
 
 export interface ListReport {
   returned: number;
+  /** Entries read, matching `where` or not. */
+  scanned: number;
   pages: number;
   stopReason: StopReason;
   /** Present exactly when more may remain: QStash's cursor of the page to read next. */
@@ -36,6 +41,8 @@ export interface ListReport {
 
 export async function runList(plan: ListPlan, scope: CallScope, sink: ListSink): Promise<ListReport> {
   let returned = 0;
+  let scanned = 0;
+  const matches = plan.where ? matcher(plan.where) : () => true;
   let first = true;
   let skip = 0;
   const outcome = await runPages<DlqMessage[]>({
@@ -54,16 +61,22 @@ export async function runList(plan: ListPlan, scope: CallScope, sink: ListSink):
       const from = first ? Math.min(plan.skip ?? 0, messages.length) : 0;
       first = false;
       for (let index = from; index < messages.length; index++) {
-        if (!sink.add(messages[index] as DlqMessage)) {
+        const message = messages[index] as DlqMessage;
+        if (!matches(message)) {
+          scanned += 1;
+          continue;
+        }
+        if (!sink.add(message)) {
           skip = index;
           return { stop: "resultSize", again: true };
         }
+        scanned += 1;
         returned += 1;
       }
       return undefined;
     },
   });
-  const report: ListReport = { returned, pages: outcome.pages, stopReason: outcome.stopReason };
+  const report: ListReport = { returned, scanned, pages: outcome.pages, stopReason: outcome.stopReason };
   if (outcome.error) report.error = outcome.error;
   if (outcome.remaining) {
     report.continuation = {

@@ -27,8 +27,9 @@ const CHECKED_BY_THE_SERVER = new Set(["minLength", "maxLength", "minItems", "ma
  * tools/list is read by a model with a limited context, so the published schemas keep what a
  * caller needs: structure, types, enums, numeric ranges a caller chooses within, and argument
  * descriptions. Left out: zod's ±2^53 bounds on every integer, the dialect (2020-12, MCP's
- * default), length bounds the server enforces with a message naming the limit, and, in output
- * schemas, descriptions and closed-object markers (the result's text says what it holds).
+ * default), length bounds and closed-object markers the server enforces with a message naming
+ * the limit or the arguments it takes, and descriptions in output schemas (the result's text
+ * says what it holds).
  */
 export function compactSchema(node: unknown, io: "input" | "output"): unknown {
   if (Array.isArray(node)) return node.map((item) => compactSchema(item, io));
@@ -37,9 +38,9 @@ export function compactSchema(node: unknown, io: "input" | "output"): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (NOISE.has(key) || isUnboundedInteger(key, value)) continue;
     if (CHECKED_BY_THE_SERVER.has(key) && typeof value === "number") continue;
-    if (io === "output" && (key === "description" || (key === "additionalProperties" && value === false))) {
-      continue;
-    }
+    // Closed objects: the server refuses an unknown argument itself, naming the ones it takes.
+    if (key === "additionalProperties" && value === false) continue;
+    if (io === "output" && key === "description") continue;
     out[key] = key === "properties" || key === "$defs" ? compactMembers(value, io) : compactSchema(value, io);
   }
   return out;

@@ -17,7 +17,7 @@ import { defineTool } from "./tool.js";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 
-Each message: dlqId, workflowRunId, workflowUrl, label, createdAt (Unix ms), the failed step's responseStatus and a body preview, the failure-callback state. filter narrows (fields ANDed, e.g. {"label": "payments"}); summary groups by workflow, label, status and error; idsOnly returns only dlqIds. A cursor in the result continues the listing. Headers and full bodies can hold secrets: includeHeaders and includeBodies only when asked.`;
+Each message: dlqId, workflowRunId, workflowUrl, label, createdAt (Unix ms), the failed step's responseStatus and a body preview, the failure-callback state. filter narrows (fields ANDed, e.g. {"label": "payments"}), where matches status, body text or step URL; summary groups by workflow, label, status and error; idsOnly returns only dlqIds. A cursor in the result continues the listing. Headers and bodies can hold secrets: ask for them only when needed.`;
 
 /** Room a list result keeps for its summary and fields besides the messages. */
 const LIST_RESERVE_CHARS = 4_000;
@@ -71,6 +71,7 @@ export const dlqListTool = defineTool({
       : undefined;
     const result: ListResult = {
       returned: report.returned,
+      ...(args.where ? { scanned: report.scanned } : {}),
       pages: report.pages,
       complete: report.continuation === undefined,
       stopReason: report.stopReason,
@@ -118,5 +119,9 @@ function listSummary(result: ListResult): string {
   const close = result.nearMisses?.length
     ? ` Nothing matched; close to it: ${result.nearMisses.join("; ")}.`
     : "";
-  return `Listed ${plural(result.returned, "DLQ message")} in ${plural(result.pages, "request")}.${grouped}${stopped}${close}${cursorHint(result.cursor, "More remain")}`;
+  const matched =
+    result.scanned === undefined
+      ? ""
+      : ` (${plural(result.scanned, "entry", "entries")} read, these matched where)`;
+  return `Listed ${plural(result.returned, "DLQ message")}${matched} in ${plural(result.pages, "request")}.${grouped}${stopped}${close}${cursorHint(result.cursor, "More remain")}`;
 }

@@ -45,13 +45,17 @@ export interface ResumePlanned {
 export function planList(args: DlqListArgs, tool: string): ListPlanned {
   const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
   if (filter) assertSendable(filter);
-  const selection = fingerprint([tool, canonical(filter)]);
+  // A cursor continues one selection: the filter and the where it matched against.
+  const selection = fingerprint(
+    args.where ? [tool, canonical(filter), args.where] : [tool, canonical(filter)],
+  );
   const state = args.cursor === undefined ? undefined : readCursor(args.cursor, tool, selection, "filter");
   return {
     mode: filter ? "filter" : "all",
     selection,
     list: {
       ...(filter ? { filter } : {}),
+      ...(args.where ? { where: args.where } : {}),
       count: args.count ?? DEFAULTS.listCount,
       maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
       ...(state?.next === undefined ? {} : { from: state.next }),

@@ -174,6 +174,7 @@ export const callbackOutput = z.object({
 });
 
 export const listOutput = z.object({
+  scanned: z.number().int().optional().meta({ description: "With where: entries read, matching or not." }),
   messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),
   dlqIds: z.array(z.string()).optional().meta({ description: "With idsOnly: the listed entries' dlqIds." }),
   returned: z.number().int(),

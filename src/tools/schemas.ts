@@ -208,7 +208,7 @@ export const filterSchema = z
       });
     }
   })
-  .meta({ description: "Fields are ANDed; at least one." });
+  .meta({ description: "Fields ANDed; at least one." });
 
 const DLQ_ID_PROBLEMS = {
   type: "is not a string",
@@ -389,7 +389,7 @@ const unknownArguments = (tool: string, known: string) => (issue: { code?: strin
 const resumeShape = {
   count: countSchema(
     LIMITS.resumeCount,
-    `Entries per request for filter or all (default ${DEFAULTS.resumeCount}; QStash acts on 50 at most).`,
+    `Entries per request for filter or all (default ${DEFAULTS.resumeCount}).`,
   ).optional(),
   cursor: cursorSchema.optional(),
   flowControl: flowControlSchema.optional(),
@@ -500,9 +500,60 @@ export const dlqResumeAllInput = z.strictObject(resumeShape, {
   error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages, dryRun"),
 });
 
+const STATUS_CLASS = /^[1-5]xx$/;
+
+export const whereSchema = z
+  .strictObject(
+    {
+      responseStatus: z
+        .array(z.union([z.number(), z.string()]), {
+          error: 'where.responseStatus is a list of HTTP codes and classes, e.g. [503, "5xx"].',
+        })
+        .transform((list, ctx) => {
+          for (const status of list) {
+            const valid =
+              typeof status === "number"
+                ? Number.isInteger(status) && status >= 100 && status <= 599
+                : STATUS_CLASS.test(status);
+            if (!valid) {
+              ctx.addIssue({
+                code: "custom",
+                message: `where.responseStatus takes HTTP codes (503) and classes ("5xx"), not ${JSON.stringify(status)}.`,
+              });
+              return z.NEVER;
+            }
+          }
+          if (list.length === 0 || list.length > LIMITS.filterValues) {
+            ctx.addIssue({
+              code: "custom",
+              message: `where.responseStatus takes 1 to ${LIMITS.filterValues} codes or classes.`,
+            });
+            return z.NEVER;
+          }
+          return list;
+        })
+        .optional()
+        .meta({ description: 'Status codes and classes, e.g. [503, "5xx"].' }),
+      responseBodyContains: text("where.responseBodyContains")
+        .optional()
+        .meta({ description: "Text in the response body (any case)." }),
+      failedStepUrl: text("where.failedStepUrl")
+        .optional()
+        .meta({ description: "Failed step URL, or its start." }),
+    },
+    { error: unknownArguments("where", "responseStatus, responseBodyContains, failedStepUrl") },
+  )
+  .refine((where) => Object.values(where).some((value) => value !== undefined), {
+    error: "where is empty: give responseStatus, responseBodyContains or failedStepUrl, or leave it out.",
+    // An unknown key is the mistake to report, not the emptiness it leaves behind.
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ description: "Matched by this server on listed entries." });
+
 export const dlqListInput = z.strictObject(
   {
     filter: filterSchema.optional(),
+    where: whereSchema.optional(),
     count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}).`).optional(),
     cursor: cursorSchema.optional(),
     maxPages: maxPagesSchema(DEFAULTS.listMaxPages).optional(),
@@ -528,7 +579,7 @@ export const dlqListInput = z.strictObject(
       .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: `Group what is read by workflow, label, status, callback state and error; return ${SUMMARY_SAMPLE} messages. Raise count and maxPages to cover more.`,
+        description: `Group by workflow, label, status, callback state and error, with ${SUMMARY_SAMPLE} sample messages; raise count and maxPages to cover more.`,
       }),
   },
   {

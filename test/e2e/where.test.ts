@@ -1,0 +1,117 @@
+/**
+ * where: selection by what QStash cannot filter on, matched by this server on the entries it
+ * lists: the failed step's status (codes and classes), text in its response body, its URL.
+ */
+import { describe, expect, it } from "vitest";
+import type { DlqMessage } from "../../src/wire/types.js";
+import { FIXED_NOW } from "../support/data.js";
+import { textOf, useFixture } from "../support/harness.js";
+
+interface Listed {
+  returned: number;
+  scanned?: number;
+  dlqIds?: string[];
+  cursor?: string;
+  complete: boolean;
+}
+
+const data = (result: { structuredContent?: unknown }) => result.structuredContent as Listed;
+const bodyOf = (message: DlqMessage) =>
+  message.responseBody ?? Buffer.from(message.responseBodyBase64 ?? "", "base64").toString("utf8");
+
+describe("dlq_list with where", () => {
+  const fixture = useFixture({ entries: 240, seed: 12, now: FIXED_NOW });
+  const all = () => fixture.emulator.store.list();
+  const idsWhere = (keep: (message: DlqMessage) => boolean) =>
+    all()
+      .filter(keep)
+      .map((message) => message.dlqId);
+  const listAll = async (args: Record<string, unknown>) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let scanned = 0;
+    for (let calls = 0; calls < 20; calls++) {
+      const result = await fixture.call("dlq_list", {
+        ...args,
+        idsOnly: true,
+        count: 100,
+        maxPages: 1,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(result.isError).toBeFalsy();
+      ids.push(...(data(result).dlqIds ?? []));
+      scanned += data(result).scanned ?? 0;
+      cursor = data(result).cursor;
+      if (!cursor) break;
+    }
+    return { ids, scanned };
+  };
+
+  it("matches status codes and classes, over every page, reading each entry once", async () => {
+    const { ids, scanned } = await listAll({ where: { responseStatus: ["5xx", 429] } });
+    const expected = idsWhere(
+      (m) => m.responseStatus === 429 || Math.floor((m.responseStatus ?? 0) / 100) === 5,
+    );
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.length).toBeLessThan(all().length);
+    expect(ids).toEqual(expected);
+    expect(scanned).toBe(all().length);
+  });
+
+  it("matches text in the response body whatever its case, with QStash's filter applied first", async () => {
+    const label = all().find((m) => m.label)?.label as string;
+    const { ids } = await listAll({ filter: { label }, where: { responseBodyContains: "TOO MANY" } });
+    const expected = idsWhere(
+      (m) =>
+        (m.label === label || Boolean(m.labels?.includes(label))) &&
+        bodyOf(m).toLowerCase().includes("too many"),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ids).toEqual(expected);
+  });
+
+  it("matches the failed step's URL by its start", async () => {
+    const url = all().find((m) => m.url)?.url as string;
+    const prefix = url.slice(0, url.lastIndexOf("/") + 1);
+    const { ids } = await listAll({ where: { failedStepUrl: prefix } });
+    expect(ids).toEqual(idsWhere((m) => (m.url ?? "").startsWith(prefix)));
+    expect(ids.length).toBeGreaterThan(0);
+  });
+
+  it("says how many entries it read for the ones it returns", async () => {
+    const result = await fixture.call("dlq_list", {
+      where: { responseStatus: [422] },
+      count: 100,
+      maxPages: 1,
+    });
+    expect(textOf(result)).toMatch(/^Listed \d+ DLQ messages? \(100 entries read, these matched where\)/);
+  });
+
+  it("binds its cursor to the where it matched: another where cannot continue it", async () => {
+    const first = await fixture.call("dlq_list", {
+      where: { responseStatus: ["5xx"] },
+      count: 50,
+      maxPages: 1,
+    });
+    const cursor = data(first).cursor as string;
+    expect(cursor).toBeTruthy();
+    const other = await fixture.call("dlq_list", { where: { responseStatus: ["4xx"] }, count: 50, cursor });
+    expect(other.isError).toBe(true);
+  });
+
+  it.each([
+    [{ responseStatus: [700] }, /HTTP codes \(503\) and classes \("5xx"\), not 700/],
+    [{ responseStatus: ["5XX"] }, /not "5XX"/],
+    [{ responseStatus: 503 }, /is a list of HTTP codes and classes/],
+    [{}, /where is empty/],
+    [
+      { status: [503] },
+      /Unknown argument\(s\) status for where\. It takes responseStatus, responseBodyContains, failedStepUrl\. at where$/,
+    ],
+  ])("refuses where %j with a message naming the fix, before any request", async (where, message) => {
+    const result = await fixture.call("dlq_list", { where });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(message);
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+});
