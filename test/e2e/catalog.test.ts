@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL_NAMES } from "../support/data.js";
 import { connectServer, type Fixture, SERVER_ENTRY, startFixture, textOf } from "../support/harness.js";
 
 const run = promisify(execFile);
@@ -19,13 +20,7 @@ describe("tool catalog", () => {
   it("lists the five tools with titles, annotations and schemas", async () => {
     const { tools } = await fixture.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    expect(Object.keys(byName).sort()).toEqual([
-      "dlq_list",
-      "dlq_restart",
-      "dlq_resume",
-      "dlq_resume_all",
-      "dlq_retry_failure_callback",
-    ]);
+    expect(Object.keys(byName).sort()).toEqual([...TOOL_NAMES]);
     for (const name of ["dlq_resume", "dlq_resume_all", "dlq_restart"]) {
       expect(byName[name]?.annotations).toMatchObject({
         destructiveHint: true,

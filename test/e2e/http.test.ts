@@ -5,7 +5,7 @@ import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { connectHttp as connect } from "../support/clients.js";
-import { FIXED_NOW } from "../support/data.js";
+import { FIXED_NOW, TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
 
@@ -43,13 +43,7 @@ describe("Streamable HTTP, stateless, against the sandbox", () => {
     const client = await connect(server.url);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual([
-        "dlq_list",
-        "dlq_restart",
-        "dlq_resume",
-        "dlq_resume_all",
-        "dlq_retry_failure_callback",
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
       const listed = (await client.callTool({ name: "dlq_list", arguments: { count: 3 } })) as CallToolResult;
       expect((listed.structuredContent as { returned: number }).returned).toBe(3);
     } finally {

@@ -9,6 +9,7 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { connectHttp } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { leakForms, SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
+import { startHttpServer } from "../support/http-server.js";
 
 describe("--journal - over Streamable HTTP", () => {
   let emulator: Emulator;
@@ -18,29 +19,19 @@ describe("--journal - over Streamable HTTP", () => {
   afterAll(() => emulator.close());
 
   it("writes the call, each request before and after, and the outcome to stdout as JSON lines", async () => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", "--journal", "-"], {
-      env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
+    const server = await startHttpServer(["--journal", "-"], {
+      QSTASH_URL: emulator.url,
+      QSTASH_TOKEN: TEST_TOKEN,
     });
     let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
+    server.child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString("utf8");
     });
-    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString("utf8");
-        const match = /Streamable HTTP at (\S+\/mcp)/.exec(stderr);
-        if (match?.[1]) resolve(match[1]);
-      });
-      void exited.then(() => reject(new Error(stderr)));
-    });
-    const client = await connectHttp(url);
+    const client = await connectHttp(server.url);
     const result = await client.callTool({ name: "dlq_resume_all", arguments: { count: 20, maxPages: 2 } });
     await client.close();
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
 
     expect(result.isError).toBeFalsy();
     const lines = stdout
@@ -55,31 +46,22 @@ describe("--journal - over Streamable HTTP", () => {
     expect(lines[0]).toMatchObject({ type: "call", tool: "dlq_resume_all" });
     const journaled = lines.flatMap((line) => (line.type === "request" ? (line.runIds ?? []) : []));
     expect(journaled.sort()).toEqual(emulator.resumed.map((record) => record.workflowRunId).sort());
-    for (const form of leakForms(TEST_TOKEN)) expect(stdout + stderr).not.toContain(form);
+    for (const form of leakForms(TEST_TOKEN)) expect(stdout + server.stderr()).not.toContain(form);
+    await server.stop();
   });
 });
 
 describe("--journal - when nobody reads stdout", () => {
   it("loses journal lines, says so, and keeps serving and shutting down", async () => {
     const emulator = await startEmulator({ token: TEST_TOKEN, entries: 3_000, seed: 5, now: FIXED_NOW });
-    const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", "--journal", "-"], {
-      env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
+    const server = await startHttpServer(["--journal", "-"], {
+      QSTASH_URL: emulator.url,
+      QSTASH_TOKEN: TEST_TOKEN,
     });
     // Never read: the pipe fills after a few calls' worth of lines.
-    child.stdout.pause();
-    let stderr = "";
-    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    server.child.stdout?.pause();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString("utf8");
-          const match = /Streamable HTTP at (\S+\/mcp)/.exec(stderr);
-          if (match?.[1]) resolve(match[1]);
-        });
-        void exited.then(() => reject(new Error(stderr)));
-      });
-      const client = await connectHttp(url);
+      const client = await connectHttp(server.url);
       for (let call = 0; call < 12; call++) {
         const result = await client.callTool({
           name: "dlq_resume_all",
@@ -88,11 +70,11 @@ describe("--journal - when nobody reads stdout", () => {
         expect(result.isError).toBeFalsy();
       }
       await client.close();
-      expect(stderr).toMatch(/The journal at stdout cannot be written/);
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(server.stderr()).toMatch(/The journal at stdout cannot be written/);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      await server.stop();
       await emulator.close();
     }
   }, 60_000);

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectStdio } from "../support/clients.js";
+import { TOOL_NAMES } from "../support/data.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -106,13 +107,7 @@ describe("the npm package", () => {
         version: packageJson.version,
       });
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual([
-        "dlq_list",
-        "dlq_restart",
-        "dlq_resume",
-        "dlq_resume_all",
-        "dlq_retry_failure_callback",
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
     } finally {
       await client.close();
     }

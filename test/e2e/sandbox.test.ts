@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type CallToolResult, LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL_NAMES } from "../support/data.js";
 import { type Connected, connectServer, resumeData, SERVER_ENTRY, textOf } from "../support/harness.js";
 
 interface Listed {
@@ -44,13 +45,7 @@ describe("--sandbox", () => {
 
   it("offers the five DLQ tools", async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual([
-      "dlq_list",
-      "dlq_restart",
-      "dlq_resume",
-      "dlq_resume_all",
-      "dlq_retry_failure_callback",
-    ]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
   });
 
   it("serves 600 seeded messages by default, each once", async () => {
@@ -193,13 +188,7 @@ describe("--sandbox over raw stdio", () => {
     const byId = new Map(messages.filter((m) => "id" in m).map((m) => [m.id, m]));
     expect(byId.get(1)).toHaveProperty("result.serverInfo.name", "workflow-dlq-mcp");
     const tools = (byId.get(2)?.result as { tools?: { name: string }[] } | undefined)?.tools ?? [];
-    expect(tools.map((tool) => tool.name).sort()).toEqual([
-      "dlq_list",
-      "dlq_restart",
-      "dlq_resume",
-      "dlq_resume_all",
-      "dlq_retry_failure_callback",
-    ]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
     expect(byId.get(3)).toHaveProperty("result.structuredContent.returned", 5);
     // The log lines exist; they just belong on stderr.
     expect(stderr).toMatch(/sandbox: serving a local DLQ emulator with 5 entries/);

@@ -158,20 +158,26 @@ const OPENINGS = {
   "2026-07-28": [{ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: ENVELOPE } }],
 };
 
+/** The server on raw pipes: the test writes JSON-RPC lines itself and reads every one it gets. */
+function spawnRaw(args: string[]) {
+  const child = spawn(process.execPath, [SERVER_ENTRY, "--no-journal", ...args], {
+    env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  return { child, stdout: () => stdout, exited };
+}
+
 describe.each(Object.keys(OPENINGS) as (keyof typeof OPENINGS)[])(
   "a one-shot %s session whose client closes stdin right after its request",
   (era) => {
     it("still gets the call's answer", async () => {
       emulator.inject({ kind: "slow", match: (request) => request.path === RESUME_PATH, delayMs: 300 });
-      const child = spawn(process.execPath, [SERVER_ENTRY, "--no-journal"], {
-        env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let stdout = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString("utf8");
-      });
-      const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+      const { child, stdout, exited } = spawnRaw([]);
       const call = {
         jsonrpc: "2.0",
         id: 2,
@@ -184,7 +190,7 @@ describe.each(Object.keys(OPENINGS) as (keyof typeof OPENINGS)[])(
       };
       child.stdin.end(`${[...OPENINGS[era], call].map((message) => JSON.stringify(message)).join("\n")}\n`);
       expect(await exited).toBe(0);
-      const answers = stdout
+      const answers = stdout()
         .split("\n")
         .filter(Boolean)
         .map(
@@ -201,15 +207,7 @@ describe.each(Object.keys(OPENINGS) as (keyof typeof OPENINGS)[])(
 
 describe("a 2026-07-28 stdio session with a subscription open", () => {
   it("shuts down on SIGTERM without waiting out the grace for it", async () => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, "--no-journal", "--drain-grace", "10"], {
-      env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { child, stdout, exited } = spawnRaw(["--drain-grace", "10"]);
     const listen = {
       jsonrpc: "2.0",
       id: 2,
@@ -217,7 +215,7 @@ describe("a 2026-07-28 stdio session with a subscription open", () => {
       params: { _meta: ENVELOPE, notifications: { resourcesListChanged: true } },
     };
     child.stdin.write(`${JSON.stringify(OPENINGS["2026-07-28"][0])}\n${JSON.stringify(listen)}\n`);
-    await waitFor(() => stdout.includes("notifications/subscriptions/acknowledged"));
+    await waitFor(() => stdout().includes("notifications/subscriptions/acknowledged"));
     const signalled = Date.now();
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
 import { INSPECTOR_CLI, NODE_24 } from "../support/platform.js";
@@ -40,13 +41,7 @@ interface Called {
 }
 
 function expectCatalogue(listed: Listed) {
-  expect(listed.tools.map((tool) => tool.name).sort()).toEqual([
-    "dlq_list",
-    "dlq_restart",
-    "dlq_resume",
-    "dlq_resume_all",
-    "dlq_retry_failure_callback",
-  ]);
+  expect(listed.tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",
   ]);

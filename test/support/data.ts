@@ -17,3 +17,12 @@ export function sortedIds(ids: Iterable<string>): string[] {
 export function hasLabel(message: DlqMessage, label: string): boolean {
   return message.label === label || Boolean(message.labels?.includes(label));
 }
+
+/** Every tool a full server offers, sorted: what a client listing them must see. */
+export const TOOL_NAMES = [
+  "dlq_list",
+  "dlq_restart",
+  "dlq_resume",
+  "dlq_resume_all",
+  "dlq_retry_failure_callback",
+] as const;

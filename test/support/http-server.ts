@@ -16,7 +16,9 @@ export async function startHttpServer(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<HttpServerProcess> {
-  const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", "--no-journal", ...args], {
+  // No journal unless the test asks for one.
+  const journal = args.includes("--journal") ? [] : ["--no-journal"];
+  const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", ...journal, ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
