@@ -2,8 +2,9 @@
  * Retrying failed failure callbacks: one request per DLQ entry, a few at a time. The entry stays
  * in the DLQ; only its callback runs again. QStash refuses (400) an entry whose callback did not
  * fail, and the entry's state, read with one lookup, says which case it is. A retry whose answer
- * was lost is sent again: if the first went through, the second is refused as "in progress", and
- * the id is reported as probably retried.
+ * was lost is not simply sent again, since the callback may already be running: the entry's state
+ * is read first. Running or succeeded, the id is reported as probably retried; still failed, the
+ * lost send changed nothing and it goes again.
  */
 import type { QStashError } from "../qstash/errors.js";
 import type { FailureFunctionState } from "../wire/types.js";
@@ -53,20 +54,7 @@ export async function retryCallbacks(plan: CallbackPlan, scope: CallScope): Prom
       if (report.stopReason === "done") report.stopReason = halt;
       return;
     }
-    const attempted = await scope.attempt((context) => scope.api.retryCallback(dlqId, context));
-    if (attempted.ok) {
-      report.retried.push({ dlqId, workflowRunId: attempted.value.workflowRunId });
-    } else if (attempted.error.kind === "notFound") {
-      report.notFound.push(dlqId);
-    } else if (attempted.error.kind === "badRequest") {
-      const refusal = await explainRefusal(dlqId, scope);
-      if (attempted.uncertain && refusal.state === "CALLBACK_INPROGRESS") report.probablyRetried.push(dlqId);
-      else report.refused.push(refusal);
-    } else {
-      report.failed.push({ dlqId, error: attempted.error });
-      const stop = scope.stopReasonFor(attempted.error);
-      if (stop !== "error" && report.stopReason === "done") report.stopReason = stop;
-    }
+    await retryOne(dlqId, scope, report);
     handled += 1;
     try {
       plan.onProgress?.(handled, plan.dlqIds.length);
@@ -84,12 +72,61 @@ const REASONS: Record<FailureFunctionState | "none", string> = {
   CALLBACK_FAIL: "QStash refused it although its callback failed; try again later",
 };
 
+/** Sends sent again after a lost answer, when the entry shows the lost one changed nothing. */
+const RESENDS_AFTER_LOST_ANSWER = 2;
+
+async function retryOne(dlqId: string, scope: CallScope, report: CallbackReport): Promise<void> {
+  let lostBefore = false;
+  for (let resends = 0; ; resends++) {
+    const attempted = await scope.attempt((context) => scope.api.retryCallback(dlqId, context), {
+      ambiguousIsFinal: true,
+    });
+    if (attempted.ok) {
+      report.retried.push({ dlqId, workflowRunId: attempted.value.workflowRunId });
+      return;
+    }
+    if (attempted.error.kind === "notFound") {
+      report.notFound.push(dlqId);
+      return;
+    }
+    if (attempted.error.kind === "badRequest") {
+      const refusal = await explainRefusal(dlqId, scope);
+      // Refused as running after an earlier send's answer was lost: that send started it.
+      if (lostBefore && refusal.state === "CALLBACK_INPROGRESS") report.probablyRetried.push(dlqId);
+      else report.refused.push(refusal);
+      return;
+    }
+    if (attempted.uncertain) {
+      lostBefore = true;
+      const state = await stateOf(dlqId, scope);
+      // Still failed: the lost send changed nothing, and sending again cannot run it twice.
+      if (state === "CALLBACK_FAIL" && resends < RESENDS_AFTER_LOST_ANSWER && !scope.halted()) continue;
+      if (state === "CALLBACK_INPROGRESS" || state === "CALLBACK_SUCCESS") {
+        report.probablyRetried.push(dlqId);
+        return;
+      }
+    }
+    report.failed.push({ dlqId, error: attempted.error });
+    const stop = scope.stopReasonFor(attempted.error);
+    if (stop !== "error" && report.stopReason === "done") report.stopReason = stop;
+    return;
+  }
+}
+
+/** The entry's callback state, "none" without a callback, undefined when it could not be read. */
+async function stateOf(dlqId: string, scope: CallScope): Promise<FailureFunctionState | "none" | undefined> {
+  const looked = scope.halted() ? undefined : await scope.attempt((context) => scope.api.get(dlqId, context));
+  if (!looked?.ok || looked.value === undefined) return undefined;
+  return looked.value.failureFunctionState ?? looked.value.failureCallbackInfo?.state ?? "none";
+}
+
 /** Why QStash refused: the entry's callback state, read back. */
 async function explainRefusal(dlqId: string, scope: CallScope): Promise<CallbackRefusal> {
-  const looked = scope.halted() ? undefined : await scope.attempt((context) => scope.api.get(dlqId, context));
-  if (!looked?.ok || looked.value === undefined) {
+  const state = await stateOf(dlqId, scope);
+  if (state === undefined) {
     return { dlqId, reason: "QStash refused it: its failure callback did not fail, or it has none" };
   }
-  const state = looked.value.failureFunctionState ?? looked.value.failureCallbackInfo?.state;
-  return state === undefined ? { dlqId, reason: REASONS.none } : { dlqId, state, reason: REASONS[state] };
+  if (state === "none") return { dlqId, reason: REASONS.none };
+  // A state this server does not know yet still gets a reason, so the result stays whole.
+  return { dlqId, state, reason: REASONS[state] ?? `its failure callback is ${String(state).toLowerCase()}` };
 }

@@ -1,8 +1,7 @@
 /**
  * Selection beyond QStash's filter, applied by this server to the entries it lists: the failed
- * step's HTTP status (codes or classes), text in its response body, and the step's URL. QStash's
- * action endpoints cannot filter on these, so an action with `where` lists, matches, and acts on
- * the matching entries by id.
+ * step's HTTP status (codes or classes), text in its response body, and the step's URL. QStash
+ * cannot filter on these, so the entries are listed and matched here.
  */
 import type { DlqMessage } from "../wire/types.js";
 

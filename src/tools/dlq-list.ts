@@ -80,7 +80,8 @@ export const dlqListTool = defineTool({
       ...(report.error ? { error: errorInfo(report.error) } : {}),
       ...(summarizer ? { summary: summarizer.result() } : {}),
     };
-    if (report.returned === 0 && result.complete && planned.list.filter) {
+    // With where, the filter may well have matched: the hint would point away from the entries.
+    if (report.returned === 0 && result.complete && planned.list.filter && !args.where) {
       const nearMisses = await nearMissesFor(planned.list.filter, scope);
       if (nearMisses.length) result.nearMisses = nearMisses;
     }

@@ -2,7 +2,8 @@
  * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
  */
 import { type CallbackReport, retryCallbacks } from "../dlq/callbacks.js";
-import { progressNotifier } from "./context.js";
+import { notifyClient, progressNotifier } from "./context.js";
+import { ArgumentError } from "./plan.js";
 import type { CallbackResult } from "./result-schemas.js";
 import { callbackOutput } from "./result-schemas.js";
 import { errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
@@ -26,7 +27,20 @@ export const dlqRetryFailureCallbackTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args) => ({ mode: "ids", dlqIds: [...new Set(args.dlqIds)] }),
+  plan: (args, context) => {
+    const dlqIds = [...new Set(args.dlqIds)];
+    // Every id is named in the result, whatever happened to it, and the result has its bound.
+    const longest = dlqIds.reduce((chars, id) => Math.max(chars, JSON.stringify(id).length), 0);
+    const fits = Math.floor(
+      (context.policy.maxResultChars - RESULT_RESERVE_CHARS) / (2 * longest + PER_ID_CHARS),
+    );
+    if (dlqIds.length > fits) {
+      throw new ArgumentError(
+        `Pass at most ${fits} of these ids at once: the result names each one and must stay within ${context.policy.maxResultChars} characters. Split the list.`,
+      );
+    }
+    return { mode: "ids", dlqIds };
+  },
   run: async (planned, call) => {
     const notify = progressNotifier(call.extra);
     const report = await retryCallbacks(
@@ -48,9 +62,30 @@ export const dlqRetryFailureCallbackTool = defineTool({
       failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
       notAttempted: report.notAttempted.length ? report.notAttempted : undefined,
     });
-    return callbackResult(report);
+    const result = callbackResult(report);
+    if (report.stopReason === "cancelled") {
+      // The client drops a cancelled call's result: what was retried reaches it as a log message,
+      // and within a session as a resource too.
+      const uri = call.context.runLists?.keep(
+        "dlq_retry_failure_callback",
+        `cancelled call: ${plural(report.retried.length, "failure callback")} retried`,
+        result.structuredContent as Record<string, unknown>,
+      );
+      const changed = report.retried.length > 0 || report.probablyRetried.length > 0;
+      await notifyClient(call.extra, call.context, changed ? "error" : "info", {
+        message: `dlq_retry_failure_callback was cancelled: ${(result.content[0] as { text: string }).text}${uri ? ` The whole report is at ${uri}.` : ""}`,
+        result: result.structuredContent,
+        ...(uri ? { report: uri } : {}),
+      });
+    }
+    return result;
   },
 });
+
+/** Room a result keeps for its summary and fields besides the lists of ids. */
+const RESULT_RESERVE_CHARS = 4_000;
+/** A listed id's own fields (a run id, a refusal's reason, an error), beside the id twice over. */
+const PER_ID_CHARS = 150;
 
 function callbackResult(report: CallbackReport): ReturnType<typeof structuredResult> {
   const result: CallbackResult = { retried: report.retried, stopReason: report.stopReason };

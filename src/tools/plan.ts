@@ -46,10 +46,12 @@ export function planList(args: DlqListArgs, tool: string): ListPlanned {
   const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
   if (filter) assertSendable(filter);
   // A cursor continues one selection: the filter and the where it matched against.
-  const selection = fingerprint(
-    args.where ? [tool, canonical(filter), args.where] : [tool, canonical(filter)],
-  );
-  const state = args.cursor === undefined ? undefined : readCursor(args.cursor, tool, selection, "filter");
+  const where = args.where ? canonicalWhere(args.where) : undefined;
+  const selection = fingerprint(where ? [tool, canonical(filter), where] : [tool, canonical(filter)]);
+  const state =
+    args.cursor === undefined
+      ? undefined
+      : readCursor(args.cursor, tool, selection, where ? "filter and where" : "filter");
   return {
     mode: filter ? "filter" : "all",
     selection,
@@ -61,6 +63,16 @@ export function planList(args: DlqListArgs, tool: string): ListPlanned {
       ...(state?.next === undefined ? {} : { from: state.next }),
       ...(state?.skip === undefined ? {} : { skip: state.skip }),
     },
+  };
+}
+
+/** The same where however it was written: its statuses in one order, each once. */
+function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string, unknown> {
+  return {
+    ...where,
+    ...(where.responseStatus
+      ? { responseStatus: [...new Set(where.responseStatus.map(String))].sort() }
+      : {}),
   };
 }
 
@@ -112,7 +124,7 @@ export function planResume(
       : readCursor(args.cursor, tool, selection, mode === "filter" ? "filter" : "selection");
   if (state && dryRun) {
     throw new ArgumentError(
-      "dryRun previews a selection from its start, and a cursor only continues a resume: call the dry run without cursor.",
+      "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
     );
   }
   return {

@@ -69,7 +69,9 @@ function typeOf(schema: JsonSchema): string {
   const type = Array.isArray(schema.type) ? schema.type.join(" or ") : (schema.type ?? "any");
   if (type === "array") {
     const bounds = schema.maxItems === undefined ? "" : ` (${schema.minItems ?? 0}–${schema.maxItems})`;
-    return `${schema.items ? typeOf(schema.items) : "any"}[]${bounds}`;
+    const item = schema.items ? typeOf(schema.items) : "any";
+    // "(number or string)[]", not "number or string[]".
+    return `${item.includes(" or ") ? `(${item})` : item}[]${bounds}`;
   }
   if (
     (type === "integer" || type === "number") &&

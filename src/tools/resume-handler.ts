@@ -12,6 +12,7 @@ import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
+import { renameKey } from "./result-schemas.js";
 import { plural } from "./results.js";
 import { resumeToolResult } from "./resume-result.js";
 import { LIMITS } from "./schemas.js";
@@ -29,6 +30,7 @@ export async function runResumeTool(
     return result;
   }
   const notify = progressNotifier(extra);
+  const { done } = REDRIVES[planned.resume.action];
   const report = await runResume(
     {
       ...planned.resume,
@@ -37,11 +39,11 @@ export async function runResumeTool(
             onPage: ({ resumed, handled, total }) =>
               // Against a known total the count is of ids dealt with, so it reaches the total.
               total === undefined
-                ? notify(resumed, undefined, `${plural(resumed, "run")} resumed`)
+                ? notify(resumed, undefined, `${plural(resumed, "run")} ${done}`)
                 : notify(
                     handled,
                     total,
-                    `${handled} of ${total} ids handled, ${plural(resumed, "run")} resumed`,
+                    `${handled} of ${total} ids handled, ${plural(resumed, "run")} ${done}`,
                   ),
           }
         : {}),
@@ -57,12 +59,14 @@ export async function runResumeTool(
       : undefined;
   journal.outcome({
     stopReason: report.stopReason,
-    resumed: report.workflowRuns.length,
+    [done]: report.workflowRuns.length,
     pages: report.pages,
     cursor,
     snapshot: report.snapshot,
     notFound: report.notFound.length ? report.notFound : undefined,
-    probablyResumed: report.probablyResumed.length ? report.probablyResumed : undefined,
+    [`probably${REDRIVES[planned.resume.action].Done}`]: report.probablyResumed.length
+      ? report.probablyResumed
+      : undefined,
     unreportedPossible: report.unreportedPossible || undefined,
     unreportedAtMost: report.unreportedPossible ? report.unreportedAtMost : undefined,
     error: report.error?.message,
@@ -85,7 +89,9 @@ export async function runResumeTool(
       tool,
       `cancelled call: ${plural(report.workflowRuns.length, "run")} ${display.action.done}`,
       {
-        ...report,
+        ...Object.fromEntries(
+          Object.entries(report).map(([key, value]) => [renameKey(key, display.action), value]),
+        ),
         error: report.error?.message,
         cursor,
       },

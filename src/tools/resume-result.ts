@@ -7,7 +7,7 @@
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
 import type { RedriveAction } from "../dlq/actions.js";
 import type { ResumeReport } from "../dlq/report.js";
-import { inWordsOf, type ResumeResult } from "./result-schemas.js";
+import { inWordsOf, type ResumeResult, renameKey } from "./result-schemas.js";
 import {
   clip,
   cursorHint,
@@ -140,11 +140,7 @@ function fitLists(
   const uri = display.runLists.keep(
     display.tool,
     `${plural(workflowRuns.length, "run")} ${display.action.done}`,
-    {
-      workflowRuns,
-      probablyResumed,
-      notFound,
-    },
+    { workflowRuns, [renameKey("probablyResumed", display.action)]: probablyResumed, notFound },
   );
   let left = budget;
   const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };

@@ -54,9 +54,9 @@ export function registerRunListResource(server: McpServer, store: RunListStore):
       }),
     }),
     {
-      title: "Reports of resume calls in this session",
+      title: "Reports of calls in this session",
       description:
-        "Everything a resume call resumed, probably resumed or did not find, when that was too long to show inline or the call was cancelled.",
+        "Everything a call resumed, restarted or retried, probably did or did not find, when that was too long to show inline or the call was cancelled.",
       mimeType: "application/json",
     },
     (uri, variables) => {

@@ -585,7 +585,7 @@ export const dlqListInput = z.strictObject(
   {
     error: unknownArguments(
       "dlq_list",
-      "filter, count, cursor, maxPages, includeHeaders, includeBodies, idsOnly, summary",
+      "filter, where, count, cursor, maxPages, includeHeaders, includeBodies, idsOnly, summary",
     ),
   },
 );

@@ -20,6 +20,13 @@ const SHOWN_ERRORS = 5;
 /** An error's shape, and its example's body, are cut to these in a result. */
 const ERROR_SHAPE_CHARS = 160;
 const EXAMPLE_BODY_CHARS = 120;
+/** Distinct error shapes kept while counting; entries of further shapes are counted as other. */
+const MAX_ERROR_SHAPES = 1_000;
+
+/** A time a Date can hold: Unix milliseconds within ±8.64e15. */
+function isDate(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
 
 /**
  * The response body with what varies between runs replaced: timestamps, UUIDs, prefixed ids
@@ -31,7 +38,9 @@ export function errorShape(message: DlqMessage): string {
     .slice(0, 4_096)
     .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g, "<time>")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<id>")
+    .replace(/\b[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, "<time>")
     .replace(/\b[A-Za-z]{2,12}_(?=[A-Za-z-]*\d)[A-Za-z0-9-]{4,}\b/g, "<id>")
+    .replace(/\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{6,}\b/g, "<id>")
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, "<hex>")
     .replace(/\d+(\.\d+)?/g, "<n>")
     .replace(/\s+/g, " ")
@@ -53,21 +62,37 @@ export class Summarizer {
   private entries = 0;
   private firstAt = Number.POSITIVE_INFINITY;
   private lastAt = Number.NEGATIVE_INFINITY;
-  private readonly errors = new Map<string, { count: number; example: DlqMessage }>();
+  /** Each error shape with its count and one example, clipped: counts, not messages, are kept. */
+  private readonly errors = new Map<
+    string,
+    { count: number; example: { dlqId: string; responseBody: string } }
+  >();
+  /** Entries whose error shape came after MAX_ERROR_SHAPES others. */
+  private otherErrors = 0;
   private readonly counts = new Map<keyof typeof KEYS, Map<string, number>>(
     Object.keys(KEYS).map((name) => [name as keyof typeof KEYS, new Map()]),
   );
 
   add(message: DlqMessage): void {
     this.entries += 1;
-    if (Number.isFinite(message.createdAt)) {
+    if (isDate(message.createdAt)) {
       this.firstAt = Math.min(this.firstAt, message.createdAt);
       this.lastAt = Math.max(this.lastAt, message.createdAt);
     }
     const shape = errorShape(message);
     const error = this.errors.get(shape);
     if (error) error.count += 1;
-    else this.errors.set(shape, { count: 1, example: message });
+    else if (this.errors.size >= MAX_ERROR_SHAPES) this.otherErrors += 1;
+    else {
+      const body = bodyText(message.responseBody, message.responseBodyBase64) ?? "";
+      this.errors.set(shape, {
+        count: 1,
+        example: {
+          dlqId: message.dlqId,
+          responseBody: clip(body.slice(0, EXAMPLE_BODY_CHARS * 2), EXAMPLE_BODY_CHARS),
+        },
+      });
+    }
     for (const [name, key] of Object.entries(KEYS) as [keyof typeof KEYS, Key][]) {
       const counts = this.counts.get(name) as Map<string, number>;
       // A message with several values (labels) counts once in each of their groups.
@@ -99,20 +124,10 @@ export class Summarizer {
     };
     const errors = [...this.errors]
       .sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b))
-      .map(([shape, { count, example }]) => ({
-        shape,
-        count,
-        example: {
-          dlqId: example.dlqId,
-          responseBody: clip(
-            bodyText(example.responseBody, example.responseBodyBase64) ?? "",
-            EXAMPLE_BODY_CHARS,
-          ),
-        },
-      }));
+      .map(([shape, { count, example }]) => ({ shape, count, example }));
     result.byError = errors.slice(0, SHOWN_ERRORS);
-    otherGroups += Math.max(0, errors.length - SHOWN_ERRORS);
-    if (this.entries > 0 && Number.isFinite(this.firstAt)) {
+    otherGroups += Math.max(0, errors.length - SHOWN_ERRORS) + (this.otherErrors > 0 ? 1 : 0);
+    if (this.entries > 0 && isDate(this.firstAt) && isDate(this.lastAt)) {
       result.createdAt = {
         from: new Date(this.firstAt).toISOString(),
         to: new Date(this.lastAt).toISOString(),

@@ -89,3 +89,79 @@ describe("dlq_retry_failure_callback", () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 });
+
+describe("dlq_retry_failure_callback under trouble", () => {
+  const fixture = useFixture({ entries: 200, seed: 4, now: FIXED_NOW });
+  const inState = (state: string | undefined) =>
+    fixture.emulator.store.list().filter((message) => stateOf(message) === state);
+
+  it("does not send a retry again after its answer was lost, and reports it as probably retried", async () => {
+    const [entry] = inState("CALLBACK_FAIL");
+    fixture.emulator.inject({ kind: "reset-after", match: (r) => CALLBACK_PATH.test(r.path) });
+    const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [entry?.dlqId] });
+    const data = result.structuredContent as unknown as CallbackData;
+    expect(data.probablyRetried).toEqual([entry?.dlqId]);
+    expect(data.retried).toEqual([]);
+    expect(fixture.emulator.store.callbackRetries).toHaveLength(1);
+    expect(
+      fixture.emulator.requests.filter((r) => CALLBACK_PATH.test(r.path) && r.method === "POST"),
+    ).toHaveLength(1);
+  });
+
+  it("still gives a reason for a callback state it does not know, and keeps the result whole", async () => {
+    const [failed, odd] = inState("CALLBACK_FAIL");
+    const stored = fixture.emulator.store.get(odd?.dlqId as string) as DlqMessage;
+    stored.failureFunctionState = "CALLBACK_PENDING" as never;
+    stored.failureCallbackInfo = { state: "CALLBACK_PENDING" as never };
+    const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [failed?.dlqId, odd?.dlqId] });
+    expect(result.isError).toBeFalsy();
+    const data = result.structuredContent as unknown as CallbackData;
+    expect(data.retried.map((entry) => entry.dlqId)).toEqual([failed?.dlqId]);
+    expect(data.refused).toEqual([
+      { dlqId: odd?.dlqId, state: "CALLBACK_PENDING", reason: "its failure callback is callback_pending" },
+    ]);
+  });
+
+  it("refuses more long ids than its result could name, before any request", async () => {
+    const long = Array.from({ length: 120 }, (_, i) => `dlq_${String(i).padStart(3, "0")}${"x".repeat(240)}`);
+    const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: long });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/Pass at most \d+ of these ids at once: the result names each one/);
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+});
+
+describe("a cancelled dlq_retry_failure_callback call", () => {
+  const fixture = useFixture({ entries: 300, seed: 4, now: FIXED_NOW, latencyMs: 100 });
+
+  it("reports the callbacks it retried in a log message, since its result never arrives", async () => {
+    const logged: { result?: CallbackData }[] = [];
+    await fixture.client.onLog("error", (params) => logged.push(params.data as (typeof logged)[number]));
+    const ids = fixture.emulator.store
+      .list()
+      .filter((message) => stateOf(message) === "CALLBACK_FAIL")
+      .map((message) => message.dlqId);
+    expect(ids.length).toBeGreaterThan(20);
+    const controller = new AbortController();
+    const call = fixture.client
+      .callTool(
+        { name: "dlq_retry_failure_callback", arguments: { dlqIds: ids } },
+        { signal: controller.signal },
+      )
+      .catch(() => undefined);
+    while (fixture.emulator.store.callbackRetries.length < 4)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await call;
+    const deadline = Date.now() + 5_000;
+    while (!logged.some((entry) => entry.result?.stopReason === "cancelled") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const report = logged.find((entry) => entry.result?.stopReason === "cancelled")?.result;
+    // Let the requests in flight at cancellation land before comparing with the emulator.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(report?.retried.map((entry) => entry.dlqId).sort()).toEqual(
+      fixture.emulator.store.callbackRetries.map((retry) => retry.dlqId).sort(),
+    );
+  });
+});

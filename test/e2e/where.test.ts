@@ -115,3 +115,31 @@ describe("dlq_list with where", () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 });
+
+describe("a where cursor", () => {
+  const fixture = useFixture({ entries: 240, seed: 12, now: FIXED_NOW });
+
+  it("continues the same where however its statuses are ordered, and names where when it cannot", async () => {
+    const first = await fixture.call("dlq_list", {
+      where: { responseStatus: [503, "4xx"] },
+      count: 50,
+      maxPages: 1,
+    });
+    const cursor = data(first).cursor as string;
+    expect(cursor).toBeTruthy();
+    const same = await fixture.call("dlq_list", {
+      where: { responseStatus: ["4xx", 503, 503] },
+      count: 50,
+      cursor,
+    });
+    expect(same.isError).toBeFalsy();
+    const other = await fixture.call("dlq_list", { where: { responseStatus: ["5xx"] }, count: 50, cursor });
+    expect(other.isError).toBe(true);
+    expect(textOf(other)).toMatch(/This cursor belongs to a different filter and where/);
+  });
+
+  it("is among the arguments dlq_list names when one is misspelt", async () => {
+    const result = await fixture.call("dlq_list", { whre: { responseStatus: [500] } });
+    expect(textOf(result)).toMatch(/It takes filter, where, count/);
+  });
+});

@@ -86,3 +86,37 @@ describe("the summary's byError and createdAt", () => {
     expect(summary.otherGroups).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("errorShape with other id and time formats", () => {
+  it.each([
+    ["job 01HZX3J8K2M4N6P8Q0R2S4T6V8 failed", "job 01HZY9A1B3C5D7E9F1G3H5J7K9 failed"],
+    ["retry after Mon, 30 Nov 2026 14:02:11 GMT", "retry after Tue, 01 Dec 2026 09:00:00 GMT"],
+  ])("gives %s and %s one shape", (a, b) => {
+    expect(errorShape(failed(500, a))).toBe(errorShape(failed(500, b)));
+  });
+});
+
+describe("a summary of many different errors", () => {
+  it("keeps a bounded number of shapes, with clipped examples", () => {
+    const summarizer = new Summarizer();
+    for (let kind = 0; kind < 1_500; kind++) {
+      summarizer.add(
+        failed(
+          500,
+          `failure ${"x".repeat(kind % 40)} ${"abcdefghijklmnopqrstuvwxyz"[kind % 26]} ${"y".repeat(10_000)}`,
+        ),
+      );
+    }
+    const summary = summarizer.result();
+    expect(summary.entries).toBe(1_500);
+    expect(summary.byError).toHaveLength(5);
+    for (const error of summary.byError ?? [])
+      expect(error.example.responseBody.length).toBeLessThanOrEqual(120);
+  });
+
+  it("states no range for a time a date cannot hold", () => {
+    const summarizer = new Summarizer();
+    summarizer.add(failed(500, "x", 1e20));
+    expect(summarizer.result().createdAt).toBeUndefined();
+  });
+});
