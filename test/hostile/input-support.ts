@@ -16,20 +16,40 @@ import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from ".
 import type { Logger } from "../../src/log.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
-import { dlqListInput, dlqResumeAllInput, dlqResumeInput, LIMITS } from "../../src/tools/schemas.js";
+import {
+  dlqListInput,
+  dlqRestartInput,
+  dlqResumeAllInput,
+  dlqResumeInput,
+  dlqRetryCallbackInput,
+  LIMITS,
+} from "../../src/tools/schemas.js";
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";
 
-export type ToolName = "dlq_list" | "dlq_resume" | "dlq_resume_all";
+export type ToolName =
+  | "dlq_list"
+  | "dlq_resume"
+  | "dlq_resume_all"
+  | "dlq_restart"
+  | "dlq_retry_failure_callback";
 export type Args = Record<string, unknown>;
 
-export const TOOL_NAMES: readonly ToolName[] = ["dlq_list", "dlq_resume", "dlq_resume_all"];
+export const TOOL_NAMES: readonly ToolName[] = [
+  "dlq_list",
+  "dlq_resume",
+  "dlq_resume_all",
+  "dlq_restart",
+  "dlq_retry_failure_callback",
+];
 
 export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
   dlq_list: dlqListInput,
   dlq_resume: dlqResumeInput,
   dlq_resume_all: dlqResumeAllInput,
+  dlq_restart: dlqRestartInput,
+  dlq_retry_failure_callback: dlqRetryCallbackInput,
 };
 
 /** Every answer, valid call or not, must come within this. */
@@ -632,20 +652,36 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
     dryRun: booleanField,
   };
   if (tool === "dlq_resume_all") return resume;
+  if (tool === "dlq_retry_failure_callback") return { dlqIds: dlqIdsField(seeds) };
+  if (tool === "dlq_restart")
+    return { dlqIds: dlqIdsField(seeds), filter: filterField, all: allField, ...resume };
   return { dlqIds: dlqIdsField(seeds), filter: filterField, ...resume };
 }
 
+/** Tools that take exactly one selection: ids, a filter, or (restart) all. */
+const SELECTING = new Set<ToolName>(["dlq_resume", "dlq_restart"]);
+
+const allField: Field = {
+  valid: fc.constant(true),
+  nearMiss: fc.constantFrom(false, "true", 1, null, [true], {}),
+};
+
 function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
   const fields = toolFields(tool, seeds);
-  if (tool !== "dlq_resume") return validRecord(fields, 0);
-  const { dlqIds, filter, count, ...shared } = fields as Record<string, Field>;
+  if (tool === "dlq_retry_failure_callback") {
+    return (fields.dlqIds as Field).valid.map((dlqIds) => ({ dlqIds }));
+  }
+  if (!SELECTING.has(tool)) return validRecord(fields, 0);
+  const { dlqIds, filter, count, all, ...shared } = fields as Record<string, Field>;
   const byIds = fc
     .tuple((dlqIds as Field).valid, validRecord(shared, 0))
     .map(([ids, rest]) => ({ dlqIds: ids, ...rest }));
   const byFilter = fc
     .tuple((filter as Field).valid, validRecord({ count: count as Field, ...shared }, 0))
     .map(([value, rest]) => ({ filter: value, ...rest }));
-  return fc.oneof(byIds, byFilter);
+  if (!all) return fc.oneof(byIds, byFilter);
+  const byAll = validRecord({ count: count as Field, ...shared }, 0).map((rest) => ({ all: true, ...rest }));
+  return fc.oneof(byIds, byFilter, byAll);
 }
 
 /** Mistakes that only make sense for dlq_resume's two selection modes. */
@@ -708,7 +744,7 @@ function hugeArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
     fc.tuple(base, manyKeys).map(([args, keys]) => ({ ...args, ...keys })),
     placed("filter", manyKeys),
   ];
-  if (tool === "dlq_resume") {
+  if (SELECTING.has(tool) || tool === "dlq_retry_failure_callback") {
     options.push(hugeIdList.map((dlqIds) => ({ dlqIds })));
     options.push(
       fc.constantFrom<HugeIdKind>("number", "empty", "tooLong", "mixed").map((kind) => ({
@@ -748,13 +784,12 @@ export function callArbitrary(tool: ToolName, seeds: Seeds): fc.Arbitrary<Genera
   const fields = toolFields(tool, seeds);
   const tagged = (category: Category, args: fc.Arbitrary<Args>) =>
     args.map((value) => ({ category, args: value }));
-  const nearMiss =
-    tool === "dlq_resume"
-      ? fc.oneof(
-          validArgs(tool, seeds).chain((base) => breakOne(fields, base)),
-          resumeModeMistakes(seeds),
-        )
-      : validArgs(tool, seeds).chain((base) => breakOne(fields, base));
+  const nearMiss = SELECTING.has(tool)
+    ? fc.oneof(
+        validArgs(tool, seeds).chain((base) => breakOne(fields, base)),
+        resumeModeMistakes(seeds),
+      )
+    : validArgs(tool, seeds).chain((base) => breakOne(fields, base));
   return fc.oneof(
     { weight: 20, arbitrary: tagged("valid", validArgs(tool, seeds)) },
     { weight: 40, arbitrary: tagged("nearMiss", nearMiss) },
@@ -1057,7 +1092,10 @@ export async function observe(
  * them still run in seconds against the emulator.
  */
 export function boundValidCall(tool: ToolName, call: GeneratedCall): GeneratedCall {
-  if (tool === "dlq_list" || call.args.maxPages !== undefined) return call;
+  // maxPages bounds what a valid call does; the callback tool has no pages to bound.
+  if (tool === "dlq_list" || tool === "dlq_retry_failure_callback" || call.args.maxPages !== undefined) {
+    return call;
+  }
   return { ...call, args: own({ ...call.args }, "maxPages", 2) };
 }
 

@@ -25,6 +25,8 @@ const RUNS: Record<ToolName, number> = {
   dlq_list: DLQ_LIST_RUNS,
   dlq_resume: DLQ_RESUME_RUNS,
   dlq_resume_all: DLQ_RESUME_ALL_RUNS,
+  dlq_restart: 5_000,
+  dlq_retry_failure_callback: 3_000,
 };
 
 // CI replays one fixed seed so a landing never hinges on a draw; local runs explore new ones.
