@@ -119,7 +119,7 @@ export function statusError(
     case 429:
       return new QStashError(
         "rateLimited",
-        `QStash rate limit reached (429)${retryAfterSeconds === undefined ? "" : `; it resets in about ${Math.ceil(retryAfterSeconds)} s`}. Wait, then call again with the returned cursor.`,
+        `QStash rate limit reached (429)${retryAfterSeconds === undefined ? "" : `; it resets in about ${Math.ceil(retryAfterSeconds)} s`}. Wait, then call again (with the cursor, when the result has one).`,
         {
           status,
           surelyNotProcessed: true,
