@@ -95,3 +95,36 @@ describe("dlq_restart", () => {
     expect(textOf(result)).toMatch(/cursor/);
   });
 });
+
+describe("dlq_restart when an answer is lost", () => {
+  const fixture = useFixture({ entries: 120, seed: 9, now: FIXED_NOW });
+
+  it("reports the ids that left the DLQ as probably restarted, in its own words", async () => {
+    const ids = fixture.emulator.store
+      .list()
+      .slice(0, 10)
+      .map((message) => message.dlqId);
+    fixture.emulator.inject({ kind: "reset-after", match: (r) => r.path === "/v2/workflows/dlq/restart" });
+    const result = await fixture.call("dlq_restart", { dlqIds: ids });
+    const report = result.structuredContent as { probablyRestarted?: string[]; probablyResumed?: unknown };
+    expect(report.probablyRestarted?.sort()).toEqual([...ids].sort());
+    expect(report.probablyResumed).toBeUndefined();
+    expect(textOf(result)).toMatch(/most likely restarted by it/);
+    expect(fixture.emulator.resumed.every((record) => record.action === "restart")).toBe(true);
+  });
+});
+
+describe("a dlq_restart report too long to show inline", () => {
+  const fixture = useFixture({ entries: 120, seed: 9, now: FIXED_NOW }, { args: ["--inline-runs", "20"] });
+
+  it("is kept whole as a resource, in restart's words", async () => {
+    const result = await fixture.call("dlq_restart", { all: true, count: 50, maxPages: 2 });
+    const shown = result.structuredContent as { restarted: number; workflowRunsResource?: string };
+    expect(shown.restarted).toBe(100);
+    const read = await fixture.client.readResource({ uri: shown.workflowRunsResource as string });
+    const whole = JSON.parse((read.contents[0] as { text: string }).text) as Record<string, unknown>;
+    expect(whole.workflowRuns).toHaveLength(100);
+    expect(Object.keys(whole)).toContain("probablyRestarted");
+    expect(Object.keys(whole)).not.toContain("probablyResumed");
+  });
+});
