@@ -29,8 +29,8 @@ export interface ServerOptions {
   calls?: CallTracker;
 }
 
-export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, or retry a failed failure callback.
-Start with dlq_list (summary: true groups by workflow, label, status and error). The action tools change production state: confirm the selection with the user, preview with dryRun, and pass flowControl when the downstream is fragile. A filter or all operation acts on what was in the DLQ when it began; every result with a cursor continues by calling again with it, and nothing is acted on twice. stopReason error or cancelled means a partial result: what it lists was done.`;
+export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, retry a failed failure callback, or delete what must not run again.
+Start with dlq_list (summary: true groups by workflow, label, status and error). The action tools change production state: confirm the selection with the user, preview with dryRun, and pass flowControl when the downstream is fragile. A filter or all operation acts on what was in the DLQ when it began; every result with a cursor continues by calling again with it, and nothing is acted on twice. stopReason error or cancelled means a partial result: what it lists was done, and unreportedPossible flags a request whose answer was lost.`;
 
 export function createServer(options: ServerOptions): McpServer {
   const tools = toolsFor(options);
@@ -47,7 +47,7 @@ export function createServer(options: ServerOptions): McpServer {
         ...(keepsReports ? { resources: { listChanged: false } } : {}),
       },
       instructions: options.readOnly
-        ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: only dlq_list is available.`
+        ? `${SERVER_INSTRUCTIONS}\nThis server is read-only: only ${tools.map((tool) => tool.name).join(", ")} can be called.`
         : SERVER_INSTRUCTIONS,
     },
   );

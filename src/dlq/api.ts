@@ -7,7 +7,7 @@ import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
 import { encodeQuery } from "../qstash/query.js";
 import { DLQ_PATHS, type DlqMessage } from "../wire/types.js";
-import { REDRIVES, type RedriveName } from "./actions.js";
+import { ACTIONS, type ActionName } from "./actions.js";
 import {
   buildListQuery,
   buildResumeHeaders,
@@ -20,13 +20,14 @@ import {
 import {
   type ParsedResume,
   parseCallbackBody,
+  parseDeleteBody,
   parseListBody,
   parseMessageBody,
   parseResumeBody,
   type ResumedRun,
 } from "./responses.js";
 
-export type ResumePage = ParsedResume;
+export type ActionPage = ParsedResume;
 
 export interface ListPage {
   messages: DlqMessage[];
@@ -46,6 +47,8 @@ export interface RequestRecord extends SendingRecord {
   /** 0 when no HTTP answer arrived. */
   status: number;
   runIds?: string[];
+  /** A delete that removed every id it asked for: those ids. */
+  deletedIds?: string[];
   error?: string;
 }
 
@@ -58,23 +61,33 @@ export interface RequestContext {
 export class DlqApi {
   constructor(readonly client: QStashClient) {}
 
-  /** Resume or restart: the same request to the action's endpoint. */
-  async redrive(
-    action: RedriveName,
+  /**
+   * One request of an action (resume, restart, delete) to its endpoint. A delete's answer counts
+   * what it removed and names no run; its page has `deleted` and no runs.
+   */
+  async act(
+    action: ActionName,
     selection: Selection,
     page: PageRequest,
     options: ResumeOptions,
     context: RequestContext = {},
-  ): Promise<ResumePage> {
+  ): Promise<ActionPage> {
+    const row = ACTIONS[action];
     const request: QStashRequest = {
-      method: "POST",
-      path: REDRIVES[action].path,
+      method: row.method,
+      path: row.path,
       query: buildSelectionQuery(selection, page),
-      headers: buildResumeHeaders(options),
+      ...(row.answers === "runs" ? { headers: buildResumeHeaders(options) } : {}),
     };
-    return this.send(request, context, parseResumeBody, (body) =>
-      body.workflowRuns.map((run) => run.workflowRunId),
-    );
+    if (row.answers === "count") {
+      const asked = selection.mode === "ids" ? selection.dlqIds : [];
+      return this.send(request, context, parseDeleteBody, (body) =>
+        asked.length > 0 && (body.deleted ?? 0) >= asked.length ? { deletedIds: asked } : {},
+      );
+    }
+    return this.send(request, context, parseResumeBody, (body) => ({
+      runIds: body.workflowRuns.map((run) => run.workflowRunId),
+    }));
   }
 
   async list(
@@ -102,7 +115,7 @@ export class DlqApi {
       method: "POST",
       path: `${DLQ_PATHS.callback}/${encodeURIComponent(dlqId)}`,
     };
-    return this.send(request, context, parseCallbackBody, (run) => [run.workflowRunId]);
+    return this.send(request, context, parseCallbackBody, (run) => ({ runIds: [run.workflowRunId] }));
   }
 
   /** One message, or undefined when it is not in the DLQ. */
@@ -123,7 +136,7 @@ export class DlqApi {
     request: QStashRequest,
     context: RequestContext,
     parse: (body: unknown, where: string, headers: Record<string, string | string[] | undefined>) => T,
-    runIds?: (value: T) => string[],
+    named?: (value: T) => Pick<RequestRecord, "runIds" | "deletedIds">,
   ): Promise<T> {
     const sending: SendingRecord = {
       method: request.method,
@@ -136,7 +149,7 @@ export class DlqApi {
       const response = await this.client.request<unknown>({ ...request, signal: context.signal });
       record.status = response.status;
       const value = parse(response.body, `${request.method} ${request.path}`, response.headers);
-      if (runIds) record.runIds = runIds(value);
+      if (named) Object.assign(record, named(value));
       return value;
     } catch (error) {
       if (error instanceof QStashError) {

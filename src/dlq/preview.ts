@@ -1,12 +1,13 @@
 /**
- * What a resume would select, without resuming: for ids, which are in the DLQ; for a filter or
- * all, the matching entries found within the page bound. Only GET requests are sent.
+ * What an action would select, without acting: for ids, which are in the DLQ; for a filter or
+ * all, the matching entries (of `where`, when given) found within the page bound. Only GET requests are sent.
  */
-import type { DlqMessage } from "../wire/types.js";
+import { type DlqMessage, MAX_LIST_COUNT } from "../wire/types.js";
 import { type ListReport, type ListSink, runList } from "./list.js";
 import { lookUpIds } from "./lookup.js";
 import type { DlqFilter } from "./request.js";
 import type { CallScope } from "./scope.js";
+import type { Where } from "./where.js";
 
 export interface IdPreview {
   found: DlqMessage[];
@@ -25,12 +26,17 @@ export async function previewIds(dlqIds: readonly string[], scope: CallScope): P
   return preview;
 }
 
-/** The list endpoint with the resume's filter: the largest page, as many pages as the bound allows. */
+/** The list endpoint with the action's filter: the largest page, as many pages as the bound allows. */
 export function previewSelection(
   filter: DlqFilter | undefined,
+  where: Where | undefined,
   maxPages: number,
   scope: CallScope,
   sink: ListSink,
 ): Promise<ListReport> {
-  return runList({ ...(filter ? { filter } : {}), count: 100, maxPages }, scope, sink);
+  return runList(
+    { ...(filter ? { filter } : {}), ...(where ? { where } : {}), count: MAX_LIST_COUNT, maxPages },
+    scope,
+    sink,
+  );
 }

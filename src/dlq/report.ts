@@ -19,11 +19,16 @@ export interface Continuation {
 export interface ResumeReport {
   mode: "ids" | "filter" | "all";
   workflowRuns: ResumedRun[];
+  /** Delete: the dlqIds removed (its answers name no runs). */
+  deletedIds: string[];
   /** Resume requests that were answered. */
   pages: number;
   stopReason: StopReason;
   /** Where the next call starts; present exactly when entries may remain. */
   continuation?: Continuation;
+  /** Listed selections: entries read, matching or not, and the list pages they took. */
+  scanned?: number;
+  listPages?: number;
   /** Filter and all: entries that entered the DLQ after this time are not acted on. */
   snapshot?: number;
   /** Ids that were not in the DLQ (already resumed or deleted, or never there). */
@@ -41,6 +46,7 @@ export function emptyReport(mode: ResumeReport["mode"]): ResumeReport {
   return {
     mode,
     workflowRuns: [],
+    deletedIds: [],
     pages: 0,
     stopReason: "done",
     notFound: [],

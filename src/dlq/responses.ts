@@ -19,6 +19,8 @@ export interface ResumedRun {
 
 export interface ParsedResume {
   workflowRuns: ResumedRun[];
+  /** A delete's answer: how many entries it removed (it names none). */
+  deleted?: number;
   cursor?: string;
   /** Entries of workflowRuns that name no run: each may be a run resumed without a readable id. */
   unreadableRuns: number;
@@ -63,6 +65,16 @@ export function parseResumeBody(body: unknown, where: string): ParsedResume {
       `QStash answered ${where} with ${parsed.unreadableRuns} run(s) whose id could not be read; the readable ones are reported, paging stopped.`,
     );
   }
+  return parsed;
+}
+
+/** `{deleted, cursor}`: a count that is not a whole number leaves the outcome unknown. */
+export function parseDeleteBody(body: unknown, where: string): ParsedResume {
+  const deleted = (body as { deleted?: unknown } | null)?.deleted;
+  if (typeof deleted !== "number" || !Number.isInteger(deleted) || deleted < 0) throw shapeError(where);
+  const parsed: ParsedResume = { workflowRuns: [], deleted, unreadableRuns: 0 };
+  const cursor = (body as { cursor?: unknown }).cursor;
+  if (typeof cursor === "string" && cursor !== "") parsed.cursor = cursor;
   return parsed;
 }
 

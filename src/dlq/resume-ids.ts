@@ -19,6 +19,8 @@ import type { CallScope, StopReason } from "./scope.js";
 
 interface BatchOutcome {
   runs: ResumedRun[];
+  /** Delete: the ids an answer counted as removed. */
+  deleted: string[];
   notFound: string[];
   probablyResumed: string[];
   /** Set when the batch did not finish; the runs it did resume are still listed. */
@@ -31,6 +33,8 @@ export async function resumeIds(
   plan: ResumePlan,
   ids: readonly string[],
   scope: CallScope,
+  /** Shared with the caller when these ids are one page of a listed selection. */
+  budget = new ReportBudget(plan.maxReportChars),
 ): Promise<ResumeReport> {
   const report = emptyReport("ids");
   const start = plan.continuation?.ids ?? { offset: 0, done: [], uncertain: [] };
@@ -39,7 +43,6 @@ export async function resumeIds(
   const done = indexesOf(start.done);
   const inDoubt = indexesOf(start.uncertain);
   const total = ids.length - offset - done.size;
-  const budget = new ReportBudget(plan.maxReportChars);
   const longestId = ids.reduce((longest, id) => Math.max(longest, JSON.stringify(id).length), 0);
   const progress = { pages: 0, resumed: 0, handled: 0 };
 
@@ -97,7 +100,7 @@ export async function resumeIds(
       slot.outcome = outcome;
       idsInFlight -= batch.length;
       budget.addRuns(outcome.runs);
-      budget.addIds([...outcome.notFound, ...outcome.probablyResumed]);
+      budget.addIds([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
       wakeWaiting();
       if (outcome.failure) {
         failed = true;
@@ -105,7 +108,7 @@ export async function resumeIds(
         continue;
       }
       progress.pages += 1;
-      progress.resumed += outcome.runs.length;
+      progress.resumed += outcome.runs.length + outcome.deleted.length;
       progress.handled += batch.length;
       reportProgress(plan, { ...progress, total });
     }
@@ -118,11 +121,12 @@ export async function resumeIds(
   for (const { batch, outcome } of outcomes) {
     if (!outcome) continue;
     report.workflowRuns.push(...outcome.runs);
+    report.deletedIds.push(...outcome.deleted);
     report.notFound.push(...outcome.notFound);
     report.probablyResumed.push(...outcome.probablyResumed);
     if (outcome.failure) {
       // Ids the batch settled before it failed are handled; the continuation sends the others.
-      const settled = new Set([...outcome.notFound, ...outcome.probablyResumed]);
+      const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
       for (const index of batch) {
         if (settled.has(ids[index] as string)) done.add(index);
         else if (outcome.inDoubt) nowInDoubt.add(index);
@@ -175,7 +179,7 @@ async function resumeBatch(
   report: ResumeReport,
 ): Promise<BatchOutcome> {
   const dlqIds = batch.map((index) => ids[index] as string);
-  const outcome: BatchOutcome = { runs: [], notFound: [], probablyResumed: [] };
+  const outcome: BatchOutcome = { runs: [], deleted: [], notFound: [], probablyResumed: [] };
   let lost = false;
   const send = async (sendIds: string[]): Promise<void> => {
     // QStash answers an id batch whole; should it ever page one, the batch is followed to its end.
@@ -185,18 +189,18 @@ async function resumeBatch(
       const sent = cursor;
       if (sent !== undefined) stopIfHalted(scope);
       const attempted = await scope.attempt((context) =>
-        scope.api.redrive(
-          plan.action,
-          { mode: "ids", dlqIds: sendIds },
-          { cursor: sent },
-          plan.options,
-          context,
-        ),
+        scope.api.act(plan.action, { mode: "ids", dlqIds: sendIds }, { cursor: sent }, plan.options, context),
       );
       if (attempted.uncertain) lost = true;
       if (!attempted.ok) throw attempted.error;
       const page = attempted.value;
       outcome.runs.push(...page.workflowRuns);
+      if (page.deleted !== undefined) {
+        // A count short of the ids asked cannot say which were already gone: each of them is
+        // reported as most likely deleted, none as surely.
+        if (page.deleted >= sendIds.length) outcome.deleted.push(...sendIds);
+        else outcome.probablyResumed.push(...sendIds);
+      }
       if (page.unreadableRuns > 0) {
         report.unreportedPossible = true;
         report.unreportedAtMost += page.unreadableRuns;
@@ -218,7 +222,7 @@ async function resumeBatch(
       return outcome;
     } catch (error) {
       const failure = asQStashError(error);
-      if (failure.kind !== "notFound" || outcome.runs.length > 0) throw failure;
+      if (failure.kind !== "notFound" || outcome.runs.length + outcome.deleted.length > 0) throw failure;
     }
     stopIfHalted(scope);
     const found = await lookUpIds(dlqIds, scope);
@@ -238,11 +242,11 @@ async function resumeBatch(
     outcome.failure = asQStashError(error);
     // An answered page that could not be followed to its end: what it resumed is listed, and the
     // continuation treats the batch's missing ids as most likely resumed.
-    if (!lost && outcome.runs.length > 0) outcome.inDoubt = true;
+    if (!lost && outcome.runs.length + outcome.deleted.length > 0) outcome.inDoubt = true;
     if (!lost) return outcome;
     // The answer was lost. Which of the batch's ids left the DLQ tells what it resumed: those are
     // reported now, and the rest are still there for the continuation.
-    const settled = new Set([...outcome.notFound, ...outcome.probablyResumed]);
+    const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
     const pending = dlqIds.filter((id) => !settled.has(id));
     const found = scope.signal.aborted ? undefined : await lookUpIds(pending, scope);
     if (found instanceof Map) {

@@ -4,12 +4,15 @@
  * time bound, on cancellation, shutdown or an error, and returns what was resumed so far with
  * where to continue.
  */
-import type { RedriveName } from "./actions.js";
+
+import { actOnListed } from "./act-listed.js";
+import { ACTIONS, type ActionName } from "./actions.js";
 import type { Continuation, ResumeReport } from "./report.js";
 import type { ResumeOptions, Selection } from "./request.js";
 import { resumeByCursor } from "./resume-cursor.js";
 import { resumeIds } from "./resume-ids.js";
 import type { CallScope } from "./scope.js";
+import type { Where } from "./where.js";
 
 export interface ResumeProgress {
   pages: number;
@@ -21,8 +24,10 @@ export interface ResumeProgress {
 
 export interface ResumePlan {
   /** Resume (from the failed step) or restart (from the first): the same run either way. */
-  action: RedriveName;
+  action: ActionName;
   selection: Selection;
+  /** Filter and all: only listed entries that match it are acted on, by id. */
+  where?: Where;
   options: ResumeOptions;
   /** Entries per request in filter and all modes. */
   count: number;
@@ -38,8 +43,13 @@ export interface ResumePlan {
   onPage?: (progress: ResumeProgress) => void;
 }
 
+/**
+ * Ids go out in batches; a filter or all goes to the action's endpoint page by page, unless the
+ * entries must be listed first: to match `where`, or to name what a delete removed.
+ */
 export function runResume(plan: ResumePlan, scope: CallScope): Promise<ResumeReport> {
-  return plan.selection.mode === "ids"
-    ? resumeIds(plan, plan.selection.dlqIds, scope)
+  if (plan.selection.mode === "ids") return resumeIds(plan, plan.selection.dlqIds, scope);
+  return plan.where || !ACTIONS[plan.action].bulkByFilter
+    ? actOnListed(plan, scope)
     : resumeByCursor(plan, scope);
 }

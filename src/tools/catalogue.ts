@@ -31,9 +31,14 @@ const CHECKED_BY_THE_SERVER = new Set(["minLength", "maxLength", "minItems", "ma
  * the limit or the arguments it takes, and descriptions in output schemas (the result's text
  * says what it holds).
  */
-export function compactSchema(node: unknown, io: "input" | "output"): unknown {
-  if (Array.isArray(node)) return node.map((item) => compactSchema(item, io));
+export function compactSchema(node: unknown, io: "input" | "output", depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((item) => compactSchema(item, io, depth));
   if (!node || typeof node !== "object") return node;
+  // A result's deeper objects (a sample message, a summary's groups) are published as objects:
+  // their fields are the result text's to explain, and tools/list stays small.
+  if (io === "output" && depth >= OUTPUT_DEPTH && (node as { type?: unknown }).type === "object") {
+    return { type: "object" };
+  }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (NOISE.has(key) || isUnboundedInteger(key, value)) continue;
@@ -41,9 +46,38 @@ export function compactSchema(node: unknown, io: "input" | "output"): unknown {
     // Closed objects: the server refuses an unknown argument itself, naming the ones it takes.
     if (key === "additionalProperties" && value === false) continue;
     if (io === "output" && key === "description") continue;
-    out[key] = key === "properties" || key === "$defs" ? compactMembers(value, io) : compactSchema(value, io);
+    out[key] =
+      key === "properties"
+        ? compactMembers(value, io, depth + 1)
+        : key === "$defs"
+          ? compactMembers(value, io, depth)
+          : compactSchema(value, io, depth);
   }
-  return out;
+  return simpleTypes(out);
+}
+
+/** Objects nested deeper than this in an output schema lose their fields. */
+const OUTPUT_DEPTH = 2;
+
+/**
+ * `anyOf` of plain types written as one `type` list: "a string or a list of strings" is
+ * `{"type": ["string", "array"], "items": …}`, the same values in a third of the characters.
+ */
+function simpleTypes(node: Record<string, unknown>): Record<string, unknown> {
+  const members = node.anyOf;
+  if (!Array.isArray(members) || members.length < 2) return node;
+  const types: string[] = [];
+  let items: unknown;
+  for (const member of members as Record<string, unknown>[]) {
+    const keys = Object.keys(member);
+    const type = member.type;
+    if (typeof type !== "string" || types.includes(type)) return node;
+    if (keys.some((key) => key !== "type" && !(key === "items" && type === "array"))) return node;
+    if (type === "array") items = member.items;
+    types.push(type);
+  }
+  const { anyOf: _, ...rest } = node;
+  return { type: types, ...(items === undefined ? {} : { items }), ...rest };
 }
 
 function isUnboundedInteger(key: string, value: unknown): boolean {
@@ -54,10 +88,10 @@ function isUnboundedInteger(key: string, value: unknown): boolean {
 }
 
 /** Property maps: their keys are names, never schema keywords, so each value is compacted as is. */
-function compactMembers(members: unknown, io: "input" | "output"): unknown {
+function compactMembers(members: unknown, io: "input" | "output", depth: number): unknown {
   if (!members || typeof members !== "object") return members;
   return Object.fromEntries(
-    Object.entries(members).map(([name, schema]) => [name, compactSchema(schema, io)]),
+    Object.entries(members).map(([name, schema]) => [name, compactSchema(schema, io, depth)]),
   );
 }
 

@@ -7,9 +7,7 @@ import { runResumeTool } from "./resume-handler.js";
 import { dlqResumeAllInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
-export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every failed run in the DLQ from its failed step: only when the whole DLQ should run again (e.g. after a shared dependency's outage); for a subset use dlq_resume.
-
-Changes production: pass flowControl (e.g. {"key": "dlq-recovery", "parallelism": 5}). Acts on what was in the DLQ when the operation began; call again with the result's cursor until it returns none. Results as in dlq_resume.`;
+export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every run in the DLQ from its failed step: when the whole DLQ should run again (after a shared dependency's outage); for a subset use dlq_resume. Changes production: preview with dryRun, pass flowControl; where narrows it.`;
 
 export const dlqResumeAllTool = defineTool({
   name: "dlq_resume_all",

@@ -8,9 +8,9 @@ import { runResumeTool } from "./resume-handler.js";
 import { dlqResumeInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
-export const DLQ_RESUME_DESCRIPTION = `Resume failed Upstash Workflow runs from the step that failed. Select with dlqIds or filter; for everything use dlq_resume_all.
+export const DLQ_RESUME_DESCRIPTION = `Resume failed runs from the step that failed; each leaves the DLQ and runs again. Select with dlqIds or filter (where narrows it by status, body text or step URL); for everything use dlq_resume_all.
 
-Changes production: each run leaves the DLQ and runs again. Confirm the selection with the user, preview with dryRun, and pass flowControl (e.g. {"key": "payments-resume", "rate": 10, "period": "1s"}) when the downstream is fragile. A filter acts on the entries in the DLQ when the operation began (snapshot). Returns the new runs; a cursor continues the same selection, nothing twice. stopReason error or cancelled: partial, and unreportedPossible flags a lost answer.`;
+Changes production: preview with dryRun, and pass flowControl (e.g. {"key": "billing-redrive-1", "rate": 10, "period": "1s"}) for a fragile downstream. Lists the new runs.`;
 
 export const dlqResumeTool = defineTool({
   name: "dlq_resume",

@@ -10,9 +10,9 @@ import { errorInfo, plural, preview, structuredResult, toolError } from "./resul
 import { dlqRetryCallbackInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
-export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback (failureFunction or failureUrl) again for DLQ entries whose callback failed. The entries stay in the DLQ; their runs do not start again.
+export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
 
-dlqIds: at most 200, one request each. Per id: retried, refused (the reason says why: in progress, succeeded, cancelled, none), not in the DLQ, or failed (call again with those).`;
+At most 200 dlqIds, one request each. Per id: retried, refused (with the reason), not in the DLQ, or failed (call again with those).`;
 
 export const dlqRetryFailureCallbackTool = defineTool({
   name: "dlq_retry_failure_callback",

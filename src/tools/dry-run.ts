@@ -4,13 +4,13 @@
  * within this call's reach, grouped. Only GET requests are sent.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import { REDRIVES } from "../dlq/actions.js";
+import { ACTIONS } from "../dlq/actions.js";
 import { indexesOf } from "../dlq/cursor.js";
 import { type IdPreview, previewIds, previewSelection } from "../dlq/preview.js";
 import type { ResumePlan } from "../dlq/resume.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { DlqMessage } from "../wire/types.js";
-import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
+import { MAX_LIST_COUNT, MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
@@ -26,7 +26,7 @@ const SAMPLE_MESSAGE_CHARS = 1_500;
 export async function previewResume(planned: ResumePlanned, call: ToolCall): Promise<CallToolResult> {
   const { scope, context, journal } = call;
   const plan = planned.resume;
-  const { done } = REDRIVES[plan.action];
+  const { done } = ACTIONS[plan.action];
   const base: ResumeResult = {
     mode: plan.selection.mode,
     workflowRuns: [],
@@ -87,21 +87,35 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
         : "";
     return structuredResult(
       `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}`,
-      inWordsOf(REDRIVES[plan.action], result),
+      inWordsOf(ACTIONS[plan.action], result),
     );
   }
 
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
-  // List one entry past what this call could resume, to tell whether more would be left.
-  const reach = callReach(plan);
+  const listedFirst = plan.where !== undefined || !ACTIONS[plan.action].bulkByFilter;
+  // A call that lists its selection reaches as many entries as its list pages hold, and acts on
+  // those that match; otherwise it reaches as many as its action requests take. One entry past
+  // the reach tells whether more would be left.
+  const reach = listedFirst ? Math.min(plan.count, MAX_LIST_COUNT) * plan.maxPages : callReach(plan);
+  const runCap = plan.maxRuns ?? Number.POSITIVE_INFINITY;
   let seen = 0;
-  const listed = await previewSelection(filter, Math.ceil((Math.min(reach, 1e6) + 1) / 100), scope, {
-    add: (message) => {
-      seen += 1;
-      if (seen <= reach) see(message);
-      return true;
+  let acted = 0;
+  const listed = await previewSelection(
+    filter,
+    plan.where,
+    Math.ceil((Math.min(reach, 1e6) + 1) / MAX_LIST_COUNT),
+    scope,
+    {
+      add: (message) => {
+        seen += 1;
+        if (seen <= reach && acted < runCap) {
+          acted += 1;
+          see(message);
+        }
+        return true;
+      },
     },
-  });
+  );
   // The listing stops at its page bound once it has seen past this call's reach: that is the
   // preview done. Any other stop means it could not read all it needed.
   const stopReason = listed.stopReason === "maxPages" ? "done" : listed.stopReason;
@@ -109,12 +123,13 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     const why = listed.error?.message ?? `the listing stopped (${stopReason}) before it read anything.`;
     return toolError(`Dry run failed: ${why} Nothing was ${done}; call again.`);
   }
-  const matched = Math.min(seen, reach);
-  const lowerBound = seen > reach || listed.stopReason !== "done";
+  const matched = acted;
+  const lowerBound = seen > acted || listed.stopReason !== "done";
   const nearMisses = matched === 0 && !lowerBound && filter ? await nearMissesFor(filter, scope) : [];
   const result: ResumeResult = {
     ...base,
     pages: listed.pages,
+    ...(plan.where ? { scanned: listed.scanned } : {}),
     stopReason,
     complete: stopReason === "done",
     preview: {
@@ -133,7 +148,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";
   return structuredResult(
     `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}`,
-    inWordsOf(REDRIVES[plan.action], result),
+    inWordsOf(ACTIONS[plan.action], result),
   );
 }
 

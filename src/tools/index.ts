@@ -3,6 +3,7 @@
  * annotations say they change nothing, tools/list is served from it, and the README's reference
  * is rendered from it.
  */
+import { dlqDeleteTool } from "./dlq-delete.js";
 import { dlqListTool } from "./dlq-list.js";
 import { dlqRestartTool } from "./dlq-restart.js";
 import { dlqResumeTool } from "./dlq-resume.js";
@@ -15,6 +16,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   dlqResumeTool as unknown as ToolDefinition,
   dlqResumeAllTool as unknown as ToolDefinition,
   dlqRestartTool as unknown as ToolDefinition,
+  dlqDeleteTool as unknown as ToolDefinition,
   dlqRetryFailureCallbackTool as unknown as ToolDefinition,
 ];
 

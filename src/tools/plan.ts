@@ -4,7 +4,7 @@
  * belongs to another tool or another selection.
  */
 
-import type { RedriveName } from "../dlq/actions.js";
+import type { ActionName } from "../dlq/actions.js";
 import { type CursorState, decodeCursor, fingerprint } from "../dlq/cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../dlq/request.js";
@@ -13,6 +13,7 @@ import type { CallPolicy } from "../policy.js";
 import { encodeQuery } from "../qstash/query.js";
 import {
   DEFAULTS,
+  type DlqDeleteArgs,
   type DlqListArgs,
   type DlqRestartArgs,
   type DlqResumeAllArgs,
@@ -77,11 +78,11 @@ function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string
 }
 
 export function planResume(
-  args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs,
+  args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs | DlqDeleteArgs,
   tool: string,
   policy: CallPolicy,
   stateless: boolean,
-  action: RedriveName = "resume",
+  action: ActionName = "resume",
 ): ResumePlanned {
   const base = {
     action,
@@ -117,11 +118,16 @@ export function planResume(
   const filter = "filter" in args && args.filter !== undefined ? toDlqFilter(args.filter) : undefined;
   if (filter) assertSendable(filter);
   const mode = filter ? "filter" : "all";
-  const selection = fingerprint([tool, mode, canonical(filter)]);
-  const state =
-    args.cursor === undefined
-      ? undefined
-      : readCursor(args.cursor, tool, selection, mode === "filter" ? "filter" : "selection");
+  const where = args.where ? canonicalWhere(args.where) : undefined;
+  const selection = fingerprint(
+    where ? [tool, mode, canonical(filter), where] : [tool, mode, canonical(filter)],
+  );
+  const describe = where
+    ? `${mode === "filter" ? "filter" : "selection"} and where`
+    : mode === "filter"
+      ? "filter"
+      : "selection";
+  const state = args.cursor === undefined ? undefined : readCursor(args.cursor, tool, selection, describe);
   if (state && dryRun) {
     throw new ArgumentError(
       "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
@@ -134,6 +140,7 @@ export function planResume(
     resume: {
       ...base,
       selection: filter ? { mode: "filter", filter } : { mode: "all" },
+      ...(args.where ? { where: args.where } : {}),
       ...(state
         ? {
             continuation: {
@@ -163,10 +170,10 @@ function readCursor(
   return state;
 }
 
-function resumeOptions(args: DlqResumeAllArgs): ResumeOptions {
+function resumeOptions(args: DlqResumeAllArgs | DlqDeleteArgs): ResumeOptions {
   const options: ResumeOptions = {};
-  if (args.flowControl) options.flowControl = args.flowControl;
-  if (args.retries !== undefined) options.retries = args.retries;
+  if ("flowControl" in args && args.flowControl) options.flowControl = args.flowControl;
+  if ("retries" in args && args.retries !== undefined) options.retries = args.retries;
   return options;
 }
 

@@ -4,7 +4,7 @@
  * and the README's tool reference come from the same schemas, so the three cannot drift apart.
  */
 import { z } from "zod";
-import type { RedriveAction } from "../dlq/actions.js";
+import type { Action } from "../dlq/actions.js";
 
 const stopReason = z
   .enum(["done", "maxPages", "maxRuns", "resultSize", "deadline", "shutdown", "cancelled", "error"])
@@ -102,6 +102,9 @@ export const resumeOutput = z.object({
     .optional()
     .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
   stopReason,
+  scanned: z.number().int().optional().meta({
+    description: "Listed selections (where, or a delete by filter or all): entries read, matching or not.",
+  }),
   snapshot: z.string().optional().meta({
     description:
       "Filter and all: this operation, continuations included, acts only on entries that entered the DLQ at or before this time.",
@@ -196,29 +199,37 @@ export type SummaryResult = z.infer<typeof summaryOutput>;
 
 /**
  * The result as the action's tool presents it: a restart reports `restarted` and
- * `probablyRestarted` where a resume reports `resumed` and `probablyResumed`.
+ * `probablyRestarted` where a resume reports `resumed` and `probablyResumed`, and a delete lists
+ * `deletedIds` where the others list `workflowRuns`.
  */
-export function inWordsOf(action: RedriveAction, result: ResumeResult): Record<string, unknown> {
+export function inWordsOf(action: Action, result: ResumeResult): Record<string, unknown> {
   if (action.name === "resume") return result;
   const renamed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(result)) renamed[renameKey(key, action)] = value;
   return renamed;
 }
 
-export function renameKey(key: string, action: RedriveAction): string {
+export function renameKey(key: string, action: Action): string {
   if (key === "resumed") return action.done;
   if (key === "probablyResumed") return `probably${action.Done}`;
+  if (key.startsWith("workflowRuns")) return `${action.listKey}${key.slice("workflowRuns".length)}`;
   return key;
 }
+
+/** What a delete lists: the entries it removed. */
+const deletedIds = z.array(z.string()).meta({
+  description: "dlqIds of the entries deleted by this call; the count may be larger when the list is cut.",
+});
 
 /**
  * A redrive tool's output schema: resume's, with the action's own words in field names and
  * descriptions.
  */
-export function redriveOutput(action: RedriveAction): z.ZodType {
+export function actionOutput(action: Action): z.ZodType {
   if (action.name === "resume") return resumeOutput;
   const shape: Record<string, z.ZodType> = {};
-  for (const [key, field] of Object.entries(resumeOutput.shape)) {
+  for (const [key, original] of Object.entries(resumeOutput.shape)) {
+    const field = key === "workflowRuns" && action.listKey === "deletedIds" ? deletedIds : original;
     const description = (field as z.ZodType).meta()?.description;
     shape[renameKey(key, action)] = description
       ? (field as z.ZodType).meta({ description: inWords(description, action) })
@@ -228,7 +239,7 @@ export function redriveOutput(action: RedriveAction): z.ZodType {
 }
 
 /** "resumed" → "restarted", and so on, in a description written for resume. */
-function inWords(text: string, action: RedriveAction): string {
+function inWords(text: string, action: Action): string {
   return text
     .replaceAll("resumed", action.done)
     .replaceAll("Resumed", action.Done)

@@ -4,7 +4,7 @@
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import { REDRIVES } from "../dlq/actions.js";
+import { ACTIONS } from "../dlq/actions.js";
 import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
@@ -14,7 +14,7 @@ import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
 import { renameKey } from "./result-schemas.js";
 import { plural } from "./results.js";
-import { resumeToolResult } from "./resume-result.js";
+import { changedBy, resumeToolResult } from "./resume-result.js";
 import { LIMITS } from "./schemas.js";
 import type { ToolCall } from "./tool.js";
 
@@ -30,7 +30,9 @@ export async function runResumeTool(
     return result;
   }
   const notify = progressNotifier(extra);
-  const { done } = REDRIVES[planned.resume.action];
+  const action = ACTIONS[planned.resume.action];
+  const { done } = action;
+  const things = (count: number) => plural(count, action.unit, action.units);
   const report = await runResume(
     {
       ...planned.resume,
@@ -39,41 +41,36 @@ export async function runResumeTool(
             onPage: ({ resumed, handled, total }) =>
               // Against a known total the count is of ids dealt with, so it reaches the total.
               total === undefined
-                ? notify(resumed, undefined, `${plural(resumed, "run")} ${done}`)
-                : notify(
-                    handled,
-                    total,
-                    `${handled} of ${total} ids handled, ${plural(resumed, "run")} ${done}`,
-                  ),
+                ? notify(resumed, undefined, `${things(resumed)} ${done}`)
+                : notify(handled, total, `${handled} of ${total} ids handled, ${things(resumed)} ${done}`),
           }
         : {}),
     },
     scope,
   );
   const cursor = cursorFor(tool, planned.selection, report);
-  const nothingMatched =
-    report.mode === "filter" && report.workflowRuns.length === 0 && report.stopReason === "done";
+  const changed = changedBy(report, action);
+  const nothingMatched = report.mode === "filter" && changed.length === 0 && report.stopReason === "done";
   const nearMisses =
     nothingMatched && planned.resume.selection.mode === "filter"
       ? await nearMissesFor(planned.resume.selection.filter, scope)
       : undefined;
   journal.outcome({
     stopReason: report.stopReason,
-    [done]: report.workflowRuns.length,
+    [done]: changed.length,
+    scanned: report.scanned,
     pages: report.pages,
     cursor,
     snapshot: report.snapshot,
     notFound: report.notFound.length ? report.notFound : undefined,
-    [`probably${REDRIVES[planned.resume.action].Done}`]: report.probablyResumed.length
-      ? report.probablyResumed
-      : undefined,
+    [`probably${action.Done}`]: report.probablyResumed.length ? report.probablyResumed : undefined,
     unreportedPossible: report.unreportedPossible || undefined,
     unreportedAtMost: report.unreportedPossible ? report.unreportedAtMost : undefined,
     error: report.error?.message,
   });
   const display = {
     tool,
-    action: REDRIVES[planned.resume.action],
+    action,
     inlineRuns: context.policy.inlineRuns,
     maxResultChars: context.policy.maxResultChars,
     ...(context.runLists ? { runLists: context.runLists } : {}),
@@ -85,22 +82,19 @@ export async function runResumeTool(
     const toolResult = resumeToolResult(report, display);
     // Kept whole as a resource too, cursor and counts included, since a log message can be
     // filtered out by the client's level.
-    const uri = context.runLists?.keep(
-      tool,
-      `cancelled call: ${plural(report.workflowRuns.length, "run")} ${display.action.done}`,
-      {
-        ...Object.fromEntries(
-          Object.entries(report).map(([key, value]) => [renameKey(key, display.action), value]),
-        ),
-        error: report.error?.message,
-        cursor,
-      },
-    );
+    const uri = context.runLists?.keep(tool, `cancelled call: ${things(changed.length)} ${done}`, {
+      ...Object.fromEntries(
+        Object.entries(report)
+          .filter(([key]) => key !== (action.answers === "count" ? "workflowRuns" : "deletedIds"))
+          .map(([key, value]) => [renameKey(key, action), value]),
+      ),
+      error: report.error?.message,
+      cursor,
+    });
     const summary = (toolResult.content[0] as { text: string }).text;
-    const changed =
-      report.workflowRuns.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
-    await notifyClient(extra, context, changed ? "error" : "info", {
-      message: `${tool} was cancelled${changed ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
+    const changedAny = changed.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
+    await notifyClient(extra, context, changedAny ? "error" : "info", {
+      message: `${tool} was cancelled${changedAny ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
       result: toolResult.structuredContent,
       ...(uri ? { report: uri } : {}),
     });

@@ -5,7 +5,7 @@
  * result, so every resumed run is inline.
  */
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
-import type { RedriveAction } from "../dlq/actions.js";
+import type { Action } from "../dlq/actions.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { inWordsOf, type ResumeResult, renameKey } from "./result-schemas.js";
 import {
@@ -25,7 +25,7 @@ import type { RunListStore } from "./run-lists.js";
 export interface ResumeDisplay {
   tool: string;
   /** Which redrive the report is of: its words, and its result's field names. */
-  action: RedriveAction;
+  action: Action;
   /** Runs listed inline at most; more go to the resource. */
   inlineRuns: number;
   maxResultChars: number;
@@ -40,15 +40,26 @@ export interface ResumeDisplay {
 /** Field names, counts and the link that the lists bring with them. */
 const LIST_OVERHEAD_CHARS = 600;
 
+/**
+ * What the call changed, as its result lists it: the new runs of a resume or restart, the dlqIds
+ * a delete removed. Either goes in the slot `inWordsOf` names after the action.
+ */
+export function changedBy(report: ResumeReport, action: Action): ResumeResult["workflowRuns"] {
+  return (
+    action.answers === "count" ? report.deletedIds : report.workflowRuns
+  ) as ResumeResult["workflowRuns"];
+}
+
 export function resumeResultBase(report: ResumeReport, display: ResumeDisplay): ResumeResult {
   const result: ResumeResult = {
     mode: report.mode,
     workflowRuns: [],
-    resumed: report.workflowRuns.length,
+    resumed: changedBy(report, display.action).length,
     pages: report.pages,
     complete: report.continuation === undefined,
     stopReason: report.stopReason,
   };
+  if (report.scanned !== undefined) result.scanned = report.scanned;
   if (display.cursor !== undefined) result.cursor = display.cursor;
   if (report.snapshot !== undefined) result.snapshot = new Date(report.snapshot).toISOString();
   if (report.unreportedPossible) {
@@ -64,7 +75,7 @@ export function resumeResultBase(report: ResumeReport, display: ResumeDisplay): 
 export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): CallToolResult {
   const result = resumeResultBase(report, display);
   const counts = {
-    resumed: report.workflowRuns.length,
+    resumed: result.resumed,
     notFound: report.notFound,
     probablyResumed: report.probablyResumed,
   };
@@ -106,7 +117,7 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
   );
   const shown: ResumeResult = { ...result, ...lists };
   const text = shown.workflowRunsTruncated
-    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${shown.resumed} runs${link ? `; all of them are at ${link.uri}` : ""}.`
+    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.resumed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
     : summary;
   const response = structuredResult(text, inWordsOf(display.action, shown));
   if (link) response.content.push(link);
@@ -119,7 +130,9 @@ function fitLists(
   room: number,
 ): { lists: Partial<ResumeResult>; link?: ResourceLink } {
   const budget = room - LIST_OVERHEAD_CHARS;
-  const { workflowRuns, probablyResumed, notFound } = report;
+  const { probablyResumed, notFound } = report;
+  const workflowRuns = changedBy(report, display.action);
+  const { unit, units } = display.action;
   const whole: Partial<ResumeResult> = {
     workflowRuns,
     ...(probablyResumed.length ? { probablyResumed } : {}),
@@ -139,8 +152,12 @@ function fitLists(
   }
   const uri = display.runLists.keep(
     display.tool,
-    `${plural(workflowRuns.length, "run")} ${display.action.done}`,
-    { workflowRuns, [renameKey("probablyResumed", display.action)]: probablyResumed, notFound },
+    `${plural(workflowRuns.length, unit, units)} ${display.action.done}`,
+    {
+      [display.action.listKey]: workflowRuns,
+      [renameKey("probablyResumed", display.action)]: probablyResumed,
+      notFound,
+    },
   );
   let left = budget;
   const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
@@ -156,9 +173,9 @@ function fitLists(
     link: {
       type: "resource_link",
       uri,
-      name: `report of ${plural(workflowRuns.length, `${display.action.done} run`)}`,
+      name: `report of ${plural(workflowRuns.length, `${display.action.done} ${unit}`, `${display.action.done} ${units}`)}`,
       mimeType: "application/json",
-      description: `Every run ${display.tool} ${display.action.done} in this call, and the ids it probably ${display.action.done} or did not find.`,
+      description: `Every ${unit} ${display.tool} ${display.action.done} in this call, and the ids it probably ${display.action.done} or did not find.`,
     },
   };
 }
@@ -180,10 +197,10 @@ const BOUND_NAMES = {
 function summarizeResume(
   result: ResumeResult,
   counts: { resumed: number; notFound: readonly string[]; probablyResumed: readonly string[] },
-  action: RedriveAction,
+  action: Action,
 ): string {
   const { done, Done, doing } = action;
-  const runs = plural(counts.resumed, "run");
+  const runs = plural(counts.resumed, action.unit, action.units);
   const pages = plural(result.pages, "request");
   const extras = [
     counts.notFound.length
@@ -193,7 +210,7 @@ function summarizeResume(
       ? `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
       : "",
     result.unreportedPossible
-      ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, "more run")} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`
+      ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, `more ${action.unit}`, `more ${action.units}`)} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`
       : "",
     result.nearMisses?.length ? `Nothing matched; close to it: ${result.nearMisses.join("; ")}.` : "",
     result.journalIncomplete ? "The audit journal could not record every line of this call." : "",

@@ -75,7 +75,7 @@ function dateArgument(name: string) {
       return ms;
     })
     .meta({
-      description: `Entered the DLQ ${name === "fromDate" ? "at or after" : "at or before"}: Unix ms or ISO-8601.`,
+      description: `Entered the DLQ ${name === "fromDate" ? "from" : "until"} (inclusive): Unix ms or ISO-8601.`,
     });
 }
 
@@ -156,29 +156,21 @@ export const filterSchema = z
       workflowUrl: oneOrMany(
         "filter.workflowUrl",
         'to select several URLs pass a list such as ["https://a.example/wf", "https://b.example/wf"]; a URL that contains a comma cannot be filtered on, so filter by label or workflowRunId instead.',
-      ).meta({
-        description: "Workflow URL, or a list (any).",
-      }),
-      workflowRunId: text("filter.workflowRunId").meta({ description: "Run id (wfr_…)." }),
+      ),
+      workflowRunId: text("filter.workflowRunId"),
       workflowCreatedAt: z
         .number({ error: "filter.workflowCreatedAt must be Unix milliseconds (a whole number)." })
         .int({ error: "filter.workflowCreatedAt must be whole Unix milliseconds." })
-        .min(0)
-        .meta({ description: "Run creation time, Unix ms." }),
-      label: oneOrMany("filter.label").meta({
-        description: "Label, or a list (any).",
-      }),
+        .check(within("filter.workflowCreatedAt", 0, Number.MAX_SAFE_INTEGER))
+        .meta({ description: "Unix ms." }),
+      label: oneOrMany("filter.label"),
       fromDate: dateArgument("fromDate"),
       toDate: dateArgument("toDate"),
-      callerIp: oneOrMany("filter.callerIp").meta({ description: "Caller IP, or a list." }),
-      flowControlKey: oneOrMany("filter.flowControlKey").meta({
-        description: "Flow-control key of the failed runs, or a list.",
+      callerIp: oneOrMany("filter.callerIp"),
+      flowControlKey: oneOrMany("filter.flowControlKey"),
+      failureFunctionState: z.enum(FAILURE_FUNCTION_STATES, {
+        error: `filter.failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}.`,
       }),
-      failureFunctionState: z
-        .enum(FAILURE_FUNCTION_STATES, {
-          error: `filter.failureFunctionState must be one of ${FAILURE_FUNCTION_STATES.join(", ")}.`,
-        })
-        .meta({ description: "Failure callback state." }),
     },
     {
       error: (issue) =>
@@ -208,7 +200,7 @@ export const filterSchema = z
       });
     }
   })
-  .meta({ description: "Fields ANDed; at least one." });
+  .meta({ description: "Fields ANDed, a list's values ORed." });
 
 const DLQ_ID_PROBLEMS = {
   type: "is not a string",
@@ -253,10 +245,23 @@ export const dlqIdsSchema = z
     }
     return problems.size > 0 ? z.NEVER : trimmed;
   })
-  .meta({
-    description: "dlqIds from dlq_list; sent 50 per request.",
-    items: { type: "string", minLength: 1, maxLength: LIMITS.idLength },
-  });
+  .meta({ items: { type: "string", minLength: 1, maxLength: LIMITS.idLength } });
+
+/**
+ * Caps that only catch a mistake (no one paces a redrive at a million runs a second) are checked
+ * with a message naming them but left out of the published schema, to keep tools/list small.
+ */
+function within(what: string, min: number, max: number) {
+  return (payload: { value: number; issues: unknown[] }) => {
+    if (payload.value < min || payload.value > max) {
+      payload.issues.push({
+        code: "custom",
+        input: payload.value,
+        message: payload.value < min ? `${what} must be at least ${min}.` : `${what} can be at most ${max}.`,
+      });
+    }
+  };
+}
 
 /** QStash accepts a flow-control period from one second to one week. */
 const PERIOD_MAX_SECONDS = 7 * 86_400;
@@ -273,31 +278,39 @@ const periodSchema = z
       z
         .number({ error: PERIOD_SHAPE })
         .int({ error: "flowControl.period in seconds must be a whole number." })
-        .positive({ error: PERIOD_TOO_SHORT })
-        .max(PERIOD_MAX_SECONDS, { error: PERIOD_TOO_LONG }),
-      z
-        .string()
-        .regex(PERIOD_TEXT, { error: PERIOD_SHAPE })
         .check((payload) => {
-          // The shape's own message covers a text that is no period at all.
-          if (!PERIOD_TEXT.test(payload.value)) return;
-          const unit = payload.value.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS;
-          const seconds = Number(payload.value.slice(0, -1)) * PERIOD_UNIT_SECONDS[unit];
-          if (seconds < 1 || seconds > PERIOD_MAX_SECONDS) {
+          if (payload.value < 1 || payload.value > PERIOD_MAX_SECONDS) {
             payload.issues.push({
               code: "custom",
               input: payload.value,
-              message: seconds < 1 ? PERIOD_TOO_SHORT : PERIOD_TOO_LONG,
-              // A union reports the member whose issues do not abort: this one, not the number's.
+              message: payload.value < 1 ? PERIOD_TOO_SHORT : PERIOD_TOO_LONG,
+              // A union reports the member whose issues do not abort: this one, not the text's.
               continue: true,
             });
           }
         }),
+      z.string().check((payload) => {
+        if (!PERIOD_TEXT.test(payload.value)) {
+          payload.issues.push({ code: "custom", input: payload.value, message: PERIOD_SHAPE });
+          return;
+        }
+        const unit = payload.value.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS;
+        const seconds = Number(payload.value.slice(0, -1)) * PERIOD_UNIT_SECONDS[unit];
+        if (seconds < 1 || seconds > PERIOD_MAX_SECONDS) {
+          payload.issues.push({
+            code: "custom",
+            input: payload.value,
+            message: seconds < 1 ? PERIOD_TOO_SHORT : PERIOD_TOO_LONG,
+            // A union reports the member whose issues do not abort: this one, not the number's.
+            continue: true,
+          });
+        }
+      }),
     ],
     { error: PERIOD_SHAPE },
   )
   .meta({
-    description: 'Window for rate: "10s", "1m", "1h", "1d" or seconds; 1 s to 7 d (default 1s).',
+    description: 'Window for rate: "10s", "1m", "1h", "1d" or seconds, at most 7d (default 1s).',
   });
 
 export const flowControlSchema = z
@@ -311,21 +324,19 @@ export const flowControlSchema = z
           error:
             "flowControl.key may contain only letters, digits, '.', '_' and '-' (for example payments-resume).",
         })
-        .meta({ description: "Runs under one key share its limits." }),
+        .meta({ description: "Use a new key per redrive." }),
       parallelism: z
         .number({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .int({ error: "flowControl.parallelism must be a whole number ≥ 1." })
-        .min(1, { error: "flowControl.parallelism must be at least 1." })
-        .max(100_000, { error: "flowControl.parallelism can be at most 100000." })
+        .check(within("flowControl.parallelism", 1, 100_000))
         .optional()
-        .meta({ description: "Most runs at once." }),
+        .meta({ description: "Runs at once." }),
       rate: z
         .number({ error: "flowControl.rate must be a whole number ≥ 1." })
         .int({ error: "flowControl.rate must be a whole number ≥ 1." })
-        .min(1, { error: "flowControl.rate must be at least 1." })
-        .max(1_000_000, { error: "flowControl.rate can be at most 1000000." })
+        .check(within("flowControl.rate", 1, 1_000_000))
         .optional()
-        .meta({ description: "Most runs started per period." }),
+        .meta({ description: "Runs started per period." }),
       period: periodSchema.optional(),
     },
     {
@@ -344,14 +355,14 @@ export const flowControlSchema = z
       });
     }
   })
-  .meta({ description: "Throttle the new runs for a recovering downstream." });
+  .meta({ description: "Pace the new runs for a recovering downstream." });
 
 export const retriesSchema = z
   .number({ error: "retries must be a whole number from 0." })
   .int({ error: "retries must be a whole number from 0." })
   .min(0, { error: "retries cannot be negative: use 0 for no retries." })
   .max(LIMITS.retries, { error: `retries can be at most ${LIMITS.retries}.` })
-  .meta({ description: "Retries of each new run's failing step (QStash's default: 3)." });
+  .meta({ description: "Retries of a new run's failing step (default 3)." });
 
 const countSchema = (max: number, description: string) =>
   z
@@ -368,8 +379,7 @@ export const cursorSchema = z
   .min(1, { error: "cursor is empty: leave it out to start from the beginning." })
   .max(LIMITS.cursorLength, {
     error: `cursor is longer than ${LIMITS.cursorLength} characters, so no call returned it: pass the cursor exactly as a result gave it.`,
-  })
-  .meta({ description: "From the previous result, with the same selection." });
+  });
 
 const maxPagesSchema = (fallback: number) =>
   z
@@ -378,127 +388,13 @@ const maxPagesSchema = (fallback: number) =>
     .min(1, { error: "maxPages must be at least 1." })
     .max(LIMITS.maxPages, { error: `maxPages can be at most ${LIMITS.maxPages}.` })
     .meta({
-      description: `Requests this call may make before it returns a cursor (default ${fallback}).`,
+      description: `Requests before a cursor is returned (default ${fallback}).`,
     });
 
 const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
   issue.code === "unrecognized_keys"
     ? `Unknown argument(s) ${listed(issue.keys ?? [])} for ${tool}. It takes ${known}.`
     : undefined;
-
-const resumeShape = {
-  count: countSchema(
-    LIMITS.resumeCount,
-    `Entries per request for filter or all (default ${DEFAULTS.resumeCount}).`,
-  ).optional(),
-  cursor: cursorSchema.optional(),
-  flowControl: flowControlSchema.optional(),
-  retries: retriesSchema.optional(),
-  maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
-  dryRun: z.boolean({ error: "dryRun must be true or false (a boolean, not a string)." }).optional().meta({
-    description: "Preview what this call would act on, grouped; change nothing.",
-  }),
-};
-
-export const dlqResumeInput = z
-  .strictObject(
-    { dlqIds: dlqIdsSchema.optional(), filter: filterSchema.optional(), ...resumeShape },
-    {
-      error: unknownArguments(
-        "dlq_resume",
-        "dlqIds or filter, count, cursor, flowControl, retries, maxPages, dryRun",
-      ),
-    },
-  )
-  .superRefine((args, ctx) => {
-    if (args.dlqIds !== undefined && args.filter !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "Pass either dlqIds or filter, not both: QStash ignores a filter when ids are given.",
-      });
-    } else if (args.dlqIds === undefined && args.filter === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          'Pass dlqIds (ids from dlq_list) or filter (for example {"label": "payments"}). To resume every entry, use dlq_resume_all.',
-      });
-    }
-    if (args.dlqIds !== undefined && args.count !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["count"],
-        message: "count applies to filter mode only; leave it out with dlqIds (ids are sent 50 per request).",
-      });
-    }
-  });
-
-const allSchema = z
-  .literal(true, { error: "all must be true to act on every entry; leave it out to pass dlqIds or filter." })
-  .meta({ description: "Every entry in the DLQ." });
-
-/** Exactly one of dlqIds, filter and all selects the entries an action takes. */
-function oneSelection(tool: string) {
-  return (
-    args: { dlqIds?: unknown; filter?: unknown; all?: unknown; count?: unknown },
-    ctx: z.RefinementCtx,
-  ) => {
-    const given = [args.dlqIds, args.filter, args.all].filter((value) => value !== undefined).length;
-    if (given > 1) {
-      ctx.addIssue({
-        code: "custom",
-        message: `Pass exactly one of dlqIds, filter and all to ${tool}: QStash ignores a filter when ids are given, and all means every entry.`,
-      });
-    } else if (given === 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `Pass dlqIds (ids from dlq_list), filter (for example {"label": "payments"}) or all: true to ${tool}.`,
-      });
-    }
-    if (args.dlqIds !== undefined && args.count !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["count"],
-        message:
-          "count applies to filter and all only; leave it out with dlqIds (ids are sent 50 per request).",
-      });
-    }
-  };
-}
-
-export const dlqRestartInput = z
-  .strictObject(
-    {
-      dlqIds: dlqIdsSchema.optional(),
-      filter: filterSchema.optional(),
-      all: allSchema.optional(),
-      ...resumeShape,
-    },
-    {
-      error: unknownArguments(
-        "dlq_restart",
-        "dlqIds, filter or all, count, cursor, flowControl, retries, maxPages, dryRun",
-      ),
-    },
-  )
-  .superRefine(oneSelection("dlq_restart"));
-
-export const dlqRetryCallbackInput = z.strictObject(
-  {
-    dlqIds: dlqIdsSchema
-      .refine((ids) => ids.length <= LIMITS.callbackIdsPerCall, {
-        error: `dlqIds takes at most ${LIMITS.callbackIdsPerCall} ids per call here (one request each): split the list.`,
-      })
-      .meta({
-        description:
-          'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
-      }),
-  },
-  { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
-);
-
-export const dlqResumeAllInput = z.strictObject(resumeShape, {
-  error: unknownArguments("dlq_resume_all", "count, cursor, flowControl, retries, maxPages, dryRun"),
-});
 
 const STATUS_CLASS = /^[1-5]xx$/;
 
@@ -533,13 +429,9 @@ export const whereSchema = z
           return list;
         })
         .optional()
-        .meta({ description: 'Status codes and classes, e.g. [503, "5xx"].' }),
-      responseBodyContains: text("where.responseBodyContains")
-        .optional()
-        .meta({ description: "Text in the response body (any case)." }),
-      failedStepUrl: text("where.failedStepUrl")
-        .optional()
-        .meta({ description: "Failed step URL, or its start." }),
+        .meta({ description: 'e.g. [503, "5xx"]' }),
+      responseBodyContains: text("where.responseBodyContains").optional().meta({ description: "Any case." }),
+      failedStepUrl: text("where.failedStepUrl").optional().meta({ description: "Or its start." }),
     },
     { error: unknownArguments("where", "responseStatus, responseBodyContains, failedStepUrl") },
   )
@@ -548,7 +440,154 @@ export const whereSchema = z
     // An unknown key is the mistake to report, not the emptiness it leaves behind.
     when: (payload) => payload.issues.length === 0,
   })
-  .meta({ description: "Matched by this server on listed entries." });
+  .meta({ description: "Matched here on listed entries." });
+
+const dryRunSchema = z
+  .boolean({ error: "dryRun must be true or false (a boolean, not a string)." })
+  .meta({ description: "Preview what would be acted on; change nothing." });
+
+/** The bounds and continuation every action by filter or all takes. */
+const pagingShape = {
+  count: countSchema(LIMITS.resumeCount, `Entries per request (default ${DEFAULTS.resumeCount}).`).optional(),
+  cursor: cursorSchema.optional(),
+  where: whereSchema.optional(),
+  maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
+  dryRun: dryRunSchema.optional(),
+};
+
+const resumeShape = {
+  ...pagingShape,
+  flowControl: flowControlSchema.optional(),
+  retries: retriesSchema.optional(),
+};
+
+export const dlqResumeInput = z
+  .strictObject(
+    { dlqIds: dlqIdsSchema.optional(), filter: filterSchema.optional(), ...resumeShape },
+    {
+      error: unknownArguments(
+        "dlq_resume",
+        "dlqIds or filter, where, count, cursor, flowControl, retries, maxPages, dryRun",
+      ),
+    },
+  )
+  .superRefine((args, ctx) => {
+    if (args.dlqIds !== undefined && args.filter !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "Pass either dlqIds or filter, not both: QStash ignores a filter when ids are given.",
+      });
+    } else if (args.dlqIds === undefined && args.filter === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'Pass dlqIds (ids from dlq_list) or filter (for example {"label": "payments"}). To resume every entry, use dlq_resume_all.',
+      });
+    }
+    if (args.dlqIds !== undefined && args.count !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["count"],
+        message: "count applies to filter mode only; leave it out with dlqIds (ids are sent 50 per request).",
+      });
+    }
+    whereNeedsListing(args, ctx);
+  });
+
+/** where matches listed entries, so it narrows a filter or all, never an id list. */
+function whereNeedsListing(args: { dlqIds?: unknown; where?: unknown }, ctx: z.RefinementCtx): void {
+  if (args.dlqIds !== undefined && args.where !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["where"],
+      message:
+        "where narrows a filter or all: true, not dlqIds: pass the ids you want, or use filter (or all: true) with where.",
+    });
+  }
+}
+
+const allSchema = z.literal(true, {
+  error: "all must be true to act on every entry; leave it out to pass dlqIds or filter.",
+});
+
+/** Exactly one of dlqIds, filter and all selects the entries an action takes. */
+function oneSelection(tool: string) {
+  return (
+    args: { dlqIds?: unknown; filter?: unknown; all?: unknown; count?: unknown; where?: unknown },
+    ctx: z.RefinementCtx,
+  ) => {
+    const given = [args.dlqIds, args.filter, args.all].filter((value) => value !== undefined).length;
+    if (given > 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Pass exactly one of dlqIds, filter and all to ${tool}: QStash ignores a filter when ids are given, and all means every entry.`,
+      });
+    } else if (given === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Pass dlqIds (ids from dlq_list), filter (for example {"label": "payments"}) or all: true to ${tool}.`,
+      });
+    }
+    if (args.dlqIds !== undefined && args.count !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["count"],
+        message:
+          "count applies to filter and all only; leave it out with dlqIds (ids are sent 50 per request).",
+      });
+    }
+    whereNeedsListing(args, ctx);
+  };
+}
+
+export const dlqRestartInput = z
+  .strictObject(
+    {
+      dlqIds: dlqIdsSchema.optional(),
+      filter: filterSchema.optional(),
+      all: allSchema.optional(),
+      ...resumeShape,
+    },
+    {
+      error: unknownArguments(
+        "dlq_restart",
+        "dlqIds, filter or all, where, count, cursor, flowControl, retries, maxPages, dryRun",
+      ),
+    },
+  )
+  .superRefine(oneSelection("dlq_restart"));
+
+export const dlqDeleteInput = z
+  .strictObject(
+    {
+      dlqIds: dlqIdsSchema.optional(),
+      filter: filterSchema.optional(),
+      all: allSchema.optional(),
+      ...pagingShape,
+    },
+    {
+      error: unknownArguments("dlq_delete", "dlqIds, filter or all, where, count, cursor, maxPages, dryRun"),
+    },
+  )
+  .superRefine(oneSelection("dlq_delete"));
+
+export const dlqRetryCallbackInput = z.strictObject(
+  {
+    dlqIds: dlqIdsSchema
+      .refine((ids) => ids.length <= LIMITS.callbackIdsPerCall, {
+        error: `dlqIds takes at most ${LIMITS.callbackIdsPerCall} ids per call here (one request each): split the list.`,
+      })
+      .meta({
+        description:
+          'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
+      }),
+  },
+  { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
+);
+
+export const dlqResumeAllInput = z.strictObject(resumeShape, {
+  error: unknownArguments("dlq_resume_all", "where, count, cursor, flowControl, retries, maxPages, dryRun"),
+});
 
 export const dlqListInput = z.strictObject(
   {
@@ -561,13 +600,13 @@ export const dlqListInput = z.strictObject(
       .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: "Also return headers (can hold secrets: only when asked).",
+        description: "Headers too (can hold secrets).",
       }),
     includeBodies: z
       .boolean({ error: "includeBodies must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: "Also return full bodies (large; can hold secrets).",
+        description: "Full bodies too (large; can hold secrets).",
       }),
     idsOnly: z
       .boolean({ error: "idsOnly must be true or false (a boolean, not a string)." })
@@ -579,7 +618,7 @@ export const dlqListInput = z.strictObject(
       .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: `Group by workflow, label, status, callback state and error, with ${SUMMARY_SAMPLE} sample messages; raise count and maxPages to cover more.`,
+        description: `Counts by workflow, label, status, callback state and error, and ${SUMMARY_SAMPLE} samples; raise count and maxPages to cover more.`,
       }),
   },
   {
@@ -593,6 +632,7 @@ export const dlqListInput = z.strictObject(
 export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
 export type DlqResumeAllArgs = z.output<typeof dlqResumeAllInput>;
 export type DlqRestartArgs = z.output<typeof dlqRestartInput>;
+export type DlqDeleteArgs = z.output<typeof dlqDeleteInput>;
 export type DlqRetryCallbackArgs = z.output<typeof dlqRetryCallbackInput>;
 export type DlqListArgs = z.output<typeof dlqListInput>;
 export type FilterArgs = z.output<typeof filterSchema>;

@@ -17,7 +17,7 @@ describe("tool catalog", () => {
   });
   afterAll(() => fixture.close());
 
-  it("lists the five tools with titles, annotations and schemas", async () => {
+  it("lists every tool with titles, annotations and schemas", async () => {
     const { tools } = await fixture.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
     expect(Object.keys(byName).sort()).toEqual([...TOOL_NAMES]);
@@ -28,8 +28,23 @@ describe("tool catalog", () => {
         openWorldHint: true,
       });
       expect(byName[name]?.outputSchema?.properties).toHaveProperty("workflowRuns");
-      expect(byName[name]?.description).toMatch(/cursor/);
+      expect(byName[name]?.description).toMatch(/dryRun/);
+      expect(byName[name]?.description).toMatch(/flowControl/);
     }
+    // What every action shares (snapshot, cursor, partial results) is said once, to the session.
+    expect(fixture.client.getInstructions()).toMatch(/cursor/);
+    expect(fixture.client.getInstructions()).toMatch(/unreportedPossible/);
+    expect(byName.dlq_delete?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+    });
+    expect(byName.dlq_delete?.outputSchema?.properties).toHaveProperty("deletedIds");
+    expect(byName.dlq_delete?.outputSchema?.properties).toHaveProperty("deleted");
+    expect(byName.dlq_delete?.outputSchema?.properties).not.toHaveProperty("workflowRuns");
+    expect(Object.keys(byName.dlq_delete?.inputSchema.properties ?? {}).sort()).toEqual(
+      ["all", "count", "cursor", "dlqIds", "dryRun", "filter", "maxPages", "where"].sort(),
+    );
     expect(byName.dlq_restart?.outputSchema?.properties).toHaveProperty("restarted");
     expect(byName.dlq_restart?.outputSchema?.properties).not.toHaveProperty("resumed");
     expect(Object.keys(byName.dlq_restart?.inputSchema.properties ?? {})).toContain("all");
@@ -42,7 +57,7 @@ describe("tool catalog", () => {
     const { tools } = await fixture.client.listTools();
     const resume = tools.find((tool) => tool.name === "dlq_resume");
     expect(Object.keys(resume?.inputSchema.properties ?? {}).sort()).toEqual(
-      ["count", "cursor", "dlqIds", "dryRun", "filter", "flowControl", "maxPages", "retries"].sort(),
+      ["count", "cursor", "dlqIds", "dryRun", "filter", "flowControl", "maxPages", "retries", "where"].sort(),
     );
     const filter = (resume?.inputSchema.properties as Record<string, { properties?: object }> | undefined)
       ?.filter;
@@ -99,7 +114,7 @@ describe("without a token", () => {
     const connected = await connectServer({ env: { QSTASH_URL: "http://127.0.0.1:9" } });
     try {
       const { tools } = await connected.client.listTools();
-      expect(tools).toHaveLength(5);
+      expect(tools).toHaveLength(TOOL_NAMES.length);
       for (const [name, args] of [
         ["dlq_list", {}],
         ["dlq_resume", { dlqIds: ["dlq_x"] }],

@@ -147,7 +147,7 @@ describe("bearer-token auth", () => {
 
   it("lets the right token through, and leaves /healthz open for load balancers", async () => {
     const client = await connect(server.url, { authorization: `Bearer ${AUTH}` });
-    expect((await client.listTools()).tools).toHaveLength(5);
+    expect((await client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     await client.close();
     expect((await request(`${server.origin}/healthz`)).statusCode).toBe(200);
     expect(server.stderr()).not.toContain(AUTH);

@@ -69,6 +69,8 @@ export interface McpTestClient {
   listResources(): Promise<ListResourcesResult>;
   readResource(params: { uri: string }): Promise<ReadResourceResult>;
   getServerVersion(): Implementation | undefined;
+  /** The server's instructions for the session, as the client received them. */
+  getInstructions(): string | undefined;
   /** Log messages of at least `level`: `logging/setLevel` on 2025-11-25, the per-request envelope on 2026-07-28. */
   onLog(level: LogLevel, handler: (params: LogParams) => void): Promise<void>;
   /**
@@ -174,6 +176,7 @@ async function legacy(
     listResources: () => client.listResources(),
     readResource: (params) => client.readResource(params),
     getServerVersion: () => client.getServerVersion(),
+    getInstructions: () => client.getInstructions(),
     onLog: async (level, handler) => {
       client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) =>
         handler(notification.params),
@@ -215,6 +218,7 @@ async function modern(
         withEnvelope(params as { uri: string; _meta?: Record<string, unknown> }),
       )) as unknown as ReadResourceResult,
     getServerVersion: () => client.getServerVersion(),
+    getInstructions: () => client.getInstructions(),
     onLog: async (level, handler) => {
       client.setNotificationHandler("notifications/message", (notification) =>
         handler(notification.params as LogParams),
