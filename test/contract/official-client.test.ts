@@ -1,7 +1,10 @@
 /**
  * Wire contract: for the same logical call, this server puts the same requests on the wire as
  * the official @upstash/workflow client — except that id lists longer than 50 are split, and that
- * a filter or all operation first reads QStash's clock and bounds every page by it (`toDate`).
+ * a filter or all operation first reads QStash's clock and bounds every page by it (`toDate`). A
+ * delete by filter or all is the one deliberate departure: QStash's answer to it only counts what
+ * it removed, so this server lists the entries and deletes them by id, and its report names each;
+ * the entries removed are the same.
  */
 import { Client as WorkflowClient } from "@upstash/workflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,6 +131,20 @@ function restartingDlq(client: Official): Official["dlq"] {
 }
 
 cases.push(...cases.map(asRestart));
+
+/** Delete by ids has the same wire as the official client's, split at 50 like resume's. */
+for (const [name, chosen] of [
+  ["one id", ids.slice(0, 1)],
+  ["many ids", ids.slice(0, 7)],
+  ["more than 50 ids", ids.slice(0, 112)],
+] as const) {
+  cases.push({
+    name: `delete: ${name}`,
+    official: (c) => c.dlq.delete(chosen.length === 1 ? (chosen[0] as string) : [...chosen]),
+    tool: "dlq_delete",
+    args: { dlqIds: [...chosen] },
+  });
+}
 
 const failedCallback = messages.find(
   (message) => (message.failureFunctionState ?? message.failureCallbackInfo?.state) === "CALLBACK_FAIL",
@@ -260,5 +277,51 @@ describe("wire contract with @upstash/workflow", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.every((request) => request.headers.authorization === `Bearer ${TEST_TOKEN}`)).toBe(true);
     expect(mergeIdBatches(withoutSnapshot(actual, expected), expected)).toEqual(expected);
+  });
+});
+
+describe("delete by filter or all, against the official client", () => {
+  let fixture: Fixture;
+  let official: Official;
+  beforeAll(async () => {
+    fixture = await startFixture(SEED_OPTIONS);
+    official = new WorkflowClient({ baseUrl: fixture.emulator.url, token: TEST_TOKEN });
+  });
+  afterAll(() => fixture.close());
+
+  const removedBy = async (action: () => Promise<unknown>) => {
+    fixture.emulator.reset(SEED_OPTIONS);
+    fixture.emulator.clearRequests();
+    const before = fixture.emulator.store.list().map((message) => message.dlqId);
+    await action();
+    const after = new Set(fixture.emulator.store.list().map((message) => message.dlqId));
+    return before.filter((id) => !after.has(id));
+  };
+
+  it.each([
+    ["a label", { filter: { label: "payments" } }, { filter: { label: "payments" } }],
+    [
+      "a state",
+      { filter: { failureFunctionState: "CALLBACK_FAIL" } },
+      { filter: { failureFunctionState: "CALLBACK_FAIL" } },
+    ],
+    ["all, one page", { all: true, count: 30 }, { all: true, count: 30, maxPages: 1 }],
+  ] as const)("%s: the same entries go, each named, deleted by id", async (_, officialArgs, args) => {
+    const expected = await removedBy(() => official.dlq.delete(officialArgs as never));
+    expect(expected.length).toBeGreaterThan(0);
+    let named: string[] = [];
+    const actual = await removedBy(async () => {
+      const result = await fixture.call("dlq_delete", args);
+      expect(result.isError).toBeFalsy();
+      named = (result.structuredContent as { deletedIds: string[] }).deletedIds;
+    });
+    expect(actual).toEqual(expected);
+    expect([...named].sort()).toEqual([...expected].sort());
+    const deletes = fixture.emulator.requests.filter((request) => request.method === "DELETE");
+    for (const request of deletes) expect(request.query.every(([key]) => key === "dlqIds")).toBe(true);
+    const filterKeys = Object.keys("filter" in officialArgs ? officialArgs.filter : {});
+    for (const request of fixture.emulator.requests.filter((r) => r.method === "GET")) {
+      for (const key of filterKeys) expect(request.query.some(([name]) => name === key)).toBe(true);
+    }
   });
 });

@@ -25,6 +25,7 @@ async function session(client: McpTestClient, emulator: Emulator) {
     .slice(0, 3)
     .map((message) => message.dlqId);
   const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+  const label = emulator.store.list().find((message) => message.label)?.label as string;
   const failedCallbacks = emulator.store
     .list()
     .filter((message) => message.failureFunctionState === "CALLBACK_FAIL")
@@ -41,9 +42,20 @@ async function session(client: McpTestClient, emulator: Emulator) {
       await call("dlq_resume_all", { count: 20, maxPages: 2 }),
       await call("dlq_restart", { all: true, count: 10, maxPages: 1 }),
       await call("dlq_retry_failure_callback", { dlqIds: failedCallbacks }),
+      await call("dlq_delete", { all: true, where: { responseBodyContains: "already" }, dryRun: true }),
+      await call("dlq_delete", { all: true, where: { responseBodyContains: "already" } }),
+      await call("dlq_resume", {
+        filter: { label },
+        where: { responseStatus: ["5xx"] },
+        flowControl: { key: "eras-redrive", rate: 10 },
+      }),
       await call("dlq_list", { count: "five" }),
     ].map(comparable),
     resumed: emulator.resumed.map((record) => record.workflowRunId).sort(),
+    left: emulator.store
+      .list()
+      .map((message) => message.dlqId)
+      .sort(),
   };
 }
 
@@ -60,6 +72,7 @@ function comparable(result: CallToolResult): unknown {
     JSON.stringify(rest)
       .replace(/wdlq1\.[A-Za-z0-9_-]+/g, "<cursor>")
       .replace(/(\\?"snapshot\\?":\\?")[^"\\]+/g, "$1<time>")
+      .replace(/entered the DLQ by \d{4}-[\d-]+T[\d:.]+Z/g, "entered the DLQ by <time>")
       .replace(/(\\?"workflowCreatedAt\\?":)(\d+)/g, (all, key: string, at: string) =>
         Number(at) >= STARTED ? `${key}0` : all,
       ),
@@ -108,9 +121,17 @@ describe.each([
       }
     }
     const done = sessions.get(era);
-    expect(done?.version).toBe(version);
-    expect(done?.tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
-    expect(done?.resumed).toHaveLength(3 + 40 + 10);
+    if (!done) throw new Error("the session did not finish");
+    expect(done.version).toBe(version);
+    expect(done.tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
+    const counted = (back: number, key: string) =>
+      (done.calls.at(back) as { structuredContent: Record<string, number> }).structuredContent[key] as number;
+    const whereResumed = counted(-2, "resumed");
+    expect(whereResumed).toBeGreaterThan(0);
+    expect(done.resumed).toHaveLength(3 + 40 + 10 + whereResumed);
+    const deleted = counted(-3, "deleted");
+    expect(deleted).toBeGreaterThan(0);
+    expect(done.left).toHaveLength(EMULATOR.entries - done.resumed.length - deleted);
   });
 
   it("both eras list the same tools and get the same results", () => {
@@ -119,6 +140,7 @@ describe.each([
     expect(modern?.tools).toEqual(legacy?.tools);
     expect(modern?.calls).toEqual(legacy?.calls);
     expect(modern?.resumed).toEqual(legacy?.resumed);
+    expect(modern?.left).toEqual(legacy?.left);
     // The mistake is a tool error naming the field, on both.
     expect(modern?.calls.at(-1)).toMatchObject({ isError: true });
   });

@@ -143,3 +143,136 @@ describe("a where cursor", () => {
     expect(textOf(result)).toMatch(/It takes filter, where, count/);
   });
 });
+
+describe("actions with where", () => {
+  const fixture = useFixture({ entries: 240, seed: 12, now: FIXED_NOW });
+  const all = () => fixture.emulator.store.list();
+  const is5xx = (m: DlqMessage) => Math.floor((m.responseStatus ?? 0) / 100) === 5;
+  const RESUMES = (r: { path: string }) => r.path === "/v2/workflows/dlq/resume";
+
+  it("resumes the 5xx runs of a label at a rate in one call, by id, and leaves the rest", async () => {
+    const label = all().find((m) => m.label)?.label as string;
+    const ofLabel = all().filter((m) => m.label === label || Boolean(m.labels?.includes(label)));
+    const expected = ofLabel.filter(is5xx).map((m) => m.dlqId);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(ofLabel.length);
+    const preview = await fixture.call("dlq_resume", {
+      filter: { label },
+      where: { responseStatus: ["5xx"] },
+      dryRun: true,
+    });
+    expect((preview.structuredContent as { preview: { matched: number } }).preview.matched).toBe(
+      expected.length,
+    );
+    expect(fixture.emulator.resumed).toEqual([]);
+
+    const result = await fixture.call("dlq_resume", {
+      filter: { label },
+      where: { responseStatus: ["5xx"] },
+      flowControl: { key: "billing-redrive-1", rate: 10, period: "1s" },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ resumed: expected.length, complete: true });
+    expect(fixture.emulator.resumed.map((r) => r.dlqId).sort()).toEqual([...expected].sort());
+    expect(fixture.emulator.resumed.every((r) => r.flowControlKey === "billing-redrive-1")).toBe(true);
+    // QStash cannot filter an action by status: every resume request names its ids.
+    const sent = fixture.emulator.requests.filter(RESUMES);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const request of sent) {
+      expect(request.query.every(([key]) => key === "dlqIds")).toBe(true);
+      expect(request.headers["upstash-flow-control-value"]).toBe("rate=10, period=1s");
+    }
+    const left = new Set(all().map((m) => m.dlqId));
+    expect(ofLabel.filter((m) => !is5xx(m)).every((m) => left.has(m.dlqId))).toBe(true);
+  });
+
+  it("deletes what a body says must not run again, and restarts by the failed step's URL", async () => {
+    const fulfilled = all()
+      .filter((m) => bodyOf(m).toLowerCase().includes("already"))
+      .map((m) => m.dlqId);
+    expect(fulfilled.length).toBeGreaterThan(0);
+    expect(fulfilled.length).toBeLessThan(240);
+    const deleted = await fixture.call("dlq_delete", {
+      all: true,
+      where: { responseBodyContains: "ALREADY" },
+    });
+    const deletedIds = (deleted.structuredContent as { deletedIds: string[] }).deletedIds;
+    expect(deletedIds.sort()).toEqual([...fulfilled].sort());
+    expect((deleted.structuredContent as { scanned: number }).scanned).toBe(240);
+
+    const url = all().find((m) => m.url)?.url as string;
+    const prefix = url.slice(0, url.lastIndexOf("/") + 1);
+    const matching = all()
+      .filter((m) => (m.url ?? "").startsWith(prefix))
+      .map((m) => m.dlqId);
+    expect(matching.length).toBeGreaterThan(0);
+    const restarted = await fixture.call("dlq_restart", { all: true, where: { failedStepUrl: prefix } });
+    expect(restarted.structuredContent).toMatchObject({ restarted: matching.length });
+    expect(fixture.emulator.resumed.map((r) => r.dlqId).sort()).toEqual([...matching].sort());
+    expect(fixture.emulator.resumed.every((r) => r.action === "restart")).toBe(true);
+  });
+
+  it("continues by cursor across pages, acting on each match once", async () => {
+    const expected = all()
+      .filter(is5xx)
+      .map((m) => m.dlqId);
+    let cursor: string | undefined;
+    let calls = 0;
+    for (; calls < 30; calls++) {
+      const result = await fixture.call("dlq_resume_all", {
+        where: { responseStatus: ["5xx"] },
+        count: 30,
+        maxPages: 1,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(result.isError).toBeFalsy();
+      cursor = (result.structuredContent as { cursor?: string }).cursor;
+      if (!cursor) break;
+    }
+    expect(calls).toBeGreaterThan(3);
+    expect(fixture.emulator.resumed.map((r) => r.dlqId).sort()).toEqual([...expected].sort());
+  });
+
+  it("binds its cursor to the where: the same call with another where cannot continue it", async () => {
+    const first = await fixture.call("dlq_resume_all", {
+      where: { responseStatus: ["5xx"] },
+      count: 30,
+      maxPages: 1,
+    });
+    const cursor = (first.structuredContent as { cursor: string }).cursor;
+    expect(cursor).toBeTruthy();
+    const before = fixture.emulator.requests.length;
+    const other = await fixture.call("dlq_resume_all", {
+      where: { responseStatus: ["4xx"] },
+      count: 30,
+      cursor,
+    });
+    expect(other.isError).toBe(true);
+    expect(textOf(other)).toMatch(/different selection and where/);
+    expect(fixture.emulator.requests.length).toBe(before);
+  });
+});
+
+describe("a where redrive whose runs fail again", () => {
+  const fixture = useFixture({ entries: 200, seed: 12, now: FIXED_NOW, refail: { share: 1 } });
+
+  it("never takes a run's re-entry in the same operation: the snapshot holds for listed selections", async () => {
+    const expected = fixture.emulator.store
+      .list()
+      .filter((m) => Math.floor((m.responseStatus ?? 0) / 100) === 5)
+      .map((m) => m.dlqId);
+    let cursor: string | undefined;
+    for (let calls = 0; calls < 40; calls++) {
+      const result = await fixture.call("dlq_resume_all", {
+        where: { responseStatus: ["5xx"] },
+        count: 25,
+        maxPages: 1,
+        ...(cursor ? { cursor } : {}),
+      });
+      cursor = (result.structuredContent as { cursor?: string }).cursor;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeUndefined();
+    expect(fixture.emulator.resumed.map((r) => r.dlqId).sort()).toEqual([...expected].sort());
+  });
+});

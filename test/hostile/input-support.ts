@@ -17,6 +17,7 @@ import type { Logger } from "../../src/log.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
 import {
+  dlqDeleteInput,
   dlqListInput,
   dlqRestartInput,
   dlqResumeAllInput,
@@ -33,6 +34,7 @@ export type ToolName =
   | "dlq_resume"
   | "dlq_resume_all"
   | "dlq_restart"
+  | "dlq_delete"
   | "dlq_retry_failure_callback";
 export type Args = Record<string, unknown>;
 
@@ -41,6 +43,7 @@ export const TOOL_NAMES: readonly ToolName[] = [
   "dlq_resume",
   "dlq_resume_all",
   "dlq_restart",
+  "dlq_delete",
   "dlq_retry_failure_callback",
 ];
 
@@ -49,6 +52,7 @@ export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
   dlq_resume: dlqResumeInput,
   dlq_resume_all: dlqResumeAllInput,
   dlq_restart: dlqRestartInput,
+  dlq_delete: dlqDeleteInput,
   dlq_retry_failure_callback: dlqRetryCallbackInput,
 };
 
@@ -358,6 +362,35 @@ const maxPagesField = (max: number): Field => ({
   nearMiss: fc.constantFrom(0, -1, LIMITS.maxPages + 1, 2.5, Number.NaN, "1", null, true),
 });
 
+/** Selection by what QStash cannot filter on: statuses, body text, the step's URL. */
+const whereField: Field = {
+  valid: fc
+    .record(
+      {
+        responseStatus: fc.array(
+          fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom("2xx", "4xx", "5xx")),
+          { minLength: 1, maxLength: 4 },
+        ),
+        responseBodyContains: fc.constantFrom("timeout", "ALREADY", "rate limit", "é"),
+        failedStepUrl: fc.constantFrom("https://", "https://api.example.com/"),
+      },
+      { requiredKeys: [] },
+    )
+    .filter((where) => Object.keys(where).length > 0),
+  nearMiss: fc.constantFrom(
+    {},
+    { responseStatus: 503 },
+    { responseStatus: ["5XX"] },
+    { responseStatus: [600] },
+    { responseStatus: [] },
+    { status: [503] },
+    { responseBodyContains: "" },
+    { failedStepUrl: 5 },
+    [],
+    "5xx",
+  ),
+};
+
 const cursorField: Field = {
   valid: fc.oneof(
     fc.constantFrom(
@@ -635,6 +668,7 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
   if (tool === "dlq_list") {
     return {
       filter: filterField,
+      where: whereField,
       count: countField(LIMITS.listCount),
       cursor: cursorField,
       maxPages: maxPagesField(3),
@@ -643,23 +677,25 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
       summary: booleanField,
     };
   }
-  const resume = {
+  const paging = {
     count: countField(LIMITS.resumeCount),
     cursor: cursorField,
-    flowControl: flowControlField,
-    retries: retriesField,
+    where: whereField,
     maxPages: maxPagesField(2),
     dryRun: booleanField,
   };
+  const resume = { ...paging, flowControl: flowControlField, retries: retriesField };
   if (tool === "dlq_resume_all") return resume;
+  if (tool === "dlq_delete")
+    return { dlqIds: dlqIdsField(seeds), filter: filterField, all: allField, ...paging };
   if (tool === "dlq_retry_failure_callback") return { dlqIds: dlqIdsField(seeds) };
   if (tool === "dlq_restart")
     return { dlqIds: dlqIdsField(seeds), filter: filterField, all: allField, ...resume };
   return { dlqIds: dlqIdsField(seeds), filter: filterField, ...resume };
 }
 
-/** Tools that take exactly one selection: ids, a filter, or (restart) all. */
-const SELECTING = new Set<ToolName>(["dlq_resume", "dlq_restart"]);
+/** Tools that take exactly one selection: ids, a filter, or (restart, delete) all. */
+const SELECTING = new Set<ToolName>(["dlq_resume", "dlq_restart", "dlq_delete"]);
 
 const allField: Field = {
   valid: fc.constant(true),
@@ -672,15 +708,22 @@ function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
     return (fields.dlqIds as Field).valid.map((dlqIds) => ({ dlqIds }));
   }
   if (!SELECTING.has(tool)) return validRecord(fields, 0);
-  const { dlqIds, filter, count, all, ...shared } = fields as Record<string, Field>;
+  const { dlqIds, filter, count, all, where, ...shared } = fields as Record<string, Field>;
+  // where narrows a listed selection, never an id list.
   const byIds = fc
     .tuple((dlqIds as Field).valid, validRecord(shared, 0))
     .map(([ids, rest]) => ({ dlqIds: ids, ...rest }));
   const byFilter = fc
-    .tuple((filter as Field).valid, validRecord({ count: count as Field, ...shared }, 0))
+    .tuple(
+      (filter as Field).valid,
+      validRecord({ count: count as Field, where: where as Field, ...shared }, 0),
+    )
     .map(([value, rest]) => ({ filter: value, ...rest }));
   if (!all) return fc.oneof(byIds, byFilter);
-  const byAll = validRecord({ count: count as Field, ...shared }, 0).map((rest) => ({ all: true, ...rest }));
+  const byAll = validRecord({ count: count as Field, where: where as Field, ...shared }, 0).map((rest) => ({
+    all: true,
+    ...rest,
+  }));
   return fc.oneof(byIds, byFilter, byAll);
 }
 

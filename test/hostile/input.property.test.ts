@@ -26,6 +26,7 @@ const RUNS: Record<ToolName, number> = {
   dlq_resume: DLQ_RESUME_RUNS,
   dlq_resume_all: DLQ_RESUME_ALL_RUNS,
   dlq_restart: 5_000,
+  dlq_delete: 5_000,
   dlq_retry_failure_callback: 3_000,
 };
 
