@@ -1,27 +1,30 @@
 // @ts-check
 /**
- * An on-call walkthrough against the sandbox: see what failed and why, leave alone what would
- * only fail again (a 4xx such as 422 "order already fulfilled"), preview before acting, resume
- * the retryable runs by id under flow control in bounded calls, and check what is left.
- * It talks to the built server over stdio exactly as an MCP client would.
+ * An on-call walkthrough against the sandbox: see what failed and why, grouped by error; delete
+ * what must never run again (422 "order already fulfilled"); restart the runs whose code has been
+ * fixed before the failed step; resume the 5xx and 429 ones under flow control with `where`; say
+ * yes when the server asks before a large change; and check what is left for a person.
+ * It talks to the built server over stdio exactly as an MCP client would, one that can show the
+ * user a question (form elicitation), as Claude Code, VS Code and Cursor do.
  */
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const SERVER_ENTRY = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 /** A cursor that keeps coming back must not keep the demo running forever. */
-const MAX_RESUME_CALLS = 100;
+const MAX_CALLS = 100;
 
 /**
  * @typedef {{ dlqId: string, workflowUrl?: string, label?: string, responseStatus?: number, responseBody?: string }} Message
  * @typedef {{ messages: Message[], returned: number, pages: number, cursor?: string, stopReason: string }} ListResult
- * @typedef {{ workflowRunId: string, workflowCreatedAt: number }} WorkflowRun
- * @typedef {{ workflowRuns: WorkflowRun[], resumed: number, pages: number, cursor?: string, stopReason: string,
- *   notFound?: string[], error?: { message: string } }} ResumeResult
+ * @typedef {{ resumed?: number, restarted?: number, deleted?: number, cursor?: string, stopReason: string,
+ *   preview?: { matched: number } }} ActionResult
  * @typedef {{ summary: string, data: unknown }} ToolOutcome
  * @typedef {{ value: string, count: number }[]} Groups
- * @typedef {{ byWorkflowUrl: Groups, byLabel: Groups, byResponseStatus: Groups }} Summary
+ * @typedef {{ shape: string, count: number }[]} ErrorGroups
+ * @typedef {{ byWorkflowUrl: Groups, byLabel: Groups, byResponseStatus: Groups, byError: ErrorGroups }} Summary
  */
 
 class DemoFailure extends Error {}
@@ -36,7 +39,19 @@ let serverStderr = "";
 transport.stderr?.on("data", (/** @type {Buffer} */ chunk) => {
   serverStderr += chunk.toString("utf8");
 });
-const client = new Client({ name: "workflow-dlq-mcp-demo", version: "0.0.0" });
+const client = new Client(
+  { name: "workflow-dlq-mcp-demo", version: "0.0.0" },
+  { capabilities: { elicitation: { form: {} } } },
+);
+/** Questions the server asked before large changes; the demo's "user" agrees to each. */
+const asked = [];
+client.setRequestHandler(ElicitRequestSchema, async (request) => {
+  const question = request.params.message;
+  asked.push(question);
+  say(`  the server asks: ${question}`);
+  say("  the user: yes");
+  return { action: "accept", content: { confirm: true } };
+});
 
 /** @param {string} text */
 const say = (text = "") => process.stdout.write(`${text}\n`);
@@ -64,26 +79,46 @@ async function call(name, args) {
 
 /**
  * Reads the whole DLQ: one call normally does it, the cursor covers a DLQ larger than maxPages.
- * @returns {Promise<{ messages: Message[], summaries: string[] }>}
+ * @returns {Promise<Message[]>}
  */
 async function listEverything() {
   /** @type {Message[]} */
   const messages = [];
-  const summaries = [];
   /** @type {string | undefined} */
   let cursor;
   do {
-    const { summary, data } = await call("dlq_list", {
-      count: 100,
-      maxPages: 100,
-      ...(cursor ? { cursor } : {}),
-    });
+    const { data } = await call("dlq_list", { count: 100, maxPages: 100, ...(cursor ? { cursor } : {}) });
     const listed = /** @type {ListResult} */ (data);
     messages.push(...listed.messages);
-    summaries.push(summary);
     cursor = listed.cursor;
   } while (cursor);
-  return { messages, summaries };
+  return messages;
+}
+
+/**
+ * Calls an action until its cursor runs out; a continuation is never asked about again.
+ * @param {string} name
+ * @param {Record<string, unknown>} args
+ * @param {"resumed" | "restarted" | "deleted"} counted
+ */
+async function drain(name, args, counted) {
+  let total = 0;
+  /** @type {string | undefined} */
+  let cursor;
+  let calls = 0;
+  do {
+    if (++calls > MAX_CALLS)
+      throw new DemoFailure(`${name} still returned a cursor after ${MAX_CALLS} calls.`);
+    const { summary, data } = await call(name, { ...args, ...(cursor ? { cursor } : {}) });
+    const result = /** @type {ActionResult} */ (data);
+    if (result.stopReason === "unconfirmed" || result.stopReason === "declined") {
+      throw new DemoFailure(`${name} was not confirmed: ${summary}`);
+    }
+    total += result[counted] ?? 0;
+    cursor = result.cursor;
+    say(`  call ${calls}: ${readable(summary)}${cursor ? "" : " No cursor: done."}`);
+  } while (cursor);
+  return { total, calls };
 }
 
 /**
@@ -123,22 +158,17 @@ async function main() {
   say("On-call drill: draining the Upstash Workflow DLQ (local sandbox, nothing real is touched)");
   say(`Connected to ${server?.name ?? "server"} ${server?.version ?? ""}; tools: ${tools.join(", ")}`);
 
-  heading("1. What is in the DLQ?");
+  heading("1. What is in the DLQ, and why?");
   // One call: the server reads the whole DLQ and groups it; only a sample of messages comes back.
   const overview = await call("dlq_list", { summary: true, count: 100, maxPages: 100 });
   const listing = /** @type {ListResult & { summary: Summary }} */ (overview.data);
   say(`  ${readable(overview.summary)}`);
   const total = listing.returned;
-  say(`  ${total} failed runs waiting.`);
   if (total < 3) throw new DemoFailure(`The sandbox DLQ holds only ${total} entries; the drill needs a few.`);
   const groups = listing.summary;
   printGroups(
     "by workflow",
     groups.byWorkflowUrl.map((group) => [shortPath(group.value), group.count]),
-  );
-  printGroups(
-    "by label",
-    groups.byLabel.map((group) => [group.value === "(none)" ? "(no label)" : group.value, group.count]),
   );
   printGroups(
     "by response status",
@@ -147,90 +177,70 @@ async function main() {
       group.count,
     ]),
   );
-
-  // Everything, page by page: the statuses decide what is worth resuming.
-  const everything = await listEverything();
-  const retryable = everything.messages.filter(isRetryable);
-  const leave = everything.messages.filter((message) => !isRetryable(message));
-
-  heading("2. Which failures are worth retrying?");
-  say(`  ${retryable.length} failed with 5xx or 429: the downstream was down or busy; resuming can succeed.`);
-  const example = leave.find((message) => message.responseStatus === 422) ?? leave[0];
-  say(
-    `  ${leave.length} failed with another status${example ? `, e.g. HTTP ${example.responseStatus} ${preview(example.responseBody)}` : ""}:`,
+  printGroups(
+    "by error",
+    groups.byError.map((group) => [preview(group.shape), group.count]),
   );
-  say("  resuming those would fail the same way, so they stay in the DLQ for a person to decide.");
+  const before = await listEverything();
+  const fulfilled = before.filter((m) => /already fulfilled/i.test(m.responseBody ?? ""));
+  const broken = before.filter((m) => /TypeError/.test(m.responseBody ?? ""));
+  const retryable = before.filter((m) => isRetryable(m) && !broken.includes(m));
+  const forPerson = before.length - fulfilled.length - broken.length - retryable.length;
 
-  heading("3. Resume two retryable runs by id");
-  const picked = retryable.slice(0, 2);
-  say(`  Picked ${picked.map((m) => `${m.dlqId} (HTTP ${m.responseStatus})`).join(" and ")}`);
-  const byId = await call("dlq_resume", { dlqIds: picked.map((m) => m.dlqId) });
-  const byIdResult = /** @type {ResumeResult} */ (byId.data);
-  say(`  ${readable(byId.summary)}`);
-  for (const run of byIdResult.workflowRuns) say(`  new run ${run.workflowRunId}`);
-
-  heading("4. Preview a label before resuming it");
-  const largest = groups.byLabel.find((group) => group.value !== "(none)");
-  if (largest === undefined) throw new DemoFailure("No labelled entries to preview.");
-  const label = largest.value;
-  // The dry run resolves the same filter and resumes nothing.
-  const dryRun = await call("dlq_resume", { filter: { label }, dryRun: true, maxPages: 100 });
-  const previewed = /** @type {ResumeResult & { preview: { matched: number, summary: Summary } }} */ (
-    dryRun.data
-  ).preview;
-  say(`  "${label}" is the largest label. ${readable(dryRun.summary)}`);
-  const notRetryable = previewed.summary.byResponseStatus
-    .filter((group) => !isRetryableStatus(Number(group.value)))
-    .reduce((sum, group) => sum + group.count, 0);
-  say(`  ${notRetryable} of those ${previewed.matched} failed with a status that would fail again:`);
-  say("  a filter would resume them too, so the retryable ones go by id.");
-
-  heading("5. Resume the retryable rest by id, throttled, in bounded calls");
-  const pending = retryable.slice(2).map((message) => message.dlqId);
-  const flowControl = { key: "dlq-redrive-demo", rate: 20, period: "1s", parallelism: 10 };
+  heading("2. Delete what must never run again");
   say(
-    `  ${pending.length} ids; flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism ${flowControl.parallelism}; retries 2; maxPages 3`,
+    `  ${fulfilled.length} runs failed with 422 "order already fulfilled": running them again would only fail again.`,
   );
-  let resumedRest = 0;
-  /** @type {string | undefined} */
-  let cursor;
-  let calls = 0;
-  do {
-    if (++calls > MAX_RESUME_CALLS) {
-      throw new DemoFailure(`dlq_resume still returned a cursor after ${MAX_RESUME_CALLS} calls.`);
-    }
-    const { summary, data } = await call("dlq_resume", {
-      dlqIds: pending,
-      flowControl,
-      retries: 2,
-      maxPages: 3,
-      ...(cursor ? { cursor } : {}),
-    });
-    const result = /** @type {ResumeResult} */ (data);
-    resumedRest += result.resumed;
-    cursor = result.cursor;
-    say(
-      `  call ${calls}: resumed ${String(result.resumed).padStart(3)}, ${cursor ? "cursor returned" : "no cursor"}`,
-    );
-    say(`    ${readable(summary)}`);
-  } while (cursor);
+  const fulfilledWhere = { responseBodyContains: "already fulfilled" };
+  const dryDelete = await call("dlq_delete", { all: true, where: fulfilledWhere, dryRun: true });
+  say(`  ${readable(dryDelete.summary)}`);
+  const deleted = await drain("dlq_delete", { all: true, where: fulfilledWhere }, "deleted");
 
-  heading("6. Verify: only the runs that must not run again remain");
+  heading("3. Restart the runs whose code was fixed");
+  say(`  ${broken.length} runs hit a TypeError in code that has since been fixed and redeployed;`);
+  say("  the fix changed earlier steps, so they start again from their first step.");
+  const restarted = await drain(
+    "dlq_restart",
+    {
+      all: true,
+      where: { responseBodyContains: "TypeError" },
+      flowControl: { key: "demo-restart-1", rate: 20 },
+    },
+    "restarted",
+  );
+
+  heading("4. Resume the 5xx and 429 runs, paced for the recovering downstream");
+  const flowControl = { key: "demo-redrive-1", rate: 20, period: "1s", parallelism: 10 };
+  say(
+    `  flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism ${flowControl.parallelism}`,
+  );
+  const retryableWhere = { responseStatus: ["5xx", 429] };
+  const dryResume = await call("dlq_resume_all", { where: retryableWhere, flowControl, dryRun: true });
+  say(`  ${readable(dryResume.summary)}`);
+  const resumed = await drain("dlq_resume_all", { where: retryableWhere, flowControl }, "resumed");
+
+  heading("5. Verify: only the runs a person must decide on remain");
   const after = await listEverything();
-  say(`  Listed ${after.messages.length} entries in ${after.summaries.length} calls.`);
-  const resumedTotal = byIdResult.resumed + resumedRest;
-  say(`  by id ${byIdResult.resumed} + throttled ${resumedRest} = ${resumedTotal} resumed`);
-  say(`  ${total} entries at the start, ${resumedTotal} resumed, ${after.messages.length} entries remain.`);
-  const stillRetryable = after.messages.filter(isRetryable);
-  if (stillRetryable.length !== 0) {
-    throw new DemoFailure(`${stillRetryable.length} retryable entries are still in the DLQ.`);
-  }
-  if (resumedTotal !== retryable.length || after.messages.length !== leave.length) {
+  say(
+    `  deleted ${deleted.total}, restarted ${restarted.total}, resumed ${resumed.total}; the server asked ${asked.length} times.`,
+  );
+  say(`  ${total} entries at the start, ${after.length} entries remain.`);
+  const changed = deleted.total + restarted.total + resumed.total;
+  if (
+    deleted.total !== fulfilled.length ||
+    restarted.total !== broken.length ||
+    resumed.total !== retryable.length
+  ) {
     throw new DemoFailure(
-      `Resumed ${resumedTotal} of ${retryable.length} retryable runs; ${after.messages.length} entries remain, ${leave.length} expected.`,
+      `Expected to delete ${fulfilled.length}, restart ${broken.length} and resume ${retryable.length}; did ${deleted.total}, ${restarted.total} and ${resumed.total}.`,
     );
   }
-  say(`\nDone: every retryable run was resumed under flow control; ${leave.length} runs wait for a person.`);
+  if (after.length !== forPerson || changed + after.length !== total) {
+    throw new DemoFailure(`${after.length} entries remain, ${forPerson} expected.`);
+  }
+  say(
+    `\nDone: ${changed} runs dealt with; ${after.length} runs (4xx such as a missing field) wait for a person.`,
+  );
 }
 
 /** @param {number} status */

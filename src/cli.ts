@@ -59,6 +59,16 @@ export const FLAGS = {
     help: "Audit journal file, JSON Lines (default $XDG_STATE_HOME or ~/.local/state, /workflow-dlq-mcp/journal.jsonl; off in the sandbox). - writes it to stdout, with --http only.",
   },
   "no-journal": { type: "boolean", help: "Write no audit journal." },
+  "confirm-over": {
+    type: "string",
+    value: "N",
+    check: positiveInteger("--confirm-over"),
+    help: "Ask the user before a change of more than N entries, or of all of them (default 100).",
+  },
+  "no-confirm": {
+    type: "boolean",
+    help: "Never ask before a change: for unattended automation that has its own safeguards.",
+  },
   concurrency: {
     type: "string",
     value: "N",
@@ -204,6 +214,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   ) {
     throw new Error(
       `--journal - writes the journal to stdout, which carries JSON-RPC over stdio: give it a file path, or serve with --http. ${RUN_HELP}`,
+    );
+  }
+  if (flags["no-confirm"] && flags["confirm-over"] !== undefined) {
+    throw new Error(
+      `--no-confirm never asks, and --confirm-over says when to ask: keep one of them. ${RUN_HELP}`,
     );
   }
   const command = flags.help

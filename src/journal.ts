@@ -32,6 +32,8 @@ export interface CallJournal {
   sending(record: SendingRecord): void;
   request(record: RequestRecord): void;
   outcome(outcome: Record<string, unknown>): void;
+  /** The user's yes to a large change, and how it was given, before the call acts. */
+  confirmation(record: Record<string, unknown>): void;
   /** Lines of this call that are not in the journal. */
   readonly lostLines: number;
   /** True when the journal misses any line of this call, so its result can say so. */
@@ -47,6 +49,7 @@ const NOT_JOURNALED: CallJournal = Object.freeze({
   sending: () => {},
   request: () => {},
   outcome: () => {},
+  confirmation: () => {},
   lostLines: 0,
   failed: false,
 });
@@ -102,6 +105,7 @@ export class Journal {
       sending: (record) => this.append({ type: "sending", ...call, args: brief, ...record }, state),
       request: (record) => this.append({ type: "request", ...call, args: brief, ...record }, state),
       outcome: (outcome) => this.append({ type: "outcome", ...call, ...outcome }, state),
+      confirmation: (record) => this.append({ type: "confirmation", ...call, ...record }, state),
       get lostLines() {
         return state.lost;
       },

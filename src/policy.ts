@@ -15,6 +15,11 @@ export interface CallPolicy {
   inlineRuns: number;
   /** All text content of one result, at most. */
   maxResultChars: number;
+  /**
+   * A change of more entries than this (or of all of them) is first confirmed by the user;
+   * undefined: never asked (unattended automation).
+   */
+  confirmOver?: number;
   retry: RetryPolicy;
 }
 
@@ -33,5 +38,6 @@ export const DEFAULT_CALL_POLICY: CallPolicy = {
   inlineRuns: 200,
   // Claude Code warns past 10,000 tokens of tool output and cuts at 25,000.
   maxResultChars: 40_000,
+  confirmOver: 100,
   retry: DEFAULT_RETRY_POLICY,
 };

@@ -1,6 +1,7 @@
 /**
  * createServer(): one MCP server with the DLQ tools registered, independent of any transport.
  */
+
 import { McpServer } from "@modelcontextprotocol/server";
 import { CallTracker } from "./calls.js";
 import { DlqApi } from "./dlq/api.js";
@@ -9,6 +10,7 @@ import type { Logger } from "./log.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
 import type { QStashClient } from "./qstash/client.js";
 import { serveCatalogueFromCache } from "./tools/catalogue.js";
+import { ConfirmationSigner } from "./tools/confirm-token.js";
 import type { ToolContext } from "./tools/context.js";
 import { toolsFor } from "./tools/index.js";
 import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
@@ -30,7 +32,7 @@ export interface ServerOptions {
 }
 
 export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, retry a failed failure callback, or delete what must not run again.
-Start with dlq_list (summary: true groups by workflow, label, status and error). The action tools change production state: confirm the selection with the user, preview with dryRun, and pass flowControl when the downstream is fragile. A filter or all operation acts on what was in the DLQ when it began; every result with a cursor continues by calling again with it, and nothing is acted on twice. stopReason error or cancelled means a partial result: what it lists was done, and unreportedPossible flags a request whose answer was lost.`;
+Start with dlq_list (summary: true groups by workflow, label, status and error). The action tools change production state: confirm the selection with the user, preview with dryRun, and pass flowControl when the downstream is fragile. A large change asks the user first; where the client cannot ask, the result carries a confirm token: pass it back only after the user agreed. A filter or all operation acts on what was in the DLQ when it began; every result with a cursor continues by calling again with it, and nothing is acted on twice. stopReason error or cancelled means a partial result: what it lists was done, and unreportedPossible flags a request whose answer was lost.`;
 
 export function createServer(options: ServerOptions): McpServer {
   const tools = toolsFor(options);
@@ -59,6 +61,8 @@ export function createServer(options: ServerOptions): McpServer {
     calls: options.calls ?? new CallTracker(),
     redactor: options.client.redactor,
   };
+  const confirmationKey = options.client.derivedKey("confirmation");
+  if (confirmationKey) context.confirmations = new ConfirmationSigner(confirmationKey);
   if (keepsReports) {
     context.runLists = new RunListStore(context.redactor);
     registerRunListResource(server, context.runLists);

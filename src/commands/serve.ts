@@ -206,6 +206,13 @@ function callPolicy(flags: Flags): CallPolicy {
     maxResultChars: flags["max-result-chars"]
       ? Number(flags["max-result-chars"])
       : DEFAULT_CALL_POLICY.maxResultChars,
+    ...(flags["no-confirm"]
+      ? {}
+      : {
+          confirmOver: flags["confirm-over"]
+            ? Number(flags["confirm-over"])
+            : DEFAULT_CALL_POLICY.confirmOver,
+        }),
     retry: {
       ...DEFAULT_CALL_POLICY.retry,
       ...(flags["max-attempts"] ? { maxAttempts: Number(flags["max-attempts"]) } : {}),

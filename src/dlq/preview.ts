@@ -2,6 +2,7 @@
  * What an action would select, without acting: for ids, which are in the DLQ; for a filter or
  * all, the matching entries (of `where`, when given) found within the page bound. Only GET requests are sent.
  */
+import type { QStashError } from "../qstash/errors.js";
 import { type DlqMessage, MAX_LIST_COUNT } from "../wire/types.js";
 import { type ListReport, type ListSink, runList } from "./list.js";
 import { lookUpIds } from "./lookup.js";
@@ -39,4 +40,42 @@ export function previewSelection(
     scope,
     sink,
   );
+}
+
+export interface SelectionSize {
+  /** Matching entries counted, at most `atMost`. */
+  entries: number;
+  /** More may match than were counted: the count stopped at its bound or on an error. */
+  more: boolean;
+  error?: QStashError;
+}
+
+/**
+ * How many entries a filter (and where) selects, counted up to `atMost` and within `maxPages`
+ * list pages: enough to tell a small change from a large one, without reading a large DLQ whole.
+ */
+export async function countSelection(
+  filter: DlqFilter | undefined,
+  where: Where | undefined,
+  atMost: number,
+  maxPages: number,
+  scope: CallScope,
+): Promise<SelectionSize> {
+  let entries = 0;
+  const listed = await runList(
+    { ...(filter ? { filter } : {}), ...(where ? { where } : {}), count: MAX_LIST_COUNT, maxPages },
+    scope,
+    {
+      add: () => {
+        if (entries >= atMost) return false;
+        entries += 1;
+        return true;
+      },
+    },
+  );
+  return {
+    entries,
+    more: listed.continuation !== undefined,
+    ...(listed.error ? { error: listed.error } : {}),
+  };
 }

@@ -2,6 +2,7 @@
  * A thin QStash HTTP client on an undici keep-alive pool. It knows requests, status codes and
  * JSON bodies, nothing about DLQ semantics; failures come back as QStashError.
  */
+import { createHmac } from "node:crypto";
 import type { Pool } from "undici";
 import { Redactor } from "../redact.js";
 import { type ErrorBody, HEADERS } from "../wire/types.js";
@@ -71,6 +72,15 @@ export class QStashClient {
     this.origin = url.origin;
     this.connections = options.connections ?? 4;
     this.connectTimeoutMs = Math.min(this.timeoutMs, 10_000);
+  }
+
+  /**
+   * A key for `purpose` that every server holding the same token derives alike (replicas behind
+   * a load balancer), and from which the token cannot be recovered; undefined without a token.
+   */
+  derivedKey(purpose: string): Buffer | undefined {
+    if (!this.token) return undefined;
+    return createHmac("sha256", this.token).update(`workflow-dlq-mcp:${purpose}`).digest();
   }
 
   /** Throws the "set QSTASH_TOKEN" error before any request when no usable token is configured. */

@@ -8,6 +8,7 @@ import type { Journal } from "../journal.js";
 import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
+import type { ConfirmationSigner } from "./confirm-token.js";
 import type { RunListStore } from "./run-lists.js";
 
 export interface ToolContext {
@@ -21,6 +22,8 @@ export interface ToolContext {
   redactor: Redactor;
   /** Full reports of calls too large to show inline, for this session; absent in stateless mode. */
   runLists?: RunListStore;
+  /** Signs and checks confirm tokens; absent without a QStash token (no call gets that far). */
+  confirmations?: ConfirmationSigner;
 }
 
 /** The parts of the SDK's request context that the tools use; the same on every protocol era. */
@@ -34,6 +37,20 @@ export interface CallExtra {
     }) => Promise<void>;
     /** Request-related: it rides the call's own stream, and the client's level filter applies. */
     log: (level: "info" | "warning" | "error", data: unknown, logger?: string) => Promise<void>;
+    /** 2026-07-28: the request's envelope (the client's capabilities among it). */
+    envelope?: Record<string, unknown>;
+    /** 2026-07-28: a retried call's answers to the questions its first round asked. */
+    inputResponses?: Record<string, unknown>;
+    requestState?: () => unknown;
+    /** 2025 sessions: a question sent to the client as a request. */
+    elicitInput?: (
+      params: {
+        mode: "form";
+        message: string;
+        requestedSchema: { type: "object"; properties: Record<string, unknown>; required?: string[] };
+      },
+      options?: { signal?: AbortSignal },
+    ) => Promise<unknown>;
   };
 }
 

@@ -41,6 +41,8 @@ export interface ResumePlanned {
   resume: ResumePlan;
   selection: string;
   dryRun: boolean;
+  /** The token a result asking for confirmation handed out, passed back after the user agreed. */
+  confirm?: string;
 }
 
 export function planList(args: DlqListArgs, tool: string): ListPlanned {
@@ -97,6 +99,12 @@ export function planResume(
       : {}),
   };
   const dryRun = args.dryRun ?? false;
+  const confirm = args.confirm === undefined ? {} : { confirm: args.confirm };
+  if (args.confirm !== undefined && (dryRun || args.cursor !== undefined)) {
+    throw new ArgumentError(
+      "confirm goes with the first call of an operation, as the result that asked for it said: leave out dryRun and cursor (a cursor continues an operation already confirmed).",
+    );
+  }
   if ("dlqIds" in args && args.dlqIds !== undefined) {
     const dlqIds = [...new Set(args.dlqIds)];
     const selection = fingerprint([tool, "ids", dlqIds]);
@@ -108,6 +116,7 @@ export function planResume(
       mode: "ids",
       selection,
       dryRun,
+      ...confirm,
       resume: {
         ...base,
         selection: { mode: "ids", dlqIds },
@@ -137,6 +146,7 @@ export function planResume(
     mode,
     selection,
     dryRun,
+    ...confirm,
     resume: {
       ...base,
       selection: filter ? { mode: "filter", filter } : { mode: "all" },

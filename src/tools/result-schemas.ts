@@ -7,10 +7,21 @@ import { z } from "zod";
 import type { Action } from "../dlq/actions.js";
 
 const stopReason = z
-  .enum(["done", "maxPages", "maxRuns", "resultSize", "deadline", "shutdown", "cancelled", "error"])
+  .enum([
+    "done",
+    "maxPages",
+    "maxRuns",
+    "resultSize",
+    "deadline",
+    "shutdown",
+    "cancelled",
+    "error",
+    "unconfirmed",
+    "declined",
+  ])
   .meta({
     description:
-      "done: nothing left. maxPages, maxRuns, resultSize, deadline, shutdown: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done.",
+      "done: nothing left. maxPages, maxRuns, resultSize, deadline, shutdown: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done. unconfirmed: nothing done, the user must agree first (confirm). declined: the user said no.",
   });
 
 const errorInfo = z.object({
@@ -126,6 +137,11 @@ export const resumeOutput = z.object({
   error: errorInfo.optional(),
   nearMisses,
   journalIncomplete,
+  confirm: z.string().optional().meta({
+    description:
+      "With stopReason unconfirmed: pass it back with the same arguments, only after the user agreed to the preview.",
+  }),
+  confirmExpiresAt: z.string().optional(),
   preview: z
     .object({
       matched: z

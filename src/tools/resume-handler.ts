@@ -3,11 +3,12 @@
  * journaled on the way. A cancelled call's report cannot travel in its result, which the client
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { ACTIONS } from "../dlq/actions.js";
 import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
+import { confirmGate } from "./confirm.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
 import { nearMissesFor } from "./near-miss.js";
@@ -22,8 +23,10 @@ export async function runResumeTool(
   tool: string,
   planned: ResumePlanned,
   call: ToolCall,
-): Promise<CallToolResult> {
+): Promise<CallToolResult | InputRequiredResult> {
   const { context, scope, journal, extra } = call;
+  const gate = await confirmGate(tool, planned, call);
+  if (!gate.proceed) return gate.result;
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });

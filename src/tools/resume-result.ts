@@ -243,5 +243,9 @@ function summarizeResume(
       return join(
         `Partial: ${done} ${runs} in ${pages}, then failed: ${result.error?.message ?? "unknown error"}`,
       );
+    // A runner never stops for these: the confirmation gate answers before it starts.
+    case "unconfirmed":
+    case "declined":
+      return join(`Nothing was ${done}: the user has not agreed.`);
   }
 }

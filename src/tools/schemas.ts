@@ -453,6 +453,11 @@ const pagingShape = {
   where: whereSchema.optional(),
   maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
   dryRun: dryRunSchema.optional(),
+  confirm: z
+    .string({ error: "confirm must be the token string a result returned." })
+    .min(1, { error: "confirm is empty: pass the token the result returned, or leave it out." })
+    .max(LIMITS.cursorLength, { error: "confirm is longer than any token this server returns." })
+    .optional(),
 };
 
 const resumeShape = {
@@ -467,7 +472,7 @@ export const dlqResumeInput = z
     {
       error: unknownArguments(
         "dlq_resume",
-        "dlqIds or filter, where, count, cursor, flowControl, retries, maxPages, dryRun",
+        "dlqIds or filter, where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
       ),
     },
   )
@@ -551,7 +556,7 @@ export const dlqRestartInput = z
     {
       error: unknownArguments(
         "dlq_restart",
-        "dlqIds, filter or all, where, count, cursor, flowControl, retries, maxPages, dryRun",
+        "dlqIds, filter or all, where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
       ),
     },
   )
@@ -566,7 +571,10 @@ export const dlqDeleteInput = z
       ...pagingShape,
     },
     {
-      error: unknownArguments("dlq_delete", "dlqIds, filter or all, where, count, cursor, maxPages, dryRun"),
+      error: unknownArguments(
+        "dlq_delete",
+        "dlqIds, filter or all, where, count, cursor, maxPages, dryRun, confirm",
+      ),
     },
   )
   .superRefine(oneSelection("dlq_delete"));
@@ -586,7 +594,10 @@ export const dlqRetryCallbackInput = z.strictObject(
 );
 
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
-  error: unknownArguments("dlq_resume_all", "where, count, cursor, flowControl, retries, maxPages, dryRun"),
+  error: unknownArguments(
+    "dlq_resume_all",
+    "where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
+  ),
 });
 
 export const dlqListInput = z.strictObject(

@@ -4,7 +4,7 @@
  * notice, the journal, and on the way out the token scrubbed from the result and the result
  * held to its size bound.
  */
-import type { CallToolResult, McpServer, Tool } from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult, McpServer, Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CallScope } from "../dlq/scope.js";
 import type { CallJournal } from "../journal.js";
@@ -30,7 +30,8 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Plan = unkn
   annotations: NonNullable<Tool["annotations"]>;
   /** Checks that need more than one field, and the selection's cursor; throws ArgumentError. */
   plan(args: z.output<Input>, context: ToolContext): Plan & { mode: string };
-  run(plan: Plan, call: ToolCall, args: z.output<Input>): Promise<CallToolResult>;
+  /** A result, or (2026-07-28) a question for the user that the client answers and retries with. */
+  run(plan: Plan, call: ToolCall, args: z.output<Input>): Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** The issues as the SDK words them: one line each, with the path when there is one. */
@@ -109,7 +110,7 @@ export function registerTool(server: McpServer, context: ToolContext, tool: Tool
         const result = context.redactor.deep(
           await tool.run(plan, { server, context, scope, journal, extra }, args),
         );
-        const chars = textChars(result);
+        const chars = "content" in result ? textChars(result as CallToolResult) : 0;
         if (chars > context.policy.maxResultChars) {
           // Every result builder fits its bound; a result over it is this server's bug, and is
           // still returned whole rather than losing what it reports.

@@ -43,7 +43,7 @@ describe("tool catalog", () => {
     expect(byName.dlq_delete?.outputSchema?.properties).toHaveProperty("deleted");
     expect(byName.dlq_delete?.outputSchema?.properties).not.toHaveProperty("workflowRuns");
     expect(Object.keys(byName.dlq_delete?.inputSchema.properties ?? {}).sort()).toEqual(
-      ["all", "count", "cursor", "dlqIds", "dryRun", "filter", "maxPages", "where"].sort(),
+      ["all", "confirm", "count", "cursor", "dlqIds", "dryRun", "filter", "maxPages", "where"].sort(),
     );
     expect(byName.dlq_restart?.outputSchema?.properties).toHaveProperty("restarted");
     expect(byName.dlq_restart?.outputSchema?.properties).not.toHaveProperty("resumed");
@@ -57,7 +57,18 @@ describe("tool catalog", () => {
     const { tools } = await fixture.client.listTools();
     const resume = tools.find((tool) => tool.name === "dlq_resume");
     expect(Object.keys(resume?.inputSchema.properties ?? {}).sort()).toEqual(
-      ["count", "cursor", "dlqIds", "dryRun", "filter", "flowControl", "maxPages", "retries", "where"].sort(),
+      [
+        "confirm",
+        "count",
+        "cursor",
+        "dlqIds",
+        "dryRun",
+        "filter",
+        "flowControl",
+        "maxPages",
+        "retries",
+        "where",
+      ].sort(),
     );
     const filter = (resume?.inputSchema.properties as Record<string, { properties?: object }> | undefined)
       ?.filter;

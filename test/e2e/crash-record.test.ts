@@ -49,7 +49,7 @@ interface Spawned {
 async function spawnServer(emulator: Emulator, stateDir: string, journalPath: string): Promise<Spawned> {
   const client = await connectStdio({
     command: process.execPath,
-    args: [SERVER_ENTRY, "--journal", journalPath],
+    args: [SERVER_ENTRY, "--journal", journalPath, "--no-confirm"],
     env: {
       PATH: process.env.PATH ?? "",
       HOME: stateDir,

@@ -49,55 +49,61 @@ describe("npm run demo", () => {
     expect(run.ms).toBeLessThan(10_000);
   });
 
-  it("walks through the six steps in order", () => {
+  it("walks through the five steps in order", () => {
     const headings = lines.filter((line) => line.startsWith("== "));
     expect(headings).toEqual([
-      "== 1. What is in the DLQ? ==",
-      "== 2. Which failures are worth retrying? ==",
-      "== 3. Resume two retryable runs by id ==",
-      "== 4. Preview a label before resuming it ==",
-      "== 5. Resume the retryable rest by id, throttled, in bounded calls ==",
-      "== 6. Verify: only the runs that must not run again remain ==",
+      "== 1. What is in the DLQ, and why? ==",
+      "== 2. Delete what must never run again ==",
+      "== 3. Restart the runs whose code was fixed ==",
+      "== 4. Resume the 5xx and 429 runs, paced for the recovering downstream ==",
+      "== 5. Verify: only the runs a person must decide on remain ==",
     ]);
   });
 
-  it("summarises the sandbox DLQ by workflow, label and status", () => {
+  it("groups the sandbox DLQ by workflow, status and error", () => {
     expect(run.stdout).toContain("Listed 600 DLQ messages in 6 requests.");
     expect(run.stdout).toMatch(/^ {4}\/api\/workflows\/payments +\d+$/m);
-    expect(run.stdout).toMatch(/^ {4}checkout +\d+$/m);
     expect(run.stdout).toMatch(/^ {4}HTTP 500 +\d+$/m);
+    expect(run.stdout).toMatch(/^ {2}by error:$/m);
+    expect(run.stdout).toMatch(/^ {4}422 \{"error":"unprocessable_entity","message":"order already…/m);
   });
 
-  it("leaves the runs that would only fail again, such as a 422 order already fulfilled", () => {
-    expect(run.stdout).toMatch(/HTTP 422 .*already ful/);
-    expect(run.stdout).toMatch(/stay in the DLQ for a person to decide/);
+  it("deletes the 422 already-fulfilled runs, restarts the fixed ones and resumes the 5xx ones, by where", () => {
+    expect(run.stdout).toMatch(/Dry run, nothing deleted: \d+ entries would be deleted by this call\./);
+    expect(run.stdout).toMatch(/call 1: Deleted \d+ entries in \d+ requests \(all\)/);
+    expect(run.stdout).toMatch(/call 1: Restarted \d+ runs in \d+ requests? \(all\)/);
+    expect(run.stdout).toMatch(/Dry run, nothing resumed: \d+ entries would be resumed by this call\./);
+    expect(run.stdout).toMatch(/call \d+: Resumed \d+ runs/);
+    expect(run.stdout).toMatch(/flowControl demo-redrive-1: 20\/1s, parallelism 10/);
   });
 
-  it("resumes only retryable runs by id, and the rest under flow control", () => {
-    expect(run.stdout).toMatch(/Picked \S+ \(HTTP (5\d\d|429)\) and \S+ \(HTTP (5\d\d|429)\)/);
-    expect(run.stdout).toContain("Resumed 2 runs in 1 request (ids)");
-    expect(run.stdout.match(/^ {2}new run wfr_\S+$/gm)).toHaveLength(2);
-    expect(run.stdout).toMatch(/Dry run, nothing resumed: \d+ entries would be resumed/);
-    expect(run.stdout).toMatch(/flowControl dlq-redrive-demo: 20\/1s, parallelism 10; retries 2; maxPages 3/);
-  });
-
-  it("continues by cursor until none comes back", () => {
-    const calls = lines.filter((line) => /^ {2}call \d+: /.test(line));
-    expect(calls.length).toBeGreaterThan(1);
-    expect(calls.slice(0, -1).every((line) => line.endsWith("cursor returned"))).toBe(true);
-    expect(calls.at(-1)).toMatch(/no cursor$/);
+  it("asks the user before each large change, and goes on only after a yes", () => {
+    const questions = lines.filter((line) => line.startsWith("  the server asks: "));
+    expect(questions).toHaveLength(3);
+    expect(questions[0]).toMatch(
+      /^ {2}the server asks: Delete \d+ DLQ entries from the whole DLQ with body containing "already fulfilled"\? They will not run, and this cannot be undone\.$/,
+    );
+    expect(questions[2]).toMatch(
+      /Resume \d+ DLQ entries from the whole DLQ with status 5xx or 429, paced under flow-control key demo-redrive-1\?/,
+    );
+    for (const [index, line] of lines.entries()) {
+      if (line.startsWith("  the server asks: ")) expect(lines[index + 1]).toBe("  the user: yes");
+    }
   });
 
   it("ends with only the runs left for a person, and totals that add up", () => {
-    const totals = /by id (\d+) \+ throttled (\d+) = (\d+) resumed/.exec(run.stdout);
+    const totals = /deleted (\d+), restarted (\d+), resumed (\d+); the server asked 3 times\./.exec(
+      run.stdout,
+    );
     expect(totals).not.toBeNull();
-    const [byId, throttled, sum] = (totals ?? []).slice(1).map(Number);
-    expect(byId).toBe(2);
-    expect((byId ?? 0) + (throttled ?? 0)).toBe(sum);
-    const counts = /600 entries at the start, (\d+) resumed, (\d+) entries remain\./.exec(run.stdout);
-    expect(Number(counts?.[1]) + Number(counts?.[2])).toBe(600);
+    const [deleted, restarted, resumed] = (totals ?? []).slice(1).map(Number) as [number, number, number];
+    expect(deleted).toBeGreaterThan(0);
+    expect(restarted).toBeGreaterThan(0);
+    expect(resumed).toBeGreaterThan(0);
+    const counts = /600 entries at the start, (\d+) entries remain\./.exec(run.stdout);
+    expect(deleted + restarted + resumed + Number(counts?.[1])).toBe(600);
     expect(lines.at(-1)).toMatch(
-      /^Done: every retryable run was resumed under flow control; \d+ runs wait for a person\.$/,
+      /^Done: \d+ runs dealt with; \d+ runs \(4xx such as a missing field\) wait for a person\.$/,
     );
   });
 
@@ -105,7 +111,7 @@ describe("npm run demo", () => {
     expect(run.stdout).not.toMatch(/jsonrpc/i);
     expect(run.stdout).not.toMatch(/"(?:method|result|id|messages|workflowRuns)"\s*:/);
     expect(lines.some((line) => /^\s*[[{]/.test(line))).toBe(false);
-    expect(lines.length).toBeGreaterThanOrEqual(40);
+    expect(lines.length).toBeGreaterThanOrEqual(30);
     expect(lines.length).toBeLessThanOrEqual(70);
   });
 });

@@ -98,7 +98,7 @@ describe.each([
       const client = await connectStdio(
         {
           command: process.execPath,
-          args: [SERVER_ENTRY, "--no-journal"],
+          args: [SERVER_ENTRY, "--no-journal", "--no-confirm"],
           env: { PATH: process.env.PATH ?? "", ...env() },
         },
         era,

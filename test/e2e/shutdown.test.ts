@@ -160,7 +160,7 @@ const OPENINGS = {
 
 /** The server on raw pipes: the test writes JSON-RPC lines itself and reads every one it gets. */
 function spawnRaw(args: string[]) {
-  const child = spawn(process.execPath, [SERVER_ENTRY, "--no-journal", ...args], {
+  const child = spawn(process.execPath, [SERVER_ENTRY, "--no-journal", "--no-confirm", ...args], {
     env: { PATH: process.env.PATH ?? "", QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotoc
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type CallToolResult,
+  ElicitRequestSchema,
   type Implementation,
   type ListResourcesResult,
   type ListToolsResult,
@@ -94,7 +95,20 @@ const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
  */
 class InPlaceStdio extends ModernStdio {}
 
-export async function connectStdio(launch: StdioLaunch, era: Era = SUITE_ERA): Promise<McpTestClient> {
+/**
+ * A client that can put a question to its user (form elicitation, as Claude Code, VS Code and
+ * Cursor do): it declares the capability and answers each question with what this returns.
+ */
+export type Asker = (
+  message: string,
+  requestedSchema: unknown,
+) => { action: "accept" | "decline" | "cancel"; content?: Record<string, unknown> };
+
+export async function connectStdio(
+  launch: StdioLaunch,
+  era: Era = SUITE_ERA,
+  asks?: Asker,
+): Promise<McpTestClient> {
   const params = { ...launch, stderr: "pipe" as const };
   if (era === "2025-11-25") {
     const transport = new LegacyStdio(params);
@@ -102,6 +116,7 @@ export async function connectStdio(launch: StdioLaunch, era: Era = SUITE_ERA): P
       transport,
       () => transport.stderr as NodeJS.ReadableStream | null,
       () => transport.pid,
+      asks,
     );
   }
   const transport = new InPlaceStdio(params);
@@ -109,6 +124,7 @@ export async function connectStdio(launch: StdioLaunch, era: Era = SUITE_ERA): P
     transport,
     () => transport.stderr as NodeJS.ReadableStream | null,
     () => transport.pid,
+    asks,
   );
 }
 
@@ -116,11 +132,14 @@ export async function connectHttp(
   url: string,
   headers: Record<string, string> = {},
   era: Era = SUITE_ERA,
+  asks?: Asker,
 ): Promise<McpTestClient> {
   const init = { requestInit: { headers } };
-  if (era === "2025-11-25") return legacy(new LegacyHttp(new URL(url), init), nothing, nothing);
-  return modern(new ModernHttp(new URL(url), init), nothing, nothing);
+  if (era === "2025-11-25") return legacy(new LegacyHttp(new URL(url), init), nothing, nothing, asks);
+  return modern(new ModernHttp(new URL(url), init), nothing, nothing, asks);
 }
+
+const ELICITATION = { elicitation: { form: {} } };
 
 /** A client of the era on a transport of the test's own (both SDKs' transports have one shape). */
 export function connectTransport(transport: Transport, era: Era = SUITE_ERA): Promise<McpTestClient> {
@@ -160,8 +179,14 @@ async function legacy(
   transport: Transport,
   stderr: () => NodeJS.ReadableStream | null,
   pid: () => number | null,
+  asks?: Asker,
 ): Promise<McpTestClient> {
-  const client = new LegacyClient(CLIENT_INFO);
+  const client = new LegacyClient(CLIENT_INFO, asks ? { capabilities: ELICITATION } : undefined);
+  if (asks) {
+    client.setRequestHandler(ElicitRequestSchema, async (request) =>
+      asks(request.params.message, (request.params as { requestedSchema?: unknown }).requestedSchema),
+    );
+  }
   // Read before connecting: the child's stderr pipe exists only from then on for stdio.
   const connected = client.connect(transport);
   const stream = stderr();
@@ -196,8 +221,18 @@ async function modern(
   transport: InPlaceStdio | ModernHttp | ModernTransport,
   stderr: () => NodeJS.ReadableStream | null,
   pid: () => number | null,
+  asks?: Asker,
 ): Promise<McpTestClient> {
-  const client = new ModernClient(CLIENT_INFO, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  const client = new ModernClient(CLIENT_INFO, {
+    versionNegotiation: { mode: { pin: "2026-07-28" } },
+    ...(asks ? { capabilities: ELICITATION } : {}),
+  });
+  if (asks) {
+    client.setRequestHandler("elicitation/create", async (request) => {
+      const params = request.params as { message: string; requestedSchema?: unknown };
+      return asks(params.message, params.requestedSchema) as never;
+    });
+  }
   const connected = client.connect(transport);
   const stream = stderr();
   await connected;

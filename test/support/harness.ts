@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
-import { connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
+import { type Asker, connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 export const TEST_TOKEN = "test_token_5f2b9c7e1d";
@@ -39,6 +39,19 @@ export interface ServerLaunch {
   secrets?: string[];
   /** The client's protocol era; the suite's by default. */
   era?: Era;
+  /**
+   * Keep the server's confirmation before large changes. Off by default here: most suites test
+   * what a call does once it is allowed to, and the confirmation suites switch it on.
+   */
+  confirm?: boolean;
+  /** The client declares form elicitation and answers the server's questions with this. */
+  asks?: Asker;
+}
+
+/** The flags a test server runs with: unattended unless the test is about asking. */
+export function serverArgs(args: readonly string[] = [], confirm = false): string[] {
+  const chosen = args.some((arg) => arg === "--no-confirm" || arg.startsWith("--confirm-over"));
+  return confirm || chosen ? [...args] : [...args, "--no-confirm"];
 }
 
 export async function connectServer(options: ServerLaunch = {}): Promise<Connected> {
@@ -47,10 +60,11 @@ export async function connectServer(options: ServerLaunch = {}): Promise<Connect
   const client = await connectStdio(
     {
       command: process.execPath,
-      args: [SERVER_ENTRY, ...(options.args ?? [])],
+      args: [SERVER_ENTRY, ...serverArgs(options.args, options.confirm)],
       env: { PATH: process.env.PATH ?? "", HOME: stateHome, XDG_STATE_HOME: stateHome, ...options.env },
     },
     options.era ?? SUITE_ERA,
+    options.asks,
   );
   let stderr = "";
   client.stderr?.on("data", (chunk: Buffer) => {

@@ -1,7 +1,7 @@
 /** Spawns the built server in Streamable HTTP mode and waits for the URL it announces on stderr. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { expect } from "vitest";
-import { SERVER_ENTRY } from "./harness.js";
+import { SERVER_ENTRY, serverArgs } from "./harness.js";
 
 export interface HttpServerProcess {
   url: string;
@@ -15,10 +15,12 @@ export interface HttpServerProcess {
 export async function startHttpServer(
   args: string[],
   env: Record<string, string> = {},
+  options: { confirm?: boolean } = {},
 ): Promise<HttpServerProcess> {
   // No journal unless the test asks for one.
   const journal = args.includes("--journal") ? [] : ["--no-journal"];
-  const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", ...journal, ...args], {
+  const flags = serverArgs([...journal, ...args], options.confirm);
+  const child = spawn(process.execPath, [SERVER_ENTRY, "--http", "--port", "0", ...flags], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -8,7 +8,7 @@ import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/s
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { connectTransport, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
-import { SERVER_ENTRY } from "./harness.js";
+import { SERVER_ENTRY, serverArgs } from "./harness.js";
 
 /** Lines the server writes itself; anything else on stderr is a crash, a stack trace or a Node warning. */
 export const OWN_LOG_LINE = /^\[workflow-dlq-mcp\] (debug|info|warning|error): /;
@@ -29,7 +29,7 @@ export async function spawnStdioServer(
   env: Record<string, string>,
   era: Era = SUITE_ERA,
 ): Promise<StdioChild> {
-  const child = spawn(process.execPath, [SERVER_ENTRY, ...args], {
+  const child = spawn(process.execPath, [SERVER_ENTRY, ...serverArgs(args)], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

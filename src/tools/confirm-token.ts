@@ -1,0 +1,65 @@
+/**
+ * Confirmation tokens: what a result hands out when a large change needs the user's yes and the
+ * client cannot ask through elicitation. A token names the call it confirms (tool, selection and
+ * options, as one fingerprint), how many entries the user was shown, and when it expires, signed
+ * with a key every replica holding the same QStash token derives alike, so any of them can check
+ * it. It carries no secret: only the signature is.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+const PREFIX = "wdlqc1.";
+/** Long enough to ask a person, short enough that a token found later is dead. */
+export const CONFIRMATION_LIFETIME_MS = 10 * 60_000;
+
+export interface Confirmation {
+  token: string;
+  expiresAt: number;
+}
+
+export type ConfirmationCheck =
+  | { ok: true; entries: number }
+  | { ok: false; why: "malformed" | "forged" | "expired" | "otherCall" };
+
+interface Payload {
+  /** The fingerprint of the call it confirms. */
+  b: string;
+  /** Entries the question named. */
+  n: number;
+  /** Expiry, Unix milliseconds. */
+  e: number;
+}
+
+export class ConfirmationSigner {
+  constructor(private readonly key: Buffer) {}
+
+  issue(binding: string, entries: number, now = Date.now()): Confirmation {
+    const expiresAt = now + CONFIRMATION_LIFETIME_MS;
+    const body = Buffer.from(
+      JSON.stringify({ b: binding, n: entries, e: expiresAt } satisfies Payload),
+    ).toString("base64url");
+    return { token: `${PREFIX}${body}.${this.sign(body)}`, expiresAt };
+  }
+
+  check(token: string, binding: string, now = Date.now()): ConfirmationCheck {
+    if (!token.startsWith(PREFIX)) return { ok: false, why: "malformed" };
+    const [body, signature, ...rest] = token.slice(PREFIX.length).split(".");
+    if (!body || !signature || rest.length > 0) return { ok: false, why: "malformed" };
+    const expected = Buffer.from(this.sign(body));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, why: "forged" };
+    let payload: Payload;
+    try {
+      payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Payload;
+    } catch {
+      return { ok: false, why: "malformed" };
+    }
+    if (typeof payload.e !== "number" || payload.e < now) return { ok: false, why: "expired" };
+    if (payload.b !== binding) return { ok: false, why: "otherCall" };
+    return { ok: true, entries: payload.n };
+  }
+
+  private sign(body: string): string {
+    return createHmac("sha256", this.key).update(body).digest("base64url");
+  }
+}
