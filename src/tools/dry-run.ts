@@ -20,6 +20,12 @@ import { SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import type { ToolCall } from "./tool.js";
 
+/**
+ * A preview reads at most this far: without maxPages a call is bounded by its deadline, and a
+ * preview of a huge selection only needs to say that more match than it read.
+ */
+const PREVIEW_REACH = { ids: 500, entries: 10_000 };
+
 /** A sample message is cut to this; five of them and the grouped counts leave room for the ids. */
 const SAMPLE_MESSAGE_CHARS = 1_500;
 
@@ -49,7 +55,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     const handled = indexesOf(plan.continuation?.ids?.done ?? []);
     const offset = plan.continuation?.ids?.offset ?? 0;
     const pending = ids.filter((_, index) => index >= offset && !handled.has(index));
-    const reached = pending.slice(0, callReach(plan));
+    const reached = pending.slice(0, Math.min(callReach(plan), PREVIEW_REACH.ids));
     const unchecked = pending.length - reached.length;
     let found: IdPreview;
     try {
@@ -81,10 +87,13 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
       },
     };
     const missing = found.notFound.length ? ` ${plural(found.notFound.length, "id")} not in the DLQ.` : "";
+    const previewCapped = callReach(plan) > PREVIEW_REACH.ids;
     const beyond =
-      unchecked > 0
-        ? ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`
-        : "";
+      unchecked === 0
+        ? ""
+        : previewCapped
+          ? ` ${plural(unchecked, "more id")} were not checked: a preview looks up at most ${PREVIEW_REACH.ids}.`
+          : ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`;
     return structuredResult(
       `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}`,
       inWordsOf(ACTIONS[plan.action], result),
@@ -96,7 +105,10 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   // A call that lists its selection reaches as many entries as its list pages hold, and acts on
   // those that match; otherwise it reaches as many as its action requests take. One entry past
   // the reach tells whether more would be left.
-  const reach = listedFirst ? Math.min(plan.count, MAX_LIST_COUNT) * plan.maxPages : callReach(plan);
+  const reach = Math.min(
+    listedFirst ? Math.min(plan.count, MAX_LIST_COUNT) * plan.maxPages : callReach(plan),
+    PREVIEW_REACH.entries,
+  );
   const runCap = plan.maxRuns ?? Number.POSITIVE_INFINITY;
   let seen = 0;
   let acted = 0;
@@ -142,9 +154,11 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     ...(nearMisses.length ? { nearMisses } : {}),
   };
   const count = plural(matched, "entry", "entries");
-  const widen = lowerBound
-    ? " More match than this call would reach: the real call returns a cursor, or raise maxPages."
-    : "";
+  const widen = !lowerBound
+    ? ""
+    : reach >= PREVIEW_REACH.entries
+      ? ` More may match: a preview reads at most ${PREVIEW_REACH.entries.toLocaleString("en")} entries.`
+      : " More match than this call would reach: the real call returns a cursor, or raise maxPages.";
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";
   return structuredResult(
     `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}`,

@@ -90,7 +90,9 @@ export function planResume(
     action,
     options: resumeOptions(args),
     count: args.count ?? DEFAULTS.resumeCount,
-    maxPages: args.maxPages ?? DEFAULTS.resumeMaxPages,
+    // Unbounded by pages unless asked: a call then runs until its deadline or its size bound,
+    // so a large incident drains in a few calls rather than hundreds.
+    maxPages: args.maxPages ?? Number.POSITIVE_INFINITY,
     concurrency: policy.idConcurrency,
     ...(policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall }),
     // Without a session there is no resource for what does not fit: the call stops before that.

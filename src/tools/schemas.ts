@@ -22,7 +22,6 @@ export const LIMITS = {
 
 export const DEFAULTS = {
   resumeCount: 100,
-  resumeMaxPages: 10,
   listCount: 50,
   listMaxPages: 1,
   bodyPreviewChars: 200,
@@ -381,15 +380,13 @@ export const cursorSchema = z
     error: `cursor is longer than ${LIMITS.cursorLength} characters, so no call returned it: pass the cursor exactly as a result gave it.`,
   });
 
-const maxPagesSchema = (fallback: number) =>
+const maxPagesSchema = (description: string) =>
   z
     .number({ error: `maxPages must be a whole number from 1 to ${LIMITS.maxPages}.` })
     .int({ error: `maxPages must be a whole number from 1 to ${LIMITS.maxPages}.` })
     .min(1, { error: "maxPages must be at least 1." })
     .max(LIMITS.maxPages, { error: `maxPages can be at most ${LIMITS.maxPages}.` })
-    .meta({
-      description: `Requests before a cursor is returned (default ${fallback}).`,
-    });
+    .meta({ description });
 
 const unknownArguments = (tool: string, known: string) => (issue: { code?: string; keys?: string[] }) =>
   issue.code === "unrecognized_keys"
@@ -451,7 +448,9 @@ const pagingShape = {
   count: countSchema(LIMITS.resumeCount, `Entries per request (default ${DEFAULTS.resumeCount}).`).optional(),
   cursor: cursorSchema.optional(),
   where: whereSchema.optional(),
-  maxPages: maxPagesSchema(DEFAULTS.resumeMaxPages).optional(),
+  maxPages: maxPagesSchema(
+    "Requests before a cursor is returned (default: as many as the deadline allows).",
+  ).optional(),
   dryRun: dryRunSchema.optional(),
   confirm: z
     .string({ error: "confirm must be the token string a result returned." })
@@ -606,7 +605,9 @@ export const dlqListInput = z.strictObject(
     where: whereSchema.optional(),
     count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}).`).optional(),
     cursor: cursorSchema.optional(),
-    maxPages: maxPagesSchema(DEFAULTS.listMaxPages).optional(),
+    maxPages: maxPagesSchema(
+      `Requests before a cursor is returned (default ${DEFAULTS.listMaxPages}).`,
+    ).optional(),
     includeHeaders: z
       .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
       .optional()

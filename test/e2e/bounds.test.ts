@@ -107,3 +107,23 @@ describe("a server that repeats its cursor", () => {
     }
   });
 });
+
+describe("a call without maxPages", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture({ entries: 1_500, seed: 5, now: FIXED_NOW });
+  });
+  afterAll(() => fixture.close());
+
+  it("is bounded by its deadline and its size, not by a page count: 1,500 entries in one call", async () => {
+    const data = resumeData(await fixture.call("dlq_resume_all", {}));
+    expect(data).toMatchObject({ resumed: 1_500, stopReason: "done", complete: true });
+    expect(data.pages).toBeGreaterThan(10);
+    expect(data.workflowRunsTruncated).toBe(true);
+    // Every run is in the resource the result links, whatever the result itself lists.
+    const resource = await fixture.client.readResource({ uri: data.workflowRunsResource as string });
+    const text = (resource.contents[0] as { text: string }).text;
+    expect((JSON.parse(text) as { workflowRuns: unknown[] }).workflowRuns).toHaveLength(1_500);
+    expect(fixture.emulator.store.size).toBe(0);
+  });
+});
