@@ -79,6 +79,10 @@ function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  if (body === undefined) {
+    sendRaw(res, status, "", headers);
+    return;
+  }
   const payload = JSON.stringify(body);
   sendRaw(res, status, payload, { "content-type": "application/json", ...headers });
 }

@@ -27,7 +27,8 @@ const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
 
 export interface ApiResult {
   status: number;
-  body: unknown;
+  /** Absent: an empty answer, as QStash gives for a removed entry. */
+  body?: unknown;
   /**
    * Set on bulk endpoints, so a stuck-cursor fault knows what to repeat. Id-mode requests have
    * no cursor of their own and no start cursor: only a fault's own cursor is put on them.
@@ -42,6 +43,7 @@ export type Route =
   | { kind: "list" }
   | { kind: "legacyList" }
   | { kind: "getOne"; dlqId: string }
+  | { kind: "deleteOne"; dlqId: string }
   | { kind: "delete" };
 
 const PAGING_PARAMS = ["count", "cursor"] as const;
@@ -61,6 +63,7 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   resumeOne: new Set(),
   callback: new Set(),
   getOne: new Set(),
+  deleteOne: new Set(),
 };
 
 export type RouteMiss = { status: 404 } | { status: 405; allow: string };
@@ -104,7 +107,8 @@ export function route(method: string, path: string): Route | RouteMiss {
   if (path.startsWith(messagePrefix)) {
     const dlqId = decodeSegment(path.slice(messagePrefix.length));
     if (dlqId === undefined || dlqId.includes("/")) return { status: 404 };
-    return only("GET", { kind: "getOne", dlqId });
+    if (method === "DELETE") return { kind: "deleteOne", dlqId };
+    return method === "GET" ? { kind: "getOne", dlqId } : { status: 405, allow: "GET, DELETE" };
   }
   return { status: 404 };
 }
@@ -185,6 +189,11 @@ function dispatch(
         ? { status: 200, body: message }
         : { status: 404, body: { error: "DLQ message not found" } };
     }
+    case "deleteOne":
+      // QStash answers a removed entry with an empty 200, and one that is not there with a 404.
+      return store.delete(r.dlqId)
+        ? { status: 200 }
+        : { status: 404, body: { error: "DLQ message not found" } };
     case "delete": {
       const selection = parseSelection(params);
       const limit = bulkLimit(selection, params, MAX_DELETE_PER_REQUEST);
