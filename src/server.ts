@@ -63,6 +63,8 @@ export function createServer(options: ServerOptions): McpServer {
   };
   const confirmationKey = options.client.derivedKey("confirmation");
   if (confirmationKey) context.confirmations = new ConfirmationSigner(confirmationKey);
+  const cursorKey = options.client.derivedKey("cursor");
+  if (cursorKey) context.cursorKey = cursorKey;
   if (keepsReports) {
     context.runLists = new RunListStore(context.redactor);
     registerRunListResource(server, context.runLists);

@@ -4,7 +4,7 @@
  * id list, is refused before anything is sent. Inside it: QStash's own cursor, the snapshot
  * time of the operation, and for id lists how far the list got.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 const PREFIX = "wdlq1.";
 
@@ -43,7 +43,12 @@ interface Wire {
   q?: [number, number][];
 }
 
-export function encodeCursor(state: CursorState): string {
+/**
+ * The cursor as a result hands it out. With `key` it is sealed: a cursor is trusted to continue an
+ * operation that was already allowed (confirmed when it was large), so one that no call of this
+ * deployment returned must not pass.
+ */
+export function encodeCursor(state: CursorState, key?: Buffer): string {
   const wire: Wire = { t: state.tool, s: state.selection };
   if (state.next !== undefined) wire.n = state.next;
   if (state.until !== undefined) wire.u = state.until;
@@ -53,7 +58,19 @@ export function encodeCursor(state: CursorState): string {
     if (state.ids.done.length) wire.d = state.ids.done;
     if (state.ids.uncertain.length) wire.q = state.ids.uncertain;
   }
-  return `${PREFIX}${Buffer.from(JSON.stringify(wire), "utf8").toString("base64url")}`;
+  const body = Buffer.from(JSON.stringify(wire), "utf8").toString("base64url");
+  return key ? `${PREFIX}${body}.${seal(key, body)}` : `${PREFIX}${body}`;
+}
+
+/** 128 bits of HMAC: enough that no cursor can be made up, short enough to keep cursors small. */
+function seal(key: Buffer, body: string): string {
+  return createHmac("sha256", key).update(body).digest().subarray(0, 16).toString("base64url");
+}
+
+function sealed(key: Buffer, body: string, signature: string): boolean {
+  const expected = Buffer.from(seal(key, body));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
@@ -61,10 +78,10 @@ export function encodeCursor(state: CursorState): string {
  * without them the continuation re-sends handled ids, which QStash then reports as gone. Nothing
  * is resumed twice either way.
  */
-export function encodeCursorWithin(state: CursorState, maxChars: number): string {
-  const full = encodeCursor(state);
+export function encodeCursorWithin(state: CursorState, maxChars: number, key?: Buffer): string {
+  const full = encodeCursor(state, key);
   if (full.length <= maxChars || !state.ids) return full;
-  return encodeCursor({ ...state, ids: { offset: state.ids.offset, done: [], uncertain: [] } });
+  return encodeCursor({ ...state, ids: { offset: state.ids.offset, done: [], uncertain: [] } }, key);
 }
 
 export interface CursorExpectation {
@@ -77,8 +94,12 @@ export interface CursorExpectation {
 }
 
 /** The cursor's state, or a message that says how to fix the call. */
-export function decodeCursor(cursor: string, expected: CursorExpectation): CursorState | string {
-  const wire = parse(cursor);
+export function decodeCursor(
+  cursor: string,
+  expected: CursorExpectation,
+  key?: Buffer,
+): CursorState | string {
+  const wire = parse(cursor, key);
   if (!wire) {
     return `This cursor was not returned by this server. Pass a cursor exactly as a result gave it, or leave it out to start from the beginning.`;
   }
@@ -135,10 +156,11 @@ const isRanges = (value: unknown): value is [number, number][] =>
     (range) => Array.isArray(range) && range.length === 2 && isCount(range[0]) && isCount(range[1]),
   );
 
-function parse(cursor: string): Wire | undefined {
+function parse(cursor: string, key: Buffer | undefined): Wire | undefined {
   if (!cursor.startsWith(PREFIX)) return undefined;
-  const body = cursor.slice(PREFIX.length);
-  if (!/^[A-Za-z0-9_-]+$/.test(body)) return undefined;
+  const [body = "", signature, ...rest] = cursor.slice(PREFIX.length).split(".");
+  if (!/^[A-Za-z0-9_-]+$/.test(body) || rest.length > 0) return undefined;
+  if (key && (signature === undefined || !sealed(key, body, signature))) return undefined;
   let wire: unknown;
   try {
     wire = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));

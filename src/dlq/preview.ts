@@ -34,9 +34,10 @@ export function previewSelection(
   maxPages: number,
   scope: CallScope,
   sink: ListSink,
+  count = MAX_LIST_COUNT,
 ): Promise<ListReport> {
   return runList(
-    { ...(filter ? { filter } : {}), ...(where ? { where } : {}), count: MAX_LIST_COUNT, maxPages },
+    { ...(filter ? { filter } : {}), ...(where ? { where } : {}), count, maxPages },
     scope,
     sink,
   );
@@ -47,6 +48,8 @@ export interface SelectionSize {
   entries: number;
   /** More may match than were counted: the count stopped at its bound or on an error. */
   more: boolean;
+  /** Entries read, matching or not. */
+  scanned: number;
   error?: QStashError;
 }
 
@@ -76,6 +79,7 @@ export async function countSelection(
   return {
     entries,
     more: listed.continuation !== undefined,
+    scanned: listed.scanned,
     ...(listed.error ? { error: listed.error } : {}),
   };
 }

@@ -206,7 +206,8 @@ async function resumeBatch(
         report.unreportedAtMost += page.unreadableRuns;
       }
       if (page.problem) throw page.problem;
-      cursor = page.cursor;
+      // A delete's answer only counts: a cursor on it would lead to the same ids again.
+      cursor = page.deleted === undefined ? page.cursor : undefined;
       if (cursor !== undefined && seen.has(cursor)) {
         throw new QStashError(
           "protocol",

@@ -43,7 +43,8 @@ export interface ScopeOptions {
 
 export class CallScope {
   readonly api: DlqApi;
-  readonly deadlineAt: number;
+  private deadlineAtMs: number;
+  private readonly cutoffMs: number;
   /**
    * Aborts requests in flight: only at the cut-off, or once the scope is disposed. A cancelled
    * call or a shutdown lets the request already sent finish, so its runs are reported.
@@ -59,7 +60,7 @@ export class CallScope {
   private readonly onRetry: ScopeOptions["onRetry"];
   // A plain timer held by the scope: an AbortSignal.timeout() combined with AbortSignal.any() can
   // be garbage-collected before it fires on Node 20, and the cut-off would come late or never.
-  private readonly cutoff: NodeJS.Timeout;
+  private cutoff: NodeJS.Timeout;
   private readonly unlisten: () => void;
 
   constructor(options: ScopeOptions) {
@@ -69,17 +70,15 @@ export class CallScope {
     this.stopping = options.stopping;
     this.journal = options.journal;
     this.onRetry = options.onRetry;
-    this.deadlineAt = Date.now() + options.deadlineMs;
+    this.deadlineAtMs = Date.now() + options.deadlineMs;
+    this.cutoffMs = options.cutoffMs ?? DEADLINE_CUTOFF_MS;
     this.signal = this.requestsController.signal;
     // Every request in flight listens on this signal; a window of batches and their lookups is more
     // than the default ten listeners.
     setMaxListeners(0, this.signal);
     // Every retry wait listens on the wake signal too.
     setMaxListeners(0, this.wakeController.signal);
-    this.cutoff = setTimeout(
-      () => this.abortAll(),
-      options.deadlineMs + (options.cutoffMs ?? DEADLINE_CUTOFF_MS),
-    );
+    this.cutoff = setTimeout(() => this.abortAll(), options.deadlineMs + this.cutoffMs);
     const wake = () => this.wakeController.abort();
     for (const signal of [this.caller, this.stopping]) {
       if (signal?.aborted) wake();
@@ -88,6 +87,31 @@ export class CallScope {
     this.unlisten = () => {
       for (const signal of [this.caller, this.stopping]) signal?.removeEventListener("abort", wake);
     };
+  }
+
+  /** No new page starts after this time, Unix milliseconds. */
+  get deadlineAt(): number {
+    return this.deadlineAtMs;
+  }
+
+  /**
+   * Waits on the person behind the client (a question before a large change): that time is not
+   * the call's to spend, so the deadline and its cut-off move on by as long as the wait took.
+   */
+  async whileWaiting<T>(wait: () => Promise<T>): Promise<T> {
+    clearTimeout(this.cutoff);
+    const started = Date.now();
+    try {
+      return await wait();
+    } finally {
+      this.deadlineAtMs += Date.now() - started;
+      if (!this.requestsController.signal.aborted) {
+        this.cutoff = setTimeout(
+          () => this.abortAll(),
+          Math.max(0, this.deadlineAtMs - Date.now() + this.cutoffMs),
+        );
+      }
+    }
   }
 
   /** True when the caller cancelled the call. */

@@ -43,10 +43,21 @@ const ANSWER_SCHEMA = {
   required: ["confirm"],
 };
 
-/** What the call does once asked: go on, or return this instead. */
-export type Gate = { proceed: true } | { proceed: false; result: CallToolResult | InputRequiredResult };
+/**
+ * What the call does once asked: go on, or return this instead. A confirmed filter or all goes on
+ * bounded by `until`, when the user was asked: a replayed yes covers only what they were shown
+ * the count of, never entries that entered the DLQ since (such as runs that failed again).
+ */
+export type Gate =
+  | { proceed: true; until?: number }
+  | { proceed: false; result: CallToolResult | InputRequiredResult };
 
 const PROCEED: Gate = { proceed: true };
+
+/** Goes on, bounded by when the question was asked (ids need no bound: the list is the selection). */
+function confirmedAt(planned: ResumePlanned, askedAt: number): Gate {
+  return planned.mode === "ids" ? PROCEED : { proceed: true, until: askedAt };
+}
 
 export async function confirmGate(tool: string, planned: ResumePlanned, call: ToolCall): Promise<Gate> {
   const { context, extra, journal } = call;
@@ -57,10 +68,10 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
   const binding = bindingOf(planned);
 
   if (planned.confirm !== undefined) {
-    const check = signer.check(planned.confirm, binding);
+    const check = signer.check(planned.confirm, binding, "confirm");
     if (check.ok) {
       journal.confirmation({ by: "token", entries: check.entries });
-      return PROCEED;
+      return confirmedAt(planned, check.issuedAt);
     }
     return { proceed: false, result: toolError(TOKEN_PROBLEMS[check.why](tool)) };
   }
@@ -68,7 +79,7 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
   const answer = extra.mcpReq.inputResponses?.[QUESTION];
   if (answer !== undefined) {
     const state = extra.mcpReq.requestState?.();
-    const check = typeof state === "string" ? signer.check(state, binding) : undefined;
+    const check = typeof state === "string" ? signer.check(state, binding, "question") : undefined;
     if (!check?.ok) {
       return {
         proceed: false,
@@ -79,12 +90,13 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
     }
     if (accepted(answer)) {
       journal.confirmation({ by: "elicitation", entries: check.entries });
-      return PROCEED;
+      return confirmedAt(planned, check.issuedAt);
     }
     journal.outcome({ stopReason: "declined" });
     return { proceed: false, result: declined(planned) };
   }
 
+  const askedAt = Date.now();
   const size = await sizeOf(planned.resume, call);
   if (size.error && size.entries === 0) {
     return {
@@ -95,10 +107,10 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
     };
   }
   const everything = planned.mode === "all";
-  if (size.entries === 0 || (!everything && !size.more && size.entries <= over)) return PROCEED;
+  // Only a count that read the whole selection may let a call go unasked.
+  if (!size.more && (size.entries === 0 || (!everything && size.entries <= over))) return PROCEED;
 
   const question = questionFor(planned, size);
-  const confirmation = signer.issue(binding, size.entries);
   const elicitation = clientCapabilities(call)?.elicitation;
   if (elicitation && formSupported(elicitation)) {
     if (extra.mcpReq.envelope !== undefined) {
@@ -110,20 +122,24 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
           inputRequests: {
             [QUESTION]: inputRequired.elicit({ message: question, requestedSchema: ANSWER_SCHEMA }),
           },
-          requestState: confirmation.token,
+          requestState: signer.issue(binding, "question", size.entries, askedAt).token,
         }),
       };
     }
     if (context.runLists && extra.mcpReq.elicitInput) {
       // A 2025 session: the question is a request to the client, answered on the same connection.
       try {
-        const reply = await extra.mcpReq.elicitInput(
-          { mode: "form", message: question, requestedSchema: ANSWER_SCHEMA },
-          { signal: extra.mcpReq.signal },
+        const ask = extra.mcpReq.elicitInput;
+        // The user's thinking time is not the call's: its deadline waits with them.
+        const reply = await call.scope.whileWaiting(() =>
+          ask(
+            { mode: "form", message: question, requestedSchema: ANSWER_SCHEMA },
+            { signal: extra.mcpReq.signal },
+          ),
         );
         if (accepted(reply)) {
           journal.confirmation({ by: "elicitation", entries: size.entries });
-          return PROCEED;
+          return confirmedAt(planned, askedAt);
         }
         journal.outcome({ stopReason: "declined" });
         return { proceed: false, result: declined(planned) };
@@ -133,6 +149,7 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
     }
   }
 
+  const confirmation = signer.issue(binding, "confirm", size.entries, askedAt);
   const preview = await previewResume(planned, call);
   if (preview.isError) return { proceed: false, result: preview };
   const data = preview.structuredContent as Record<string, unknown>;
@@ -173,16 +190,26 @@ const TOKEN_PROBLEMS = {
 };
 
 async function sizeOf(plan: ResumePlan, call: ToolCall) {
-  if (plan.selection.mode === "ids") return { entries: plan.selection.dlqIds.length, more: false };
+  if (plan.selection.mode === "ids") {
+    const entries = plan.selection.dlqIds.length;
+    return { entries, more: false, scanned: entries };
+  }
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
   return countSelection(filter, plan.where, COUNT_AT_MOST, COUNT_PAGES, call.scope);
 }
 
 /** "Delete 312 DLQ entries matching label=billing, status 4xx?" */
-function questionFor(planned: ResumePlanned, size: { entries: number; more: boolean }): string {
+function questionFor(
+  planned: ResumePlanned,
+  size: { entries: number; more: boolean; scanned: number },
+): string {
   const plan = planned.resume;
   const action = ACTIONS[plan.action];
-  const count = `${size.more ? "at least " : ""}${plural(size.entries, "DLQ entry", "DLQ entries")}`;
+  const count = !size.more
+    ? plural(size.entries, "DLQ entry", "DLQ entries")
+    : size.entries > 0
+      ? `at least ${plural(size.entries, "DLQ entry", "DLQ entries")} (counting stopped after ${size.scanned.toLocaleString("en")} read)`
+      : `an unknown number of DLQ entries (none among the first ${size.scanned.toLocaleString("en")} read)`;
   const selection =
     plan.selection.mode === "ids"
       ? " by id"

@@ -24,6 +24,8 @@ export interface ToolContext {
   runLists?: RunListStore;
   /** Signs and checks confirm tokens; absent without a QStash token (no call gets that far). */
   confirmations?: ConfirmationSigner;
+  /** Seals the cursors results hand out, so only those are taken back. */
+  cursorKey?: Buffer;
 }
 
 /** The parts of the SDK's request context that the tools use; the same on every protocol era. */
@@ -63,7 +65,11 @@ export function progressNotifier(
 ): ((progress: number, total: number | undefined, message: string) => void) | undefined {
   const progressToken = extra.mcpReq._meta?.progressToken;
   if (progressToken === undefined) return undefined;
+  // Progress must increase with every notification; a step that moved nothing sends none.
+  let last = Number.NEGATIVE_INFINITY;
   return (progress, total, message) => {
+    if (progress <= last) return;
+    last = progress;
     void extra.mcpReq
       .notify({
         method: "notifications/progress",

@@ -27,6 +27,6 @@ export const dlqDeleteTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_delete", context.policy, !context.runLists, "delete"),
+  plan: (args, context) => planResume(args, "dlq_delete", context, "delete"),
   run: (planned, call) => runResumeTool("dlq_delete", planned, call),
 });

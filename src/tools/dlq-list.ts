@@ -31,7 +31,7 @@ export const dlqListTool = defineTool({
   inputSchema: dlqListInput,
   outputSchema: listOutput,
   annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
-  plan: (args) => planList(args, "dlq_list"),
+  plan: (args, context) => planList(args, "dlq_list", context),
   async run(planned: ListPlanned, { scope, context, journal }, args) {
     const room = context.policy.maxResultChars - LIST_RESERVE_CHARS;
     const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
@@ -67,7 +67,10 @@ export const dlqListTool = defineTool({
     };
     const report = await runList(planned.list, scope, { add });
     const cursor = report.continuation
-      ? encodeCursor({ tool: "dlq_list", selection: planned.selection, ...report.continuation })
+      ? encodeCursor(
+          { tool: "dlq_list", selection: planned.selection, ...report.continuation },
+          context.cursorKey,
+        )
       : undefined;
     const result: ListResult = {
       returned: report.returned,

@@ -25,6 +25,6 @@ export const dlqRestartTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_restart", context.policy, !context.runLists, "restart"),
+  plan: (args, context) => planResume(args, "dlq_restart", context, "restart"),
   run: (planned, call) => runResumeTool("dlq_restart", planned, call),
 });

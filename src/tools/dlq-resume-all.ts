@@ -22,6 +22,6 @@ export const dlqResumeAllTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_resume_all", context.policy, !context.runLists),
+  plan: (args, context) => planResume(args, "dlq_resume_all", context),
   run: (planned, call) => runResumeTool("dlq_resume_all", planned, call),
 });

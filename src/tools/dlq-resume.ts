@@ -25,6 +25,6 @@ export const dlqResumeTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_resume", context.policy, !context.runLists),
+  plan: (args, context) => planResume(args, "dlq_resume", context),
   run: (planned, call) => runResumeTool("dlq_resume", planned, call),
 });

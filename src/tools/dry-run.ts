@@ -102,20 +102,21 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
 
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
   const listedFirst = plan.where !== undefined || !ACTIONS[plan.action].bulkByFilter;
-  // A call that lists its selection reaches as many entries as its list pages hold, and acts on
-  // those that match; otherwise it reaches as many as its action requests take. One entry past
-  // the reach tells whether more would be left.
-  const reach = Math.min(
-    listedFirst ? Math.min(plan.count, MAX_LIST_COUNT) * plan.maxPages : callReach(plan),
-    PREVIEW_REACH.entries,
-  );
+  // A call that lists its selection reads the pages it would read, the same size, and acts on
+  // what matches there; otherwise it reaches as many entries as its action requests take, and one
+  // entry past that reach tells whether more would be left.
+  const listCount = Math.min(plan.count, MAX_LIST_COUNT);
+  const reach = Math.min(listedFirst ? Number.POSITIVE_INFINITY : callReach(plan), PREVIEW_REACH.entries);
+  const pages = listedFirst
+    ? Math.min(plan.maxPages, Math.ceil(PREVIEW_REACH.entries / listCount))
+    : Math.ceil((reach + 1) / MAX_LIST_COUNT);
   const runCap = plan.maxRuns ?? Number.POSITIVE_INFINITY;
   let seen = 0;
   let acted = 0;
   const listed = await previewSelection(
     filter,
     plan.where,
-    Math.ceil((Math.min(reach, 1e6) + 1) / MAX_LIST_COUNT),
+    pages,
     scope,
     {
       add: (message) => {
@@ -127,6 +128,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
         return true;
       },
     },
+    listedFirst ? listCount : MAX_LIST_COUNT,
   );
   // The listing stops at its page bound once it has seen past this call's reach: that is the
   // preview done. Any other stop means it could not read all it needed.
@@ -156,7 +158,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   const count = plural(matched, "entry", "entries");
   const widen = !lowerBound
     ? ""
-    : reach >= PREVIEW_REACH.entries
+    : (listedFirst ? pages * listCount : reach) >= PREVIEW_REACH.entries
       ? ` More may match: a preview reads at most ${PREVIEW_REACH.entries.toLocaleString("en")} entries.`
       : " More match than this call would reach: the real call returns a cursor, or raise maxPages.";
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";

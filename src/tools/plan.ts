@@ -9,8 +9,8 @@ import { type CursorState, decodeCursor, fingerprint } from "../dlq/cursor.js";
 import type { ListPlan } from "../dlq/list.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../dlq/request.js";
 import type { ResumePlan } from "../dlq/resume.js";
-import type { CallPolicy } from "../policy.js";
 import { encodeQuery } from "../qstash/query.js";
+import type { ToolContext } from "./context.js";
 import {
   DEFAULTS,
   type DlqDeleteArgs,
@@ -45,7 +45,10 @@ export interface ResumePlanned {
   confirm?: string;
 }
 
-export function planList(args: DlqListArgs, tool: string): ListPlanned {
+/** What planning needs of the server: its bounds, whether a session holds reports, the cursor seal. */
+export type PlanContext = Pick<ToolContext, "policy" | "runLists" | "cursorKey">;
+
+export function planList(args: DlqListArgs, tool: string, context: PlanContext): ListPlanned {
   const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
   if (filter) assertSendable(filter);
   // A cursor continues one selection: the filter and the where it matched against.
@@ -54,7 +57,7 @@ export function planList(args: DlqListArgs, tool: string): ListPlanned {
   const state =
     args.cursor === undefined
       ? undefined
-      : readCursor(args.cursor, tool, selection, where ? "filter and where" : "filter");
+      : readCursor(args.cursor, context, tool, selection, where ? "filter and where" : "filter");
   return {
     mode: filter ? "filter" : "all",
     selection,
@@ -82,10 +85,11 @@ function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string
 export function planResume(
   args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs | DlqDeleteArgs,
   tool: string,
-  policy: CallPolicy,
-  stateless: boolean,
+  context: PlanContext,
   action: ActionName = "resume",
 ): ResumePlanned {
+  const { policy } = context;
+  const stateless = !context.runLists;
   const base = {
     action,
     options: resumeOptions(args),
@@ -113,7 +117,7 @@ export function planResume(
     const state =
       args.cursor === undefined
         ? undefined
-        : readCursor(args.cursor, tool, selection, "dlqIds list", dlqIds.length);
+        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length);
     return {
       mode: "ids",
       selection,
@@ -138,7 +142,8 @@ export function planResume(
     : mode === "filter"
       ? "filter"
       : "selection";
-  const state = args.cursor === undefined ? undefined : readCursor(args.cursor, tool, selection, describe);
+  const state =
+    args.cursor === undefined ? undefined : readCursor(args.cursor, context, tool, selection, describe);
   if (state && dryRun) {
     throw new ArgumentError(
       "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
@@ -167,17 +172,17 @@ export function planResume(
 
 function readCursor(
   cursor: string,
+  context: PlanContext,
   tool: string,
   selection: string,
   describe: string,
   idCount?: number,
 ): CursorState {
-  const state = decodeCursor(cursor, {
-    tool,
-    selection,
-    describe,
-    ...(idCount === undefined ? {} : { idCount }),
-  });
+  const state = decodeCursor(
+    cursor,
+    { tool, selection, describe, ...(idCount === undefined ? {} : { idCount }) },
+    context.cursorKey,
+  );
   if (typeof state === "string") throw new ArgumentError(state);
   return state;
 }

@@ -27,6 +27,10 @@ export async function runResumeTool(
   const { context, scope, journal, extra } = call;
   const gate = await confirmGate(tool, planned, call);
   if (!gate.proceed) return gate.result;
+  if (gate.until !== undefined) {
+    // Confirmed: the operation covers what was in the DLQ when the user was asked.
+    planned.resume.continuation = { until: gate.until };
+  }
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
@@ -51,11 +55,12 @@ export async function runResumeTool(
     },
     scope,
   );
-  const cursor = cursorFor(tool, planned.selection, report);
+  const cursor = cursorFor(tool, planned.selection, report, context.cursorKey);
   const changed = changedBy(report, action);
   const nothingMatched = report.mode === "filter" && changed.length === 0 && report.stopReason === "done";
+  // Near misses explain a filter that matched nothing; with where, the filter may have matched.
   const nearMisses =
-    nothingMatched && planned.resume.selection.mode === "filter"
+    nothingMatched && planned.resume.selection.mode === "filter" && !planned.resume.where
       ? await nearMissesFor(planned.resume.selection.filter, scope)
       : undefined;
   journal.outcome({
@@ -106,8 +111,13 @@ export async function runResumeTool(
   return resumeToolResult(report, display);
 }
 
-export function cursorFor(tool: string, selection: string, report: ResumeReport): string | undefined {
+export function cursorFor(
+  tool: string,
+  selection: string,
+  report: ResumeReport,
+  key: Buffer | undefined,
+): string | undefined {
   const continuation = report.continuation;
   if (!continuation) return undefined;
-  return encodeCursorWithin({ tool, selection, ...continuation }, LIMITS.cursorLength);
+  return encodeCursorWithin({ tool, selection, ...continuation }, LIMITS.cursorLength, key);
 }

@@ -207,7 +207,9 @@ function summarizeResume(
       ? `${plural(counts.notFound.length, "id")} not in the DLQ: ${preview(counts.notFound)}.`
       : "",
     counts.probablyResumed.length
-      ? `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
+      ? action.answers === "count"
+        ? `${plural(counts.probablyResumed.length, "id")} were gone after a request that could not say which it removed (its answer was lost, or counted fewer than it was sent) and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
+        : `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
       : "",
     result.unreportedPossible
       ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, `more ${action.unit}`, `more ${action.units}`)} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`

@@ -5,10 +5,12 @@
  * which any replica of a stateless deployment accepts. Nothing changes until the user agreed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { DlqMessage } from "../../src/wire/types.js";
 import { type Asker, connectHttp, ERAS, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
-import { type Fixture, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
+import { type Fixture, sealedCursor, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
 
 interface Gated {
@@ -17,6 +19,7 @@ interface Gated {
   confirm?: string;
   confirmExpiresAt?: string;
   deleted?: number;
+  cursor?: string;
   resumed?: number;
   preview?: { matched: number };
 }
@@ -243,5 +246,88 @@ describe("stateless HTTP", () => {
     expect(questions).toEqual([]);
     expect(data(result).stopReason).toBe("unconfirmed");
     expect(emulator.store.size).toBe(150);
+  });
+});
+
+describe("what must not get past the confirmation", () => {
+  // Matches only at the end of a DLQ longer than the count reads, so the count finds none.
+  const late: DlqMessage[] = Array.from({ length: 2_160 }, (_, index) => ({
+    dlqId: `dlq_gate${String(index).padStart(5, "0")}`,
+    workflowRunId: `wfr_gate${index}`,
+    workflowUrl: "https://api.acme-shop.example/api/workflows/orders",
+    createdAt: FIXED_NOW - 3_000_000 + index,
+    responseStatus: 422,
+    responseBody: index >= 2_100 ? '{"message":"order already fulfilled"}' : '{"message":"missing field"}',
+  }));
+  const fixture = useFixture({ messages: late }, { confirm: true });
+
+  it("a count that found nothing before its bound still asks, naming what it does not know", async () => {
+    const result = await fixture.call("dlq_delete", {
+      all: true,
+      where: { responseBodyContains: "fulfilled" },
+    });
+    expect(data(result).stopReason).toBe("unconfirmed");
+    expect(textOf(result)).toMatch(
+      /^Delete an unknown number of DLQ entries \(none among the first 2,000 read\)/,
+    );
+    expect(fixture.emulator.requests.filter(CHANGES)).toEqual([]);
+    expect(fixture.emulator.store.size).toBe(2_160);
+  });
+
+  it("a cursor no call returned cannot skip the question", async () => {
+    const selection = fingerprint(["dlq_delete", "all", null]);
+    for (const cursor of [
+      encodeCursor({ tool: "dlq_delete", selection }),
+      sealedCursor({ tool: "dlq_delete", selection }, "another-deployments-token"),
+    ]) {
+      const result = await fixture.call("dlq_delete", { all: true, cursor });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/not returned by this server/);
+    }
+    expect(fixture.emulator.requests).toEqual([]);
+    expect(fixture.emulator.store.size).toBe(2_160);
+  });
+
+  it("a yes covers what was in the DLQ when the user was asked, however often it is passed back", async () => {
+    const args = { all: true, where: { responseStatus: [422] }, count: 100 };
+    const asked = await fixture.call("dlq_delete", args);
+    const confirm = data(asked).confirm as string;
+    const arrived = { ...(late[0] as DlqMessage), dlqId: "dlq_arrived_later", createdAt: Date.now() + 1_000 };
+    fixture.emulator.store.load([arrived]);
+    let cursor: string | undefined;
+    let first = true;
+    do {
+      const result = await fixture.call("dlq_delete", { ...args, ...(first ? { confirm } : { cursor }) });
+      first = false;
+      expect((result.structuredContent as { deletedIds: string[] }).deletedIds).not.toContain(
+        "dlq_arrived_later",
+      );
+      cursor = data(result).cursor;
+    } while (cursor);
+    expect(fixture.emulator.store.list().map((m) => m.dlqId)).toEqual(["dlq_arrived_later"]);
+    const replayed = await fixture.call("dlq_delete", { ...args, confirm });
+    expect(data(replayed)).toMatchObject({ deleted: 0 });
+    expect(fixture.emulator.store.size).toBe(1);
+  });
+});
+
+describe("a 2025 session's question", () => {
+  const fixture = useFixture(
+    { entries: 150, seed: 9, now: FIXED_NOW },
+    {
+      confirm: true,
+      era: "2025-11-25",
+      args: ["--deadline", "1"],
+      asks: async () => {
+        // The user takes longer than the whole call deadline to say yes.
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        return { action: "accept", content: { confirm: true } };
+      },
+    },
+  );
+
+  it("does not spend the call's deadline while the user thinks", async () => {
+    const result = await fixture.call("dlq_delete", { all: true });
+    expect(data(result)).toMatchObject({ stopReason: "done", deleted: 150 });
   });
 });

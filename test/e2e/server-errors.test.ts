@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
+import { fingerprint } from "../../src/dlq/cursor.js";
 import { SEED_OPTIONS } from "../support/data.js";
-import { resumeData, startFixture, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
+import {
+  resumeData,
+  sealedCursor,
+  startFixture,
+  TEST_TOKEN,
+  textOf,
+  useFixture,
+} from "../support/harness.js";
 
 describe("errors from QStash", () => {
   const fixture = useFixture(SEED_OPTIONS);
@@ -9,7 +16,7 @@ describe("errors from QStash", () => {
   it("400: says the request was rejected and what the server said, nothing resumed", async () => {
     // One of our cursors, for this very selection, carrying a QStash cursor that QStash refuses
     // (one it never issued, or one that expired).
-    const cursor = encodeCursor({
+    const cursor = sealedCursor({
       tool: "dlq_resume_all",
       selection: fingerprint(["dlq_resume_all", "all", null]),
       next: "not-a-cursor-the-server-issued",

@@ -5,11 +5,11 @@
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
+import { fingerprint } from "../../src/dlq/cursor.js";
 import { TOOLS } from "../../src/tools/index.js";
 import { LIMITS } from "../../src/tools/schemas.js";
 import { seededMessages } from "../support/data.js";
-import { type Fixture, startFixture } from "../support/harness.js";
+import { type Fixture, sealedCursor, startFixture } from "../support/harness.js";
 import {
   type Args,
   brokenRules,
@@ -389,7 +389,7 @@ describe("fixed defects stay fixed", () => {
     expect(real.isError).toBe(true);
     expect(real.text).toMatch(/not returned by this server/);
     expect(real.requests).toBe(0);
-    const resumeCursor = encodeCursor({
+    const resumeCursor = sealedCursor({
       tool: "dlq_resume_all",
       selection: fingerprint(["dlq_resume_all", "all", null]),
       next: "a-cursor-qstash-issued",

@@ -99,10 +99,11 @@ class InPlaceStdio extends ModernStdio {}
  * A client that can put a question to its user (form elicitation, as Claude Code, VS Code and
  * Cursor do): it declares the capability and answers each question with what this returns.
  */
-export type Asker = (
-  message: string,
-  requestedSchema: unknown,
-) => { action: "accept" | "decline" | "cancel"; content?: Record<string, unknown> };
+export interface Answer {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown>;
+}
+export type Asker = (message: string, requestedSchema: unknown) => Answer | Promise<Answer>;
 
 export async function connectStdio(
   launch: StdioLaunch,
@@ -183,8 +184,13 @@ async function legacy(
 ): Promise<McpTestClient> {
   const client = new LegacyClient(CLIENT_INFO, asks ? { capabilities: ELICITATION } : undefined);
   if (asks) {
-    client.setRequestHandler(ElicitRequestSchema, async (request) =>
-      asks(request.params.message, (request.params as { requestedSchema?: unknown }).requestedSchema),
+    client.setRequestHandler(
+      ElicitRequestSchema,
+      async (request) =>
+        (await asks(
+          request.params.message,
+          (request.params as { requestedSchema?: unknown }).requestedSchema,
+        )) as never,
     );
   }
   // Read before connecting: the child's stderr pipe exists only from then on for stdio.

@@ -9,13 +9,16 @@
  * the process is gone its stderr must hold only the server's own log lines: no stack trace, no
  * Node warning.
  */
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import { type CursorState, encodeCursor } from "../../src/dlq/cursor.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { QStashClient } from "../../src/qstash/client.js";
 import { type Asker, connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -232,4 +235,13 @@ export function useFixture(emulatorOptions: Partial<EmulatorOptions>, launch: Se
       return current[property as keyof Fixture];
     },
   });
+}
+
+/**
+ * A cursor as a server holding `token` would hand it out: sealed with the key it derives. Tests
+ * use it to hand the server cursors of their own making that it must take as its own.
+ */
+export function sealedCursor(state: CursorState, token = TEST_TOKEN): string {
+  const key = new QStashClient({ baseUrl: "http://127.0.0.1:9", token }).derivedKey("cursor");
+  return encodeCursor(state, key);
 }

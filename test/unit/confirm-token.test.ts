@@ -13,30 +13,57 @@ describe("confirm tokens", () => {
   const now = Date.UTC(2026, 11, 2, 12, 0, 0);
 
   it("are accepted for the call they were issued for until they expire, by any server with the same QStash token", () => {
-    const { token, expiresAt } = signerFor(TOKEN).issue("binding-a", 312, now);
+    const { token, expiresAt } = signerFor(TOKEN).issue("binding-a", "confirm", 312, now);
     expect(expiresAt).toBe(now + CONFIRMATION_LIFETIME_MS);
-    expect(signerFor(TOKEN).check(token, "binding-a", now + 1_000)).toEqual({ ok: true, entries: 312 });
-    expect(signerFor(TOKEN).check(token, "binding-a", expiresAt + 1)).toEqual({ ok: false, why: "expired" });
-    expect(signerFor(TOKEN).check(token, "binding-b", now)).toEqual({ ok: false, why: "otherCall" });
+    expect(signerFor(TOKEN).check(token, "binding-a", "confirm", now + 1_000)).toEqual({
+      ok: true,
+      entries: 312,
+      issuedAt: now,
+    });
+    expect(signerFor(TOKEN).check(token, "binding-a", "confirm", expiresAt + 1)).toEqual({
+      ok: false,
+      why: "expired",
+    });
+    expect(signerFor(TOKEN).check(token, "binding-b", "confirm", now)).toEqual({
+      ok: false,
+      why: "otherCall",
+    });
   });
 
   it("are refused by a server with another QStash token, and when altered or cut", () => {
-    const { token } = signerFor(TOKEN).issue("binding-a", 5, now);
-    expect(signerFor(`${TOKEN}x`).check(token, "binding-a", now)).toEqual({ ok: false, why: "forged" });
+    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", 5, now);
+    expect(signerFor(`${TOKEN}x`).check(token, "binding-a", "confirm", now)).toEqual({
+      ok: false,
+      why: "forged",
+    });
     const [head, body, signature] = token.split(".") as [string, string, string];
     const widened = Buffer.from(
       Buffer.from(body, "base64url").toString("utf8").replace('"n":5', '"n":1'),
     ).toString("base64url");
-    expect(signerFor(TOKEN).check(`${head}.${widened}.${signature}`, "binding-a", now).ok).toBe(false);
-    expect(signerFor(TOKEN).check(token.slice(0, -4), "binding-a", now)).toEqual({
+    expect(signerFor(TOKEN).check(`${head}.${widened}.${signature}`, "binding-a", "confirm", now).ok).toBe(
+      false,
+    );
+    expect(signerFor(TOKEN).check(token.slice(0, -4), "binding-a", "confirm", now)).toEqual({
       ok: false,
       why: "forged",
     });
-    expect(signerFor(TOKEN).check("wdlq1.abc", "binding-a", now)).toEqual({ ok: false, why: "malformed" });
+    expect(signerFor(TOKEN).check("wdlq1.abc", "binding-a", "confirm", now)).toEqual({
+      ok: false,
+      why: "malformed",
+    });
+  });
+
+  it("stand only for what they were issued for: a question's state is no confirmation", () => {
+    const { token } = signerFor(TOKEN).issue("binding-a", "question", 5, now);
+    expect(signerFor(TOKEN).check(token, "binding-a", "confirm", now)).toEqual({
+      ok: false,
+      why: "otherCall",
+    });
+    expect(signerFor(TOKEN).check(token, "binding-a", "question", now).ok).toBe(true);
   });
 
   it("carry no form of the QStash token", () => {
-    const { token } = signerFor(TOKEN).issue("binding-a", 5, now);
+    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", 5, now);
     for (const form of leakForms(TOKEN)) expect(token).not.toContain(form);
   });
 });
