@@ -70,7 +70,7 @@ function comparable(result: CallToolResult): unknown {
   const { _meta, ...rest } = result;
   return JSON.parse(
     JSON.stringify(rest)
-      .replace(/wdlq1\.[A-Za-z0-9_-]+/g, "<cursor>")
+      .replace(/wdlq1\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g, "<cursor>")
       .replace(/(\\?"snapshot\\?":\\?")[^"\\]+/g, "$1<time>")
       .replace(/entered the DLQ by \d{4}-[\d-]+T[\d:.]+Z/g, "entered the DLQ by <time>")
       .replace(/(\\?"workflowCreatedAt\\?":)(\d+)/g, (all, key: string, at: string) =>
