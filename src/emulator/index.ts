@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { DlqMessage } from "../wire/types.js";
 import type { EmulatorState } from "./control.js";
 import { type Fault, FaultInjector } from "./faults.js";
+import type { DeliveryOptions } from "./flow-control.js";
 import { createRequestListener, type HttpContext, type RecordedRequest } from "./http.js";
 import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
 import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
@@ -10,6 +11,7 @@ import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
 export type { EmulatorState } from "./control.js";
 export type { Fault, FaultKind, FaultRequest } from "./faults.js";
 export { FAULT_KINDS } from "./faults.js";
+export type { DeliveryOptions, FlowControlInfo } from "./flow-control.js";
 export type { RecordedRequest } from "./http.js";
 export { UNAUTHORIZED_MESSAGE } from "./http.js";
 export type { SeedOptions } from "./seed.js";
@@ -49,6 +51,12 @@ export interface EmulatorOptions {
    * probability `share`, decided by `seed` and the run. Off by default; kept across `reset()`.
    */
   refail?: RefailOptions;
+  /**
+   * Run what is resumed at its flow-control key's pace, each run then succeeding or failing
+   * again (a 4xx mostly persists, a 5xx mostly clears), as QStash does; `speedUp` compresses
+   * time for tests. Off by default: a run's fate is then decided when it is resumed.
+   */
+  delivery?: DeliveryOptions;
 }
 
 export interface ResetOptions {
@@ -104,7 +112,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const initialContents = (): DlqMessage[] =>
     initialMessages ? structuredClone(initialMessages) : generateDlqMessages(generation);
 
-  const store = new DlqStore(initialContents(), options.refail ? { refail: options.refail } : {});
+  const store = new DlqStore(initialContents(), {
+    ...(options.refail ? { refail: options.refail } : {}),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+  });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const lifetime = new AbortController();
@@ -156,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve, reject) => {
       lifetime.abort();
+      store.close();
       server.close((error) => (error ? reject(error) : resolve()));
       // Keep-alive sockets would otherwise hold close() open until they time out.
       server.closeAllConnections();

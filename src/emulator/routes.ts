@@ -7,6 +7,9 @@ import type { IncomingMessage } from "node:http";
 import {
   DLQ_PATHS,
   FILTER_QUERY_FIELDS,
+  FLOW_CONTROL_ACTIONS,
+  FLOW_CONTROL_PATH,
+  type FlowControlAction,
   MAX_LIST_COUNT,
   MAX_RUNS_PER_RESUME_REQUEST,
 } from "../wire/types.js";
@@ -44,7 +47,10 @@ export type Route =
   | { kind: "legacyList" }
   | { kind: "getOne"; dlqId: string }
   | { kind: "deleteOne"; dlqId: string }
-  | { kind: "delete" };
+  | { kind: "delete" }
+  | { kind: "flowList" }
+  | { kind: "flowGet"; key: string }
+  | { kind: "flowAction"; key: string; action: FlowControlAction };
 
 const PAGING_PARAMS = ["count", "cursor"] as const;
 /**
@@ -64,6 +70,9 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   callback: new Set(),
   getOne: new Set(),
   deleteOne: new Set(),
+  flowList: new Set(),
+  flowGet: new Set(),
+  flowAction: new Set(["parallelism", "rate", "period"]),
 };
 
 export type RouteMiss = { status: 404 } | { status: 405; allow: string };
@@ -96,6 +105,16 @@ export function route(method: string, path: string): Route | RouteMiss {
     if (method === "POST" || method === "DELETE")
       return { kind: "callback", dlqId, cancel: method === "DELETE" };
     return { status: 405, allow: "POST, DELETE" };
+  }
+  if (path === FLOW_CONTROL_PATH || path === `${FLOW_CONTROL_PATH}/`)
+    return only("GET", { kind: "flowList" });
+  if (path.startsWith(`${FLOW_CONTROL_PATH}/`)) {
+    const [rawKey = "", action, ...rest] = path.slice(FLOW_CONTROL_PATH.length + 1).split("/");
+    const key = decodeSegment(rawKey);
+    if (key === undefined || rest.length > 0) return { status: 404 };
+    if (action === undefined) return only("GET", { kind: "flowGet", key });
+    if (!(FLOW_CONTROL_ACTIONS as readonly string[]).includes(action)) return { status: 404 };
+    return only("POST", { kind: "flowAction", key, action: action as FlowControlAction });
   }
   if (path === DLQ_PATHS.legacyList) return only("GET", { kind: "legacyList" });
   if (path === DLQ_PATHS.list) {
@@ -189,6 +208,27 @@ function dispatch(
         ? { status: 200, body: message }
         : { status: 404, body: { error: "DLQ message not found" } };
     }
+    case "flowList":
+      return { status: 200, body: store.flowControl.list() };
+    case "flowGet": {
+      const info = store.flowControl.info(r.key);
+      return info
+        ? { status: 200, body: info }
+        : { status: 404, body: { error: "flow control key not found" } };
+    }
+    case "flowAction": {
+      const flow = store.flowControl;
+      const done =
+        r.action === "pin"
+          ? flow.pin(r.key, pinConfig(params))
+          : r.action === "unpin"
+            ? flow.unpin(r.key, {
+                parallelism: params.get("parallelism") === "true",
+                rate: params.get("rate") === "true",
+              })
+            : flow[r.action](r.key);
+      return done ? { status: 200 } : { status: 404, body: { error: "flow control key not found" } };
+    }
     case "deleteOne":
       // QStash answers a removed entry with an empty 200, and one that is not there with a 404.
       return store.delete(r.dlqId)
@@ -206,6 +246,19 @@ function dispatch(
       };
     }
   }
+}
+
+/** `pin`'s query: whole numbers, the period in seconds; at least one of them. */
+function pinConfig(params: URLSearchParams): { parallelism?: number; rate?: number; period?: number } {
+  const config: { parallelism?: number; rate?: number; period?: number } = {};
+  for (const name of ["parallelism", "rate", "period"] as const) {
+    const value = params.get(name);
+    if (value === null) continue;
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new BadRequest(`invalid ${name}: ${value}`);
+    config[name] = Number(value);
+  }
+  if (Object.keys(config).length === 0) throw new BadRequest("pin needs parallelism, rate or period");
+  return config;
 }
 
 /** QStash's words for a callback that cannot be retried, by the entry's callback state. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DlqMessage, FailureFunctionState, WorkflowRunRef } from "../wire/types.js";
+import { type DeliveryOptions, FlowControl } from "./flow-control.js";
 
 /** Parsed selection fields; several values of one field are ORed, fields are ANDed. */
 export interface DlqFilter {
@@ -72,11 +73,24 @@ export interface ResumedRecord extends ResumeOverrides {
   at: number;
   /** Set when the new run failed again: the dlqId of the entry it re-entered the DLQ as. */
   refailedAs?: string;
+  /** With delivery: where the new run is, and when it finished. */
+  state?: "RUN_STARTED" | "RUN_SUCCESS" | "RUN_FAILED";
+  finishedAt?: number;
 }
 
 export interface DlqStoreOptions {
   refail?: RefailOptions;
+  /**
+   * Run what is resumed: new runs wait in their flow-control key's waitlist, are delivered at
+   * its pace, and succeed or fail when they have run. Without it a run's fate is decided the
+   * moment it is resumed.
+   */
+  delivery?: DeliveryOptions;
 }
+
+/** With delivery, how often a run fails again: a 4xx mostly persists, anything else mostly clears. */
+const PERSISTENT_FAILURE_SHARE = 0.9;
+const TRANSIENT_FAILURE_SHARE = 0.1;
 
 export type DlqStoreErrorCode = "not_found" | "invalid_cursor";
 
@@ -221,10 +235,33 @@ export class DlqStore {
   /** Every dlqId since the last load, gone ones included: a re-entry must not reuse one. */
   private readonly issuedDlqIds = new Set<string>();
   private readonly refail: Required<RefailOptions> | undefined;
+  private readonly delivery: DeliveryOptions | undefined;
+  private flow: FlowControl;
+  /** Runs delivered later, by run id: what they need to fail again. */
+  private readonly pending = new Map<
+    string,
+    { message: DlqMessage; record: ResumedRecord; overrides: ResumeOverrides }
+  >();
 
   constructor(messages: readonly DlqMessage[] = [], options: DlqStoreOptions = {}) {
     this.refail = options.refail ? validateRefail(options.refail) : undefined;
+    this.delivery = options.delivery;
+    this.flow = this.newFlow();
     this.load(messages);
+  }
+
+  /** Flow-control keys and their waitlists, as the flow-control endpoints serve them. */
+  get flowControl(): FlowControl {
+    return this.flow;
+  }
+
+  /** Stops delivering: runs waiting or running stay as they are. */
+  close(): void {
+    this.flow.close();
+  }
+
+  private newFlow(): FlowControl {
+    return new FlowControl(this.delivery ?? {}, (workflowRunId) => this.delivered(workflowRunId));
   }
 
   /**
@@ -243,6 +280,10 @@ export class DlqStore {
     }
     this.resumed.length = 0;
     this.callbackRetries.length = 0;
+    // Runs of the contents before are forgotten with them.
+    this.flow.close();
+    this.flow = this.newFlow();
+    this.pending.clear();
   }
 
   get size(): number {
@@ -410,15 +451,44 @@ export class DlqStore {
       this.resumed.push(record);
       return { message, record };
     });
-    // The batch was chosen before any of its runs could fail again, so a request never acts on an
-    // entry it put back itself; a later page of the same bulk action can.
-    for (const { message, record } of records) {
-      if (this.failsAgain(record.workflowRunId)) this.reenter(message, record, overrides);
+    if (this.delivery) {
+      for (const { message, record } of records) {
+        record.state = "RUN_STARTED";
+        this.pending.set(record.workflowRunId, { message, record, overrides });
+        this.flow.submit(record.workflowRunId, overrides.flowControlKey, overrides.flowControlValue);
+      }
+    } else {
+      // The batch was chosen before any of its runs could fail again, so a request never acts on
+      // an entry it put back itself; a later page of the same bulk action can.
+      for (const { message, record } of records) {
+        if (this.failsAgain(record.workflowRunId)) this.reenter(message, record, overrides);
+      }
     }
     return records.map(({ record }) => ({
       workflowRunId: record.workflowRunId,
       workflowCreatedAt: record.workflowCreatedAt,
     }));
+  }
+
+  /** A delivered run has run: it succeeded, or failed again and re-enters the DLQ. */
+  private delivered(workflowRunId: string): void {
+    const run = this.pending.get(workflowRunId);
+    if (!run) return;
+    this.pending.delete(workflowRunId);
+    const status = run.message.responseStatus ?? 500;
+    const share =
+      status >= 400 && status < 500 && status !== 429
+        ? PERSISTENT_FAILURE_SHARE
+        : (this.refail?.share ?? TRANSIENT_FAILURE_SHARE);
+    const seed = String(this.refail?.seed ?? 1);
+    const roll = digest(["delivery", seed, workflowRunId]).readUInt32BE(0) / 2 ** 32;
+    run.record.finishedAt = Date.now();
+    if (roll < share) {
+      run.record.state = "RUN_FAILED";
+      this.reenter(run.message, run.record, run.overrides);
+    } else {
+      run.record.state = "RUN_SUCCESS";
+    }
   }
 
   private failsAgain(workflowRunId: string): boolean {

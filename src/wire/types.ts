@@ -18,6 +18,11 @@ export const DLQ_PATHS = {
   message: "/v2/workflows/dlq",
 } as const;
 
+/** `GET` lists the keys; `GET {path}/{key}` is one; `POST {path}/{key}/{action}` changes it. */
+export const FLOW_CONTROL_PATH = "/v2/flowControl";
+export const FLOW_CONTROL_ACTIONS = ["pause", "resume", "pin", "unpin", "resetRate"] as const;
+export type FlowControlAction = (typeof FLOW_CONTROL_ACTIONS)[number];
+
 /** The server resumes at most this many runs per request. */
 export const MAX_RUNS_PER_RESUME_REQUEST = 50;
 /** The list endpoint returns at most this many messages per request. */
