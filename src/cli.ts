@@ -28,7 +28,10 @@ export const FLAGS = {
     type: "boolean",
     help: "Serve against a local, seeded DLQ emulator instead of QStash (no account needed).",
   },
-  "read-only": { type: "boolean", help: "Register only dlq_list: the agent can look but not resume." },
+  "read-only": {
+    type: "boolean",
+    help: "Register only the read-only tools (dlq_list, flow_control_status): the agent can look but not change anything.",
+  },
   timeout: {
     type: "string",
     value: "SECONDS",

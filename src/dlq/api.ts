@@ -5,8 +5,8 @@
  */
 import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
-import { encodeQuery } from "../qstash/query.js";
-import { DLQ_PATHS, type DlqMessage } from "../wire/types.js";
+import { encodeQuery, type QueryParams } from "../qstash/query.js";
+import { DLQ_PATHS, type DlqMessage, FLOW_CONTROL_PATH, type FlowControlAction } from "../wire/types.js";
 import { ACTIONS, type ActionName } from "./actions.js";
 import {
   buildListQuery,
@@ -18,9 +18,12 @@ import {
   type Selection,
 } from "./request.js";
 import {
+  type FlowKeyInfo,
   type ParsedResume,
   parseCallbackBody,
   parseDeleteBody,
+  parseFlowKey,
+  parseFlowKeys,
   parseListBody,
   parseMessageBody,
   parseResumeBody,
@@ -116,6 +119,36 @@ export class DlqApi {
       path: `${DLQ_PATHS.callback}/${encodeURIComponent(dlqId)}`,
     };
     return this.send(request, context, parseCallbackBody, (run) => ({ runIds: [run.workflowRunId] }));
+  }
+
+  /** One flow-control key, or undefined when QStash knows no such key. */
+  async flowKey(key: string, context: RequestContext = {}): Promise<FlowKeyInfo | undefined> {
+    const request: QStashRequest = { method: "GET", path: `${FLOW_CONTROL_PATH}/${encodeURIComponent(key)}` };
+    try {
+      return await this.send(request, context, parseFlowKey);
+    } catch (error) {
+      if (error instanceof QStashError && error.kind === "notFound") return undefined;
+      throw error;
+    }
+  }
+
+  async flowKeys(context: RequestContext = {}): Promise<FlowKeyInfo[]> {
+    return this.send({ method: "GET", path: FLOW_CONTROL_PATH }, context, parseFlowKeys);
+  }
+
+  /** Pause, resume, pin, unpin or reset the rate of one key; its answer carries nothing. */
+  async changeFlowKey(
+    key: string,
+    action: FlowControlAction,
+    query: QueryParams,
+    context: RequestContext = {},
+  ): Promise<void> {
+    const request: QStashRequest = {
+      method: "POST",
+      path: `${FLOW_CONTROL_PATH}/${encodeURIComponent(key)}/${action}`,
+      query,
+    };
+    await this.send(request, context, () => undefined);
   }
 
   /** One message, or undefined when it is not in the DLQ. */

@@ -95,6 +95,43 @@ export function parseCallbackBody(body: unknown, where: string): ResumedRun {
     : { workflowRunId: id };
 }
 
+/** A flow-control key as this server reports it, whichever of QStash's spellings came back. */
+export interface FlowKeyInfo {
+  key: string;
+  waitlistSize: number;
+  parallelismMax?: number;
+  parallelismCount?: number;
+  rateMax?: number;
+  rateCount?: number;
+  /** Seconds. */
+  ratePeriod?: number;
+  isPaused?: boolean;
+  isPinnedParallelism?: boolean;
+  isPinnedRate?: boolean;
+}
+
+export function parseFlowKey(body: unknown, where: string): FlowKeyInfo {
+  const value = (body ?? {}) as Record<string, unknown>;
+  const key = value.flowControlKey;
+  const waiting = value.waitlistSize ?? value.waitListSize;
+  if (typeof key !== "string" || typeof waiting !== "number") throw shapeError(where);
+  const info: FlowKeyInfo = { key, waitlistSize: waiting };
+  for (const name of ["parallelismMax", "parallelismCount", "rateMax", "rateCount", "ratePeriod"] as const) {
+    if (typeof value[name] === "number") info[name] = value[name] as number;
+  }
+  for (const name of ["isPaused", "isPinnedParallelism", "isPinnedRate"] as const) {
+    if (typeof value[name] === "boolean") info[name] = value[name] as boolean;
+  }
+  return info;
+}
+
+/** The key list: an array, or `{flowControls: [...]}` as some of QStash's pages show it. */
+export function parseFlowKeys(body: unknown, where: string): FlowKeyInfo[] {
+  const list = Array.isArray(body) ? body : (body as { flowControls?: unknown } | null)?.flowControls;
+  if (!Array.isArray(list)) throw shapeError(where);
+  return list.map((item) => parseFlowKey(item, where));
+}
+
 export function parseMessageBody(body: unknown, where: string): DlqMessage {
   const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
   if (!parsed.success) throw shapeError(where);

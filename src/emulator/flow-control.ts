@@ -170,12 +170,14 @@ export class FlowControl {
     });
   }
 
-  /** Releases the pins named (both when neither is), keeping the configuration until a message changes it. */
+  /**
+   * Releases the pins named (each flag defaults to false, as QStash has it), keeping the
+   * configuration until a message changes it.
+   */
   unpin(key: string, which: { parallelism?: boolean; rate?: boolean }): boolean {
-    const both = !which.parallelism && !which.rate;
     return this.change(key, (state) => {
-      if (both || which.parallelism) state.pinnedParallelism = false;
-      if (both || which.rate) state.pinnedRate = false;
+      if (which.parallelism) state.pinnedParallelism = false;
+      if (which.rate) state.pinnedRate = false;
     });
   }
 

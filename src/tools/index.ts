@@ -9,6 +9,7 @@ import { dlqRestartTool } from "./dlq-restart.js";
 import { dlqResumeTool } from "./dlq-resume.js";
 import { dlqResumeAllTool } from "./dlq-resume-all.js";
 import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback.js";
+import { flowControlStatusTool, flowControlUpdateTool } from "./flow-control.js";
 import type { ToolDefinition } from "./tool.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -18,6 +19,8 @@ export const TOOLS: readonly ToolDefinition[] = [
   dlqRestartTool as unknown as ToolDefinition,
   dlqDeleteTool as unknown as ToolDefinition,
   dlqRetryFailureCallbackTool as unknown as ToolDefinition,
+  flowControlStatusTool as unknown as ToolDefinition,
+  flowControlUpdateTool as unknown as ToolDefinition,
 ];
 
 /** The tools a server offers: in read-only mode, only those annotated as read-only. */

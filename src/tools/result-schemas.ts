@@ -192,6 +192,35 @@ export const callbackOutput = z.object({
   stopReason,
 });
 
+const flowKey = z.object({
+  key: z.string(),
+  waitlistSize: z.number().int(),
+  paused: z.boolean().optional(),
+  parallelism: z.object({ max: z.number().optional(), running: z.number().optional() }).optional(),
+  rate: z
+    .object({
+      max: z.number().optional(),
+      thisPeriod: z.number().optional(),
+      periodSeconds: z.number().optional(),
+    })
+    .optional(),
+  pinned: z.object({ parallelism: z.boolean(), rate: z.boolean() }).optional(),
+});
+
+export const flowStatusOutput = z.object({
+  keys: z.array(flowKey),
+  count: z.number().int(),
+  error: errorInfo.optional(),
+});
+
+export const flowUpdateOutput = z.object({
+  key: z.string(),
+  action: z.string(),
+  applied: z.boolean(),
+  status: flowKey.optional(),
+  error: errorInfo.optional(),
+});
+
 export const listOutput = z.object({
   scanned: z.number().int().optional().meta({ description: "With where: entries read, matching or not." }),
   messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),

@@ -4,7 +4,12 @@
  * because the reader is usually a model that will call again.
  */
 import { z } from "zod";
-import { FAILURE_FUNCTION_STATES, MAX_LIST_COUNT, RESOURCE_NAME_PATTERN } from "../wire/types.js";
+import {
+  FAILURE_FUNCTION_STATES,
+  FLOW_CONTROL_ACTIONS,
+  MAX_LIST_COUNT,
+  RESOURCE_NAME_PATTERN,
+} from "../wire/types.js";
 
 export const LIMITS = {
   dlqIdsPerCall: 5000,
@@ -640,6 +645,55 @@ export const dlqListInput = z.strictObject(
     ),
   },
 );
+
+const flowKeySchema = z
+  .string({ error: 'key must be a flow-control key such as "billing-redrive-1".' })
+  .min(1, { error: "key is empty: give the flow-control key." })
+  .max(LIMITS.idLength, { error: `key can be at most ${LIMITS.idLength} characters.` })
+  .regex(RESOURCE_NAME_PATTERN, {
+    error: "key may contain only letters, digits, '.', '_' and '-' (for example billing-redrive-1).",
+  });
+
+export const flowControlStatusInput = z.strictObject(
+  { key: flowKeySchema.optional() },
+  { error: unknownArguments("flow_control_status", "key") },
+);
+
+export const flowControlUpdateInput = z
+  .strictObject(
+    {
+      key: flowKeySchema,
+      action: z.enum(FLOW_CONTROL_ACTIONS, {
+        error: `action must be one of ${FLOW_CONTROL_ACTIONS.join(", ")}.`,
+      }),
+      parallelism: flowControlSchema.shape.parallelism,
+      rate: flowControlSchema.shape.rate,
+      period: periodSchema
+        .optional()
+        .transform((period) =>
+          typeof period === "string"
+            ? Number(period.slice(0, -1)) *
+              PERIOD_UNIT_SECONDS[period.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS]
+            : period,
+        ),
+    },
+    { error: unknownArguments("flow_control_update", "key, action, parallelism, rate, period") },
+  )
+  .superRefine((args, ctx) => {
+    const pace = args.parallelism !== undefined || args.rate !== undefined || args.period !== undefined;
+    if (args.action === "pin" && !pace) {
+      ctx.addIssue({
+        code: "custom",
+        message: "pin needs parallelism, rate or period: what to fix the key at.",
+      });
+    }
+    if (args.action !== "pin" && pace) {
+      ctx.addIssue({
+        code: "custom",
+        message: `parallelism, rate and period go with action pin only; ${args.action} takes just the key.`,
+      });
+    }
+  });
 
 export type DlqResumeArgs = z.output<typeof dlqResumeInput>;
 export type DlqResumeAllArgs = z.output<typeof dlqResumeAllInput>;

@@ -96,11 +96,11 @@ describe("tool catalog", () => {
 });
 
 describe("read-only mode", () => {
-  it("registers only dlq_list, and dlq_list still works", async () => {
+  it("registers only the read-only tools, and dlq_list still works", async () => {
     const fixture = await startFixture({}, { args: ["--read-only"] });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list"]);
+      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list", "flow_control_status"]);
       const listed = await fixture.call("dlq_list", { count: 5 });
       expect(listed.isError).toBeFalsy();
       expect((listed.structuredContent as { returned: number }).returned).toBe(5);
@@ -113,7 +113,7 @@ describe("read-only mode", () => {
     const fixture = await startFixture({}, { env: { WORKFLOW_DLQ_MCP_READ_ONLY: "true" } });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list"]);
+      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list", "flow_control_status"]);
     } finally {
       await fixture.close();
     }

@@ -82,6 +82,8 @@ describe("flow control", () => {
     flow.submit("wfr_2", "k", "rate=2, period=1m");
     expect(flow.info("k")).toMatchObject({ rateMax: 50, ratePeriod: 10, isPinnedRate: true, rateCount: 1 });
     expect(flow.unpin("k", {})).toBe(true);
+    expect(flow.info("k")).toMatchObject({ isPinnedRate: true });
+    expect(flow.unpin("k", { rate: true })).toBe(true);
     flow.submit("wfr_3", "k", "rate=2, period=1m");
     expect(flow.info("k")).toMatchObject({ rateMax: 2, ratePeriod: 60, isPinnedRate: false });
   });

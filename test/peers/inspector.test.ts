@@ -44,6 +44,7 @@ function expectCatalogue(listed: Listed) {
   expect(listed.tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",
+    "flow_control_status",
   ]);
 }
 
@@ -56,7 +57,7 @@ function expectListing(called: Called, count: number) {
 describe("the MCP Inspector CLI over stdio", () => {
   const server = [NODE_24, SERVER_ENTRY, "--sandbox", "--sandbox-entries", "12"];
 
-  it("lists the tools, with dlq_list the only read-only one", async () => {
+  it("lists the tools, with the read-only ones marked", async () => {
     expectCatalogue((await inspect(server, ["--method", "tools/list"])) as unknown as Listed);
   });
 

@@ -26,4 +26,6 @@ export const TOOL_NAMES = [
   "dlq_resume",
   "dlq_resume_all",
   "dlq_retry_failure_callback",
+  "flow_control_status",
+  "flow_control_update",
 ] as const;

@@ -1,0 +1,151 @@
+/**
+ * flow_control_status and flow_control_update: watch a redrive drain through its flow-control
+ * key's waitlist, and stop it (pause), let it go (resume) or change its pace (pin, unpin,
+ * resetRate) without redeploying. QStash keeps the state; this server only asks and tells.
+ */
+import type { FlowKeyInfo } from "../dlq/responses.js";
+import type { QueryParams } from "../qstash/query.js";
+import { flowStatusOutput, flowUpdateOutput } from "./result-schemas.js";
+import { errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { flowControlStatusInput, flowControlUpdateInput } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+/** Keys listed in one result at most; the count says how many there are. */
+const LISTED_KEYS = 200;
+
+export const flowControlStatusTool = defineTool({
+  name: "flow_control_status",
+  title: "Flow-control key status",
+  description: `Watch a redrive: a flow-control key's waitlist (runs waiting to start), its configuration, and whether it is paused or pinned; all keys without key. Read-only.`,
+  inputSchema: flowControlStatusInput,
+  outputSchema: flowStatusOutput,
+  annotations: {
+    title: "Flow-control key status",
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  plan: (args) => ({ mode: args.key === undefined ? "all" : "key", ...(args.key ? { key: args.key } : {}) }),
+  run: async (planned: { mode: string; key?: string }, { scope, journal }) => {
+    const attempted = await scope.attempt((context) =>
+      planned.key === undefined
+        ? scope.api.flowKeys(context)
+        : scope.api.flowKey(planned.key, context).then((info) => (info ? [info] : [])),
+    );
+    if (!attempted.ok) {
+      journal.outcome({ error: attempted.error.message });
+      return {
+        ...toolError(`Could not read flow control: ${attempted.error.message}`),
+        structuredContent: { keys: [], count: 0, error: errorInfo(attempted.error) },
+      };
+    }
+    const keys = attempted.value;
+    journal.outcome({ keys: keys.length });
+    if (planned.key !== undefined && keys.length === 0) {
+      return toolError(
+        `QStash knows no flow-control key "${planned.key}": a key exists once runs were sent under it. Call flow_control_status without key to list them.`,
+      );
+    }
+    const shown = keys.slice(0, LISTED_KEYS).map(describeKey);
+    const text =
+      keys.length === 0
+        ? "No flow-control keys."
+        : `${shown
+            .slice(0, 5)
+            .map((key) => key.summary)
+            .join("; ")}${keys.length > 5 ? `; and ${plural(keys.length - 5, "more key")}` : ""}.`;
+    return structuredResult(text, {
+      keys: shown.map(({ summary: _, ...key }) => key),
+      count: keys.length,
+    });
+  },
+});
+
+export const flowControlUpdateTool = defineTool({
+  name: "flow_control_update",
+  title: "Pause, resume or re-pace a flow-control key",
+  description: `The stop button of a redrive: pause holds a key's waitlist (runs already resumed wait instead of hitting a downstream that fell over again), resume lets it go. pin fixes parallelism, rate and period (incoming messages cannot change them), unpin releases that, resetRate starts the rate period anew. Changes production traffic under the key.`,
+  inputSchema: flowControlUpdateInput,
+  outputSchema: flowUpdateOutput,
+  annotations: {
+    title: "Pause, resume or re-pace a flow-control key",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  plan: (args) => ({ mode: args.action, args }),
+  run: async (planned, { scope, journal }) => {
+    const { key, action } = planned.args;
+    const query: QueryParams =
+      action === "pin"
+        ? { parallelism: planned.args.parallelism, rate: planned.args.rate, period: planned.args.period }
+        : action === "unpin"
+          ? { parallelism: "true", rate: "true" }
+          : {};
+    const changed = await scope.attempt((context) => scope.api.changeFlowKey(key, action, query, context));
+    if (!changed.ok) {
+      journal.outcome({ error: changed.error.message });
+      const unknown = changed.error.kind === "notFound";
+      return {
+        ...toolError(
+          unknown
+            ? `QStash knows no flow-control key "${key}": nothing changed. flow_control_status lists the keys.`
+            : `${action} failed: ${changed.error.message}${changed.uncertain ? " It may have been applied: check with flow_control_status." : " Nothing changed."}`,
+        ),
+        structuredContent: { key, action, applied: false, error: errorInfo(changed.error) },
+      };
+    }
+    const after = await scope.attempt((context) => scope.api.flowKey(key, context));
+    const status = after.ok && after.value ? describeKey(after.value) : undefined;
+    journal.outcome({ key, action, applied: true });
+    const { summary, ...shown } = status ?? { summary: "" };
+    return structuredResult(`${DONE[action]} ${key}.${summary ? ` Now: ${summary}.` : ""}`, {
+      key,
+      action,
+      applied: true,
+      ...(status ? { status: shown } : {}),
+    });
+  },
+});
+
+const DONE = {
+  pause: "Paused",
+  resume: "Resumed delivery for",
+  pin: "Pinned the configuration of",
+  unpin: "Unpinned",
+  resetRate: "Reset the rate period of",
+} as const;
+
+/** A key as a result lists it, and the line that says it in words. */
+function describeKey(info: FlowKeyInfo) {
+  const parts = [`${info.key}: ${plural(info.waitlistSize, "run")} waiting`];
+  if (info.isPaused) parts.push("paused");
+  if (info.rateMax !== undefined) {
+    parts.push(
+      `rate ${info.rateMax}/${info.ratePeriod ?? 1}s${info.rateCount === undefined ? "" : ` (${info.rateCount} this period)`}`,
+    );
+  }
+  if (info.parallelismMax !== undefined) {
+    parts.push(
+      `parallelism ${info.parallelismMax}${info.parallelismCount === undefined ? "" : ` (${info.parallelismCount} running)`}`,
+    );
+  }
+  if (info.isPinnedParallelism || info.isPinnedRate) parts.push("pinned");
+  return {
+    key: info.key,
+    waitlistSize: info.waitlistSize,
+    ...(info.isPaused === undefined ? {} : { paused: info.isPaused }),
+    ...(info.parallelismMax === undefined && info.parallelismCount === undefined
+      ? {}
+      : { parallelism: { max: info.parallelismMax, running: info.parallelismCount } }),
+    ...(info.rateMax === undefined
+      ? {}
+      : { rate: { max: info.rateMax, thisPeriod: info.rateCount, periodSeconds: info.ratePeriod } }),
+    ...(info.isPinnedParallelism || info.isPinnedRate
+      ? { pinned: { parallelism: info.isPinnedParallelism ?? false, rate: info.isPinnedRate ?? false } }
+      : {}),
+    summary: parts.join(", "),
+  };
+}

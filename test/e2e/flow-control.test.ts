@@ -1,0 +1,88 @@
+/**
+ * Watching and steering a redrive: a resume under a dedicated key puts its runs in that key's
+ * waitlist, which the emulator delivers at the key's pace; flow_control_status shows it drain,
+ * flow_control_update pauses it (the stop button), lets it go again and changes its pace.
+ */
+import { describe, expect, it } from "vitest";
+import { FIXED_NOW } from "../support/data.js";
+import { textOf, useFixture } from "../support/harness.js";
+
+interface FlowKey {
+  key: string;
+  waitlistSize: number;
+  paused?: boolean;
+  rate?: { max?: number; periodSeconds?: number };
+  pinned?: { parallelism: boolean; rate: boolean };
+}
+
+const until = async (check: () => Promise<boolean>, ms = 8_000) => {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe("a paced redrive", () => {
+  // One emulated second lasts 50 ms; a run takes 200 emulated ms.
+  const fixture = useFixture({ entries: 60, seed: 4, now: FIXED_NOW, delivery: { speedUp: 20, runMs: 200 } });
+  const status = async (key?: string) => {
+    const result = await fixture.call("flow_control_status", key ? { key } : {});
+    expect(result.isError).toBeFalsy();
+    return (result.structuredContent as { keys: FlowKey[] }).keys;
+  };
+
+  it("can be watched draining, paused with runs still waiting, and let go again", async () => {
+    const resumed = await fixture.call("dlq_resume_all", {
+      flowControl: { key: "redrive-1", rate: 5, period: "1s" },
+    });
+    expect(resumed.structuredContent).toMatchObject({ resumed: 60 });
+    const [first] = await status("redrive-1");
+    expect(first).toMatchObject({ key: "redrive-1", rate: { max: 5, periodSeconds: 1 } });
+    expect(first?.waitlistSize).toBeGreaterThan(40);
+
+    const paused = await fixture.call("flow_control_update", { key: "redrive-1", action: "pause" });
+    expect(textOf(paused)).toMatch(/^Paused redrive-1\. Now: redrive-1: \d+ runs waiting, paused/);
+    const [held] = await status("redrive-1");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [stillHeld] = await status("redrive-1");
+    expect(stillHeld?.paused).toBe(true);
+    expect(stillHeld?.waitlistSize).toBe(held?.waitlistSize);
+
+    const pinned = await fixture.call("flow_control_update", {
+      key: "redrive-1",
+      action: "pin",
+      rate: 60,
+      period: "1s",
+    });
+    expect(pinned.structuredContent).toMatchObject({
+      applied: true,
+      status: { pinned: { rate: true }, rate: { max: 60 } },
+    });
+    await fixture.call("flow_control_update", { key: "redrive-1", action: "resume" });
+    await until(async () => ((await status("redrive-1"))[0]?.waitlistSize ?? 1) === 0);
+    const all = await status();
+    expect(all.map((key) => key.key)).toEqual(["redrive-1"]);
+  });
+
+  it.each([
+    [{ key: "redrive-1", action: "pin" }, /pin needs parallelism, rate or period/],
+    [{ key: "redrive-1", action: "pause", rate: 5 }, /go with action pin only/],
+    [{ key: "bad key", action: "pause" }, /key may contain only letters/],
+    [{ key: "redrive-1", action: "stop" }, /action must be one of pause, resume, pin, unpin, resetRate/],
+  ])("refuses %j with a message naming the fix, sending nothing", async (args, message) => {
+    const result = await fixture.call("flow_control_update", args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(message);
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it("says when a key does not exist", async () => {
+    const result = await fixture.call("flow_control_status", { key: "never-used" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/knows no flow-control key "never-used"/);
+    const update = await fixture.call("flow_control_update", { key: "never-used", action: "pause" });
+    expect(update.isError).toBe(true);
+    expect(textOf(update)).toMatch(/nothing changed/);
+  });
+});
