@@ -41,6 +41,8 @@ export interface FlowControl {
 export interface ResumeOptions {
   flowControl?: FlowControl;
   retries?: number;
+  /** The label the new runs carry instead of theirs. */
+  label?: string;
 }
 
 export interface PageRequest {
@@ -72,6 +74,7 @@ export function buildResumeHeaders(options: ResumeOptions): Record<string, strin
     headers[HEADERS.flowControlValue] = flowControlValue(options.flowControl);
   }
   if (options.retries !== undefined) headers[HEADERS.retries] = String(options.retries);
+  if (options.label !== undefined) headers[HEADERS.label] = options.label;
   return headers;
 }
 

@@ -194,6 +194,15 @@ export function parseOverrides(req: IncomingMessage): ResumeOverrides {
     }
     overrides.retries = parsed;
   }
+  const label = header(req, HEADERS.label)?.trim();
+  if (label !== undefined) {
+    if (!RESOURCE_NAME_PATTERN.test(label)) {
+      throw new BadRequest(
+        "Upstash-Label may only contain letters, digits, hyphens, underscores and periods",
+      );
+    }
+    overrides.label = label;
+  }
   const key = header(req, HEADERS.flowControlKey)?.trim();
   const value = header(req, HEADERS.flowControlValue)?.trim();
   if (key === undefined && value === undefined) return overrides;

@@ -38,6 +38,7 @@ export interface ResumeOverrides {
   retries?: number;
   flowControlKey?: string;
   flowControlValue?: string;
+  label?: string;
 }
 
 /**
@@ -448,6 +449,7 @@ export class DlqStore {
       if (overrides.retries !== undefined) record.retries = overrides.retries;
       if (overrides.flowControlKey !== undefined) record.flowControlKey = overrides.flowControlKey;
       if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
+      if (overrides.label !== undefined) record.label = overrides.label;
       this.resumed.push(record);
       return { message, record };
     });
@@ -518,6 +520,10 @@ export class DlqStore {
     if (entry.header && runHeader) entry.header[runHeader] = [record.workflowRunId];
     if (overrides.retries !== undefined) entry.maxRetries = overrides.retries;
     if (overrides.flowControlKey !== undefined) entry.flowControlKey = overrides.flowControlKey;
+    if (overrides.label !== undefined) {
+      entry.label = overrides.label;
+      delete entry.labels;
+    }
     this.entries.splice(this.indexAfter(entry), 0, entry);
     this.byId.set(dlqId, entry);
     this.issuedDlqIds.add(dlqId);

@@ -59,7 +59,13 @@ function confirmedAt(planned: ResumePlanned, askedAt: number): Gate {
   return planned.mode === "ids" ? PROCEED : { proceed: true, until: askedAt };
 }
 
-export async function confirmGate(tool: string, planned: ResumePlanned, call: ToolCall): Promise<Gate> {
+export async function confirmGate(
+  tool: string,
+  planned: ResumePlanned,
+  call: ToolCall,
+  /** Said with the question, so the user weighs them before answering. */
+  warnings: readonly string[] = [],
+): Promise<Gate> {
   const { context, extra, journal } = call;
   const over = context.policy.confirmOver;
   const signer = context.confirmations;
@@ -110,7 +116,7 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
   // Only a count that read the whole selection may let a call go unasked.
   if (!size.more && (size.entries === 0 || (!everything && size.entries <= over))) return PROCEED;
 
-  const question = questionFor(planned, size);
+  const question = clip([questionFor(planned, size), ...warnings].join(" "), 1_000);
   const elicitation = clientCapabilities(call)?.elicitation;
   if (elicitation && formSupported(elicitation)) {
     if (extra.mcpReq.envelope !== undefined) {
@@ -170,11 +176,12 @@ export async function confirmGate(tool: string, planned: ResumePlanned, call: To
 
 /** What a confirmation binds: the tool, the selection and every option that changes the outcome. */
 function bindingOf(planned: ResumePlanned): string {
-  const { flowControl, retries } = planned.resume.options;
+  const { flowControl, retries, label } = planned.resume.options;
   return fingerprint([
     planned.selection,
     flowControl ? Object.entries(flowControl).sort(([a], [b]) => (a < b ? -1 : 1)) : null,
     retries ?? null,
+    label ?? null,
   ]);
 }
 

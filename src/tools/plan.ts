@@ -191,6 +191,7 @@ function resumeOptions(args: DlqResumeAllArgs | DlqDeleteArgs): ResumeOptions {
   const options: ResumeOptions = {};
   if ("flowControl" in args && args.flowControl) options.flowControl = args.flowControl;
   if ("retries" in args && args.retries !== undefined) options.retries = args.retries;
+  if ("label" in args && args.label !== undefined) options.label = args.label;
   return options;
 }
 

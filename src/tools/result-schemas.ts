@@ -137,6 +137,11 @@ export const resumeOutput = z.object({
   error: errorInfo.optional(),
   nearMisses,
   journalIncomplete,
+  warnings: z.array(z.string()).optional(),
+  flowControlKey: z.string().optional().meta({
+    description:
+      "The key the new runs wait under: flow_control_status watches it, flow_control_update pauses it.",
+  }),
   confirm: z.string().optional().meta({
     description:
       "With stopReason unconfirmed: pass it back with the same arguments, only after the user agreed to the preview.",

@@ -8,13 +8,14 @@ import { ACTIONS } from "../dlq/actions.js";
 import { encodeCursorWithin } from "../dlq/cursor.js";
 import type { ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
+import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { confirmGate } from "./confirm.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
 import { renameKey } from "./result-schemas.js";
-import { plural } from "./results.js";
+import { clip, plural } from "./results.js";
 import { changedBy, resumeToolResult } from "./resume-result.js";
 import { LIMITS } from "./schemas.js";
 import type { ToolCall } from "./tool.js";
@@ -25,8 +26,9 @@ export async function runResumeTool(
   call: ToolCall,
 ): Promise<CallToolResult | InputRequiredResult> {
   const { context, scope, journal, extra } = call;
-  const gate = await confirmGate(tool, planned, call);
-  if (!gate.proceed) return gate.result;
+  const warnings = await liveKeyWarnings(planned, call);
+  const gate = await confirmGate(tool, planned, call, warnings);
+  if (!gate.proceed) return withWarnings(gate.result, warnings);
   if (gate.until !== undefined) {
     // Confirmed: the operation covers what was in the DLQ when the user was asked.
     planned.resume.continuation = { until: gate.until };
@@ -34,7 +36,7 @@ export async function runResumeTool(
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
     journal.outcome({ dryRun: true, ...("isError" in result ? { isError: result.isError } : {}) });
-    return result;
+    return withWarnings(result, warnings);
   }
   const notify = progressNotifier(extra);
   const action = ACTIONS[planned.resume.action];
@@ -84,6 +86,9 @@ export async function runResumeTool(
     ...(context.runLists ? { runLists: context.runLists } : {}),
     ...(cursor === undefined ? {} : { cursor }),
     ...(nearMisses?.length ? { nearMisses } : {}),
+    ...(action.answers === "runs" && planned.resume.options.flowControl
+      ? { flowControlKey: planned.resume.options.flowControl.key }
+      : {}),
     journalIncomplete: journal.failed,
   };
   if (report.stopReason === "cancelled") {
@@ -108,7 +113,50 @@ export async function runResumeTool(
     });
     return toolResult;
   }
-  return resumeToolResult(report, display);
+  return withWarnings(resumeToolResult(report, display), warnings);
+}
+
+/**
+ * A redrive under a key that entries in the DLQ ran under shares that key with live traffic:
+ * QStash takes a key's configuration from the messages that arrive under it unless it is pinned,
+ * so the redrive's pace would become production's too. Said before anything is done.
+ */
+async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<string[]> {
+  const key = planned.resume.options.flowControl?.key;
+  if (key === undefined || planned.resume.continuation) return [];
+  const listed = await call.scope.attempt((context) =>
+    call.scope.api.list({ flowControlKey: key }, { count: 1 }, context),
+  );
+  if (!listed.ok || listed.value.messages.length === 0) return [];
+  return [
+    `Entries in the DLQ ran under flow-control key ${key}: live traffic uses it, and a redrive under it sets that key's pace for production too (QStash takes a key's configuration from incoming messages unless it is pinned). Prefer a key of the redrive's own, such as ${key}-redrive-1.`,
+  ];
+}
+
+function withWarnings<T extends CallToolResult | InputRequiredResult>(
+  result: T,
+  warnings: readonly string[],
+): T {
+  if (warnings.length === 0 || !("content" in result)) return result;
+  const shown = result as CallToolResult;
+  if (shown.isError) return result;
+  const [first, ...rest] = shown.content;
+  if (first?.type !== "text") return result;
+  const text = clip(`Warning: ${warnings.join(" ")} ${first.text}`, SUMMARY_MAX_CHARS);
+  const before = shown.structuredContent;
+  const structured = before ? { ...before, warnings } : undefined;
+  // The JSON copy of the structured content stays a copy of it.
+  const copy = JSON.stringify(before);
+  const others = rest.map((part) =>
+    structured && part.type === "text" && part.text === copy
+      ? { type: "text" as const, text: JSON.stringify(structured) }
+      : part,
+  );
+  return {
+    ...shown,
+    content: [{ type: "text", text }, ...others],
+    ...(structured ? { structuredContent: structured } : {}),
+  } as T;
 }
 
 export function cursorFor(

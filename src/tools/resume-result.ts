@@ -35,6 +35,8 @@ export interface ResumeDisplay {
   cursor?: string;
   journalIncomplete?: boolean;
   nearMisses?: string[];
+  /** The redrive's flow-control key: the result says how to watch and stop it. */
+  flowControlKey?: string;
 }
 
 /** Field names, counts and the link that the lists bring with them. */
@@ -116,9 +118,15 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
     display.maxResultChars - summary.length - jsonChars(result),
   );
   const shown: ResumeResult = { ...result, ...lists };
-  const text = shown.workflowRunsTruncated
+  const listed = shown.workflowRunsTruncated
     ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.resumed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
     : summary;
+  const key = display.flowControlKey;
+  const paced = key !== undefined && shown.resumed > 0;
+  if (paced) shown.flowControlKey = key;
+  const text = paced
+    ? `${listed} They start at the pace of key ${key}: watch with flow_control_status {"key": "${key}"}, stop with flow_control_update {"key": "${key}", "action": "pause"}.`
+    : listed;
   const response = structuredResult(text, inWordsOf(display.action, shown));
   if (link) response.content.push(link);
   return response;

@@ -204,7 +204,7 @@ export const filterSchema = z
       });
     }
   })
-  .meta({ description: "Fields ANDed, a list's values ORed." });
+  .meta({ description: "Fields ANDed, list values ORed." });
 
 const DLQ_ID_PROBLEMS = {
   type: "is not a string",
@@ -442,20 +442,18 @@ export const whereSchema = z
     // An unknown key is the mistake to report, not the emptiness it leaves behind.
     when: (payload) => payload.issues.length === 0,
   })
-  .meta({ description: "Matched here on listed entries." });
+  .meta({ description: "Matched on listed entries." });
 
 const dryRunSchema = z
   .boolean({ error: "dryRun must be true or false (a boolean, not a string)." })
-  .meta({ description: "Preview what would be acted on; change nothing." });
+  .meta({ description: "Preview; change nothing." });
 
 /** The bounds and continuation every action by filter or all takes. */
 const pagingShape = {
-  count: countSchema(LIMITS.resumeCount, `Entries per request (default ${DEFAULTS.resumeCount}).`).optional(),
+  count: countSchema(LIMITS.resumeCount, `Per request (default ${DEFAULTS.resumeCount}).`).optional(),
   cursor: cursorSchema.optional(),
   where: whereSchema.optional(),
-  maxPages: maxPagesSchema(
-    "Requests before a cursor is returned (default: as many as the deadline allows).",
-  ).optional(),
+  maxPages: maxPagesSchema("Requests per call (default: until the deadline).").optional(),
   dryRun: dryRunSchema.optional(),
   confirm: z
     .string({ error: "confirm must be the token string a result returned." })
@@ -464,10 +462,20 @@ const pagingShape = {
     .optional(),
 };
 
+const labelSchema = z
+  .string({ error: 'label must be a string such as "incident-4711".' })
+  .min(1, { error: "label is empty: give one or leave it out." })
+  .max(LIMITS.idLength, { error: `label can be at most ${LIMITS.idLength} characters.` })
+  .regex(RESOURCE_NAME_PATTERN, {
+    error: "label may contain only letters, digits, '.', '_' and '-' (for example incident-4711).",
+  })
+  .meta({ description: "Replaces the new runs' label." });
+
 const resumeShape = {
   ...pagingShape,
   flowControl: flowControlSchema.optional(),
   retries: retriesSchema.optional(),
+  label: labelSchema.optional(),
 };
 
 export const dlqResumeInput = z
@@ -476,7 +484,7 @@ export const dlqResumeInput = z
     {
       error: unknownArguments(
         "dlq_resume",
-        "dlqIds or filter, where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
+        "dlqIds or filter, where, count, cursor, flowControl, retries, label, maxPages, dryRun, confirm",
       ),
     },
   )
@@ -560,7 +568,7 @@ export const dlqRestartInput = z
     {
       error: unknownArguments(
         "dlq_restart",
-        "dlqIds, filter or all, where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
+        "dlqIds, filter or all, where, count, cursor, flowControl, retries, label, maxPages, dryRun, confirm",
       ),
     },
   )
@@ -600,7 +608,7 @@ export const dlqRetryCallbackInput = z.strictObject(
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
   error: unknownArguments(
     "dlq_resume_all",
-    "where, count, cursor, flowControl, retries, maxPages, dryRun, confirm",
+    "where, count, cursor, flowControl, retries, label, maxPages, dryRun, confirm",
   ),
 });
 

@@ -69,6 +69,8 @@ export const HEADERS = {
   retries: "upstash-retries",
   flowControlKey: "upstash-flow-control-key",
   flowControlValue: "upstash-flow-control-value",
+  /** On resume and restart: the label the new runs carry, replacing theirs. */
+  label: "upstash-label",
   burstLimit: "burst-ratelimit-limit",
   burstRemaining: "burst-ratelimit-remaining",
   burstReset: "burst-ratelimit-reset",

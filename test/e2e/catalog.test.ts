@@ -65,6 +65,7 @@ describe("tool catalog", () => {
         "dryRun",
         "filter",
         "flowControl",
+        "label",
         "maxPages",
         "retries",
         "where",

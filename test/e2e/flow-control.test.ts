@@ -86,3 +86,48 @@ describe("a paced redrive", () => {
     expect(textOf(update)).toMatch(/nothing changed/);
   });
 });
+
+describe("a redrive's key and label", () => {
+  const fixture = useFixture({ entries: 80, seed: 4, now: FIXED_NOW });
+
+  it("says how to watch and stop a paced redrive, and tags its runs with the label", async () => {
+    const ids = fixture.emulator.store
+      .list()
+      .slice(0, 5)
+      .map((m) => m.dlqId);
+    const result = await fixture.call("dlq_resume", {
+      dlqIds: ids,
+      flowControl: { key: "incident-4711-redrive", rate: 10 },
+      label: "incident-4711",
+    });
+    expect(result.structuredContent).toMatchObject({ resumed: 5, flowControlKey: "incident-4711-redrive" });
+    expect(textOf(result)).toMatch(
+      /watch with flow_control_status \{"key": "incident-4711-redrive"\}, stop with flow_control_update \{"key": "incident-4711-redrive", "action": "pause"\}/,
+    );
+    const resumes = fixture.emulator.requests.filter((r) => r.path === "/v2/workflows/dlq/resume");
+    expect(resumes.every((r) => r.headers["upstash-label"] === "incident-4711")).toBe(true);
+    expect(fixture.emulator.resumed.every((record) => record.label === "incident-4711")).toBe(true);
+  });
+
+  it("warns, in the preview and in the result, when the key is one live traffic uses", async () => {
+    const live = fixture.emulator.store.list().find((m) => m.flowControlKey)?.flowControlKey as string;
+    expect(live).toBeTruthy();
+    const label = fixture.emulator.store.list().find((m) => m.label)?.label as string;
+    const args = { filter: { label }, flowControl: { key: live, rate: 5 } };
+    const preview = await fixture.call("dlq_resume", { ...args, dryRun: true });
+    expect(textOf(preview)).toMatch(
+      new RegExp(`^Warning: Entries in the DLQ ran under flow-control key ${live}`),
+    );
+    expect((preview.structuredContent as { warnings?: string[] }).warnings).toHaveLength(1);
+    const result = await fixture.call("dlq_resume", args);
+    expect((result.structuredContent as { warnings?: string[] }).warnings?.[0]).toMatch(
+      /sets that key's pace for production/,
+    );
+    const dedicated = await fixture.call("dlq_resume", {
+      filter: { label },
+      flowControl: { key: "own-redrive-1", rate: 5 },
+      dryRun: true,
+    });
+    expect((dedicated.structuredContent as { warnings?: string[] }).warnings).toBeUndefined();
+  });
+});

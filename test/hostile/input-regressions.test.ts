@@ -217,7 +217,7 @@ describe.each(["in memory", "stdio"] as const)("prototype keys, %s", (transport)
       "constructor at the top level",
       "dlq_resume_all",
       '{"constructor": {"prototype": {"polluted": true}}}',
-      "Unknown argument(s) constructor for dlq_resume_all. It takes where, count, cursor, flowControl, retries, maxPages, dryRun, confirm.",
+      "Unknown argument(s) constructor for dlq_resume_all. It takes where, count, cursor, flowControl, retries, label, maxPages, dryRun, confirm.",
     ],
   ] as const)("%s: refused by name, no request", async (_name, tool, text, message) => {
     const answer = await ask(tool, json(text));
