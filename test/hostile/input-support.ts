@@ -23,6 +23,8 @@ import {
   dlqResumeAllInput,
   dlqResumeInput,
   dlqRetryCallbackInput,
+  flowControlStatusInput,
+  flowControlUpdateInput,
   LIMITS,
 } from "../../src/tools/schemas.js";
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
@@ -35,7 +37,9 @@ export type ToolName =
   | "dlq_resume_all"
   | "dlq_restart"
   | "dlq_delete"
-  | "dlq_retry_failure_callback";
+  | "dlq_retry_failure_callback"
+  | "flow_control_status"
+  | "flow_control_update";
 export type Args = Record<string, unknown>;
 
 export const TOOL_NAMES: readonly ToolName[] = [
@@ -45,6 +49,8 @@ export const TOOL_NAMES: readonly ToolName[] = [
   "dlq_restart",
   "dlq_delete",
   "dlq_retry_failure_callback",
+  "flow_control_status",
+  "flow_control_update",
 ];
 
 export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
@@ -53,6 +59,8 @@ export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
   dlq_resume_all: dlqResumeAllInput,
   dlq_restart: dlqRestartInput,
   dlq_delete: dlqDeleteInput,
+  flow_control_status: flowControlStatusInput,
+  flow_control_update: flowControlUpdateInput,
   dlq_retry_failure_callback: dlqRetryCallbackInput,
 };
 
@@ -427,6 +435,21 @@ const periodValue = fc.oneof(
   fc.constantFrom("1s", "7d", "168h", "10080m", "604800s", PERIOD_MAX_SECONDS),
 );
 
+const labelField: Field = {
+  valid: fc.constantFrom("incident-4711", "redrive.2026-12-02", "a_b"),
+  nearMiss: fc.constantFrom("", "two words", "a,b", 5, null, ["incident"], "x".repeat(257)),
+};
+
+const flowKeyField: Field = {
+  valid: fc.constantFrom("redrive-1", "payments-api", "never.used_key"),
+  nearMiss: fc.constantFrom("", "bad key", "k/1", 5, null, ["redrive-1"], {}, "x".repeat(257)),
+};
+
+const flowActionField: Field = {
+  valid: fc.constantFrom("pause", "resume", "unpin", "resetRate"),
+  nearMiss: fc.constantFrom("stop", "PAUSE", "", 1, null, ["pause"]),
+};
+
 const flowControlField: Field = {
   valid: fc
     .record(
@@ -684,7 +707,17 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
     maxPages: maxPagesField(2),
     dryRun: booleanField,
   };
-  const resume = { ...paging, flowControl: flowControlField, retries: retriesField };
+  if (tool === "flow_control_status") return { key: flowKeyField };
+  if (tool === "flow_control_update") {
+    return {
+      key: flowKeyField,
+      action: flowActionField,
+      parallelism: countField(100_000),
+      rate: countField(1_000_000),
+      period: { valid: periodValue, nearMiss: fc.constantFrom(0, "0s", "8d", "1w", -1, "1.5s") },
+    };
+  }
+  const resume = { ...paging, flowControl: flowControlField, retries: retriesField, label: labelField };
   if (tool === "dlq_resume_all") return resume;
   if (tool === "dlq_delete")
     return { dlqIds: dlqIdsField(seeds), filter: filterField, all: allField, ...paging };
@@ -706,6 +739,17 @@ function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
   const fields = toolFields(tool, seeds);
   if (tool === "dlq_retry_failure_callback") {
     return (fields.dlqIds as Field).valid.map((dlqIds) => ({ dlqIds }));
+  }
+  if (tool === "flow_control_update") {
+    // Every action but pin takes just the key; pin takes at least one of the pace fields.
+    const { key, action, ...pace } = fields as Record<string, Field>;
+    const plain = fc
+      .tuple((key as Field).valid, (action as Field).valid)
+      .map(([value, verb]) => ({ key: value, action: verb }));
+    const pin = fc
+      .tuple((key as Field).valid, validRecord(pace, 1))
+      .map(([value, rest]) => ({ key: value, action: "pin", ...rest }));
+    return fc.oneof(plain, pin);
   }
   if (!SELECTING.has(tool)) return validRecord(fields, 0);
   const { dlqIds, filter, count, all, where, ...shared } = fields as Record<string, Field>;
@@ -1136,7 +1180,12 @@ export async function observe(
  */
 export function boundValidCall(tool: ToolName, call: GeneratedCall): GeneratedCall {
   // maxPages bounds what a valid call does; the callback tool has no pages to bound.
-  if (tool === "dlq_list" || tool === "dlq_retry_failure_callback" || call.args.maxPages !== undefined) {
+  if (
+    tool === "dlq_list" ||
+    tool === "dlq_retry_failure_callback" ||
+    tool.startsWith("flow_control_") ||
+    call.args.maxPages !== undefined
+  ) {
     return call;
   }
   return { ...call, args: own({ ...call.args }, "maxPages", 2) };

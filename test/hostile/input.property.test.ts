@@ -27,6 +27,8 @@ const RUNS: Record<ToolName, number> = {
   dlq_resume_all: DLQ_RESUME_ALL_RUNS,
   dlq_restart: 5_000,
   dlq_delete: 5_000,
+  flow_control_status: 2_000,
+  flow_control_update: 3_000,
   dlq_retry_failure_callback: 3_000,
 };
 
