@@ -30,7 +30,7 @@ export const FLAGS = {
   },
   "read-only": {
     type: "boolean",
-    help: "Register only the read-only tools (dlq_list, flow_control_status): the agent can look but not change anything.",
+    help: "Register only the read-only tools (dlq_list, flow_control_status, workflow_runs): the agent can look but not change anything.",
   },
   timeout: {
     type: "string",

@@ -6,7 +6,13 @@
 import type { QStashClient, QStashRequest } from "../qstash/client.js";
 import { QStashError } from "../qstash/errors.js";
 import { encodeQuery, type QueryParams } from "../qstash/query.js";
-import { DLQ_PATHS, type DlqMessage, FLOW_CONTROL_PATH, type FlowControlAction } from "../wire/types.js";
+import {
+  DLQ_PATHS,
+  type DlqMessage,
+  FLOW_CONTROL_PATH,
+  type FlowControlAction,
+  LOGS_PATH,
+} from "../wire/types.js";
 import { ACTIONS, type ActionName } from "./actions.js";
 import {
   buildListQuery,
@@ -19,12 +25,14 @@ import {
 } from "./request.js";
 import {
   type FlowKeyInfo,
+  type LoggedRun,
   type ParsedResume,
   parseCallbackBody,
   parseDeleteBody,
   parseFlowKey,
   parseFlowKeys,
   parseListBody,
+  parseLogsBody,
   parseMessageBody,
   parseResumeBody,
   type ResumedRun,
@@ -119,6 +127,18 @@ export class DlqApi {
       path: `${DLQ_PATHS.callback}/${encodeURIComponent(dlqId)}`,
     };
     return this.send(request, context, parseCallbackBody, (run) => ({ runIds: [run.workflowRunId] }));
+  }
+
+  /** One page of workflow runs from the logs, bodies left out. */
+  async logs(
+    query: QueryParams,
+    context: RequestContext = {},
+  ): Promise<{ runs: LoggedRun[]; cursor?: string }> {
+    return this.send(
+      { method: "GET", path: LOGS_PATH, query: { ...query, trimBody: -1 } },
+      context,
+      parseLogsBody,
+    );
   }
 
   /** One flow-control key, or undefined when QStash knows no such key. */

@@ -95,6 +95,46 @@ export function parseCallbackBody(body: unknown, where: string): ResumedRun {
     : { workflowRunId: id };
 }
 
+/** A run from the logs, as far as this server reads it. */
+export interface LoggedRun {
+  workflowRunId: string;
+  workflowRunCreatedAt?: number;
+  workflowState: string;
+  dlqId?: string;
+  /** The step that failed, when the run failed. */
+  failedStep?: { name?: string; url?: string; status?: number };
+}
+
+/** `{runs, cursor}`: each run's state, and for a failed one its failed step. */
+export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]; cursor?: string } {
+  const runs = (body as { runs?: unknown } | null)?.runs;
+  if (!Array.isArray(runs)) throw shapeError(where);
+  const parsed: LoggedRun[] = [];
+  for (const raw of runs as Record<string, unknown>[]) {
+    if (typeof raw?.workflowRunId !== "string" || typeof raw.workflowState !== "string")
+      throw shapeError(where);
+    const run: LoggedRun = { workflowRunId: raw.workflowRunId, workflowState: raw.workflowState };
+    if (typeof raw.workflowRunCreatedAt === "number") run.workflowRunCreatedAt = raw.workflowRunCreatedAt;
+    if (typeof raw.dlqId === "string" && raw.dlqId !== "") run.dlqId = raw.dlqId;
+    const steps = Array.isArray(raw.steps)
+      ? (raw.steps as { steps?: unknown }[]).flatMap((group) =>
+          Array.isArray(group?.steps) ? group.steps : [],
+        )
+      : [];
+    const failed = (steps as Record<string, unknown>[]).find((step) => step?.state === "STEP_FAILED");
+    if (failed) {
+      run.failedStep = {
+        ...(typeof failed.stepName === "string" ? { name: failed.stepName } : {}),
+        ...(typeof failed.callUrl === "string" ? { url: failed.callUrl } : {}),
+        ...(typeof failed.callResponseStatus === "number" ? { status: failed.callResponseStatus } : {}),
+      };
+    }
+    parsed.push(run);
+  }
+  const cursor = (body as { cursor?: unknown }).cursor;
+  return typeof cursor === "string" && cursor !== "" ? { runs: parsed, cursor } : { runs: parsed };
+}
+
 /** A flow-control key as this server reports it, whichever of QStash's spellings came back. */
 export interface FlowKeyInfo {
   key: string;

@@ -10,9 +10,11 @@ import {
   FLOW_CONTROL_ACTIONS,
   FLOW_CONTROL_PATH,
   type FlowControlAction,
+  LOGS_PATH,
   MAX_LIST_COUNT,
   MAX_RUNS_PER_RESUME_REQUEST,
 } from "../wire/types.js";
+import { answerLogs, runOfEntry, runOfRecord } from "./logs.js";
 import {
   BadRequest,
   checkSource,
@@ -48,6 +50,7 @@ export type Route =
   | { kind: "getOne"; dlqId: string }
   | { kind: "deleteOne"; dlqId: string }
   | { kind: "delete" }
+  | { kind: "logs" }
   | { kind: "flowList" }
   | { kind: "flowGet"; key: string }
   | { kind: "flowAction"; key: string; action: FlowControlAction };
@@ -70,6 +73,22 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   callback: new Set(),
   getOne: new Set(),
   deleteOne: new Set(),
+  // The logs endpoint checks its own parameters.
+  logs: new Set([
+    "cursor",
+    "count",
+    "workflowRunId",
+    "workflowCreatedAt",
+    "workflowRuns",
+    "state",
+    "fromDate",
+    "toDate",
+    "label",
+    "flowControlKey",
+    "workflowUrl",
+    "callerIp",
+    "trimBody",
+  ]),
   flowList: new Set(),
   flowGet: new Set(),
   flowAction: new Set(["parallelism", "rate", "period"]),
@@ -106,6 +125,7 @@ export function route(method: string, path: string): Route | RouteMiss {
       return { kind: "callback", dlqId, cancel: method === "DELETE" };
     return { status: 405, allow: "POST, DELETE" };
   }
+  if (path === LOGS_PATH) return only("GET", { kind: "logs" });
   if (path === FLOW_CONTROL_PATH || path === `${FLOW_CONTROL_PATH}/`)
     return only("GET", { kind: "flowList" });
   if (path.startsWith(`${FLOW_CONTROL_PATH}/`)) {
@@ -207,6 +227,14 @@ function dispatch(
       return message
         ? { status: 200, body: message }
         : { status: 404, body: { error: "DLQ message not found" } };
+    }
+    case "logs": {
+      // An entry a resumed run left when it failed again is that run, already listed.
+      const started = new Set(store.resumed.map((record) => record.workflowRunId));
+      const entries = store.list().filter((message) => !started.has(message.workflowRunId ?? ""));
+      const runs = [...store.resumed.map(runOfRecord), ...entries.map(runOfEntry)];
+      const page = answerLogs(runs, params);
+      return { status: 200, body: withCursor({ runs: page.runs }, page.cursor) };
     }
     case "flowList":
       return { status: 200, body: store.flowControl.list() };

@@ -74,6 +74,12 @@ export interface ResumedRecord extends ResumeOverrides {
   at: number;
   /** Set when the new run failed again: the dlqId of the entry it re-entered the DLQ as. */
   refailedAs?: string;
+  /** The entry's workflow and failed step, for the logs the run leaves. */
+  workflowUrl?: string;
+  stepUrl?: string;
+  failStatus?: number;
+  failBody?: string;
+  label?: string;
   /** With delivery: where the new run is, and when it finished. */
   state?: "RUN_STARTED" | "RUN_SUCCESS" | "RUN_FAILED";
   finishedAt?: number;
@@ -450,6 +456,11 @@ export class DlqStore {
       if (overrides.flowControlKey !== undefined) record.flowControlKey = overrides.flowControlKey;
       if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
       if (overrides.label !== undefined) record.label = overrides.label;
+      else if (message.label !== undefined) record.label = message.label;
+      if (message.workflowUrl !== undefined) record.workflowUrl = message.workflowUrl;
+      if (message.url !== undefined) record.stepUrl = message.url;
+      if (message.responseStatus !== undefined) record.failStatus = message.responseStatus;
+      if (message.responseBody !== undefined) record.failBody = message.responseBody;
       this.resumed.push(record);
       return { message, record };
     });

@@ -11,6 +11,7 @@ import { dlqResumeAllTool } from "./dlq-resume-all.js";
 import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback.js";
 import { flowControlStatusTool, flowControlUpdateTool } from "./flow-control.js";
 import type { ToolDefinition } from "./tool.js";
+import { workflowRunsTool } from "./workflow-runs.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
   dlqListTool as unknown as ToolDefinition,
@@ -21,6 +22,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   dlqRetryFailureCallbackTool as unknown as ToolDefinition,
   flowControlStatusTool as unknown as ToolDefinition,
   flowControlUpdateTool as unknown as ToolDefinition,
+  workflowRunsTool as unknown as ToolDefinition,
 ];
 
 /** The tools a server offers: in read-only mode, only those annotated as read-only. */

@@ -226,6 +226,27 @@ export const flowUpdateOutput = z.object({
   error: errorInfo.optional(),
 });
 
+export const workflowRunsOutput = z.object({
+  runs: z.number().int(),
+  counts: z.record(z.string(), z.number().int()),
+  failedAgain: z.array(
+    z.object({
+      workflowRunId: z.string(),
+      workflowCreatedAt: z.number().optional(),
+      dlqId: z.string().optional(),
+      failedStep: z
+        .object({ name: z.string().optional(), url: z.string().optional(), status: z.number().optional() })
+        .optional(),
+    }),
+  ),
+  failedAgainCount: z.number().int().optional(),
+  pages: z.number().int(),
+  complete: z.boolean(),
+  stopReason,
+  cursor: z.string().optional(),
+  error: errorInfo.optional(),
+});
+
 export const listOutput = z.object({
   scanned: z.number().int().optional().meta({ description: "With where: entries read, matching or not." }),
   messages: z.array(compactMessage).optional().meta({ description: "Absent with idsOnly." }),

@@ -18,6 +18,9 @@ export const DLQ_PATHS = {
   message: "/v2/workflows/dlq",
 } as const;
 
+/** Workflow runs with their steps: `GET`, filtered and paged. */
+export const LOGS_PATH = "/v2/workflows/logs";
+
 /** `GET` lists the keys; `GET {path}/{key}` is one; `POST {path}/{key}/{action}` changes it. */
 export const FLOW_CONTROL_PATH = "/v2/flowControl";
 export const FLOW_CONTROL_ACTIONS = ["pause", "resume", "pin", "unpin", "resetRate"] as const;

@@ -45,6 +45,7 @@ function expectCatalogue(listed: Listed) {
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",
     "flow_control_status",
+    "workflow_runs",
   ]);
 }
 

@@ -28,4 +28,5 @@ export const TOOL_NAMES = [
   "dlq_retry_failure_callback",
   "flow_control_status",
   "flow_control_update",
+  "workflow_runs",
 ] as const;
