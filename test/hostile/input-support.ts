@@ -26,6 +26,7 @@ import {
   flowControlStatusInput,
   flowControlUpdateInput,
   LIMITS,
+  workflowRunsInput,
 } from "../../src/tools/schemas.js";
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
 import { SEED_OPTIONS } from "../support/data.js";
@@ -39,7 +40,8 @@ export type ToolName =
   | "dlq_delete"
   | "dlq_retry_failure_callback"
   | "flow_control_status"
-  | "flow_control_update";
+  | "flow_control_update"
+  | "workflow_runs";
 export type Args = Record<string, unknown>;
 
 export const TOOL_NAMES: readonly ToolName[] = [
@@ -51,6 +53,7 @@ export const TOOL_NAMES: readonly ToolName[] = [
   "dlq_retry_failure_callback",
   "flow_control_status",
   "flow_control_update",
+  "workflow_runs",
 ];
 
 export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
@@ -61,6 +64,7 @@ export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
   dlq_delete: dlqDeleteInput,
   flow_control_status: flowControlStatusInput,
   flow_control_update: flowControlUpdateInput,
+  workflow_runs: workflowRunsInput,
   dlq_retry_failure_callback: dlqRetryCallbackInput,
 };
 
@@ -708,6 +712,34 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
     dryRun: booleanField,
   };
   if (tool === "flow_control_status") return { key: flowKeyField };
+  if (tool === "workflow_runs") {
+    return {
+      workflowRuns: {
+        valid: fc.array(
+          fc.record({
+            workflowRunId: fc.constantFrom("wfr_a", "wfr_b-1", "wfr_ünïcode"),
+            workflowCreatedAt: fc.integer({ min: 1e12, max: 2e12 }),
+          }),
+          { minLength: 1, maxLength: 45 },
+        ),
+        nearMiss: fc.constantFrom(
+          [],
+          "wfr_a",
+          [{ workflowRunId: "wfr_a" }],
+          [{ workflowRunId: "", workflowCreatedAt: 1 }],
+          [null],
+        ),
+      },
+      label: labelField,
+      workflowUrl: { valid: fc.constantFrom(...SEED_WORKFLOW_URLS), nearMiss: fc.constantFrom("", 5, null) },
+      state: {
+        valid: fc.constantFrom("RUN_STARTED", "RUN_SUCCESS", "RUN_FAILED", "RUN_CANCELED"),
+        nearMiss: fc.constantFrom("DONE", "run_failed", "", 1),
+      },
+      cursor: cursorField,
+      maxPages: maxPagesField(2),
+    };
+  }
   if (tool === "flow_control_update") {
     return {
       key: flowKeyField,
@@ -739,6 +771,19 @@ function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
   const fields = toolFields(tool, seeds);
   if (tool === "dlq_retry_failure_callback") {
     return (fields.dlqIds as Field).valid.map((dlqIds) => ({ dlqIds }));
+  }
+  if (tool === "workflow_runs") {
+    // A run list, or filters: QStash takes one or the other.
+    const { workflowRuns, cursor, maxPages, ...filters } = fields as Record<string, Field>;
+    const paging = { cursor: cursor as Field, maxPages: maxPages as Field };
+    return fc.oneof(
+      fc
+        .tuple((workflowRuns as Field).valid, validRecord(paging, 0))
+        .map(([runs, rest]) => ({ workflowRuns: runs, ...rest })),
+      fc
+        .tuple(validRecord(filters, 1), validRecord(paging, 0))
+        .map(([chosen, rest]) => ({ ...chosen, ...rest })),
+    );
   }
   if (tool === "flow_control_update") {
     // Every action but pin takes just the key; pin takes at least one of the pace fields.

@@ -29,6 +29,7 @@ const RUNS: Record<ToolName, number> = {
   dlq_delete: 5_000,
   flow_control_status: 2_000,
   flow_control_update: 3_000,
+  workflow_runs: 3_000,
   dlq_retry_failure_callback: 3_000,
 };
 
