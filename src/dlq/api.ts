@@ -167,6 +167,7 @@ export class DlqApi {
       method: "POST",
       path: `${FLOW_CONTROL_PATH}/${encodeURIComponent(key)}/${action}`,
       query,
+      ignoreBody: true,
     };
     await this.send(request, context, () => undefined);
   }

@@ -99,6 +99,16 @@ export class FlowControl {
       this.run(workflowRunId, undefined);
       return;
     }
+    const state = this.observe(key, value);
+    state.waitlist.push(workflowRunId);
+    this.pump();
+  }
+
+  /**
+   * A message arrived under `key`: the key exists from now on and takes the configuration the
+   * message carries, except what is pinned. Without delivery that is all a resume does to it.
+   */
+  observe(key: string, value: string | undefined): KeyState {
     const state = this.stateOf(key);
     const incoming = parseFlowControlValue(value);
     // A key follows the configuration its messages carry, except what is pinned.
@@ -111,8 +121,7 @@ export class FlowControl {
       else state.config.rate = incoming.rate;
       state.config.period = incoming.period ?? DEFAULT_PERIOD_SECONDS;
     }
-    state.waitlist.push(workflowRunId);
-    this.pump();
+    return state;
   }
 
   info(key: string): FlowControlInfo | undefined {

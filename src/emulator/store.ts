@@ -471,6 +471,10 @@ export class DlqStore {
         this.flow.submit(record.workflowRunId, overrides.flowControlKey, overrides.flowControlValue);
       }
     } else {
+      // Delivered at once, but the key is known from now on, as QStash knows it.
+      if (overrides.flowControlKey !== undefined) {
+        this.flow.observe(overrides.flowControlKey, overrides.flowControlValue);
+      }
       // The batch was chosen before any of its runs could fail again, so a request never acts on
       // an entry it put back itself; a later page of the same bulk action can.
       for (const { message, record } of records) {

@@ -28,6 +28,8 @@ export interface QStashRequest {
   query?: QueryParams;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The answer's status is all that counts: a body, JSON or not, is not read. */
+  ignoreBody?: boolean;
 }
 
 export interface QStashResponse<T> {
@@ -129,7 +131,7 @@ export class QStashClient {
     }
     let body: T;
     try {
-      body = (text.length === 0 ? {} : JSON.parse(text)) as T;
+      body = (text.length === 0 || request.ignoreBody ? {} : JSON.parse(text)) as T;
     } catch {
       throw new QStashError(
         "protocol",

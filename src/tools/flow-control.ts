@@ -4,9 +4,10 @@
  * resetRate) without redeploying. QStash keeps the state; this server only asks and tells.
  */
 import type { FlowKeyInfo } from "../dlq/responses.js";
+import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
 import { flowStatusOutput, flowUpdateOutput } from "./result-schemas.js";
-import { errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { errorInfo, fitting, plural, structuredResult, toolError } from "./results.js";
 import { flowControlStatusInput, flowControlUpdateInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
@@ -27,7 +28,7 @@ export const flowControlStatusTool = defineTool({
     openWorldHint: true,
   },
   plan: (args) => ({ mode: args.key === undefined ? "all" : "key", ...(args.key ? { key: args.key } : {}) }),
-  run: async (planned: { mode: string; key?: string }, { scope, journal }) => {
+  run: async (planned: { mode: string; key?: string }, { scope, journal, context }) => {
     const attempted = await scope.attempt((context) =>
       planned.key === undefined
         ? scope.api.flowKeys(context)
@@ -47,7 +48,13 @@ export const flowControlStatusTool = defineTool({
         `QStash knows no flow-control key "${planned.key}": a key exists once runs were sent under it. Call flow_control_status without key to list them.`,
       );
     }
-    const shown = keys.slice(0, LISTED_KEYS).map(describeKey);
+    const described = keys.slice(0, LISTED_KEYS).map(describeKey);
+    // Each key as the result lists it must fit the result's bound, however long the names.
+    const listed = fitting(
+      described.map(({ summary: _, ...key }) => key),
+      context.policy.maxResultChars - SUMMARY_MAX_CHARS - 500,
+    );
+    const shown = described.slice(0, listed.length);
     const text =
       keys.length === 0
         ? "No flow-control keys."
@@ -56,8 +63,9 @@ export const flowControlStatusTool = defineTool({
             .map((key) => key.summary)
             .join("; ")}${keys.length > 5 ? `; and ${plural(keys.length - 5, "more key")}` : ""}.`;
     return structuredResult(text, {
-      keys: shown.map(({ summary: _, ...key }) => key),
+      keys: listed,
       count: keys.length,
+      ...(listed.length < keys.length ? { keysTruncated: true } : {}),
     });
   },
 });

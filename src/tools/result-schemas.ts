@@ -215,6 +215,7 @@ const flowKey = z.object({
 export const flowStatusOutput = z.object({
   keys: z.array(flowKey),
   count: z.number().int(),
+  keysTruncated: z.boolean().optional(),
   error: errorInfo.optional(),
 });
 

@@ -89,6 +89,8 @@ export async function runResumeTool(
     ...(action.answers === "runs" && planned.resume.options.flowControl
       ? { flowControlKey: planned.resume.options.flowControl.key }
       : {}),
+    // Warnings go in the summary and in the structured content: twice, and a label each time.
+    reserveChars: warnings.reduce((chars, warning) => chars + 2 * warning.length + 40, 0),
     journalIncomplete: journal.failed,
   };
   if (report.stopReason === "cancelled") {
@@ -128,6 +130,9 @@ async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<
     call.scope.api.list({ flowControlKey: key }, { count: 1 }, context),
   );
   if (!listed.ok || listed.value.messages.length === 0) return [];
+  // Runs of this redrive that failed again carry its key too; with its label they are its own.
+  const label = planned.resume.options.label;
+  if (label !== undefined && listed.value.messages.every((message) => message.label === label)) return [];
   return [
     `Entries in the DLQ ran under flow-control key ${key}: live traffic uses it, and a redrive under it sets that key's pace for production too (QStash takes a key's configuration from incoming messages unless it is pinned). Prefer a key of the redrive's own, such as ${key}-redrive-1.`,
   ];

@@ -37,6 +37,8 @@ export interface ResumeDisplay {
   nearMisses?: string[];
   /** The redrive's flow-control key: the result says how to watch and stop it. */
   flowControlKey?: string;
+  /** Characters the caller adds to the result afterwards (warnings), kept free here. */
+  reserveChars?: number;
 }
 
 /** Field names, counts and the link that the lists bring with them. */
@@ -112,21 +114,22 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
     };
   }
   const summary = summarizeResume(result, counts, display.action);
+  const key = display.flowControlKey;
+  const paced = key !== undefined && result.resumed > 0;
+  const hint = paced
+    ? ` They start at the pace of key ${key}: watch with flow_control_status {"key": "${key}"}, stop with flow_control_update {"key": "${key}", "action": "pause"}.`
+    : "";
+  if (paced) result.flowControlKey = key;
   const { lists, link } = fitLists(
     report,
     display,
-    display.maxResultChars - summary.length - jsonChars(result),
+    display.maxResultChars - summary.length - hint.length - jsonChars(result) - (display.reserveChars ?? 0),
   );
   const shown: ResumeResult = { ...result, ...lists };
   const listed = shown.workflowRunsTruncated
     ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.resumed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
     : summary;
-  const key = display.flowControlKey;
-  const paced = key !== undefined && shown.resumed > 0;
-  if (paced) shown.flowControlKey = key;
-  const text = paced
-    ? `${listed} They start at the pace of key ${key}: watch with flow_control_status {"key": "${key}"}, stop with flow_control_update {"key": "${key}", "action": "pause"}.`
-    : listed;
+  const text = `${listed}${hint}`;
   const response = structuredResult(text, inWordsOf(display.action, shown));
   if (link) response.content.push(link);
   return response;

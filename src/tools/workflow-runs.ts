@@ -6,6 +6,7 @@
 import { decodeCursor, encodeCursor, fingerprint } from "../dlq/cursor.js";
 import { runPages } from "../dlq/pages.js";
 import type { LoggedRun } from "../dlq/responses.js";
+import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
 import { ArgumentError } from "./plan.js";
 import { workflowRunsOutput } from "./result-schemas.js";
@@ -136,12 +137,12 @@ export const workflowRunsTool = defineTool({
         ...(run.dlqId ? { dlqId: run.dlqId } : {}),
         ...(run.failedStep ? { failedStep: run.failedStep } : {}),
       })),
-      20_000,
+      context.policy.maxResultChars - SUMMARY_MAX_CHARS - 2_000,
     ).slice(0, LISTED_FAILURES);
     const parts = RUN_STATES.filter((state) => counts[state]).map(
       (state) => `${counts[state]} ${STATE_WORDS[state]}`,
     );
-    const text = `${plural(runs, "run")}${parts.length ? `: ${parts.join(", ")}` : ""}.${failed.length ? ` ${plural(failed.length, "run")} failed again${failed[0]?.failedStep?.status ? ` (first: status ${failed[0].failedStep.status})` : ""}; dlq_inspect or dlq_list shows why.` : ""}${cursor ? " More remain: call again with the cursor." : ""}`;
+    const text = `${plural(runs, "run")}${parts.length ? `: ${parts.join(", ")}` : ""}.${failed.length ? ` ${plural(failed.length, "run")} failed again${failed[0]?.failedStep?.status ? ` (first: status ${failed[0].failedStep.status})` : ""}; they are back in the DLQ under the dlqIds listed, where dlq_list shows why.` : ""}${cursor ? " More remain: call again with the cursor." : ""}`;
     return structuredResult(text, {
       runs,
       counts,
@@ -176,7 +177,7 @@ function chunks(pairs: readonly string[]): string[][] {
  * the chunks and, within one, QStash's own pages.
  */
 function runsPage(pages: readonly QueryParams[], cursor: string | undefined) {
-  const match = /^c(\d+)(?::(.*))?$/.exec(cursor ?? "c0");
+  const match = /^c(\d+)(?::([\s\S]*))?$/.exec(cursor ?? "c0");
   const index = match ? Number(match[1]) : 0;
   const inner = match?.[2];
   const params = pages[index];

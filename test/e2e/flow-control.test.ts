@@ -107,6 +107,16 @@ describe("a redrive's key and label", () => {
     const resumes = fixture.emulator.requests.filter((r) => r.path === "/v2/workflows/dlq/resume");
     expect(resumes.every((r) => r.headers["upstash-label"] === "incident-4711")).toBe(true);
     expect(fixture.emulator.resumed.every((record) => record.label === "incident-4711")).toBe(true);
+    // The hint's tools answer for that key, even where runs are delivered at once.
+    const status = await fixture.call("flow_control_status", { key: "incident-4711-redrive" });
+    expect(status.structuredContent).toMatchObject({
+      keys: [{ key: "incident-4711-redrive", waitlistSize: 0 }],
+    });
+    const paused = await fixture.call("flow_control_update", {
+      key: "incident-4711-redrive",
+      action: "pause",
+    });
+    expect(paused.isError).toBeFalsy();
   });
 
   it("warns, in the preview and in the result, when the key is one live traffic uses", async () => {
