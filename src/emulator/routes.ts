@@ -14,7 +14,7 @@ import {
   MAX_LIST_COUNT,
   MAX_RUNS_PER_RESUME_REQUEST,
 } from "../wire/types.js";
-import { answerLogs, runOfEntry, runOfRecord } from "./logs.js";
+import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
 import {
   BadRequest,
   checkSource,
@@ -73,22 +73,7 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   callback: new Set(),
   getOne: new Set(),
   deleteOne: new Set(),
-  // The logs endpoint checks its own parameters.
-  logs: new Set([
-    "cursor",
-    "count",
-    "workflowRunId",
-    "workflowCreatedAt",
-    "workflowRuns",
-    "state",
-    "fromDate",
-    "toDate",
-    "label",
-    "flowControlKey",
-    "workflowUrl",
-    "callerIp",
-    "trimBody",
-  ]),
+  logs: LOG_PARAMS,
   flowList: new Set(),
   flowGet: new Set(),
   flowAction: new Set(["parallelism", "rate", "period"]),
