@@ -276,6 +276,13 @@ const PERIOD_SHAPE =
 const PERIOD_TOO_LONG = `flowControl.period can be at most a week ("7d", ${PERIOD_MAX_SECONDS} seconds).`;
 const PERIOD_TOO_SHORT = 'flowControl.period must be at least 1 second ("1s").';
 
+/** "10s", "1m", "1h", "1d" in seconds; the text is already known to have that shape. */
+function periodSeconds(period: string): number {
+  return (
+    Number(period.slice(0, -1)) * PERIOD_UNIT_SECONDS[period.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS]
+  );
+}
+
 const periodSchema = z
   .union(
     [
@@ -298,8 +305,7 @@ const periodSchema = z
           payload.issues.push({ code: "custom", input: payload.value, message: PERIOD_SHAPE });
           return;
         }
-        const unit = payload.value.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS;
-        const seconds = Number(payload.value.slice(0, -1)) * PERIOD_UNIT_SECONDS[unit];
+        const seconds = periodSeconds(payload.value);
         if (seconds < 1 || seconds > PERIOD_MAX_SECONDS) {
           payload.issues.push({
             code: "custom",
@@ -317,18 +323,29 @@ const periodSchema = z
     description: 'Window for rate: "10s", "1m", "1h", "1d" or seconds, at most 7d (default 1s).',
   });
 
+/**
+ * A flow-control key or a label: what QStash accepts as either, with messages that name the
+ * field, and what to give when it is missing or empty.
+ */
+function resourceName(what: string, example: string, missing: string, empty: string) {
+  return z
+    .string({ error: missing })
+    .min(1, { error: empty })
+    .max(LIMITS.idLength, { error: `${what} can be at most ${LIMITS.idLength} characters.` })
+    .regex(RESOURCE_NAME_PATTERN, {
+      error: `${what} may contain only letters, digits, '.', '_' and '-' (for example ${example}).`,
+    });
+}
+
 export const flowControlSchema = z
   .strictObject(
     {
-      key: z
-        .string({ error: 'flowControl.key is required: a name such as "payments-resume".' })
-        .min(1, { error: 'flowControl.key is empty: give a name such as "payments-resume".' })
-        .max(LIMITS.idLength, { error: `flowControl.key can be at most ${LIMITS.idLength} characters.` })
-        .regex(RESOURCE_NAME_PATTERN, {
-          error:
-            "flowControl.key may contain only letters, digits, '.', '_' and '-' (for example payments-resume).",
-        })
-        .meta({ description: "Use a new key per redrive." }),
+      key: resourceName(
+        "flowControl.key",
+        "payments-resume",
+        'flowControl.key is required: a name such as "payments-resume".',
+        'flowControl.key is empty: give a name such as "payments-resume".',
+      ).meta({ description: "Use a new key per redrive." }),
       parallelism: z
         .number({ error: "flowControl.parallelism must be a whole number ≥ 1." })
         .int({ error: "flowControl.parallelism must be a whole number ≥ 1." })
@@ -462,14 +479,12 @@ const pagingShape = {
     .optional(),
 };
 
-const labelSchema = z
-  .string({ error: 'label must be a string such as "incident-4711".' })
-  .min(1, { error: "label is empty: give one or leave it out." })
-  .max(LIMITS.idLength, { error: `label can be at most ${LIMITS.idLength} characters.` })
-  .regex(RESOURCE_NAME_PATTERN, {
-    error: "label may contain only letters, digits, '.', '_' and '-' (for example incident-4711).",
-  })
-  .meta({ description: "Replaces the new runs' label." });
+const labelSchema = resourceName(
+  "label",
+  "incident-4711",
+  'label must be a string such as "incident-4711".',
+  "label is empty: give one or leave it out.",
+).meta({ description: "Replaces the new runs' label." });
 
 const resumeShape = {
   ...pagingShape,
@@ -654,13 +669,12 @@ export const dlqListInput = z.strictObject(
   },
 );
 
-const flowKeySchema = z
-  .string({ error: 'key must be a flow-control key such as "billing-redrive-1".' })
-  .min(1, { error: "key is empty: give the flow-control key." })
-  .max(LIMITS.idLength, { error: `key can be at most ${LIMITS.idLength} characters.` })
-  .regex(RESOURCE_NAME_PATTERN, {
-    error: "key may contain only letters, digits, '.', '_' and '-' (for example billing-redrive-1).",
-  });
+const flowKeySchema = resourceName(
+  "key",
+  "billing-redrive-1",
+  'key must be a flow-control key such as "billing-redrive-1".',
+  "key is empty: give the flow-control key.",
+);
 
 export const flowControlStatusInput = z.strictObject(
   { key: flowKeySchema.optional() },
@@ -678,12 +692,7 @@ export const flowControlUpdateInput = z
       rate: flowControlSchema.shape.rate,
       period: periodSchema
         .optional()
-        .transform((period) =>
-          typeof period === "string"
-            ? Number(period.slice(0, -1)) *
-              PERIOD_UNIT_SECONDS[period.slice(-1) as keyof typeof PERIOD_UNIT_SECONDS]
-            : period,
-        ),
+        .transform((period) => (typeof period === "string" ? periodSeconds(period) : period)),
     },
     { error: unknownArguments("flow_control_update", "key, action, parallelism, rate, period") },
   )
