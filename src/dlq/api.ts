@@ -58,6 +58,8 @@ export interface RequestRecord extends SendingRecord {
   /** 0 when no HTTP answer arrived. */
   status: number;
   runIds?: string[];
+  /** By ids: which dlqId became which run, when the answer allows telling (see `withDlqIds`). */
+  runsByDlqId?: Record<string, string>;
   /** A delete that removed every id it asked for: those ids. */
   deletedIds?: string[];
   error?: string;
@@ -96,9 +98,19 @@ export class DlqApi {
         asked.length > 0 && (body.deleted ?? 0) >= asked.length ? { deletedIds: asked } : {},
       );
     }
-    return this.send(request, context, parseResumeBody, (body) => ({
-      runIds: body.workflowRuns.map((run) => run.workflowRunId),
-    }));
+    return this.send(
+      request,
+      context,
+      (body, where) => withDlqIds(parseResumeBody(body, where), selection),
+      (body) => ({
+        runIds: body.workflowRuns.map((run) => run.workflowRunId),
+        ...(body.workflowRuns.some((run) => run.dlqId !== undefined)
+          ? {
+              runsByDlqId: Object.fromEntries(body.workflowRuns.map((run) => [run.dlqId, run.workflowRunId])),
+            }
+          : {}),
+      }),
+    );
   }
 
   async list(
@@ -215,4 +227,19 @@ export class DlqApi {
       context.onRequest?.(record);
     }
   }
+}
+
+/**
+ * QStash answers a request by ids with the runs in the order the request named the ids. When it
+ * names exactly one run per id, each run is the one its id became; any other answer (runs it
+ * could not name, a count that differs) is left unmapped rather than guessed.
+ */
+function withDlqIds(page: ParsedResume, selection: Selection): ParsedResume {
+  if (selection.mode !== "ids") return page;
+  const asked = [...new Set(selection.dlqIds)];
+  if (page.unreadableRuns > 0 || page.workflowRuns.length !== asked.length) return page;
+  return {
+    ...page,
+    workflowRuns: page.workflowRuns.map((run, index) => ({ dlqId: asked[index] as string, ...run })),
+  };
 }

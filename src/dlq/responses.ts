@@ -13,6 +13,8 @@ const listBody = z.object({
 
 /** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
 export interface ResumedRun {
+  /** The DLQ entry this run was, when the answer tells (requests by ids). */
+  dlqId?: string;
   workflowRunId: string;
   workflowCreatedAt?: number;
 }

@@ -97,7 +97,16 @@ const journalIncomplete = z.boolean().optional().meta({
 
 export const resumeOutput = z.object({
   mode: z.enum(["ids", "filter", "all"]),
-  workflowRuns: z.array(z.object({ workflowRunId: z.string(), workflowCreatedAt: z.number().optional() })),
+  workflowRuns: z.array(
+    z.object({
+      dlqId: z
+        .string()
+        .optional()
+        .meta({ description: "The entry this run was, where QStash's answer tells." }),
+      workflowRunId: z.string(),
+      workflowCreatedAt: z.number().optional(),
+    }),
+  ),
   resumed: z.number().int().meta({ description: "Runs resumed by this call; workflowRuns may list fewer." }),
   workflowRunsTruncated: z.boolean().optional().meta({
     description: "Lists here are cut short to fit the result; workflowRunsResource has all of them.",

@@ -716,6 +716,8 @@ export const RUN_STATES = ["RUN_STARTED", "RUN_SUCCESS", "RUN_FAILED", "RUN_CANC
 
 const runRef = z.strictObject(
   {
+    // A resume result's runs carry the dlqId they were; passed back as they are, it is not needed.
+    dlqId: z.string().optional(),
     workflowRunId: text("workflowRuns[].workflowRunId"),
     workflowCreatedAt: z
       .number({

@@ -22,6 +22,26 @@ describe("dlq_resume by dlqIds", () => {
     expect(fixture.emulator.resumed.map((record) => record.dlqId)).toEqual([ids[0]]);
   });
 
+  it("maps each dlqId to the run it became, in the result and in the journal", async () => {
+    const chosen = [...ids.slice(0, 70)].reverse();
+    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(data.workflowRuns).toHaveLength(70);
+    for (const run of data.workflowRuns) {
+      expect(run.dlqId, JSON.stringify(run)).toBeDefined();
+      expect(run.workflowRunId).toBe(runIdOf(run.dlqId as string));
+    }
+    expect(data.workflowRuns.map((run) => run.dlqId)).toEqual(chosen);
+    const mapped = Object.assign(
+      {},
+      ...fixture
+        .journalLines()
+        .filter((line) => line.type === "request" && line.runsByDlqId)
+        .map((line) => line.runsByDlqId as Record<string, string>),
+    );
+    expect(Object.keys(mapped).sort()).toEqual([...chosen].sort());
+    for (const [dlqId, runId] of Object.entries(mapped)) expect(runId).toBe(runIdOf(dlqId));
+  });
+
   it("splits more than 50 ids into requests of at most 50", async () => {
     const chosen = ids.slice(0, 120);
     const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));

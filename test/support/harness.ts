@@ -183,7 +183,7 @@ export function textOf(result: CallToolResult): string {
 
 export interface ResumeStructured {
   mode: string;
-  workflowRuns: { workflowRunId: string; workflowCreatedAt: number }[];
+  workflowRuns: { dlqId?: string; workflowRunId: string; workflowCreatedAt: number }[];
   resumed: number;
   pages: number;
   complete: boolean;
