@@ -141,13 +141,14 @@ export class DlqApi {
     return this.send(request, context, parseCallbackBody, (run) => ({ runIds: [run.workflowRunId] }));
   }
 
-  /** One page of workflow runs from the logs, bodies left out. */
+  /** One page of workflow runs from the logs; bodies cut to `bodyBytes`, left out by default. */
   async logs(
     query: QueryParams,
     context: RequestContext = {},
+    bodyBytes = -1,
   ): Promise<{ runs: LoggedRun[]; cursor?: string }> {
     return this.send(
-      { method: "GET", path: LOGS_PATH, query: { ...query, trimBody: -1 } },
+      { method: "GET", path: LOGS_PATH, query: { ...query, trimBody: bodyBytes } },
       context,
       parseLogsBody,
     );

@@ -101,13 +101,38 @@ export function parseCallbackBody(body: unknown, where: string): ResumedRun {
 export interface LoggedRun {
   workflowRunId: string;
   workflowRunCreatedAt?: number;
+  workflowRunCompletedAt?: number;
   workflowState: string;
   dlqId?: string;
   /** The step that failed, when the run failed. */
-  failedStep?: { name?: string; url?: string; status?: number };
+  failedStep?: { name?: string; type?: string; url?: string; status?: number };
+  /** Every step the run reached, once each, in order, with the state of its last record. */
+  steps: { name?: string; type?: string; state?: string }[];
+  /** The failed step's attempts, oldest first: each retried one, then the one that failed. */
+  attempts: LoggedAttempt[];
+  failureFunction?: { state?: string; url?: string; status?: number; body?: string };
 }
 
-/** `{runs, cursor}`: each run's state, and for a failed one its failed step. */
+export interface LoggedAttempt {
+  state?: string;
+  status?: number;
+  /** As much of the response body as the request asked for (`trimBody`). */
+  body?: string;
+  at?: number;
+}
+
+const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+const number = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+
+/** Drops the keys whose value is undefined, so a result never lists empty fields. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+/**
+ * `{runs, cursor}`: each run's state and steps, and for a failed one its failed step, that step's
+ * attempts and the failure function. A step retried appears once per attempt, sharing its stepId.
+ */
 export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]; cursor?: string } {
   const runs = (body as { runs?: unknown } | null)?.runs;
   if (!Array.isArray(runs)) throw shapeError(where);
@@ -115,21 +140,59 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
   for (const raw of runs as Record<string, unknown>[]) {
     if (typeof raw?.workflowRunId !== "string" || typeof raw.workflowState !== "string")
       throw shapeError(where);
-    const run: LoggedRun = { workflowRunId: raw.workflowRunId, workflowState: raw.workflowState };
-    if (typeof raw.workflowRunCreatedAt === "number") run.workflowRunCreatedAt = raw.workflowRunCreatedAt;
-    if (typeof raw.dlqId === "string" && raw.dlqId !== "") run.dlqId = raw.dlqId;
-    const steps = Array.isArray(raw.steps)
-      ? (raw.steps as { steps?: unknown }[]).flatMap((group) =>
-          Array.isArray(group?.steps) ? group.steps : [],
-        )
-      : [];
-    const failed = (steps as Record<string, unknown>[]).find((step) => step?.state === "STEP_FAILED");
+    const records = (
+      Array.isArray(raw.steps)
+        ? (raw.steps as { steps?: unknown }[]).flatMap((group) =>
+            Array.isArray(group?.steps) ? group.steps : [],
+          )
+        : []
+    ).filter((step): step is Record<string, unknown> => typeof step === "object" && step !== null);
+    const identity = (step: Record<string, unknown>) =>
+      step.stepId !== undefined ? `id:${String(step.stepId)}` : `name:${String(step.stepName)}`;
+    const steps = new Map<string, LoggedRun["steps"][number]>();
+    for (const step of records) {
+      steps.set(
+        identity(step),
+        defined({ name: text(step.stepName), type: text(step.stepType), state: text(step.state) }),
+      );
+    }
+    const failed = records.findLast((step) => step.state === "STEP_FAILED");
+    const run: LoggedRun = defined({
+      workflowRunId: raw.workflowRunId,
+      workflowState: raw.workflowState,
+      workflowRunCreatedAt: number(raw.workflowRunCreatedAt),
+      workflowRunCompletedAt: number(raw.workflowRunCompletedAt),
+      dlqId: text(raw.dlqId),
+      steps: [...steps.values()],
+      attempts: failed
+        ? records
+            .filter((step) => identity(step) === identity(failed))
+            .map((step) =>
+              defined({
+                state: text(step.state),
+                status: number(step.callResponseStatus),
+                body: typeof step.callResponseBody === "string" ? step.callResponseBody : undefined,
+                at: number(step.createdAt),
+              }),
+            )
+        : [],
+    });
     if (failed) {
-      run.failedStep = {
-        ...(typeof failed.stepName === "string" ? { name: failed.stepName } : {}),
-        ...(typeof failed.callUrl === "string" ? { url: failed.callUrl } : {}),
-        ...(typeof failed.callResponseStatus === "number" ? { status: failed.callResponseStatus } : {}),
-      };
+      run.failedStep = defined({
+        name: text(failed.stepName),
+        type: text(failed.stepType),
+        url: text(failed.callUrl),
+        status: number(failed.callResponseStatus),
+      });
+    }
+    const callback = raw.failureFunction as Record<string, unknown> | undefined;
+    if (typeof callback === "object" && callback !== null) {
+      run.failureFunction = defined({
+        state: text(callback.state),
+        url: text(callback.url),
+        status: number(callback.responseStatus),
+        body: typeof callback.responseBody === "string" ? callback.responseBody : undefined,
+      });
     }
     parsed.push(run);
   }

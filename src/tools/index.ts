@@ -4,6 +4,7 @@
  * is rendered from it.
  */
 import { dlqDeleteTool } from "./dlq-delete.js";
+import { dlqInspectTool } from "./dlq-inspect.js";
 import { dlqListTool } from "./dlq-list.js";
 import { dlqRestartTool } from "./dlq-restart.js";
 import { dlqResumeTool } from "./dlq-resume.js";
@@ -15,6 +16,7 @@ import { workflowRunsTool } from "./workflow-runs.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
   dlqListTool as unknown as ToolDefinition,
+  dlqInspectTool as unknown as ToolDefinition,
   dlqResumeTool as unknown as ToolDefinition,
   dlqResumeAllTool as unknown as ToolDefinition,
   dlqRestartTool as unknown as ToolDefinition,

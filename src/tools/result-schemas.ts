@@ -236,6 +236,13 @@ export const flowUpdateOutput = z.object({
   error: errorInfo.optional(),
 });
 
+const failedStep = z.object({
+  name: z.string().optional(),
+  type: z.string().optional(),
+  url: z.string().optional(),
+  status: z.number().optional(),
+});
+
 export const workflowRunsOutput = z.object({
   runs: z.number().int(),
   counts: z.record(z.string(), z.number().int()),
@@ -244,9 +251,7 @@ export const workflowRunsOutput = z.object({
       workflowRunId: z.string(),
       workflowCreatedAt: z.number().optional(),
       dlqId: z.string().optional(),
-      failedStep: z
-        .object({ name: z.string().optional(), url: z.string().optional(), status: z.number().optional() })
-        .optional(),
+      failedStep: failedStep.optional(),
     }),
   ),
   failedAgainCount: z.number().int().optional(),
@@ -327,3 +332,57 @@ function inWords(text: string, action: Action): string {
     .replaceAll("resuming", action.doing)
     .replaceAll("resume", action.verb);
 }
+
+export const inspectOutput = z.object({
+  entries: z.array(
+    z.object({
+      dlqId: z.string(),
+      entry: compactMessage,
+      run: z
+        .object({
+          workflowRunId: z.string(),
+          state: z.string(),
+          createdAt: z.number().optional(),
+          completedAt: z.number().optional(),
+          steps: z.array(
+            z.object({
+              name: z.string().optional(),
+              type: z.string().optional(),
+              state: z.string().optional(),
+            }),
+          ),
+          stepsOmitted: z.number().int().optional(),
+          failedStep: failedStep.optional(),
+          attemptsOmitted: z.number().int().optional(),
+          attempts: z.array(
+            z.object({
+              state: z.string().optional(),
+              status: z.number().optional(),
+              body: z.string().optional(),
+              at: z.number().optional(),
+            }),
+          ),
+          failureFunction: z
+            .object({
+              state: z.string().optional(),
+              url: z.string().optional(),
+              status: z.number().optional(),
+              body: z.string().optional(),
+            })
+            .optional(),
+        })
+        .optional()
+        .meta({ description: "From the logs; absent when they no longer hold the run." }),
+    }),
+  ),
+  gone: z
+    .array(z.string())
+    .meta({ description: "Not in the DLQ (resumed, restarted, deleted or never there)." }),
+  failed: z
+    .array(z.object({ dlqId: z.string(), error: errorInfo }))
+    .optional()
+    .meta({ description: "Ids whose entry could not be read." }),
+  logsError: errorInfo
+    .optional()
+    .meta({ description: "The logs could not be read; entries are shown without runs." }),
+});

@@ -15,6 +15,8 @@ export const LIMITS = {
   dlqIdsPerCall: 5000,
   /** One request each, and each named in the result. */
   callbackIdsPerCall: 200,
+  /** Each with its run's steps and attempts: what a result can show in full. */
+  inspectIdsPerCall: 10,
   idLength: 256,
   textLength: 2048,
   filterValues: 20,
@@ -627,6 +629,16 @@ export const dlqResumeAllInput = z.strictObject(resumeShape, {
   ),
 });
 
+const includeHeaders = z
+  .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
+  .optional()
+  .meta({ description: "Headers too (can hold secrets)." });
+
+const includeBodies = z
+  .boolean({ error: "includeBodies must be true or false (a boolean, not a string)." })
+  .optional()
+  .meta({ description: "Full bodies too (large; can hold secrets)." });
+
 export const dlqListInput = z.strictObject(
   {
     filter: filterSchema.optional(),
@@ -636,18 +648,8 @@ export const dlqListInput = z.strictObject(
     maxPages: maxPagesSchema(
       `Requests before a cursor is returned (default ${DEFAULTS.listMaxPages}).`,
     ).optional(),
-    includeHeaders: z
-      .boolean({ error: "includeHeaders must be true or false (a boolean, not a string)." })
-      .optional()
-      .meta({
-        description: "Headers too (can hold secrets).",
-      }),
-    includeBodies: z
-      .boolean({ error: "includeBodies must be true or false (a boolean, not a string)." })
-      .optional()
-      .meta({
-        description: "Full bodies too (large; can hold secrets).",
-      }),
+    includeHeaders,
+    includeBodies,
     idsOnly: z
       .boolean({ error: "idsOnly must be true or false (a boolean, not a string)." })
       .optional()
@@ -667,6 +669,19 @@ export const dlqListInput = z.strictObject(
       "filter, where, count, cursor, maxPages, includeHeaders, includeBodies, idsOnly, summary",
     ),
   },
+);
+
+export const dlqInspectInput = z.strictObject(
+  {
+    dlqIds: dlqIdsSchema
+      .refine((ids) => ids.length <= LIMITS.inspectIdsPerCall, {
+        error: `dlq_inspect takes at most ${LIMITS.inspectIdsPerCall} dlqIds: pick a few from each dlq_list summary group.`,
+      })
+      .meta({ description: `Up to ${LIMITS.inspectIdsPerCall}, from dlq_list.` }),
+    includeHeaders,
+    includeBodies,
+  },
+  { error: unknownArguments("dlq_inspect", "dlqIds, includeHeaders, includeBodies") },
 );
 
 const flowKeySchema = resourceName(
@@ -784,4 +799,5 @@ export type DlqRestartArgs = z.output<typeof dlqRestartInput>;
 export type DlqDeleteArgs = z.output<typeof dlqDeleteInput>;
 export type DlqRetryCallbackArgs = z.output<typeof dlqRetryCallbackInput>;
 export type DlqListArgs = z.output<typeof dlqListInput>;
+export type DlqInspectArgs = z.output<typeof dlqInspectInput>;
 export type FilterArgs = z.output<typeof filterSchema>;

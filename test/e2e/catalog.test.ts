@@ -101,7 +101,12 @@ describe("read-only mode", () => {
     const fixture = await startFixture({}, { args: ["--read-only"] });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list", "flow_control_status", "workflow_runs"]);
+      expect(tools.map((tool) => tool.name)).toEqual([
+        "dlq_list",
+        "dlq_inspect",
+        "flow_control_status",
+        "workflow_runs",
+      ]);
       const listed = await fixture.call("dlq_list", { count: 5 });
       expect(listed.isError).toBeFalsy();
       expect((listed.structuredContent as { returned: number }).returned).toBe(5);
@@ -114,7 +119,12 @@ describe("read-only mode", () => {
     const fixture = await startFixture({}, { env: { WORKFLOW_DLQ_MCP_READ_ONLY: "true" } });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(["dlq_list", "flow_control_status", "workflow_runs"]);
+      expect(tools.map((tool) => tool.name)).toEqual([
+        "dlq_list",
+        "dlq_inspect",
+        "flow_control_status",
+        "workflow_runs",
+      ]);
     } finally {
       await fixture.close();
     }

@@ -28,7 +28,8 @@ const failing = message({
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the published run shape is read as JSON
-const stepsOf = (run: any) => run.steps.flatMap((group: { steps: unknown[] }) => group.steps);
+type Json = any;
+const stepsOf = (run: Json) => run.steps.flatMap((group: { steps: unknown[] }) => group.steps);
 
 describe("GET /v2/workflows/logs", () => {
   it("serves a DLQ entry's run with one step record per attempt, the last one failed, and its failure function", async () => {
@@ -40,7 +41,7 @@ describe("GET /v2/workflows/logs", () => {
       ],
     });
     expect(res.status).toBe(200);
-    const run = nth(res.json.runs, 0);
+    const run = nth<Json>(res.json.runs, 0);
     expect(run).toMatchObject({
       workflowRunId: "wfr_logs_1",
       workflowState: "RUN_FAILED",
@@ -78,12 +79,14 @@ describe("GET /v2/workflows/logs", () => {
     emu = await startEmulator({ token: TOKEN, now: NOW, messages: [failing] });
     for (const trim of [undefined, "-1"]) {
       const res = await call(emu, "GET", LOGS, { query: trim === undefined ? [] : [["trimBody", trim]] });
-      const run = nth(res.json.runs, 0);
+      const run = nth<Json>(res.json.runs, 0);
       expect(JSON.stringify(run)).not.toContain("no healthy upstream");
       expect(run.failureFunction.responseBody).toBeUndefined();
     }
     const res = await call(emu, "GET", LOGS, { query: [["trimBody", "24"]] });
-    for (const step of stepsOf(nth(res.json.runs, 0)).filter((s: { stepId: number }) => s.stepId === 2)) {
+    for (const step of stepsOf(nth<Json>(res.json.runs, 0)).filter(
+      (s: { stepId: number }) => s.stepId === 2,
+    )) {
       expect(Buffer.byteLength(step.callResponseBody)).toBeLessThanOrEqual(24);
       expect(step.callResponseBody.startsWith("no healthy upstream")).toBe(true);
       expect(step.callResponseBody).not.toContain("\uFFFD");

@@ -18,6 +18,7 @@ import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
 import {
   dlqDeleteInput,
+  dlqInspectInput,
   dlqListInput,
   dlqRestartInput,
   dlqResumeAllInput,
@@ -34,6 +35,7 @@ import { TEST_TOKEN } from "../support/harness.js";
 
 export type ToolName =
   | "dlq_list"
+  | "dlq_inspect"
   | "dlq_resume"
   | "dlq_resume_all"
   | "dlq_restart"
@@ -46,6 +48,7 @@ export type Args = Record<string, unknown>;
 
 export const TOOL_NAMES: readonly ToolName[] = [
   "dlq_list",
+  "dlq_inspect",
   "dlq_resume",
   "dlq_resume_all",
   "dlq_restart",
@@ -58,6 +61,7 @@ export const TOOL_NAMES: readonly ToolName[] = [
 
 export const INPUT_SCHEMAS: Record<ToolName, z.ZodType> = {
   dlq_list: dlqListInput,
+  dlq_inspect: dlqInspectInput,
   dlq_resume: dlqResumeInput,
   dlq_resume_all: dlqResumeAllInput,
   dlq_restart: dlqRestartInput,
@@ -671,12 +675,12 @@ const dlqIdsNearMiss = fc.constantFrom(
   ["d".repeat(LIMITS.idLength + 1)],
 );
 
-function dlqIdsField(seeds: Seeds): Field {
+function dlqIdsField(seeds: Seeds, maxLength = 60): Field {
   const idValue = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...seeds.dlqIds) },
     { weight: 1, arbitrary: nonEmptyWellFormed.filter((text) => text.trim().length > 0) },
   );
-  return { valid: fc.array(idValue, { minLength: 1, maxLength: 60 }), nearMiss: dlqIdsNearMiss };
+  return { valid: fc.array(idValue, { minLength: 1, maxLength }), nearMiss: dlqIdsNearMiss };
 }
 
 // ---------------------------------------------------------------- whole argument objects
@@ -712,6 +716,13 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
     dryRun: booleanField,
   };
   if (tool === "flow_control_status") return { key: flowKeyField };
+  if (tool === "dlq_inspect") {
+    return {
+      dlqIds: dlqIdsField(seeds, LIMITS.inspectIdsPerCall),
+      includeHeaders: booleanField,
+      includeBodies: booleanField,
+    };
+  }
   if (tool === "workflow_runs") {
     return {
       workflowRuns: {
@@ -771,6 +782,12 @@ function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
   const fields = toolFields(tool, seeds);
   if (tool === "dlq_retry_failure_callback") {
     return (fields.dlqIds as Field).valid.map((dlqIds) => ({ dlqIds }));
+  }
+  if (tool === "dlq_inspect") {
+    const { dlqIds, ...flags } = fields as Record<string, Field>;
+    return fc
+      .tuple((dlqIds as Field).valid, validRecord(flags, 0))
+      .map(([ids, rest]) => ({ dlqIds: ids, ...rest }));
   }
   if (tool === "workflow_runs") {
     // A run list, or filters: QStash takes one or the other.
@@ -1224,10 +1241,11 @@ export async function observe(
  * them still run in seconds against the emulator.
  */
 export function boundValidCall(tool: ToolName, call: GeneratedCall): GeneratedCall {
-  // maxPages bounds what a valid call does; the callback tool has no pages to bound.
+  // maxPages bounds what a valid call does; the callback and inspect tools have no pages to bound.
   if (
     tool === "dlq_list" ||
     tool === "dlq_retry_failure_callback" ||
+    tool === "dlq_inspect" ||
     tool.startsWith("flow_control_") ||
     call.args.maxPages !== undefined
   ) {

@@ -23,6 +23,7 @@ const DLQ_RESUME_ALL_RUNS = 10_000;
 
 const RUNS: Record<ToolName, number> = {
   dlq_list: DLQ_LIST_RUNS,
+  dlq_inspect: 3_000,
   dlq_resume: DLQ_RESUME_RUNS,
   dlq_resume_all: DLQ_RESUME_ALL_RUNS,
   dlq_restart: 5_000,

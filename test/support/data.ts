@@ -21,6 +21,7 @@ export function hasLabel(message: DlqMessage, label: string): boolean {
 /** Every tool a full server offers, sorted: what a client listing them must see. */
 export const TOOL_NAMES = [
   "dlq_delete",
+  "dlq_inspect",
   "dlq_list",
   "dlq_restart",
   "dlq_resume",
