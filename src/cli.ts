@@ -158,6 +158,15 @@ export const FLAGS = {
       /^(0(\.\d+)?|1(\.0+)?)$/.test(v) ? undefined : `--refail-share takes a number from 0 to 1, got "${v}".`,
     help: "emulator and sandbox: share of resumed runs that fail again and re-enter the DLQ (default 0; 0.1 in the sandbox).",
   },
+  "speed-up": {
+    type: "string",
+    value: "FACTOR",
+    check: (v) =>
+      /^\d+(\.\d+)?$/.test(v) && Number(v) >= 1 && Number(v) <= 1000
+        ? undefined
+        : `--speed-up takes a factor from 1 to 1000, got "${v}".`,
+    help: "emulator and sandbox: run resumed work at its flow-control pace this many times faster than real time (default 1).",
+  },
   token: {
     type: "string",
     value: "TOKEN",

@@ -26,6 +26,7 @@ export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
         }
       : {}),
     maxRecordedRequests: 10_000,
+    delivery: { speedUp: flags["speed-up"] ? Number(flags["speed-up"]) : 1 },
   });
   // The emulator's own token is printed so it can be used; a token taken from the environment is not.
   const shownToken = tokenFromEnv ? "(the token you gave)" : token;

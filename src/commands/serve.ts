@@ -156,12 +156,16 @@ async function sandboxBackend(flags: Flags, log: Logger, policy: CallPolicy): Pr
     // Nobody reads the sandbox's request log; a long session must not grow it without end.
     maxRecordedRequests: 1_000,
     refail: { share: refailShare },
+    delivery: { speedUp: flags["speed-up"] ? Number(flags["speed-up"]) : 1 },
   });
   const client = new QStashClient({ baseUrl: emulator.url, token, ...clientTuning(flags, policy) });
   log.log(
     "info",
     `sandbox: serving a local DLQ emulator with ${emulator.store.size} entries at ${emulator.url}` +
-      (refailShare > 0 ? `; ${Math.round(refailShare * 100)}% of resumed runs fail again` : ""),
+      "; resumed runs run at their flow-control pace, a 4xx failure mostly fails again" +
+      (refailShare > 0
+        ? `, and about ${Math.round(refailShare * 100)}% of the others do`
+        : ", the others succeed"),
   );
   return {
     client,

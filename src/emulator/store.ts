@@ -493,10 +493,11 @@ export class DlqStore {
     if (!run) return;
     this.pending.delete(workflowRunId);
     const status = run.message.responseStatus ?? 500;
+    const transient = this.refail?.share ?? TRANSIENT_FAILURE_SHARE;
     const share =
       status >= 400 && status < 500 && status !== 429
-        ? PERSISTENT_FAILURE_SHARE
-        : (this.refail?.share ?? TRANSIENT_FAILURE_SHARE);
+        ? Math.max(PERSISTENT_FAILURE_SHARE, transient)
+        : transient;
     const seed = String(this.refail?.seed ?? 1);
     const roll = digest(["delivery", seed, workflowRunId]).readUInt32BE(0) / 2 ** 32;
     run.record.finishedAt = Date.now();

@@ -130,14 +130,30 @@ describe("workflow-dlq-mcp emulator --port 0", () => {
 
 describe("workflow-dlq-mcp emulator --refail-share", () => {
   it("sends resumed runs back to the DLQ as new entries with the new run's id", async () => {
-    const args = ["--port", "0", "--entries", "5", "--token", TOKEN, "--refail-share", "1"];
+    const args = [
+      "--port",
+      "0",
+      "--entries",
+      "5",
+      "--token",
+      TOKEN,
+      "--refail-share",
+      "1",
+      "--speed-up",
+      "20",
+    ];
     const emulator = await startEmulatorCommand(args);
     try {
       const client = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
       const before = await client.dlq.list();
       const target = before.messages[0]?.dlqId as string;
       const run = await client.dlq.resume({ dlqId: target });
-      const after = await client.dlq.list();
+      // The resumed run is delivered after a moment, and only then fails again.
+      let after = await client.dlq.list();
+      for (let polls = 0; after.messages.length < 5 && polls < 200; polls++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        after = await client.dlq.list();
+      }
       expect(after.messages).toHaveLength(5);
       expect(after.messages.map((message) => message.dlqId)).not.toContain(target);
       const reentered = after.messages.filter((message) => message.workflowRunId === run.workflowRunId);

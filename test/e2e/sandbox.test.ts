@@ -93,14 +93,19 @@ describe("--sandbox-entries", () => {
 describe("--sandbox --refail-share", () => {
   it("shows a resumed run failing again: a new entry with the new run's id takes the old one's place", async () => {
     const server = await connectServer({
-      args: ["--sandbox", "--sandbox-entries", "5", "--refail-share", "1"],
+      // Resumed runs are delivered after a moment; sped up, that moment is short.
+      args: ["--sandbox", "--sandbox-entries", "5", "--refail-share", "1", "--speed-up", "20"],
     });
     try {
       const before = await listAll(server);
       const target = before.messages[0]?.dlqId as string;
       const resumed = await server.client.callTool({ name: "dlq_resume", arguments: { dlqIds: [target] } });
       const run = resumeData(resumed as CallToolResult).workflowRuns[0];
-      const after = await listAll(server);
+      let after = await listAll(server);
+      for (let polls = 0; after.returned < 5 && polls < 200; polls++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        after = await listAll(server);
+      }
       expect(after.returned).toBe(5);
       expect(after.messages.map((message) => message.dlqId)).not.toContain(target);
       const reentered = after.messages.filter((message) => message.workflowRunId === run?.workflowRunId);
