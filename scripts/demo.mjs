@@ -2,8 +2,10 @@
 /**
  * An on-call walkthrough against the sandbox: see what failed and why, grouped by error; delete
  * what must never run again (422 "order already fulfilled"); restart the runs whose code has been
- * fixed before the failed step; resume the 5xx and 429 ones under flow control with `where`; say
- * yes when the server asks before a large change; and check what is left for a person.
+ * fixed before the failed step; inspect why the 5xx ones failed; resume them with `where` under a
+ * dedicated flow-control key at a rate, tagged with a label; watch the waitlist drain, pause it
+ * when the downstream falls over and let it go again; check with workflow_runs that the redrive
+ * worked; say yes when the server asks before a large change; and see what is left for a person.
  * It talks to the built server over stdio exactly as an MCP client would, one that can show the
  * user a question (form elicitation), as Claude Code, VS Code and Cursor do.
  */
@@ -15,6 +17,8 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 const SERVER_ENTRY = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 /** A cursor that keeps coming back must not keep the demo running forever. */
 const MAX_CALLS = 100;
+/** Readings of a draining waitlist or of runs still running, before the demo gives up. */
+const MAX_POLLS = 200;
 
 /**
  * @typedef {{ dlqId: string, workflowUrl?: string, label?: string, responseStatus?: number, responseBody?: string }} Message
@@ -32,7 +36,8 @@ class DemoFailure extends Error {}
 const transport = new StdioClientTransport({
   command: process.execPath,
   // The drill ends by checking the DLQ is empty, so no resumed run may fail again and come back.
-  args: [SERVER_ENTRY, "--sandbox", "--refail-share", "0"],
+  // Resumed runs run at their key's pace, twice as fast as real time so the drill stays short.
+  args: [SERVER_ENTRY, "--sandbox", "--refail-share", "0", "--speed-up", "2"],
   stderr: "pipe",
 });
 let serverStderr = "";
@@ -53,6 +58,8 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => {
   return { action: "accept", content: { confirm: true } };
 });
 
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** @param {string} text */
 const say = (text = "") => process.stdout.write(`${text}\n`);
 /** @param {string} title */
@@ -209,17 +216,70 @@ async function main() {
     "restarted",
   );
 
-  heading("4. Resume the 5xx and 429 runs, paced for the recovering downstream");
+  heading("4. Why did the 5xx runs fail?");
+  const sample = retryable.slice(0, 2).map((message) => message.dlqId);
+  const inspected = await call("dlq_inspect", { dlqIds: sample });
+  for (const line of inspected.summary.split("\n")) say(`  ${line}`);
+
+  heading("5. Resume the 5xx and 429 runs under a dedicated key, at a rate the downstream can take");
   const flowControl = { key: "demo-redrive-1", rate: 20, period: "1s", parallelism: 10 };
+  const label = "incident-demo-1";
   say(
-    `  flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism ${flowControl.parallelism}`,
+    `  flowControl ${flowControl.key}: ${flowControl.rate}/${flowControl.period}, parallelism ${flowControl.parallelism}; label ${label}`,
   );
   const retryableWhere = { responseStatus: ["5xx", 429] };
-  const dryResume = await call("dlq_resume_all", { where: retryableWhere, flowControl, dryRun: true });
+  const dryResume = await call("dlq_resume_all", { where: retryableWhere, flowControl, label, dryRun: true });
   say(`  ${readable(dryResume.summary)}`);
-  const resumed = await drain("dlq_resume_all", { where: retryableWhere, flowControl }, "resumed");
+  const resumed = await drain("dlq_resume_all", { where: retryableWhere, flowControl, label }, "resumed");
 
-  heading("5. Verify: only the runs a person must decide on remain");
+  heading("6. Watch it drain; pause when the downstream falls over; let it go again");
+  const waiting = async () => {
+    const { summary, data } = await call("flow_control_status", { key: flowControl.key });
+    const [key] = /** @type {{ keys: { waitlistSize: number, paused?: boolean }[] }} */ (data).keys;
+    return { summary, size: key?.waitlistSize ?? 0, paused: key?.paused ?? false };
+  };
+  let reading = await waiting();
+  say(`  ${reading.summary}`);
+  await sleep(400);
+  reading = await waiting();
+  say(`  ${reading.summary}`);
+  if (reading.size === 0) throw new DemoFailure("The waitlist drained before the demo could pause it.");
+  say("  The downstream answers 503 again: pause the key, so the waiting runs stay waiting.");
+  const paused = await call("flow_control_update", { key: flowControl.key, action: "pause" });
+  say(`  ${paused.summary}`);
+  const heldAt = (await waiting()).size;
+  await sleep(600);
+  const held = await waiting();
+  say(`  600 ms later: ${held.summary}`);
+  if (held.size !== heldAt || !held.paused) throw new DemoFailure("The paused key kept delivering.");
+  say("  The downstream is back: resume the key.");
+  const released = await call("flow_control_update", { key: flowControl.key, action: "resume" });
+  say(`  ${released.summary}`);
+  for (let polls = 0; reading.size > 0 || reading.paused; polls++) {
+    if (polls > MAX_POLLS) throw new DemoFailure("The waitlist never drained.");
+    await sleep(250);
+    reading = await waiting();
+  }
+  say(`  ${reading.summary}`);
+
+  heading("7. Did the redrive work?");
+  /** @type {{ runs: number, counts: Record<string, number> }} */
+  let outcome = { runs: 0, counts: {} };
+  let outcomeSummary = "";
+  for (let polls = 0; ; polls++) {
+    if (polls > MAX_POLLS) throw new DemoFailure("Resumed runs never finished.");
+    const { summary, data } = await call("workflow_runs", { label });
+    outcome = /** @type {typeof outcome} */ (data);
+    outcomeSummary = summary;
+    if (!outcome.counts.RUN_STARTED) break;
+    await sleep(200);
+  }
+  say(`  workflow_runs {label: "${label}"}: ${outcomeSummary}`);
+  if (outcome.runs !== resumed.total || outcome.counts.RUN_SUCCESS !== resumed.total) {
+    throw new DemoFailure(`Expected ${resumed.total} runs to succeed; the logs say: ${outcomeSummary}`);
+  }
+
+  heading("8. Verify: only the runs a person must decide on remain");
   const after = await listEverything();
   say(
     `  deleted ${deleted.total}, restarted ${restarted.total}, resumed ${resumed.total}; the server asked ${asked.length} times.`,

@@ -13,24 +13,22 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 async function runDemo(): Promise<Run> {
-  const started = Date.now();
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [DEMO], {
       env: { PATH: process.env.PATH ?? "" },
-      timeout: 20_000,
+      // A guard against a hang, not a measure: the drill waits for a paced redrive to drain.
+      timeout: 60_000,
     });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
+    return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return {
       code: typeof failed.code === "number" ? failed.code : -1,
       stdout: failed.stdout ?? "",
       stderr: failed.stderr ?? String(error),
-      ms: Date.now() - started,
     };
   }
 }
@@ -43,10 +41,9 @@ describe("npm run demo", () => {
     lines = run.stdout.trimEnd().split("\n");
   });
 
-  it("exits 0 within a few seconds", () => {
+  it("exits 0", () => {
     expect(run.stderr).not.toMatch(/demo failed/);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(10_000);
   });
 
   it("walks through the five steps in order", () => {
@@ -55,8 +52,11 @@ describe("npm run demo", () => {
       "== 1. What is in the DLQ, and why? ==",
       "== 2. Delete what must never run again ==",
       "== 3. Restart the runs whose code was fixed ==",
-      "== 4. Resume the 5xx and 429 runs, paced for the recovering downstream ==",
-      "== 5. Verify: only the runs a person must decide on remain ==",
+      "== 4. Why did the 5xx runs fail? ==",
+      "== 5. Resume the 5xx and 429 runs under a dedicated key, at a rate the downstream can take ==",
+      "== 6. Watch it drain; pause when the downstream falls over; let it go again ==",
+      "== 7. Did the redrive work? ==",
+      "== 8. Verify: only the runs a person must decide on remain ==",
     ]);
   });
 
@@ -75,6 +75,35 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/Dry run, nothing resumed: \d+ entries would be resumed by this call\./);
     expect(run.stdout).toMatch(/call \d+: Resumed \d+ runs/);
     expect(run.stdout).toMatch(/flowControl demo-redrive-1: 20\/1s, parallelism 10/);
+  });
+
+  it("inspects why two retryable runs failed: their step, attempts and last answer", () => {
+    const step4 = section(lines, "== 4.");
+    expect(step4).toHaveLength(2);
+    for (const line of step4) {
+      expect(line).toMatch(
+        /^ {2}dlq_\w+ failed at step "[\w-]+" \((Run|Call)\) after 4 attempts with (5\d\d|429): /,
+      );
+    }
+  });
+
+  it("watches the redrive drain, holds it while paused, and lets it finish", () => {
+    const step6 = section(lines, "== 6.");
+    const sizes = step6
+      .map((line) => /demo-redrive-1: (\d+) runs? waiting/.exec(line)?.[1])
+      .filter((size): size is string => size !== undefined)
+      .map(Number);
+    expect(sizes[0]).toBeGreaterThan(0);
+    expect(sizes[1]).toBeLessThan(sizes[0] as number);
+    const paused = step6.find((line) => line.startsWith("  Paused demo-redrive-1."));
+    const later = step6.find((line) => line.startsWith("  600 ms later: "));
+    expect(later).toMatch(/paused/);
+    expect(/(\d+) runs waiting/.exec(later ?? "")?.[1]).toBe(/(\d+) runs waiting/.exec(paused ?? "")?.[1]);
+    expect(step6.at(-1)).toMatch(/^ {2}demo-redrive-1: 0 runs waiting/);
+    const resumed = Number(/deleted \d+, restarted \d+, resumed (\d+);/.exec(run.stdout)?.[1]);
+    expect(section(lines, "== 7.")).toEqual([
+      `  workflow_runs {label: "incident-demo-1"}: ${resumed} runs: ${resumed} succeeded.`,
+    ]);
   });
 
   it("asks the user before each large change, and goes on only after a yes", () => {
@@ -112,6 +141,13 @@ describe("npm run demo", () => {
     expect(run.stdout).not.toMatch(/"(?:method|result|id|messages|workflowRuns)"\s*:/);
     expect(lines.some((line) => /^\s*[[{]/.test(line))).toBe(false);
     expect(lines.length).toBeGreaterThanOrEqual(30);
-    expect(lines.length).toBeLessThanOrEqual(70);
+    expect(lines.length).toBeLessThanOrEqual(90);
   });
 });
+
+/** The lines under a heading, up to the next one, blank lines left out. */
+function section(lines: readonly string[], heading: string): string[] {
+  const start = lines.findIndex((line) => line.startsWith(heading));
+  const end = lines.findIndex((line, index) => index > start && line.startsWith("== "));
+  return lines.slice(start + 1, end === -1 ? undefined : end).filter((line) => line.trim() !== "");
+}
