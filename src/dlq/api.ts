@@ -58,7 +58,7 @@ export interface RequestRecord extends SendingRecord {
   /** 0 when no HTTP answer arrived. */
   status: number;
   runIds?: string[];
-  /** By ids: which dlqId became which run, when the answer allows telling (see `withDlqIds`). */
+  /** Which dlqId became which run, where the answer tells (a request naming one id). */
   runsByDlqId?: Record<string, string>;
   /** A delete that removed every id it asked for: those ids. */
   deletedIds?: string[];
@@ -231,16 +231,16 @@ export class DlqApi {
 }
 
 /**
- * QStash answers a request by ids with the runs in the order the request named the ids. When it
- * names exactly one run per id, each run is the one its id became; any other answer (runs it
- * could not name, a count that differs) is left unmapped rather than guessed.
+ * A request that names one dlqId and is answered with one run says which run that entry became.
+ * An answer to several ids lists their runs in no documented order, so its runs are left
+ * unmapped rather than guessed; the journal's request line still pairs the ids sent with the runs
+ * answered.
  */
 function withDlqIds(page: ParsedResume, selection: Selection): ParsedResume {
   if (selection.mode !== "ids") return page;
   const asked = [...new Set(selection.dlqIds)];
-  if (page.unreadableRuns > 0 || page.workflowRuns.length !== asked.length) return page;
-  return {
-    ...page,
-    workflowRuns: page.workflowRuns.map((run, index) => ({ dlqId: asked[index] as string, ...run })),
-  };
+  const [run] = page.workflowRuns;
+  if (asked.length !== 1 || page.unreadableRuns > 0 || page.workflowRuns.length !== 1 || run === undefined)
+    return page;
+  return { ...page, workflowRuns: [{ dlqId: asked[0] as string, ...run }] };
 }

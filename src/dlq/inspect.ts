@@ -3,7 +3,7 @@
  * to from the logs in one request (`workflowRuns=ID@TS,…` names each run exactly, since runs can
  * share an id). An entry that is gone, or one that cannot be read, is reported and the rest go on.
  */
-import type { QStashError } from "../qstash/errors.js";
+import { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { LoggedRun } from "./responses.js";
@@ -26,10 +26,14 @@ export async function inspectEntries(
 ): Promise<Inspected> {
   const ids = [...new Set(dlqIds)];
   const outcome: Inspected = { entries: [], gone: [], failed: [] };
-  const looked = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async (dlqId) => ({
-    dlqId,
-    lookup: await scope.attempt((context) => scope.api.get(dlqId, context)),
-  }));
+  // A cancelled, stopping or timed-out call sends nothing more; the ids it did not read say why.
+  const stopped = (dlqId: string, halt: string) =>
+    new QStashError("aborted", `Stopped (${halt}) before reading ${dlqId}.`, { surelyNotProcessed: true });
+  const looked = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async (dlqId) => {
+    const halt = scope.halted();
+    if (halt) return { dlqId, lookup: { ok: false as const, error: stopped(dlqId, halt) } };
+    return { dlqId, lookup: await scope.attempt((context) => scope.api.get(dlqId, context)) };
+  });
   const messages: DlqMessage[] = [];
   for (const { dlqId, lookup } of looked) {
     if (!lookup.ok) outcome.failed.push({ dlqId, error: lookup.error });
@@ -42,9 +46,14 @@ export async function inspectEntries(
       : undefined;
   const pairs = [...new Set(messages.map(pairOf).filter((pair): pair is string => pair !== undefined))];
   const runs = new Map<string, LoggedRun>();
-  if (pairs.length > 0) {
+  const halt = scope.halted();
+  if (halt && pairs.length > 0) {
+    outcome.logsError = new QStashError("aborted", `Stopped (${halt}) before reading the logs.`, {
+      surelyNotProcessed: true,
+    });
+  } else if (pairs.length > 0) {
     const logs = await scope.attempt((context) =>
-      scope.api.logs({ workflowRuns: pairs.join(","), count: pairs.length }, context, bodyBytes),
+      scope.api.logs({ workflowRuns: pairs.join(","), count: Math.max(pairs.length, 1) }, context, bodyBytes),
     );
     if (logs.ok) {
       for (const run of logs.value.runs) {

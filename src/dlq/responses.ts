@@ -13,7 +13,7 @@ const listBody = z.object({
 
 /** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
 export interface ResumedRun {
-  /** The DLQ entry this run was, when the answer tells (requests by ids). */
+  /** The DLQ entry this run was, when the answer tells (a request that named one id). */
   dlqId?: string;
   workflowRunId: string;
   workflowCreatedAt?: number;
@@ -118,20 +118,43 @@ export interface LoggedAttempt {
   status?: number;
   /** As much of the response body as the request asked for (`trimBody`). */
   body?: string;
+  /** QStash's own account of the failure, when it gives one. */
+  error?: string;
   at?: number;
 }
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 const number = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 
 /** Drops the keys whose value is undefined, so a result never lists empty fields. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
+/** A step's failed attempts as its `errors` list them: `{error, body, status, time}` each. */
+function attemptsOf(errors: unknown, state: string | undefined): LoggedAttempt[] {
+  if (!Array.isArray(errors)) return [];
+  const listed = errors.map(record).filter((error) => error !== undefined);
+  return listed.map((error, index) =>
+    defined({
+      state: index === listed.length - 1 ? state : "STEP_RETRY",
+      status: number(error.status),
+      body: typeof error.body === "string" ? error.body : undefined,
+      error: text(error.error),
+      at: number(error.time),
+    }),
+  );
+}
+
 /**
  * `{runs, cursor}`: each run's state and steps, and for a failed one its failed step, that step's
- * attempts and the failure function. A step retried appears once per attempt, sharing its stepId.
+ * attempts and the failure function. The step a run is on sits in the `next` group with its
+ * attempts under `errors`, as the official client reads it; a log that instead records each
+ * attempt as a step of its own (`STEP_RETRY` … `STEP_FAILED`, one stepId) is read too.
  */
 export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]; cursor?: string } {
   const runs = (body as { runs?: unknown } | null)?.runs;
@@ -140,23 +163,64 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
   for (const raw of runs as Record<string, unknown>[]) {
     if (typeof raw?.workflowRunId !== "string" || typeof raw.workflowState !== "string")
       throw shapeError(where);
-    const records = (
-      Array.isArray(raw.steps)
-        ? (raw.steps as { steps?: unknown }[]).flatMap((group) =>
-            Array.isArray(group?.steps) ? group.steps : [],
-          )
-        : []
-    ).filter((step): step is Record<string, unknown> => typeof step === "object" && step !== null);
-    const identity = (step: Record<string, unknown>) =>
-      step.stepId !== undefined ? `id:${String(step.stepId)}` : `name:${String(step.stepName)}`;
+    const groups = (Array.isArray(raw.steps) ? raw.steps : [])
+      .map(record)
+      .filter((group) => group !== undefined);
+    const done: Record<string, unknown>[] = [];
+    const next: Record<string, unknown>[] = [];
+    for (const group of groups) {
+      const steps = (Array.isArray(group.steps) ? group.steps : [])
+        .map(record)
+        .filter((step) => step !== undefined);
+      (group.type === "next" ? next : done).push(...steps);
+    }
+    // Records of one step share its stepId (or, lacking one, its message or name).
+    const identity = (step: Record<string, unknown>, index: number) =>
+      number(step.stepId) !== undefined
+        ? `id:${step.stepId}`
+        : text(step.messageId)
+          ? `msg:${step.messageId}`
+          : text(step.stepName)
+            ? `name:${step.stepName}`
+            : `at:${index}`;
     const steps = new Map<string, LoggedRun["steps"][number]>();
-    for (const step of records) {
+    [...done, ...next].forEach((step, index) => {
       steps.set(
-        identity(step),
+        identity(step, index),
         defined({ name: text(step.stepName), type: text(step.stepType), state: text(step.state) }),
       );
+    });
+    const failing = next.findLast((step) => step.state === "STEP_FAILED" || step.state === "STEP_RETRY");
+    const failedRecord = done.findLast((step) => step.state === "STEP_FAILED");
+    let attempts: LoggedAttempt[] = [];
+    let failedStep: LoggedRun["failedStep"];
+    if (failing) {
+      attempts = attemptsOf(failing.errors, text(failing.state));
+      failedStep = defined({
+        name: text(failing.stepName),
+        type: text(failing.stepType),
+        url: text(failing.callUrl),
+        status: attempts.at(-1)?.status,
+      });
+    } else if (failedRecord) {
+      const key = identity(failedRecord, done.indexOf(failedRecord));
+      attempts = done
+        .filter((step, index) => identity(step, index) === key)
+        .map((step) =>
+          defined({
+            state: text(step.state),
+            status: number(step.callResponseStatus),
+            body: typeof step.callResponseBody === "string" ? step.callResponseBody : undefined,
+            at: number(step.createdAt),
+          }),
+        );
+      failedStep = defined({
+        name: text(failedRecord.stepName),
+        type: text(failedRecord.stepType),
+        url: text(failedRecord.callUrl),
+        status: number(failedRecord.callResponseStatus),
+      });
     }
-    const failed = records.findLast((step) => step.state === "STEP_FAILED");
     const run: LoggedRun = defined({
       workflowRunId: raw.workflowRunId,
       workflowState: raw.workflowState,
@@ -164,34 +228,17 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
       workflowRunCompletedAt: number(raw.workflowRunCompletedAt),
       dlqId: text(raw.dlqId),
       steps: [...steps.values()],
-      attempts: failed
-        ? records
-            .filter((step) => identity(step) === identity(failed))
-            .map((step) =>
-              defined({
-                state: text(step.state),
-                status: number(step.callResponseStatus),
-                body: typeof step.callResponseBody === "string" ? step.callResponseBody : undefined,
-                at: number(step.createdAt),
-              }),
-            )
-        : [],
+      attempts,
+      failedStep: raw.workflowState === "RUN_FAILED" || failedRecord ? failedStep : undefined,
     });
-    if (failed) {
-      run.failedStep = defined({
-        name: text(failed.stepName),
-        type: text(failed.stepType),
-        url: text(failed.callUrl),
-        status: number(failed.callResponseStatus),
-      });
-    }
-    const callback = raw.failureFunction as Record<string, unknown> | undefined;
-    if (typeof callback === "object" && callback !== null) {
+    const callback = record(raw.failureFunction);
+    if (callback) {
+      const tries = attemptsOf(callback.errors, text(callback.state));
       run.failureFunction = defined({
         state: text(callback.state),
         url: text(callback.url),
-        status: number(callback.responseStatus),
-        body: typeof callback.responseBody === "string" ? callback.responseBody : undefined,
+        status: number(callback.responseStatus) ?? tries.at(-1)?.status,
+        body: typeof callback.responseBody === "string" ? callback.responseBody : tries.at(-1)?.body,
       });
     }
     parsed.push(run);

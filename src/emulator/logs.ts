@@ -8,34 +8,63 @@ import { BadRequest } from "./params.js";
 import type { ResumedRecord } from "./store.js";
 
 export const RUN_STATES = ["RUN_STARTED", "RUN_SUCCESS", "RUN_FAILED", "RUN_CANCELED"] as const;
-const MAX_LOG_COUNT = 100;
+/** Runs per page: the published API serves at most 10 runs a page, and 10 by default. */
+const MAX_LOG_COUNT = 10;
 const DEFAULT_LOG_COUNT = 10;
 
+/** A step that ran to its end (or is running), in a `sequential` or `parallel` group. */
 export interface LogStep {
-  stepId: number;
+  stepId?: number;
   stepName: string;
   stepType: string;
   callType: string;
-  /** STEP_SUCCESS, STEP_RETRY (an attempt that failed and was retried), STEP_FAILED, STEP_PROGRESS. */
-  state: string;
+  messageId: string;
+  out?: string;
+  retries: number;
+  concurrent: number;
+  state: "STEP_SUCCESS" | "STEP_PROGRESS";
   createdAt: number;
-  messageId?: string;
   callUrl?: string;
   callMethod?: string;
   callResponseStatus?: number;
   callResponseBody?: string;
-  retries?: number;
+}
+
+/** One failed attempt, as the `errors` of a step being retried or failed list it. */
+export interface LogError {
+  error: string;
+  body?: string;
+  headers: Record<string, string[]>;
+  status: number;
+  time: number;
+}
+
+/** The step a run is on, in the `next` group: retrying, failed for good, or in progress. */
+export interface LogNextStep {
+  messageId: string;
+  stepName?: string;
+  state: "STEP_PROGRESS" | "STEP_RETRY" | "STEP_FAILED" | "STEP_CANCELED";
+  retries: number;
+  errors?: LogError[];
 }
 
 export interface LogFailureFunction {
+  messageId: string;
   url: string;
   state?: string;
+  failHeaders: Record<string, string[]>;
   failStatus?: number;
   failResponse?: string;
+  /** Deprecated by QStash in favour of the run's own dlqId; still sent. */
+  dlqId: string;
   responseStatus?: number;
   responseBody?: string;
-  maxRetries?: number;
+  responseHeaders?: Record<string, string[]>;
 }
+
+export type LogGroup =
+  | { type: "sequential" | "parallel"; steps: LogStep[] }
+  | { type: "next"; steps: LogNextStep[] };
 
 export interface LogRun {
   workflowRunId: string;
@@ -46,14 +75,16 @@ export interface LogRun {
   label?: string;
   flowControlKey?: string;
   dlqId?: string;
-  steps: { type: "sequential"; steps: LogStep[] }[];
+  steps: LogGroup[];
   failureFunction?: LogFailureFunction;
 }
 
-/** The step names a seeded workflow's own steps get; which one failed follows from its dlqId. */
+/** The step names a seeded workflow's own steps get; which one failed follows from its run. */
 const STEP_NAMES = ["charge-card", "reserve-stock", "send-receipt", "sync-crm", "notify-user"];
-/** QStash retries a step three times by default; more than this many attempts are not shown. */
-const MAX_SHOWN_ATTEMPTS = 6;
+/** QStash's retry delay grows as e^(2.5·n) seconds, and never past a day. */
+const MAX_RETRY_DELAY_MS = 86_400_000;
+/** A step retried more often than this shows only its last attempts; no real run gets near it. */
+const MAX_LOGGED_ATTEMPTS = 50;
 
 function hashOf(text: string): number {
   let hash = 0;
@@ -61,13 +92,16 @@ function hashOf(text: string): number {
   return hash;
 }
 
-/** A failed step's identity: a call to another service is a `Call` step named after its host. */
-function stepOf(url: string | undefined, workflowUrl: string | undefined, seed: string) {
+const messageIdOf = (seed: string, step: number) =>
+  `msg_${(hashOf(`${seed}:${step}`) >>> 0).toString(36)}${step}`;
+
+/** A failed step's name: a call to another service is named after its host. */
+function stepNameOf(url: string | undefined, workflowUrl: string | undefined, seed: string): string {
   if (url !== undefined && url !== workflowUrl) {
     const host = /^https?:\/\/([^/:]+)/.exec(url)?.[1] ?? "service";
-    return { stepName: `call-${host.split(".")[0]}`, stepType: "Call" };
+    return `call-${host.split(".")[0]}`;
   }
-  return { stepName: STEP_NAMES[hashOf(seed) % STEP_NAMES.length] as string, stepType: "Run" };
+  return STEP_NAMES[hashOf(seed) % STEP_NAMES.length] as string;
 }
 
 interface Failure {
@@ -75,98 +109,128 @@ interface Failure {
   workflowUrl?: string;
   status?: number;
   body?: string;
+  headers?: Record<string, string[]>;
   maxRetries?: number;
   /** When the last attempt failed. */
   at: number;
-  /** No attempt is shown before this. */
-  notBefore: number;
+  /** When the run was created: no step is logged before it. */
+  startedAt: number;
   seed: string;
 }
 
-/**
- * The steps of a run that failed: it started, one step succeeded, and the failing step was tried
- * `maxRetries + 1` times, each attempt answered with the failure the DLQ entry recorded, the
- * retries backing off exponentially as QStash's do.
- */
-function failedSteps(failure: Failure): LogRun["steps"] {
-  const attempts = Math.min((failure.maxRetries ?? 3) + 1, MAX_SHOWN_ATTEMPTS);
-  const step = stepOf(failure.url, failure.workflowUrl, failure.seed);
-  const before = (index: number) => Math.round(Math.exp(2.5 * (attempts - 1 - index)) * 1000) - 1000;
-  const first = Math.max(failure.notBefore, failure.at - before(0) - 2_000);
-  return [
-    {
-      type: "sequential",
-      steps: [
-        {
-          stepId: 0,
-          stepName: "init",
-          stepType: "Initial",
-          callType: "step",
-          state: "STEP_SUCCESS",
-          createdAt: failure.notBefore,
-        },
-      ],
-    },
-    {
-      type: "sequential",
-      steps: [
-        {
-          stepId: 1,
-          stepName: "validate",
-          stepType: "Run",
-          callType: "step",
-          state: "STEP_SUCCESS",
-          createdAt: first,
-        },
-      ],
-    },
-    {
-      type: "sequential",
-      steps: Array.from({ length: attempts }, (_, index) => ({
-        stepId: 2,
-        ...step,
+/** The steps every seeded run completes before the one that can fail. */
+function completedSteps(failure: Failure, until: number): LogGroup[] {
+  const step = (stepId: number, stepName: string, stepType: string, createdAt: number): LogGroup => ({
+    type: "sequential",
+    steps: [
+      {
+        stepId,
+        stepName,
+        stepType,
         callType: "step",
-        state: index === attempts - 1 ? "STEP_FAILED" : "STEP_RETRY",
-        createdAt: Math.max(first, failure.at - before(index)),
-        ...(failure.url === undefined ? {} : { callUrl: failure.url, callMethod: "POST" }),
-        ...(failure.status === undefined ? {} : { callResponseStatus: failure.status }),
-        ...(failure.body === undefined ? {} : { callResponseBody: failure.body }),
+        messageId: messageIdOf(failure.seed, stepId),
         retries: failure.maxRetries ?? 3,
-      })),
+        concurrent: 1,
+        state: "STEP_SUCCESS",
+        createdAt,
+      },
+    ],
+  });
+  return [
+    step(0, "init", "Initial", failure.startedAt),
+    step(1, "validate", "Run", Math.max(failure.startedAt, Math.min(until, failure.startedAt + 150))),
+  ];
+}
+
+/**
+ * The steps of a run that failed: it started, one step succeeded, and the step it is on (the
+ * `next` group) was tried `maxRetries + 1` times, each attempt answered with the failure the DLQ
+ * entry recorded, the retries backing off as QStash's do.
+ */
+function failedSteps(failure: Failure): LogGroup[] {
+  const attempts = Math.min((failure.maxRetries ?? 3) + 1, MAX_LOGGED_ATTEMPTS);
+  const delay = (retry: number) => Math.min(Math.round(Math.exp(2.5 * retry) * 1000), MAX_RETRY_DELAY_MS);
+  // The last attempt failed at `at`; each earlier one came the delay of its retry before.
+  const times = [failure.at];
+  for (let retry = attempts - 1; retry >= 1; retry--) {
+    times.unshift(Math.max(failure.startedAt, (times[0] as number) - delay(retry)));
+  }
+  const status = failure.status ?? 500;
+  return [
+    ...completedSteps(failure, times[0] as number),
+    {
+      type: "next",
+      steps: [
+        {
+          messageId: messageIdOf(failure.seed, 2),
+          stepName: stepNameOf(failure.url, failure.workflowUrl, failure.seed),
+          state: "STEP_FAILED",
+          retries: failure.maxRetries ?? 3,
+          errors: times.map((time) => ({
+            error: `request to ${failure.url ?? "the workflow"} failed with status ${status}`,
+            ...(failure.body === undefined ? {} : { body: failure.body }),
+            headers: failure.headers ?? {},
+            status,
+            time,
+          })),
+        },
+      ],
     },
   ];
 }
 
 export function runOfRecord(record: ResumedRecord): LogRun {
   const state = record.state ?? (record.refailedAs ? "RUN_FAILED" : "RUN_SUCCESS");
-  const steps: LogRun["steps"] =
+  const failure: Failure = {
+    url: record.stepUrl,
+    workflowUrl: record.workflowUrl,
+    status: record.failStatus,
+    body: record.failBody,
+    maxRetries: record.retries,
+    at: record.finishedAt ?? record.at,
+    startedAt: record.workflowCreatedAt,
+    seed: record.workflowRunId,
+  };
+  const name = stepNameOf(record.stepUrl, record.workflowUrl, record.originalWorkflowRunId);
+  const steps: LogGroup[] =
     state === "RUN_FAILED"
-      ? failedSteps({
-          url: record.stepUrl,
-          workflowUrl: record.workflowUrl,
-          status: record.failStatus,
-          body: record.failBody,
-          maxRetries: record.retries,
-          at: record.finishedAt ?? record.at,
-          notBefore: record.workflowCreatedAt,
-          seed: record.originalWorkflowRunId,
-        })
-      : [
-          {
-            type: "sequential",
-            steps: [
-              {
-                stepId: 2,
-                ...stepOf(record.stepUrl, record.workflowUrl, record.originalWorkflowRunId),
-                callType: "step",
-                state: state === "RUN_STARTED" ? "STEP_PROGRESS" : "STEP_SUCCESS",
-                createdAt: record.at,
-                ...(record.stepUrl === undefined ? {} : { callUrl: record.stepUrl, callMethod: "POST" }),
-                ...(state === "RUN_SUCCESS" ? { callResponseStatus: 200 } : {}),
-              },
-            ],
-          },
-        ];
+      ? failedSteps(failure)
+      : state === "RUN_STARTED"
+        ? [
+            {
+              type: "next",
+              steps: [
+                {
+                  messageId: messageIdOf(record.workflowRunId, 2),
+                  stepName: name,
+                  state: "STEP_PROGRESS",
+                  retries: record.retries ?? 3,
+                },
+              ],
+            },
+          ]
+        : [
+            {
+              type: "sequential",
+              steps: [
+                {
+                  stepId: 2,
+                  stepName: name,
+                  stepType:
+                    record.stepUrl !== undefined && record.stepUrl !== record.workflowUrl ? "Call" : "Run",
+                  callType: "step",
+                  messageId: messageIdOf(record.workflowRunId, 2),
+                  retries: record.retries ?? 3,
+                  concurrent: 1,
+                  state: "STEP_SUCCESS",
+                  createdAt: record.finishedAt ?? record.at,
+                  ...(record.stepUrl === undefined || record.stepUrl === record.workflowUrl
+                    ? {}
+                    : { callUrl: record.stepUrl, callMethod: "POST", callResponseStatus: 200 }),
+                },
+              ],
+            },
+          ];
   return {
     workflowRunId: record.workflowRunId,
     ...(record.workflowUrl === undefined ? {} : { workflowUrl: record.workflowUrl }),
@@ -197,22 +261,26 @@ export function runOfEntry(message: DlqMessage): LogRun {
       workflowUrl: message.workflowUrl,
       status: message.responseStatus,
       body: message.responseBody,
+      headers: message.responseHeader,
       maxRetries: message.maxRetries,
       at: message.createdAt,
-      notBefore: message.workflowCreatedAt ?? message.createdAt,
+      startedAt: Math.min(message.workflowCreatedAt ?? message.createdAt, message.createdAt),
       seed: workflowRunId,
     }),
     ...(message.failureCallback === undefined
       ? {}
       : {
           failureFunction: {
+            messageId: messageIdOf(workflowRunId, -1),
             url: message.failureCallback,
             ...(callback?.state === undefined ? {} : { state: callback.state }),
+            failHeaders: message.responseHeader ?? {},
             ...(message.responseStatus === undefined ? {} : { failStatus: message.responseStatus }),
             ...(message.responseBody === undefined ? {} : { failResponse: message.responseBody }),
+            dlqId: message.dlqId,
             ...(callback?.responseStatus === undefined ? {} : { responseStatus: callback.responseStatus }),
             ...(callback?.responseBody === undefined ? {} : { responseBody: callback.responseBody }),
-            maxRetries: 3,
+            ...(callback?.responseHeaders === undefined ? {} : { responseHeaders: callback.responseHeaders }),
           },
         }),
   };
@@ -233,17 +301,23 @@ export function trimmedBodies(run: LogRun, trimBody: number): LogRun {
           .toString("utf8")
           .replace(/\uFFFD$/, "");
   };
-  const withBody = <T extends object>(value: T, key: keyof T & string): T => {
+  const withBody = <T extends object>(value: T, key: string): T => {
     const { [key]: body, ...rest } = value as Record<string, unknown>;
     const kept = trim(body as string | undefined);
     return (kept === undefined ? rest : { ...rest, [key]: kept }) as T;
   };
   const trimmed: LogRun = {
     ...run,
-    steps: run.steps.map((group) => ({
-      ...group,
-      steps: group.steps.map((step) => withBody(step, "callResponseBody")),
-    })),
+    steps: run.steps.map((group) =>
+      group.type === "next"
+        ? {
+            ...group,
+            steps: group.steps.map((step) =>
+              step.errors ? { ...step, errors: step.errors.map((error) => withBody(error, "body")) } : step,
+            ),
+          }
+        : { ...group, steps: group.steps.map((step) => withBody(step, "callResponseBody")) },
+    ),
   };
   if (run.failureFunction) {
     trimmed.failureFunction = withBody(withBody(run.failureFunction, "failResponse"), "responseBody");

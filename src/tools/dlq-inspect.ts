@@ -8,7 +8,7 @@ import type { LoggedRun } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { DlqMessage } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
-import { inspectOutput } from "./result-schemas.js";
+import { type CompactMessage, inspectOutput } from "./result-schemas.js";
 import { clip, errorInfo, plural, structuredResult, toolError } from "./results.js";
 import { type DlqInspectArgs, dlqInspectInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
@@ -23,8 +23,6 @@ const LISTED_ATTEMPTS = 6;
 const MIN_ENTRY_CHARS = 500;
 /** Step names and URLs from the logs are cut to this. */
 const NAME_CHARS = 200;
-/** Room kept for the summary text and the fields besides the entries. */
-const RESERVE_CHARS = SUMMARY_MAX_CHARS + 1_000;
 
 export const dlqInspectTool = defineTool({
   name: "dlq_inspect",
@@ -49,36 +47,28 @@ export const dlqInspectTool = defineTool({
       ...(inspected.logsError ? { logsError: inspected.logsError.message } : {}),
     });
     if (inspected.entries.length === 0 && inspected.failed.length > 0) {
-      return toolError(`Could not read the entries: ${inspected.failed[0]?.error.message}`);
+      const gone = inspected.gone.length > 0 ? ` Not in the DLQ: ${inspected.gone.join(", ")}.` : "";
+      return toolError(`Could not read the entries: ${inspected.failed[0]?.error.message}${gone}`);
     }
-    // Each entry gets an equal share of the result, so one with large bodies cannot crowd out the rest.
-    const room = context.policy.maxResultChars - RESERVE_CHARS;
-    const share = Math.floor(room / Math.max(1, inspected.entries.length));
-    let entries = inspected.entries.map(({ message, run }) => {
-      const shown = describeRun(run);
-      const entry = fitMessage(
-        compactMessage(message, { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies }),
-        Math.max(MIN_ENTRY_CHARS, share - JSON.stringify(shown ?? {}).length),
-      );
-      return { dlqId: message.dlqId, entry, ...(shown ? { run: shown } : {}) };
-    });
-    // Runs with long names or many large attempts can still overflow: the earlier attempts' bodies go first.
-    if (JSON.stringify(entries).length > room) {
-      entries = entries.map((item) =>
-        item.run
-          ? {
-              ...item,
-              entry: fitMessage(item.entry, MIN_ENTRY_CHARS),
-              run: {
-                ...item.run,
-                attempts: item.run.attempts.map((attempt, index, all) =>
-                  index === all.length - 1 ? attempt : { ...attempt, body: undefined },
-                ),
-              },
-            }
-          : { ...item, entry: fitMessage(item.entry, MIN_ENTRY_CHARS) },
-      );
-    }
+    const shown = fitted(
+      inspected.entries.map(({ message, run }) => ({
+        dlqId: message.dlqId,
+        entry: compactMessage(message, {
+          includeHeaders: args.includeHeaders,
+          includeBodies: args.includeBodies,
+        }),
+        ...(run ? { run: describeRun(run, message) } : {}),
+      })),
+      (entries) => ({
+        entries,
+        gone: inspected.gone,
+        ...(inspected.failed.length > 0
+          ? { failed: inspected.failed.map(({ dlqId, error }) => ({ dlqId, error: errorInfo(error) })) }
+          : {}),
+        ...(inspected.logsError ? { logsError: errorInfo(inspected.logsError) } : {}),
+      }),
+      context.policy.maxResultChars - SUMMARY_MAX_CHARS - 100,
+    );
     const lines = inspected.entries.map(({ message, run }) => explain(message, run));
     if (inspected.gone.length > 0) {
       lines.push(
@@ -88,19 +78,84 @@ export const dlqInspectTool = defineTool({
     if (inspected.failed.length > 0)
       lines.push(`${plural(inspected.failed.length, "entry", "entries")} could not be read.`);
     if (inspected.logsError) lines.push(`The logs could not be read: ${inspected.logsError.message}`);
-    return structuredResult(lines.join("\n"), {
-      entries,
-      gone: inspected.gone,
-      ...(inspected.failed.length > 0
-        ? { failed: inspected.failed.map(({ dlqId, error }) => ({ dlqId, error: errorInfo(error) })) }
-        : {}),
-      ...(inspected.logsError ? { logsError: errorInfo(inspected.logsError) } : {}),
-    });
+    if (shown.notShown) {
+      lines.unshift(
+        `${plural(shown.notShown.length, "entry", "entries")} left out to fit the result (notShown): inspect them in another call.`,
+      );
+    }
+    return structuredResult(lines.join("\n"), shown);
   },
 });
 
-function describeRun(run: LoggedRun | undefined) {
-  if (run === undefined) return undefined;
+type Item = { dlqId: string; entry: CompactMessage; run?: ReturnType<typeof describeRun> };
+
+/**
+ * Cuts the items until the result fits `room` as JSON, in stages, each applied to every item
+ * and checked again: earlier attempts' bodies, then headers, bodies and the failure function's
+ * answer, then the step list and all but the last attempt; entries that still do not fit are
+ * left out and named, so the caller can ask for them again.
+ */
+function fitted<T extends object>(
+  items: Item[],
+  wrap: (items: Item[]) => T,
+  room: number,
+): T & { notShown?: string[] } {
+  const fits = (value: unknown) => JSON.stringify(value).length <= room;
+  const share = Math.floor(room / Math.max(1, items.length));
+  const stages: ((item: Item) => Item)[] = [
+    (item) => ({
+      ...item,
+      entry: fitMessage(item.entry, Math.max(MIN_ENTRY_CHARS, share - JSON.stringify(item.run ?? {}).length)),
+    }),
+    (item) =>
+      item.run
+        ? {
+            ...item,
+            run: {
+              ...item.run,
+              attempts: item.run.attempts.map((attempt, index, all) =>
+                index === all.length - 1 ? attempt : { ...attempt, body: undefined, error: undefined },
+              ),
+            },
+          }
+        : item,
+    (item) => ({
+      ...item,
+      entry: fitMessage(item.entry, MIN_ENTRY_CHARS),
+      ...(item.run?.failureFunction
+        ? { run: { ...item.run, failureFunction: { ...item.run.failureFunction, body: undefined } } }
+        : {}),
+    }),
+    (item) => {
+      if (!item.run) return item;
+      const last = item.run.attempts.at(-1);
+      const omitted = (item.run.attemptsOmitted ?? 0) + Math.max(0, item.run.attempts.length - 1);
+      return {
+        ...item,
+        run: {
+          ...item.run,
+          steps: [],
+          stepsOmitted: item.run.steps.length + (item.run.stepsOmitted ?? 0),
+          attempts: last ? [{ ...last, ...(last.body ? { body: clip(last.body, 100) } : {}) }] : [],
+          ...(omitted > 0 ? { attemptsOmitted: omitted } : {}),
+        },
+      };
+    },
+  ];
+  let current = items;
+  for (const stage of stages) {
+    if (fits(wrap(current))) return wrap(current);
+    current = current.map(stage);
+  }
+  const notShown: string[] = [];
+  while (current.length > 0 && !fits({ ...wrap(current), notShown })) {
+    notShown.unshift((current.at(-1) as Item).dlqId);
+    current = current.slice(0, -1);
+  }
+  return notShown.length > 0 ? { ...wrap(current), notShown } : wrap(current);
+}
+
+function describeRun(run: LoggedRun, message: DlqMessage) {
   const steps = (
     run.steps.length <= LISTED_STEPS
       ? run.steps
@@ -110,10 +165,12 @@ function describeRun(run: LoggedRun | undefined) {
     run.attempts.length <= LISTED_ATTEMPTS
       ? run.attempts
       : [...run.attempts.slice(0, 2), ...run.attempts.slice(2 - LISTED_ATTEMPTS)];
+  // The logs name the step a run failed at; its URL is the one the DLQ entry recorded.
+  const url = run.failedStep?.url ?? message.url;
   const failedStep = run.failedStep && {
     ...run.failedStep,
     ...(run.failedStep.name ? { name: clip(run.failedStep.name, NAME_CHARS) } : {}),
-    ...(run.failedStep.url ? { url: clip(run.failedStep.url, NAME_CHARS) } : {}),
+    ...(url ? { url: clip(url, NAME_CHARS) } : {}),
   };
   return {
     workflowRunId: run.workflowRunId,
@@ -126,9 +183,11 @@ function describeRun(run: LoggedRun | undefined) {
     ...(attempts.length < run.attempts.length
       ? { attemptsOmitted: run.attempts.length - attempts.length }
       : {}),
-    attempts: attempts.map((attempt) =>
-      attempt.body === undefined ? attempt : { ...attempt, body: clip(attempt.body, ATTEMPT_BODY_BYTES) },
-    ),
+    attempts: attempts.map((attempt) => ({
+      ...attempt,
+      ...(attempt.body === undefined ? {} : { body: clip(attempt.body, ATTEMPT_BODY_BYTES) }),
+      ...(attempt.error === undefined ? {} : { error: clip(attempt.error, NAME_CHARS) }),
+    })),
     ...(run.failureFunction
       ? {
           failureFunction: {
@@ -154,6 +213,11 @@ function explain(message: DlqMessage, run: LoggedRun | undefined): string {
   const last = run?.attempts.at(-1)?.body ?? message.responseBody;
   const answer = `${status === undefined ? "" : ` with ${status}`}${last ? `: ${clip(last.replace(/\s+/g, " "), 80)}` : ""}`;
   const callback = run?.failureFunction?.state ?? message.failureCallbackInfo?.state;
-  const missing = run === undefined ? " (its run is not in the logs)" : "";
+  const missing =
+    run !== undefined
+      ? ""
+      : message.workflowRunId === undefined || message.workflowCreatedAt === undefined
+        ? " (the entry names no run to look up in the logs)"
+        : " (its run is not in the logs, which keep runs for the plan's retention)";
   return `${message.dlqId} failed at ${where}${tries}${answer}${callback ? `; failure function ${callback}` : ""}${missing}.`;
 }

@@ -102,7 +102,7 @@ export const resumeOutput = z.object({
       dlqId: z
         .string()
         .optional()
-        .meta({ description: "The entry this run was, where QStash's answer tells." }),
+        .meta({ description: "The entry this run was, where QStash's answer tells (a request of one id)." }),
       workflowRunId: z.string(),
       workflowCreatedAt: z.number().optional(),
     }),
@@ -359,6 +359,7 @@ export const inspectOutput = z.object({
               state: z.string().optional(),
               status: z.number().optional(),
               body: z.string().optional(),
+              error: z.string().optional(),
               at: z.number().optional(),
             }),
           ),
@@ -385,4 +386,8 @@ export const inspectOutput = z.object({
   logsError: errorInfo
     .optional()
     .meta({ description: "The logs could not be read; entries are shown without runs." }),
+  notShown: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "Entries left out to fit the result: inspect them in another call." }),
 });

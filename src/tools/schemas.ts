@@ -220,38 +220,47 @@ const DLQ_ID_PROBLEMS = {
  * of bad ids gets one message that names a few of them, not one line per id. The published JSON
  * Schema still describes the items.
  */
-export const dlqIdsSchema = z
-  .array(z.unknown(), { error: "dlqIds must be a list of DLQ id strings." })
-  .min(1, { error: "dlqIds is empty: pass at least one DLQ id, or use filter, or dlq_resume_all." })
-  .max(LIMITS.dlqIdsPerCall, {
-    error: `dlqIds takes at most ${LIMITS.dlqIdsPerCall} ids per call: split the list, or select them with filter.`,
-  })
-  .transform((ids, ctx) => {
-    const problems = new Map<keyof typeof DLQ_ID_PROBLEMS, number[]>();
-    const trimmed: string[] = [];
-    ids.forEach((id, index) => {
-      const problem =
-        typeof id !== "string"
-          ? "type"
-          : id.trim() === ""
-            ? "empty"
-            : id.trim().length > LIMITS.idLength
-              ? "long"
-              : LONE_SURROGATE.test(id)
-                ? "surrogate"
-                : undefined;
-      if (problem) problems.set(problem, [...(problems.get(problem) ?? []), index]);
-      else trimmed.push((id as string).trim());
-    });
-    for (const [problem, indexes] of problems) {
-      ctx.addIssue({
-        code: "custom",
-        message: `The DLQ id at dlqIds[${listed(indexes.map(String))}] ${DLQ_ID_PROBLEMS[problem]}: pass the dlqId strings dlq_list returns.`,
+function dlqIdList(
+  max: number,
+  tooMany: string,
+  empty = "dlqIds is empty: pass at least one DLQ id, or use filter, or dlq_resume_all.",
+) {
+  return z
+    .array(z.unknown(), { error: "dlqIds must be a list of DLQ id strings." })
+    .min(1, { error: empty })
+    .max(max, { error: tooMany })
+    .transform((ids, ctx) => {
+      const problems = new Map<keyof typeof DLQ_ID_PROBLEMS, number[]>();
+      const trimmed: string[] = [];
+      ids.forEach((id, index) => {
+        const problem =
+          typeof id !== "string"
+            ? "type"
+            : id.trim() === ""
+              ? "empty"
+              : id.trim().length > LIMITS.idLength
+                ? "long"
+                : LONE_SURROGATE.test(id)
+                  ? "surrogate"
+                  : undefined;
+        if (problem) problems.set(problem, [...(problems.get(problem) ?? []), index]);
+        else trimmed.push((id as string).trim());
       });
-    }
-    return problems.size > 0 ? z.NEVER : trimmed;
-  })
-  .meta({ items: { type: "string", minLength: 1, maxLength: LIMITS.idLength } });
+      for (const [problem, indexes] of problems) {
+        ctx.addIssue({
+          code: "custom",
+          message: `The DLQ id at dlqIds[${listed(indexes.map(String))}] ${DLQ_ID_PROBLEMS[problem]}: pass the dlqId strings dlq_list returns.`,
+        });
+      }
+      return problems.size > 0 ? z.NEVER : trimmed;
+    })
+    .meta({ items: { type: "string", minLength: 1, maxLength: LIMITS.idLength } });
+}
+
+export const dlqIdsSchema = dlqIdList(
+  LIMITS.dlqIdsPerCall,
+  `dlqIds takes at most ${LIMITS.dlqIdsPerCall} ids per call: split the list, or select them with filter.`,
+);
 
 /**
  * Caps that only catch a mistake (no one paces a redrive at a million runs a second) are checked
@@ -673,11 +682,11 @@ export const dlqListInput = z.strictObject(
 
 export const dlqInspectInput = z.strictObject(
   {
-    dlqIds: dlqIdsSchema
-      .refine((ids) => ids.length <= LIMITS.inspectIdsPerCall, {
-        error: `dlq_inspect takes at most ${LIMITS.inspectIdsPerCall} dlqIds: pick a few from each dlq_list summary group.`,
-      })
-      .meta({ description: `Up to ${LIMITS.inspectIdsPerCall}, from dlq_list.` }),
+    dlqIds: dlqIdList(
+      LIMITS.inspectIdsPerCall,
+      `dlq_inspect takes at most ${LIMITS.inspectIdsPerCall} dlqIds: pick a few from each dlq_list summary group.`,
+      "dlqIds is empty: pass the dlqIds to inspect, as dlq_list lists them.",
+    ).meta({ description: `Up to ${LIMITS.inspectIdsPerCall}, from dlq_list.` }),
     includeHeaders,
     includeBodies,
   },
@@ -732,7 +741,7 @@ export const RUN_STATES = ["RUN_STARTED", "RUN_SUCCESS", "RUN_FAILED", "RUN_CANC
 const runRef = z.strictObject(
   {
     // A resume result's runs carry the dlqId they were; passed back as they are, it is not needed.
-    dlqId: z.string().optional(),
+    dlqId: text("workflowRuns[].dlqId").optional(),
     workflowRunId: text("workflowRuns[].workflowRunId"),
     workflowCreatedAt: z
       .number({

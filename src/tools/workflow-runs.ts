@@ -14,9 +14,9 @@ import { errorInfo, fitting, plural, structuredResult, toolError } from "./resul
 import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
-/** Runs named per logs request: `workflowRuns=ID@TS,…` keeps the URL short at this many. */
-const RUNS_PER_REQUEST = 20;
-const LOG_COUNT = 100;
+/** The logs serve at most 10 runs a page, so a run list goes 10 pairs (`workflowRuns=ID@TS,…`) a request. */
+const LOG_COUNT = 10;
+const RUNS_PER_REQUEST = LOG_COUNT;
 /** Runs that failed again listed in a result at most; the count says how many there are. */
 const LISTED_FAILURES = 50;
 

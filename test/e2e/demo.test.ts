@@ -82,7 +82,7 @@ describe("npm run demo", () => {
     expect(step4).toHaveLength(2);
     for (const line of step4) {
       expect(line).toMatch(
-        /^ {2}dlq_\w+ failed at step "[\w-]+" \((Run|Call)\) after 4 attempts with (5\d\d|429): /,
+        /^ {2}dlq_\w+ failed at step "[\w-]+"(?: \(\w+\))? after 4 attempts with (5\d\d|429): /,
       );
     }
   });

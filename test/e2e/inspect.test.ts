@@ -44,7 +44,11 @@ describe("dlq_inspect", () => {
     expect(first?.run).toMatchObject({
       workflowRunId: external.workflowRunId,
       state: "RUN_FAILED",
-      failedStep: { type: "Call", url: external.url, status: external.responseStatus },
+      failedStep: {
+        name: expect.stringMatching(/^call-/),
+        url: external.url,
+        status: external.responseStatus,
+      },
     });
     // Three retries by default: four attempts, the last one the failure.
     expect(first?.run?.attempts.map((attempt) => attempt.state)).toEqual([
@@ -75,9 +79,10 @@ describe("dlq_inspect", () => {
   });
 
   it("adds headers and bodies only when asked", async () => {
-    const { data } = await inspect({ dlqIds: [external.dlqId], includeHeaders: true, includeBodies: true });
-    expect(data.entries[0]?.entry.header).toBeDefined();
-    expect(data.entries[0]?.entry.body ?? data.entries[0]?.entry).toBeDefined();
+    const withBody = messages.find((message) => message.body !== undefined) as DlqMessage;
+    const { data } = await inspect({ dlqIds: [withBody.dlqId], includeHeaders: true, includeBodies: true });
+    expect(data.entries[0]?.entry.header).toEqual(withBody.header);
+    expect(data.entries[0]?.entry.body).toBe(withBody.body);
   });
 
   it("reports an entry resumed since as gone, and still shows the others", async () => {
@@ -118,5 +123,41 @@ describe("dlq_inspect", () => {
     const data = result.structuredContent as unknown as Inspected;
     expect(data.entries).toHaveLength(10);
     for (const entry of data.entries) expect(entry.run?.attempts.at(-1)?.state).toBe("STEP_FAILED");
+  });
+});
+
+describe("dlq_inspect at the smallest result bound", () => {
+  const fixture = useFixture(SEED_OPTIONS, { args: ["--max-result-chars", "10000"] });
+
+  it("stays within 10,000 characters with escape-heavy headers, bodies and URLs, naming what it left out", async () => {
+    // Quotes and control characters double in JSON: a cut by characters alone would overflow.
+    const noisy = '"\u0001\\'.repeat(4_000);
+    const big = messages.slice(0, 10).map((message) => ({
+      ...message,
+      workflowUrl: `https://api.example.com/${"w".repeat(900)}`,
+      url: `https://pay.example.com/${'"'.repeat(900)}`,
+      body: noisy,
+      responseBody: noisy,
+      header: { "X-Noise": [noisy] },
+      responseHeader: { "X-Noise": [noisy] },
+      label: "l".repeat(500),
+    }));
+    fixture.emulator.reset({ messages: big });
+    const ids = big.map((message) => message.dlqId);
+    const result = await fixture.call("dlq_inspect", {
+      dlqIds: ids,
+      includeHeaders: true,
+      includeBodies: true,
+    });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const chars = result.content.reduce(
+      (total, part) => total + (part.type === "text" ? part.text.length : 0),
+      0,
+    );
+    expect(chars).toBeLessThanOrEqual(10_000);
+    const data = result.structuredContent as unknown as Inspected & { notShown?: string[] };
+    // Every id is accounted for: shown, or named as left out.
+    expect([...data.entries.map((entry) => entry.dlqId), ...(data.notShown ?? [])]).toEqual(ids);
+    expect(data.entries.length).toBeGreaterThan(0);
   });
 });

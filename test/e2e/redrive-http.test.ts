@@ -79,12 +79,9 @@ describe("a redrive over Streamable HTTP", () => {
       workflowRuns: { dlqId?: string; workflowRunId: string; workflowCreatedAt: number }[];
     };
     expect(resumed.resumed).toBe(retryable.length);
-    expect(resumed.workflowRuns.map((run) => run.dlqId)).toEqual(retryable);
-    for (const run of resumed.workflowRuns) {
-      expect(emulator.resumed.find((record) => record.dlqId === run.dlqId)?.workflowRunId).toBe(
-        run.workflowRunId,
-      );
-    }
+    expect(new Set(resumed.workflowRuns.map((run) => run.workflowRunId))).toEqual(
+      new Set(emulator.resumed.map((record) => record.workflowRunId)),
+    );
 
     expect((await waiting()).waitlistSize).toBeGreaterThan(0);
     await call("flow_control_update", { key: KEY, action: "pause" });

@@ -44,6 +44,7 @@ function expectCatalogue(listed: Listed) {
   expect(listed.tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
   expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
     "dlq_list",
+    "dlq_inspect",
     "flow_control_status",
     "workflow_runs",
   ]);
