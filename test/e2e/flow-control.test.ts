@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { FIXED_NOW } from "../support/data.js";
 import { textOf, useFixture } from "../support/harness.js";
+import { until } from "../support/wait.js";
 
 interface FlowKey {
   key: string;
@@ -14,14 +15,6 @@ interface FlowKey {
   rate?: { max?: number; periodSeconds?: number };
   pinned?: { parallelism: boolean; rate: boolean };
 }
-
-const until = async (check: () => Promise<boolean>, ms = 8_000) => {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe("a paced redrive", () => {
   // One emulated second lasts 50 ms; a run takes 200 emulated ms.

@@ -10,17 +10,10 @@ import { connectHttp, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { TEST_TOKEN, textOf } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+import { until } from "../support/wait.js";
 
 const KEY = "redrive-http-1";
 const LABEL = "incident-http-1";
-
-const until = async (check: () => Promise<boolean>, ms = 10_000) => {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe("a redrive over Streamable HTTP", () => {
   let emulator: Emulator;

@@ -4,14 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { FlowControl, parseFlowControlValue } from "../../src/emulator/flow-control.js";
-
-const until = async (check: () => boolean, ms = 3_000) => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+import { until } from "../support/wait.js";
 
 describe("flow control", () => {
   let flow: FlowControl | undefined;
