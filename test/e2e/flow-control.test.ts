@@ -134,3 +134,41 @@ describe("a redrive's key and label", () => {
     expect((dedicated.structuredContent as { warnings?: string[] }).warnings).toBeUndefined();
   });
 });
+
+describe("a redrive whose runs fail again while it is still going", () => {
+  // Runs are delivered within a few ms and all fail again, re-entering the DLQ as new entries.
+  const fixture = useFixture({
+    entries: 120,
+    seed: 6,
+    now: FIXED_NOW,
+    refail: { share: 1, seed: 1 },
+    delivery: { speedUp: 100, runMs: 100 },
+  });
+
+  it("never acts on an entry that re-entered the DLQ after it began, across cursor calls, and reports every run", async () => {
+    const original = new Set(fixture.emulator.store.list().map((m) => m.dlqId));
+    const reported: string[] = [];
+    let cursor: string | undefined;
+    for (let calls = 0; calls === 0 || cursor; calls++) {
+      expect(calls).toBeLessThan(50);
+      const result = await fixture.call("dlq_resume_all", {
+        count: 20,
+        maxPages: 1,
+        ...(cursor ? { cursor } : {}),
+      });
+      const data = result.structuredContent as { workflowRuns: { workflowRunId: string }[]; cursor?: string };
+      reported.push(...data.workflowRuns.map((run) => run.workflowRunId));
+      cursor = data.cursor;
+      // Let the runs of this page fail again and come back before the next page is asked for.
+      await until(() => fixture.emulator.resumed.every((record) => record.refailedAs !== undefined));
+    }
+    expect(new Set(fixture.emulator.resumed.map((record) => record.dlqId))).toEqual(original);
+    expect(new Set(reported)).toEqual(
+      new Set(fixture.emulator.resumed.map((record) => record.workflowRunId)),
+    );
+    // Every run failed again: the DLQ now holds exactly the re-entries, none of them acted on.
+    const after = fixture.emulator.store.list();
+    expect(after).toHaveLength(120);
+    expect(after.some((m) => original.has(m.dlqId))).toBe(false);
+  });
+});
