@@ -139,6 +139,10 @@ function defined<T extends object>(value: T): T {
 function attemptsOf(errors: unknown, state: string | undefined): LoggedAttempt[] {
   if (!Array.isArray(errors)) return [];
   const listed = errors.map(record).filter((error) => error !== undefined);
+  // Oldest first, whatever order they came in: the last one is the attempt that gave the step its state.
+  if (listed.every((error) => number(error.time) !== undefined)) {
+    listed.sort((a, b) => (a.time as number) - (b.time as number));
+  }
   return listed.map((error, index) =>
     defined({
       state: index === listed.length - 1 ? state : "STEP_RETRY",
@@ -205,7 +209,10 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
     } else if (failedRecord) {
       const key = identity(failedRecord, done.indexOf(failedRecord));
       attempts = done
-        .filter((step, index) => identity(step, index) === key)
+        .filter(
+          (step, index) =>
+            identity(step, index) === key && (step.state === "STEP_RETRY" || step.state === "STEP_FAILED"),
+        )
         .map((step) =>
           defined({
             state: text(step.state),
@@ -234,11 +241,13 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
     const callback = record(raw.failureFunction);
     if (callback) {
       const tries = attemptsOf(callback.errors, text(callback.state));
+      // Its errors say how a callback failed; a callback that then succeeded answered otherwise.
+      const failedTry = text(callback.state) === "CALLBACK_FAIL" ? tries.at(-1) : undefined;
       run.failureFunction = defined({
         state: text(callback.state),
         url: text(callback.url),
-        status: number(callback.responseStatus) ?? tries.at(-1)?.status,
-        body: typeof callback.responseBody === "string" ? callback.responseBody : tries.at(-1)?.body,
+        status: number(callback.responseStatus) ?? failedTry?.status,
+        body: typeof callback.responseBody === "string" ? callback.responseBody : failedTry?.body,
       });
     }
     parsed.push(run);

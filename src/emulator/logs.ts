@@ -24,16 +24,21 @@ export interface LogStep {
   concurrent: number;
   state: "STEP_SUCCESS" | "STEP_PROGRESS";
   createdAt: number;
+  headers: Record<string, string[]>;
+  /** A `context.call` step has all of these or none. */
   callUrl?: string;
   callMethod?: string;
+  callHeaders?: Record<string, string[]>;
+  callBody?: string;
   callResponseStatus?: number;
   callResponseBody?: string;
+  callResponseHeaders?: Record<string, string[]>;
 }
 
 /** One failed attempt, as the `errors` of a step being retried or failed list it. */
 export interface LogError {
   error: string;
-  body?: string;
+  body: string;
   headers: Record<string, string[]>;
   status: number;
   time: number;
@@ -51,10 +56,10 @@ export interface LogNextStep {
 export interface LogFailureFunction {
   messageId: string;
   url: string;
-  state?: string;
+  state: string;
   failHeaders: Record<string, string[]>;
-  failStatus?: number;
-  failResponse?: string;
+  failStatus: number;
+  failResponse: string;
   /** Deprecated by QStash in favour of the run's own dlqId; still sent. */
   dlqId: string;
   responseStatus?: number;
@@ -133,6 +138,7 @@ function completedSteps(failure: Failure, until: number): LogGroup[] {
         concurrent: 1,
         state: "STEP_SUCCESS",
         createdAt,
+        headers: {},
       },
     ],
   });
@@ -168,7 +174,7 @@ function failedSteps(failure: Failure): LogGroup[] {
           retries: failure.maxRetries ?? 3,
           errors: times.map((time) => ({
             error: `request to ${failure.url ?? "the workflow"} failed with status ${status}`,
-            ...(failure.body === undefined ? {} : { body: failure.body }),
+            body: failure.body ?? "",
             headers: failure.headers ?? {},
             status,
             time,
@@ -210,6 +216,7 @@ export function runOfRecord(record: ResumedRecord): LogRun {
             },
           ]
         : [
+            ...completedSteps(failure, record.at),
             {
               type: "sequential",
               steps: [
@@ -224,9 +231,18 @@ export function runOfRecord(record: ResumedRecord): LogRun {
                   concurrent: 1,
                   state: "STEP_SUCCESS",
                   createdAt: record.finishedAt ?? record.at,
+                  headers: {},
                   ...(record.stepUrl === undefined || record.stepUrl === record.workflowUrl
                     ? {}
-                    : { callUrl: record.stepUrl, callMethod: "POST", callResponseStatus: 200 }),
+                    : {
+                        callUrl: record.stepUrl,
+                        callMethod: "POST",
+                        callHeaders: {},
+                        callBody: "",
+                        callResponseStatus: 200,
+                        callResponseBody: "",
+                        callResponseHeaders: {},
+                      }),
                 },
               ],
             },
@@ -273,10 +289,11 @@ export function runOfEntry(message: DlqMessage): LogRun {
           failureFunction: {
             messageId: messageIdOf(workflowRunId, -1),
             url: message.failureCallback,
-            ...(callback?.state === undefined ? {} : { state: callback.state }),
+            // An entry whose callback has not reported yet: the callback is still running.
+            state: callback?.state ?? "CALLBACK_INPROGRESS",
             failHeaders: message.responseHeader ?? {},
-            ...(message.responseStatus === undefined ? {} : { failStatus: message.responseStatus }),
-            ...(message.responseBody === undefined ? {} : { failResponse: message.responseBody }),
+            failStatus: message.responseStatus ?? 500,
+            failResponse: message.responseBody ?? "",
             dlqId: message.dlqId,
             ...(callback?.responseStatus === undefined ? {} : { responseStatus: callback.responseStatus }),
             ...(callback?.responseBody === undefined ? {} : { responseBody: callback.responseBody }),
@@ -313,14 +330,22 @@ export function trimmedBodies(run: LogRun, trimBody: number): LogRun {
         ? {
             ...group,
             steps: group.steps.map((step) =>
-              step.errors ? { ...step, errors: step.errors.map((error) => withBody(error, "body")) } : step,
+              step.errors
+                ? {
+                    ...step,
+                    errors: step.errors.map((error) => ({ ...error, body: trim(error.body) ?? "" })),
+                  }
+                : step,
             ),
           }
         : { ...group, steps: group.steps.map((step) => withBody(step, "callResponseBody")) },
     ),
   };
   if (run.failureFunction) {
-    trimmed.failureFunction = withBody(withBody(run.failureFunction, "failResponse"), "responseBody");
+    trimmed.failureFunction = withBody(
+      { ...run.failureFunction, failResponse: trim(run.failureFunction.failResponse) ?? "" },
+      "responseBody",
+    );
   }
   return trimmed;
 }

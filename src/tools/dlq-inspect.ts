@@ -6,6 +6,7 @@
 import { inspectEntries } from "../dlq/inspect.js";
 import type { LoggedRun } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
+import type { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { type CompactMessage, inspectOutput } from "./result-schemas.js";
@@ -59,14 +60,13 @@ export const dlqInspectTool = defineTool({
         }),
         ...(run ? { run: describeRun(run, message) } : {}),
       })),
-      (entries) => ({
-        entries,
+      {
         gone: inspected.gone,
         ...(inspected.failed.length > 0
-          ? { failed: inspected.failed.map(({ dlqId, error }) => ({ dlqId, error: errorInfo(error) })) }
+          ? { failed: inspected.failed.map(({ dlqId, error }) => ({ dlqId, error: shortError(error) })) }
           : {}),
-        ...(inspected.logsError ? { logsError: errorInfo(inspected.logsError) } : {}),
-      }),
+        ...(inspected.logsError ? { logsError: shortError(inspected.logsError) } : {}),
+      },
       context.policy.maxResultChars - SUMMARY_MAX_CHARS - 100,
     );
     const lines = inspected.entries.map(({ message, run }) => explain(message, run));
@@ -87,25 +87,31 @@ export const dlqInspectTool = defineTool({
   },
 });
 
+/** An error as this result lists it: its message cut, since ten of them share one result. */
+function shortError(error: QStashError) {
+  const info = errorInfo(error);
+  return { ...info, message: clip(info.message, NAME_CHARS) };
+}
+
 type Item = { dlqId: string; entry: CompactMessage; run?: ReturnType<typeof describeRun> };
 
 /**
- * Cuts the items until the result fits `room` as JSON, in stages, each applied to every item
- * and checked again: earlier attempts' bodies, then headers, bodies and the failure function's
- * answer, then the step list and all but the last attempt; entries that still do not fit are
- * left out and named, so the caller can ask for them again.
+ * Cuts the result until it fits `room` as JSON. The lists of ids not shown (gone, unreadable)
+ * get at most a third of it, cut to what fits with their full lengths as counts. Then the
+ * entries are cut in stages, each applied to every entry and checked again: earlier attempts'
+ * bodies, then headers, bodies and the failure function's answer, then the step list and all but
+ * the last attempt. Entries that still do not fit are left out and named, so the caller can ask
+ * for them again.
  */
-function fitted<T extends object>(
-  items: Item[],
-  wrap: (items: Item[]) => T,
-  room: number,
-): T & { notShown?: string[] } {
-  const fits = (value: unknown) => JSON.stringify(value).length <= room;
-  const share = Math.floor(room / Math.max(1, items.length));
+function fitted(items: Item[], rest: Rest, room: number): Rest & { entries: Item[]; notShown?: string[] } {
+  const size = (value: unknown) => JSON.stringify(value).length;
+  const bounded = cutLists({ ...rest }, ["failed", "gone"], Math.floor(room / 3));
+  const wrap = (entries: Item[]) => ({ entries, ...bounded });
+  const share = Math.floor((room - size(bounded)) / Math.max(1, items.length));
   const stages: ((item: Item) => Item)[] = [
     (item) => ({
       ...item,
-      entry: fitMessage(item.entry, Math.max(MIN_ENTRY_CHARS, share - JSON.stringify(item.run ?? {}).length)),
+      entry: fitMessage(item.entry, Math.max(MIN_ENTRY_CHARS, share - size(item.run ?? {}))),
     }),
     (item) =>
       item.run
@@ -144,15 +150,43 @@ function fitted<T extends object>(
   ];
   let current = items;
   for (const stage of stages) {
-    if (fits(wrap(current))) return wrap(current);
+    if (size(wrap(current)) <= room) return wrap(current);
     current = current.map(stage);
   }
   const notShown: string[] = [];
-  while (current.length > 0 && !fits({ ...wrap(current), notShown })) {
+  while (current.length > 0 && size({ ...wrap(current), notShown }) > room) {
     notShown.unshift((current.at(-1) as Item).dlqId);
     current = current.slice(0, -1);
   }
-  return notShown.length > 0 ? { ...wrap(current), notShown } : wrap(current);
+  if (notShown.length === 0) return wrap(current);
+  const whole = { ...wrap(current), notShown };
+  return { ...whole, ...cutLists({ notShown }, ["notShown"], room - (size(whole) - size({ notShown }))) };
+}
+
+interface Rest {
+  gone: string[];
+  failed?: { dlqId: string; error: ReturnType<typeof shortError> }[];
+  logsError?: ReturnType<typeof shortError>;
+  [count: `${string}Count`]: number;
+}
+
+/**
+ * The lists named, copied and cut from the end until the whole fits `room` as JSON; a list cut
+ * keeps its full length as `<name>Count`. Ids run to 256 characters, several times that once
+ * escaped, so ten of them alone can outgrow a result.
+ */
+function cutLists<T extends object>(value: T, keys: readonly string[], room: number): T {
+  const out = value as Record<string, unknown>;
+  for (const key of keys) {
+    if (JSON.stringify(out).length <= room) break;
+    const list = out[key];
+    if (!Array.isArray(list)) continue;
+    const kept = [...list];
+    out[key] = kept;
+    while (kept.length > 0 && JSON.stringify(out).length > room) kept.pop();
+    out[`${key}Count`] = list.length;
+  }
+  return value;
 }
 
 function describeRun(run: LoggedRun, message: DlqMessage) {

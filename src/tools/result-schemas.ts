@@ -390,4 +390,11 @@ export const inspectOutput = z.object({
     .array(z.string())
     .optional()
     .meta({ description: "Entries left out to fit the result: inspect them in another call." }),
+  notShownCount: z.number().int().optional(),
+  goneCount: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "With long ids, the lists may be cut: their full lengths." }),
+  failedCount: z.number().int().optional(),
 });

@@ -161,3 +161,29 @@ describe("dlq_inspect at the smallest result bound", () => {
     expect(data.entries.length).toBeGreaterThan(0);
   });
 });
+
+describe("dlq_inspect with ids that are long and gone", () => {
+  const fixture = useFixture(SEED_OPTIONS, { args: ["--max-result-chars", "10000"] });
+
+  it("keeps the entry it found and cuts the list of gone ids to fit, counting them all", async () => {
+    // 256 characters, each escaped to six in JSON: ten such ids are 15,000 characters alone.
+    const gone = Array.from({ length: 9 }, (_, index) => `${index}${"\u0001".repeat(255)}`);
+    const found = messages[0] as DlqMessage;
+    const result = await fixture.call("dlq_inspect", { dlqIds: [found.dlqId, ...gone] });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const chars = result.content.reduce(
+      (total, part) => total + (part.type === "text" ? part.text.length : 0),
+      0,
+    );
+    expect(chars).toBeLessThanOrEqual(10_000);
+    const data = result.structuredContent as unknown as Inspected & {
+      goneCount?: number;
+      notShown?: string[];
+    };
+    expect(data.entries.map((entry) => entry.dlqId)).toEqual([found.dlqId]);
+    expect(data.notShown).toBeUndefined();
+    expect(data.goneCount).toBe(9);
+    expect(data.gone.length).toBeLessThan(9);
+    for (const id of data.gone) expect(gone).toContain(id);
+  });
+});

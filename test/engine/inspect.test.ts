@@ -146,4 +146,67 @@ describe("a failed step's attempts, as the logs give them", () => {
     expect(parsed?.steps.map((step) => step.name)).toEqual(["a", "b", undefined]);
     expect(parsed?.attempts).toEqual([{ state: "STEP_FAILED", status: 500 }]);
   });
+
+  it("orders attempts by time, and counts only retried and failed records as attempts", () => {
+    const parsed = run([
+      {
+        type: "next",
+        steps: [
+          {
+            stepName: "charge",
+            state: "STEP_FAILED",
+            errors: [
+              { status: 502, time: 3 },
+              { status: 503, time: 1 },
+              { status: 504, time: 2 },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(parsed?.attempts.map((a) => [a.status, a.state])).toEqual([
+      [503, "STEP_RETRY"],
+      [504, "STEP_RETRY"],
+      [502, "STEP_FAILED"],
+    ]);
+    const records = run([
+      {
+        type: "sequential",
+        steps: [
+          { stepId: 4, stepName: "charge", state: "STEP_PROGRESS" },
+          { stepId: 4, stepName: "charge", state: "STEP_RETRY", callResponseStatus: 503 },
+          { stepId: 4, stepName: "charge", state: "STEP_FAILED", callResponseStatus: 503 },
+        ],
+      },
+    ]);
+    expect(records?.attempts.map((a) => a.state)).toEqual(["STEP_RETRY", "STEP_FAILED"]);
+  });
+
+  it("takes a failure function's answer from its errors only when it failed", () => {
+    const body = (state: string) =>
+      parseLogsBody(
+        {
+          runs: [
+            {
+              workflowRunId: "wfr_1",
+              workflowState: "RUN_FAILED",
+              steps: [],
+              failureFunction: {
+                url: "https://x.example/f",
+                state,
+                errors: [{ status: 500, body: "boom", time: 1 }],
+              },
+            },
+          ],
+        },
+        "logs",
+      ).runs[0]?.failureFunction;
+    expect(body("CALLBACK_FAIL")).toEqual({
+      state: "CALLBACK_FAIL",
+      url: "https://x.example/f",
+      status: 500,
+      body: "boom",
+    });
+    expect(body("CALLBACK_SUCCESS")).toEqual({ state: "CALLBACK_SUCCESS", url: "https://x.example/f" });
+  });
 });
