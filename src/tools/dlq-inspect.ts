@@ -238,7 +238,7 @@ function describeRun(run: LoggedRun, message: DlqMessage) {
 function explain(message: DlqMessage, run: LoggedRun | undefined): string {
   const step = run?.failedStep;
   const where = step?.name
-    ? `step "${clip(step.name, 60)}"${step.type ? ` (${step.type})` : ""}`
+    ? `step "${clip(step.name, 60)}"${step.type ? ` (${clip(step.type, 40)})` : ""}`
     : message.url
       ? `${clip(message.url, 80)}`
       : "its failed step";
