@@ -53,7 +53,7 @@ export async function inspectEntries(
     });
   } else if (pairs.length > 0) {
     const logs = await scope.attempt((context) =>
-      scope.api.logs({ workflowRuns: pairs.join(","), count: Math.max(pairs.length, 1) }, context, bodyBytes),
+      scope.api.logs({ workflowRuns: pairs.join(","), count: pairs.length }, context, bodyBytes),
     );
     if (logs.ok) {
       for (const run of logs.value.runs) {

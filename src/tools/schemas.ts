@@ -619,14 +619,13 @@ export const dlqDeleteInput = z
 
 export const dlqRetryCallbackInput = z.strictObject(
   {
-    dlqIds: dlqIdsSchema
-      .refine((ids) => ids.length <= LIMITS.callbackIdsPerCall, {
-        error: `dlqIds takes at most ${LIMITS.callbackIdsPerCall} ids per call here (one request each): split the list.`,
-      })
-      .meta({
-        description:
-          'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
-      }),
+    dlqIds: dlqIdList(
+      LIMITS.callbackIdsPerCall,
+      `dlqIds takes at most ${LIMITS.callbackIdsPerCall} ids per call here (one request each): split the list.`,
+    ).meta({
+      description:
+        'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
+    }),
   },
   { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
 );
