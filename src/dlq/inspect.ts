@@ -6,6 +6,7 @@
 import { QStashError } from "../qstash/errors.js";
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
+import { runPair } from "./request.js";
 import type { LoggedRun } from "./responses.js";
 import type { CallScope } from "./scope.js";
 
@@ -42,7 +43,7 @@ export async function inspectEntries(
   }
   const pairOf = (run: { workflowRunId?: string; workflowCreatedAt?: number }) =>
     run.workflowRunId !== undefined && run.workflowCreatedAt !== undefined
-      ? `${run.workflowRunId}@${run.workflowCreatedAt}`
+      ? runPair(run.workflowRunId, run.workflowCreatedAt)
       : undefined;
   const pairs = [...new Set(messages.map(pairOf).filter((pair): pair is string => pair !== undefined))];
   const runs = new Map<string, LoggedRun>();

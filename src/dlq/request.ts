@@ -89,3 +89,11 @@ export function flowControlValue(flowControl: FlowControl): string {
     .filter((part): part is string => part !== undefined)
     .join(", ");
 }
+
+/**
+ * One run as the logs' `workflowRuns` filter names it: `ID@createdAt`, since several runs can
+ * share an id.
+ */
+export function runPair(workflowRunId: string, workflowCreatedAt: number): string {
+  return `${workflowRunId}@${workflowCreatedAt}`;
+}

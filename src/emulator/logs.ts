@@ -4,6 +4,7 @@
  * with its steps in the published shape, newest first, paged by cursor.
  */
 import type { DlqMessage } from "../wire/types.js";
+import { ALNUM, digest, hashedId } from "./ids.js";
 import { BadRequest } from "./params.js";
 import type { ResumedRecord } from "./store.js";
 
@@ -91,14 +92,8 @@ const MAX_RETRY_DELAY_MS = 86_400_000;
 /** A step retried more often than this shows only its last attempts; no real run gets near it. */
 const MAX_LOGGED_ATTEMPTS = 50;
 
-function hashOf(text: string): number {
-  let hash = 0;
-  for (const char of text) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  return hash;
-}
-
 const messageIdOf = (seed: string, step: number) =>
-  `msg_${(hashOf(`${seed}:${step}`) >>> 0).toString(36)}${step}`;
+  hashedId("msg_", ALNUM, 40, ["message", seed, String(step)]);
 
 /** A failed step's name: a call to another service is named after its host. */
 function stepNameOf(url: string | undefined, workflowUrl: string | undefined, seed: string): string {
@@ -106,7 +101,7 @@ function stepNameOf(url: string | undefined, workflowUrl: string | undefined, se
     const host = /^https?:\/\/([^/:]+)/.exec(url)?.[1] ?? "service";
     return `call-${host.split(".")[0]}`;
   }
-  return STEP_NAMES[hashOf(seed) % STEP_NAMES.length] as string;
+  return STEP_NAMES[digest(["step", seed]).readUInt32BE(0) % STEP_NAMES.length] as string;
 }
 
 interface Failure {

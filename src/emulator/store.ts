@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { DlqMessage, FailureFunctionState, WorkflowRunRef } from "../wire/types.js";
 import { type DeliveryOptions, FlowControl } from "./flow-control.js";
+import { ALNUM, digest, hashedId, URL_SAFE } from "./ids.js";
 
 /** Parsed selection fields; several values of one field are ORed, fields are ANDed. */
 export interface DlqFilter {
@@ -205,30 +205,6 @@ function validateRefail(refail: RefailOptions): Required<RefailOptions> {
     throw new RangeError("refail.share must be a number from 0 to 1");
   if (!Number.isSafeInteger(seed)) throw new RangeError("refail.seed must be an integer");
   return { share, seed };
-}
-
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const URL_SAFE = `${ALNUM}_-`;
-
-function digest(parts: readonly string[]): Buffer {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part, "utf8").update("\0");
-  return hash.digest();
-}
-
-/**
- * Ids derived from a hash instead of a random source: the same entries resumed in any order,
- * by any mix of concurrent requests, get the same new ids, so re-failures are reproducible too.
- */
-function hashedId(prefix: string, alphabet: string, length: number, parts: readonly string[]): string {
-  let out = prefix;
-  for (let block = 0; out.length < prefix.length + length; block++) {
-    for (const byte of digest([...parts, String(block)])) {
-      if (out.length === prefix.length + length) break;
-      out += alphabet[byte % alphabet.length];
-    }
-  }
-  return out;
 }
 
 /** The emulated Workflow DLQ, always in the server's order: createdAt ascending, then dlqId. */

@@ -5,6 +5,7 @@
  */
 import { decodeCursor, encodeCursor, fingerprint } from "../dlq/cursor.js";
 import { runPages } from "../dlq/pages.js";
+import { runPair } from "../dlq/request.js";
 import type { LoggedRun } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
@@ -48,11 +49,11 @@ export const workflowRunsTool = defineTool({
           mode: "runs" as const,
           selection: fingerprint([
             "workflow_runs",
-            args.workflowRuns.map((run) => `${run.workflowRunId}@${run.workflowCreatedAt}`),
+            args.workflowRuns.map((run) => runPair(run.workflowRunId, run.workflowCreatedAt)),
           ]),
-          pages: chunks(args.workflowRuns.map((run) => `${run.workflowRunId}@${run.workflowCreatedAt}`)).map(
-            (pairs) => ({ workflowRuns: pairs.join(","), count: LOG_COUNT }),
-          ),
+          pages: chunks(
+            args.workflowRuns.map((run) => runPair(run.workflowRunId, run.workflowCreatedAt)),
+          ).map((pairs) => ({ workflowRuns: pairs.join(","), count: LOG_COUNT })),
         }
       : {
           mode: "filter" as const,

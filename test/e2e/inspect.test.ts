@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import { textChars, textOf, useFixture } from "../support/harness.js";
 
 interface Inspected {
   entries: {
@@ -115,10 +115,7 @@ describe("dlq_inspect", () => {
       includeBodies: true,
     });
     expect(result.isError).toBeFalsy();
-    const chars = result.content.reduce(
-      (total, part) => total + (part.type === "text" ? part.text.length : 0),
-      0,
-    );
+    const chars = textChars(result);
     expect(chars).toBeLessThanOrEqual(40_000);
     const data = result.structuredContent as unknown as Inspected;
     expect(data.entries).toHaveLength(10);
@@ -150,10 +147,7 @@ describe("dlq_inspect at the smallest result bound", () => {
       includeBodies: true,
     });
     expect(result.isError, textOf(result)).toBeFalsy();
-    const chars = result.content.reduce(
-      (total, part) => total + (part.type === "text" ? part.text.length : 0),
-      0,
-    );
+    const chars = textChars(result);
     expect(chars).toBeLessThanOrEqual(10_000);
     const data = result.structuredContent as unknown as Inspected & { notShown?: string[] };
     // Every id is accounted for: shown, or named as left out.
@@ -171,10 +165,7 @@ describe("dlq_inspect with ids that are long and gone", () => {
     const found = messages[0] as DlqMessage;
     const result = await fixture.call("dlq_inspect", { dlqIds: [found.dlqId, ...gone] });
     expect(result.isError, textOf(result)).toBeFalsy();
-    const chars = result.content.reduce(
-      (total, part) => total + (part.type === "text" ? part.text.length : 0),
-      0,
-    );
+    const chars = textChars(result);
     expect(chars).toBeLessThanOrEqual(10_000);
     const data = result.structuredContent as unknown as Inspected & {
       goneCount?: number;

@@ -10,11 +10,8 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { connectHttp } from "../support/clients.js";
 import { FIXED_NOW, seededMessages } from "../support/data.js";
-import { resumeData, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
+import { resumeData, TEST_TOKEN, textChars, textOf, useFixture } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
-
-const textChars = (result: CallToolResult) =>
-  result.content.reduce((sum, part) => sum + (part.type === "text" ? part.text.length : 0), 0);
 
 function expectBounded(result: CallToolResult, bound = 40_000) {
   expect(textChars(result)).toBeLessThanOrEqual(bound);

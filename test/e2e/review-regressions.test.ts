@@ -11,11 +11,9 @@ import { startEmulator } from "../../src/emulator/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { json, scriptedServer } from "../support/engine.js";
-import { connectServer, resumeData, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
+import { connectServer, resumeData, TEST_TOKEN, textChars, textOf, useFixture } from "../support/harness.js";
 import { spawnStdioServer } from "../support/stdio-child.js";
 
-const textChars = (result: CallToolResult) =>
-  result.content.reduce((sum, part) => sum + (part.type === "text" ? part.text.length : 0), 0);
 const onResume = (request: { method: string; path: string }) =>
   request.method === "POST" && request.path === "/v2/workflows/dlq/resume";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -174,6 +174,11 @@ export async function startFixture(
   };
 }
 
+/** All text content of a result: what its size bound limits. */
+export function textChars(result: CallToolResult): number {
+  return result.content.reduce((sum, part) => sum + (part.type === "text" ? part.text.length : 0), 0);
+}
+
 export function textOf(result: CallToolResult): string {
   return result.content
     .filter((part): part is { type: "text"; text: string } => part.type === "text")
