@@ -68,6 +68,12 @@ export const FLAGS = {
     check: positiveInteger("--confirm-over"),
     help: "Ask the user before a change of more than N entries, or of all of them (default 100).",
   },
+  "cursor-lifetime": {
+    type: "string",
+    value: "SECONDS",
+    check: positiveNumber("--cursor-lifetime"),
+    help: "How long a change that asks first may be continued by cursor after it began; then it is sized and asked about anew (default 3600).",
+  },
   "no-confirm": {
     type: "boolean",
     help: "Never ask before a change: for unattended automation that has its own safeguards.",

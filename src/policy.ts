@@ -20,6 +20,11 @@ export interface CallPolicy {
    * undefined: never asked (unattended automation).
    */
   confirmOver?: number;
+  /**
+   * How long an operation that changes the DLQ may be continued by cursor once it began, while
+   * changes are asked about: what was allowed then no longer covers what the DLQ holds later.
+   */
+  operationLifetimeMs: number;
   retry: RetryPolicy;
 }
 
@@ -39,5 +44,6 @@ export const DEFAULT_CALL_POLICY: CallPolicy = {
   // Claude Code warns past 10,000 tokens of tool output and cuts at 25,000.
   maxResultChars: 40_000,
   confirmOver: 100,
+  operationLifetimeMs: 60 * 60_000,
   retry: DEFAULT_RETRY_POLICY,
 };

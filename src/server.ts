@@ -15,6 +15,7 @@ import type { ToolContext } from "./tools/context.js";
 import { toolsFor } from "./tools/index.js";
 import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
 import { registerTool } from "./tools/tool.js";
+import { UnaskedTally } from "./tools/unasked.js";
 import { PACKAGE_VERSION } from "./version.js";
 
 export interface ServerOptions {
@@ -65,6 +66,8 @@ export function createServer(options: ServerOptions): McpServer {
   if (confirmationKey) context.confirmations = new ConfirmationSigner(confirmationKey);
   const cursorKey = options.client.derivedKey("cursor");
   if (cursorKey) context.cursorKey = cursorKey;
+  // A session adds up the changes it made unasked; a stateless request has nothing to add to.
+  if (!options.stateless) context.unasked = new UnaskedTally();
   if (keepsReports) {
     context.runLists = new RunListStore(context.redactor);
     registerRunListResource(server, context.runLists);

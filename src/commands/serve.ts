@@ -217,6 +217,9 @@ function callPolicy(flags: Flags): CallPolicy {
             ? Number(flags["confirm-over"])
             : DEFAULT_CALL_POLICY.confirmOver,
         }),
+    operationLifetimeMs: flags["cursor-lifetime"]
+      ? Number(flags["cursor-lifetime"]) * 1000
+      : DEFAULT_CALL_POLICY.operationLifetimeMs,
     retry: {
       ...DEFAULT_CALL_POLICY.retry,
       ...(flags["max-attempts"] ? { maxAttempts: Number(flags["max-attempts"]) } : {}),

@@ -2,7 +2,10 @@
  * The one cursor codec. Every cursor a tool hands out says what it belongs to — the tool and a
  * fingerprint of the selection — so a cursor passed to another tool, or with another filter or
  * id list, is refused before anything is sent. Inside it: QStash's own cursor, the snapshot
- * time of the operation, and for id lists how far the list got.
+ * time of the operation, and for id lists how far the list got. A cursor of an action is an
+ * allowed operation and nothing more: it also binds the options the user saw (flow control,
+ * retries, label), whether the user confirmed it, how many more entries it may change, and when
+ * it stops being honoured.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
@@ -30,6 +33,16 @@ export interface CursorState {
   skip?: number;
   /** Id lists: what earlier calls handled. */
   ids?: IdProgress;
+  /** Actions: fingerprint of the options (flow control, retries, label) the operation runs with. */
+  options?: string;
+  /** Actions: the user confirmed this operation (by elicitation or a confirm token). */
+  confirmed?: boolean;
+  /** Actions: entries the operation may still change (what it was counted or confirmed at, less what it did). */
+  allowance?: number;
+  /** Actions not confirmed: the operation's own id, so a session counts its reservation once. */
+  operation?: string;
+  /** Gated actions: after this (Unix ms, the issuing replica's clock) the cursor is refused. */
+  expiresAt?: number;
 }
 
 interface Wire {
@@ -41,6 +54,11 @@ interface Wire {
   o?: number;
   d?: [number, number][];
   q?: [number, number][];
+  p?: string;
+  c?: 1;
+  a?: number;
+  r?: string;
+  x?: number;
 }
 
 /**
@@ -58,6 +76,11 @@ export function encodeCursor(state: CursorState, key?: Buffer): string {
     if (state.ids.done.length) wire.d = state.ids.done;
     if (state.ids.uncertain.length) wire.q = state.ids.uncertain;
   }
+  if (state.options !== undefined) wire.p = state.options;
+  if (state.confirmed) wire.c = 1;
+  if (state.allowance !== undefined) wire.a = state.allowance;
+  if (state.operation !== undefined) wire.r = state.operation;
+  if (state.expiresAt !== undefined) wire.x = state.expiresAt;
   const body = Buffer.from(JSON.stringify(wire), "utf8").toString("base64url");
   return key ? `${PREFIX}${body}.${seal(key, body)}` : `${PREFIX}${body}`;
 }
@@ -91,6 +114,10 @@ export interface CursorExpectation {
   describe: string;
   /** Id lists: the list's length, to check the ranges against. */
   idCount?: number;
+  /** Actions: the fingerprint of this call's options, which must be the operation's. */
+  options?: string;
+  /** The time to check an expiry against. */
+  now?: number;
 }
 
 /** The cursor's state, or a message that says how to fix the call. */
@@ -109,7 +136,18 @@ export function decodeCursor(
   if (wire.s !== expected.selection) {
     return `This cursor belongs to a different ${expected.describe}: pass exactly the ${expected.describe} of the call that returned it, or leave cursor out to start this selection from the beginning.`;
   }
+  if ((wire.p ?? undefined) !== expected.options) {
+    return `This cursor continues an operation with other options (flowControl, retries or label) than this call: a cursor carries only what was allowed. Pass exactly the options of the call that returned it, or leave cursor out to start a new operation with these (a large one is asked about first).`;
+  }
+  if (wire.x !== undefined && wire.x < (expected.now ?? Date.now())) {
+    return `This cursor has expired: an operation that changes the DLQ is continued by cursor for an hour at most, and what it was allowed to do then no longer covers what is in the DLQ now. Call again without cursor: what is left is sized anew and asked about if it is large (nothing already done is done twice).`;
+  }
   const state: CursorState = { tool: wire.t, selection: wire.s };
+  if (wire.p !== undefined) state.options = wire.p;
+  if (wire.c === 1) state.confirmed = true;
+  if (wire.a !== undefined) state.allowance = wire.a;
+  if (wire.r !== undefined) state.operation = wire.r;
+  if (wire.x !== undefined) state.expiresAt = wire.x;
   if (wire.n !== undefined) state.next = wire.n;
   if (wire.u !== undefined) state.until = wire.u;
   if (wire.k !== undefined) state.skip = wire.k;
@@ -169,7 +207,7 @@ function parse(cursor: string, key: Buffer | undefined): Wire | undefined {
   }
   if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return undefined;
   const w = wire as Record<string, unknown>;
-  const known = new Set(["t", "s", "n", "u", "k", "o", "d", "q"]);
+  const known = new Set(["t", "s", "n", "u", "k", "o", "d", "q", "p", "c", "a", "r", "x"]);
   if (Object.keys(w).some((key) => !known.has(key))) return undefined;
   if (typeof w.t !== "string" || typeof w.s !== "string") return undefined;
   if (w.n !== undefined && (typeof w.n !== "string" || w.n === "")) return undefined;
@@ -178,6 +216,11 @@ function parse(cursor: string, key: Buffer | undefined): Wire | undefined {
   if (w.o !== undefined && !isCount(w.o)) return undefined;
   if (w.d !== undefined && !isRanges(w.d)) return undefined;
   if (w.q !== undefined && !isRanges(w.q)) return undefined;
+  if (w.p !== undefined && (typeof w.p !== "string" || w.p === "")) return undefined;
+  if (w.c !== undefined && w.c !== 1) return undefined;
+  if (w.a !== undefined && !isCount(w.a)) return undefined;
+  if (w.r !== undefined && (typeof w.r !== "string" || w.r === "")) return undefined;
+  if (w.x !== undefined && !isCount(w.x)) return undefined;
   return w as unknown as Wire;
 }
 

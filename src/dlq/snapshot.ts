@@ -4,6 +4,7 @@
  * run that fails again re-enters the DLQ with a new id and a later time, and must not be acted on
  * again by the same operation.
  */
+import type { QStashError } from "../qstash/errors.js";
 import { emptyReport, type ResumeReport } from "./report.js";
 import type { DlqFilter } from "./request.js";
 import type { ResumePlan } from "./resume.js";
@@ -17,7 +18,41 @@ export type Opened =
   /** Nothing to do, or the clock could not be read: the report says which. */
   | { ok: false; report: ResumeReport };
 
-/** The operation's filter bounded by its snapshot, and the report the runner fills in. */
+export type Snapshot =
+  | {
+      ok: true;
+      /** QStash's clock, or the local one held back when no Date header came. */
+      until: number;
+      /** Nothing matched the filter at all. */
+      empty: boolean;
+    }
+  | { ok: false; error: QStashError };
+
+/**
+ * QStash's time now, from the Date header of a one-entry list of the filter. The header has whole
+ * seconds, so the snapshot is the start of that second: an entry that entered the DLQ earlier in
+ * the same second is left for the next operation, never acted on unasked.
+ */
+export async function readSnapshot(filter: DlqFilter, scope: CallScope): Promise<Snapshot> {
+  const probe = await scope.attempt((context) => scope.api.list(filter, { count: 1 }, context));
+  if (!probe.ok) return { ok: false, error: probe.error };
+  return {
+    ok: true,
+    until: probe.value.serverTime ?? Date.now() - LOCAL_CLOCK_MARGIN_MS,
+    empty: probe.value.messages.length === 0,
+  };
+}
+
+/** The filter held within a snapshot (inclusive, as QStash's toDate is). */
+export function withinSnapshot(filter: DlqFilter, until: number): DlqFilter {
+  return { ...filter, toDate: Math.min(filter.toDate ?? Number.POSITIVE_INFINITY, until) };
+}
+
+/**
+ * The operation's filter bounded by its snapshot, and the report the runner fills in. A call that
+ * stops before it has a snapshot hands out no continuation: a cursor stands for an operation
+ * already sized and allowed, and without a snapshot there is nothing it could be bounded by.
+ */
 export async function openSnapshot(plan: ResumePlan, scope: CallScope): Promise<Opened> {
   const report = emptyReport(plan.selection.mode === "filter" ? "filter" : "all");
   const filter: DlqFilter = plan.selection.mode === "filter" ? plan.selection.filter : {};
@@ -26,26 +61,19 @@ export async function openSnapshot(plan: ResumePlan, scope: CallScope): Promise<
     const halt = scope.halted();
     if (halt) {
       report.stopReason = halt;
-      report.continuation = {};
       return { ok: false, report };
     }
-    const probe = await scope.attempt((context) => scope.api.list(filter, { count: 1 }, context));
-    if (!probe.ok) {
-      report.stopReason = scope.stopReasonFor(probe.error);
-      if (report.stopReason === "error") report.error = probe.error;
-      report.continuation = {};
+    const snapshot = await readSnapshot(filter, scope);
+    if (!snapshot.ok) {
+      report.stopReason = scope.stopReasonFor(snapshot.error);
+      if (report.stopReason === "error") report.error = snapshot.error;
       return { ok: false, report };
     }
-    until = probe.value.serverTime ?? Date.now() - LOCAL_CLOCK_MARGIN_MS;
+    until = snapshot.until;
     report.snapshot = until;
     // Nothing matches at all: no further request is needed to know it.
-    if (probe.value.messages.length === 0) return { ok: false, report };
+    if (snapshot.empty) return { ok: false, report };
   }
   report.snapshot = until;
-  return {
-    ok: true,
-    report,
-    until,
-    filter: { ...filter, toDate: Math.min(filter.toDate ?? Number.POSITIVE_INFINITY, until) },
-  };
+  return { ok: true, report, until, filter: withinSnapshot(filter, until) };
 }

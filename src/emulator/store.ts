@@ -273,6 +273,20 @@ export class DlqStore {
     return this.entries.length;
   }
 
+  /**
+   * New failures entering the DLQ, as they do while an incident is in full swing. Each keeps the
+   * createdAt it is given: QStash does not promise that an entry becomes visible in the order of
+   * its time, so a test may add one that is older than entries already there.
+   */
+  add(messages: readonly DlqMessage[]): void {
+    for (const message of validateMessages(messages)) {
+      if (this.byId.has(message.dlqId)) throw new TypeError(`duplicate dlqId ${message.dlqId}`);
+      this.entries.splice(this.indexAfter(message), 0, message);
+      this.byId.set(message.dlqId, message);
+      this.issuedDlqIds.add(message.dlqId);
+    }
+  }
+
   list(filter: DlqFilter = {}): DlqMessage[] {
     return this.entries.filter((m) => matchesFilter(m, filter));
   }

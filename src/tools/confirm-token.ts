@@ -10,6 +10,21 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 const PREFIX = "wdlqc1.";
 /** Long enough to ask a person, short enough that a token found later is dead. */
 export const CONFIRMATION_LIFETIME_MS = 10 * 60_000;
+/**
+ * Replicas behind one load balancer do not share a clock: a token issued by one whose clock runs
+ * behind is still honoured by one whose clock runs ahead for this much past its stated expiry, so
+ * a user's yes is not lost to skew. It widens the window by minutes, never by more.
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 2 * 60_000;
+
+/** What the user was shown when asked: the count, whether it was exact, and QStash's time then. */
+export interface Shown {
+  entries: number;
+  /** The count read the whole selection: the operation may act on no more than `entries`. */
+  exact: boolean;
+  /** Filter and all: QStash's clock when the selection was sized; the operation stays within it. */
+  snapshot?: number;
+}
 
 export interface Confirmation {
   token: string;
@@ -25,16 +40,18 @@ export interface Confirmation {
 export type ConfirmationPurpose = "confirm" | "question";
 
 export type ConfirmationCheck =
-  | { ok: true; entries: number; issuedAt: number }
+  | ({ ok: true; issuedAt: number } & Shown)
   | { ok: false; why: "malformed" | "forged" | "expired" | "otherCall" };
 
 interface Payload {
   /** The fingerprint of the call it confirms. */
   b: string;
   p: ConfirmationPurpose;
-  /** Entries the question named. */
+  /** Entries the question named, whether that count was exact, and the snapshot it was taken in. */
   n: number;
-  /** Issued and expires, Unix milliseconds. */
+  x?: 1;
+  u?: number;
+  /** Issued and expires, Unix milliseconds, by the issuing replica's clock. */
   t: number;
   e: number;
 }
@@ -42,9 +59,17 @@ interface Payload {
 export class ConfirmationSigner {
   constructor(private readonly key: Buffer) {}
 
-  issue(binding: string, purpose: ConfirmationPurpose, entries: number, now = Date.now()): Confirmation {
+  issue(binding: string, purpose: ConfirmationPurpose, shown: Shown, now = Date.now()): Confirmation {
     const expiresAt = now + CONFIRMATION_LIFETIME_MS;
-    const payload: Payload = { b: binding, p: purpose, n: entries, t: now, e: expiresAt };
+    const payload: Payload = {
+      b: binding,
+      p: purpose,
+      n: shown.entries,
+      ...(shown.exact ? { x: 1 as const } : {}),
+      ...(shown.snapshot === undefined ? {} : { u: shown.snapshot }),
+      t: now,
+      e: expiresAt,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
     return { token: `${PREFIX}${body}.${this.sign(body)}`, issuedAt: now, expiresAt };
   }
@@ -64,9 +89,17 @@ export class ConfirmationSigner {
     } catch {
       return { ok: false, why: "malformed" };
     }
-    if (typeof payload.e !== "number" || payload.e < now) return { ok: false, why: "expired" };
+    if (typeof payload.e !== "number" || payload.e + CLOCK_SKEW_TOLERANCE_MS < now) {
+      return { ok: false, why: "expired" };
+    }
     if (payload.b !== binding || payload.p !== purpose) return { ok: false, why: "otherCall" };
-    return { ok: true, entries: payload.n, issuedAt: payload.t };
+    return {
+      ok: true,
+      entries: payload.n,
+      exact: payload.x === 1,
+      ...(typeof payload.u === "number" ? { snapshot: payload.u } : {}),
+      issuedAt: payload.t,
+    };
   }
 
   private sign(body: string): string {

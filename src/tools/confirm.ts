@@ -1,63 +1,48 @@
 /**
- * Confirmation before large changes. The first call of an operation that would act on more than
- * `confirmOver` entries, or on all of them, first sizes its selection, then asks the person
- * behind the agent: through form elicitation where the client declares it (in band on
- * 2026-07-28, as a request on a 2025 session), otherwise by returning the preview with a signed
- * `confirm` token that the next call passes back. A cursor continues an operation that was
- * already cleared, so it is never asked about again.
+ * The action tools' confirmation gate. The first call of an operation that would act on more
+ * than `confirmOver` entries, or on all of them, is asked about (`ask.ts` says how). Whatever the
+ * answer, the gate's decision is the decision that runs: a filter or all is sized inside a
+ * snapshot taken by QStash's clock, and the operation is then held to that snapshot and to the
+ * count (an unasked or exactly counted one acts on no more entries than were counted). Within a
+ * session the unasked changes add up (`unasked.ts`), so a mass change cannot be sliced into small
+ * unasked calls. A cursor carries what was allowed: a continuation goes on within it, and one
+ * whose operation was not asked about still counts toward the session's unasked changes.
  */
-import {
-  type CallToolResult,
-  CLIENT_CAPABILITIES_META_KEY,
-  type ClientCapabilities,
-  type InputRequiredResult,
-  inputRequired,
-} from "@modelcontextprotocol/server";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { ACTIONS } from "../dlq/actions.js";
 import { fingerprint } from "../dlq/cursor.js";
-import { countSelection } from "../dlq/preview.js";
+import { countSelection, type SelectionSize } from "../dlq/preview.js";
 import type { DlqFilter } from "../dlq/request.js";
 import type { ResumePlan } from "../dlq/resume.js";
+import { readSnapshot, withinSnapshot } from "../dlq/snapshot.js";
 import type { Where } from "../dlq/where.js";
+import { answerOnCall, askUser } from "./ask.js";
+import type { Shown } from "./confirm-token.js";
 import { previewResume } from "./dry-run.js";
-import type { ResumePlanned } from "./plan.js";
+import type { Allowed, ResumePlanned } from "./plan.js";
 import { inWordsOf, type ResumeResult } from "./result-schemas.js";
 import { clip, plural, structuredResult, toolError } from "./results.js";
 import type { ToolCall } from "./tool.js";
+import { newOperationId } from "./unasked.js";
 
-/** The key of the one question a call asks, in `inputRequests` and `inputResponses`. */
-const QUESTION = "confirm";
 /** Counting stops here: past it, "at least" is all a question needs to say. */
 const COUNT_AT_MOST = 1_000;
 const COUNT_PAGES = 20;
 
-const ANSWER_SCHEMA = {
-  type: "object" as const,
-  properties: {
-    confirm: {
-      type: "boolean" as const,
-      title: "Go ahead",
-      description: "Check to make the change; leave unchecked to change nothing.",
-    },
-  },
-  required: ["confirm"],
-};
+/** What the operation may do, as its cursor will carry it; a snapshot for filter and all. */
+export interface Grant extends Allowed {
+  until?: number;
+}
 
 /**
- * What the call does once asked: go on, or return this instead. A confirmed filter or all goes on
- * bounded by `until`, when the user was asked: a replayed yes covers only what they were shown
- * the count of, never entries that entered the DLQ since (such as runs that failed again).
+ * What the call does: go on within the grant (none when no gate applies: a dry run, or changes
+ * never asked about), or return this instead.
  */
 export type Gate =
-  | { proceed: true; until?: number }
+  | { proceed: true; grant?: Grant }
   | { proceed: false; result: CallToolResult | InputRequiredResult };
 
 const PROCEED: Gate = { proceed: true };
-
-/** Goes on, bounded by when the question was asked (ids need no bound: the list is the selection). */
-function confirmedAt(planned: ResumePlanned, askedAt: number): Gate {
-  return planned.mode === "ids" ? PROCEED : { proceed: true, until: askedAt };
-}
 
 export async function confirmGate(
   tool: string,
@@ -66,143 +51,154 @@ export async function confirmGate(
   /** Said with the question, so the user weighs them before answering. */
   warnings: readonly string[] = [],
 ): Promise<Gate> {
-  const { context, extra, journal } = call;
+  const { context } = call;
   const over = context.policy.confirmOver;
-  const signer = context.confirmations;
-  if (over === undefined || !signer || planned.dryRun || planned.resume.continuation) return PROCEED;
+  if (over === undefined || !context.confirmations || planned.dryRun) return PROCEED;
+  if (planned.allowed) return continuing(tool, planned, planned.allowed, call, over);
   const action = ACTIONS[planned.resume.action];
   const binding = bindingOf(planned);
+  const expiresAt = Date.now() + context.policy.operationLifetimeMs;
 
-  if (planned.confirm !== undefined) {
-    const check = signer.check(planned.confirm, binding, "confirm");
-    if (check.ok) {
-      journal.confirmation({ by: "token", entries: check.entries });
-      return confirmedAt(planned, check.issuedAt);
-    }
-    return { proceed: false, result: toolError(TOKEN_PROBLEMS[check.why](tool)) };
+  const answered = answerOnCall(tool, binding, planned.confirm, action.done, call, () => declined(planned));
+  if (answered) {
+    return answered.proceed ? { proceed: true, grant: confirmed(answered.shown, expiresAt) } : answered;
   }
 
-  const answer = extra.mcpReq.inputResponses?.[QUESTION];
-  if (answer !== undefined) {
-    const state = extra.mcpReq.requestState?.();
-    const check = typeof state === "string" ? signer.check(state, binding, "question") : undefined;
-    if (!check?.ok) {
-      return {
-        proceed: false,
-        result: toolError(
-          `The confirmation came back for other arguments, or too late: nothing was ${action.done}. Call ${tool} again to be asked anew.`,
-        ),
-      };
-    }
-    if (accepted(answer)) {
-      journal.confirmation({ by: "elicitation", entries: check.entries });
-      return confirmedAt(planned, check.issuedAt);
-    }
-    journal.outcome({ stopReason: "declined" });
-    return { proceed: false, result: declined(planned) };
-  }
-
-  const askedAt = Date.now();
-  const size = await sizeOf(planned.resume, call);
-  if (size.error && size.entries === 0) {
+  const sized = await sizeOf(planned.resume, call);
+  if ("error" in sized) {
     return {
       proceed: false,
       result: toolError(
-        `Could not tell how many entries this would change: ${size.error.message} Nothing was ${action.done}; call again.`,
+        `Could not tell how many entries this would change: ${sized.error.message} Nothing was ${action.done}; call again.`,
       ),
     };
   }
-  const everything = planned.mode === "all";
-  // Only a count that read the whole selection may let a call go unasked.
-  if (!size.more && (size.entries === 0 || (!everything && size.entries <= over))) return PROCEED;
-
-  const question = clip([questionFor(planned, size), ...warnings].join(" "), 1_000);
-  const elicitation = clientCapabilities(call)?.elicitation;
-  if (elicitation && formSupported(elicitation)) {
-    if (extra.mcpReq.envelope !== undefined) {
-      // 2026-07-28: the question travels in the result; the client retries with the answer and
-      // this state, which any replica can check.
-      return {
-        proceed: false,
-        result: inputRequired({
-          inputRequests: {
-            [QUESTION]: inputRequired.elicit({ message: question, requestedSchema: ANSWER_SCHEMA }),
-          },
-          requestState: signer.issue(binding, "question", size.entries, askedAt).token,
-        }),
-      };
-    }
-    if (context.runLists && extra.mcpReq.elicitInput) {
-      // A 2025 session: the question is a request to the client, answered on the same connection.
-      try {
-        const ask = extra.mcpReq.elicitInput;
-        // The user's thinking time is not the call's: its deadline waits with them.
-        const reply = await call.scope.whileWaiting(() =>
-          ask(
-            { mode: "form", message: question, requestedSchema: ANSWER_SCHEMA },
-            { signal: extra.mcpReq.signal },
-          ),
-        );
-        if (accepted(reply)) {
-          journal.confirmation({ by: "elicitation", entries: size.entries });
-          return confirmedAt(planned, askedAt);
-        }
-        journal.outcome({ stopReason: "declined" });
-        return { proceed: false, result: declined(planned) };
-      } catch {
-        // The client could not ask after all: the token path below still lets the user decide.
-      }
-    }
-  }
-
-  const confirmation = signer.issue(binding, "confirm", size.entries, askedAt);
-  const preview = await previewResume(planned, call);
-  if (preview.isError) return { proceed: false, result: preview };
-  const data = preview.structuredContent as Record<string, unknown>;
-  const until = new Date(confirmation.expiresAt).toISOString();
-  const text = `${question} Nothing was ${action.done}: ask the user, and only if they agree call ${tool} again with the same arguments and confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${action.done}.`;
-  journal.outcome({ stopReason: "unconfirmed", entries: size.entries, confirmExpiresAt: until });
-  return {
-    proceed: false,
-    result: structuredResult(text, {
-      ...data,
-      stopReason: "unconfirmed",
-      complete: false,
-      confirm: confirmation.token,
-      confirmExpiresAt: until,
-    }),
+  const { size, until } = sized;
+  const shown: Shown = {
+    entries: size.entries,
+    exact: !size.more,
+    ...(until === undefined ? {} : { snapshot: until }),
   };
+  const tally = context.unasked;
+  const alreadyUnasked = tally?.reserved ?? 0;
+  const small =
+    !size.more && (size.entries === 0 || (planned.mode !== "all" && alreadyUnasked + size.entries <= over));
+  if (small) {
+    // Unasked: capped at what was counted, and counted toward the session's unasked changes.
+    const operation = tally ? tally.reserve(size.entries) : newOperationId();
+    return {
+      proceed: true,
+      grant: {
+        confirmed: false,
+        allowance: size.entries,
+        operation,
+        expiresAt,
+        ...(until === undefined ? {} : { until }),
+      },
+    };
+  }
+  const slicing =
+    !size.more && planned.mode !== "all" && size.entries <= over && alreadyUnasked > 0
+      ? `This session has already changed ${plural(alreadyUnasked, "entry", "entries")} without asking, and together that is more than ${over}.`
+      : "";
+  const text = clip([questionFor(planned, size), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
+  const answer = await askUser(
+    {
+      tool,
+      binding,
+      shown,
+      text,
+      done: action.done,
+      preview: () => previewResume(planned, call),
+      declined: () => declined(planned),
+    },
+    call,
+  );
+  return answer.proceed ? { proceed: true, grant: confirmed(answer.shown, expiresAt) } : answer;
+}
+
+/** A confirmed operation: held to its snapshot, and to its count when that count was exact. */
+function confirmed(shown: Shown, expiresAt: number): Grant {
+  return {
+    confirmed: true,
+    expiresAt,
+    ...(shown.exact ? { allowance: shown.entries } : {}),
+    ...(shown.snapshot === undefined ? {} : { until: shown.snapshot }),
+  };
+}
+
+/**
+ * A continuation goes on within what its cursor says was allowed. One that was not asked about
+ * counts toward this session's unasked changes: once when the session started it, or, for a
+ * cursor from elsewhere, with what it has left when it first comes here.
+ */
+function continuing(
+  tool: string,
+  planned: ResumePlanned,
+  allowed: Allowed,
+  call: ToolCall,
+  over: number,
+): Gate {
+  const grant: Grant = {
+    ...allowed,
+    ...(planned.resume.continuation?.until === undefined ? {} : { until: planned.resume.continuation.until }),
+  };
+  if (allowed.confirmed) return { proceed: true, grant };
+  const { allowance, operation } = allowed;
+  if (allowance === undefined || operation === undefined) {
+    return {
+      proceed: false,
+      result: toolError(
+        `This cursor was handed out where changes are not asked about, and here they are: nothing was ${ACTIONS[planned.resume.action].done}. Call ${tool} again without cursor; a large change is asked about first.`,
+      ),
+    };
+  }
+  const tally = call.context.unasked;
+  if (!tally || tally.knows(operation)) return { proceed: true, grant };
+  if (!tally.allows(allowance, over)) {
+    return {
+      proceed: false,
+      result: toolError(
+        `This cursor continues an operation that was not asked about, and this session has already changed ${plural(tally.reserved, "entry", "entries")} without asking: nothing was ${ACTIONS[planned.resume.action].done}. Call ${tool} again without cursor to be asked.`,
+      ),
+    };
+  }
+  tally.adopt(operation, allowance);
+  return { proceed: true, grant };
 }
 
 /** What a confirmation binds: the tool, the selection and every option that changes the outcome. */
 function bindingOf(planned: ResumePlanned): string {
-  const { flowControl, retries, label } = planned.resume.options;
-  return fingerprint([
-    planned.selection,
-    flowControl ? Object.entries(flowControl).sort(([a], [b]) => (a < b ? -1 : 1)) : null,
-    retries ?? null,
-    label ?? null,
-  ]);
+  return fingerprint([planned.selection, planned.options]);
 }
 
-const TOKEN_PROBLEMS = {
-  malformed: (tool: string) =>
-    `confirm must be the token a result of ${tool} returned, passed exactly as given; nothing was changed.`,
-  forged: (tool: string) =>
-    `This confirm token was not issued by this deployment of the server; nothing was changed. Call ${tool} without confirm to get a new one.`,
-  expired: (tool: string) =>
-    `This confirm token has expired; nothing was changed. Call ${tool} again without confirm, and ask the user again.`,
-  otherCall: (tool: string) =>
-    `This confirm token confirms other arguments (a different selection or options); nothing was changed. Call ${tool} without confirm to be asked about these.`,
-};
-
-async function sizeOf(plan: ResumePlan, call: ToolCall) {
+/**
+ * How many entries the operation would change. A filter or all is counted inside a snapshot taken
+ * first, by QStash's clock, and the operation then runs inside that same snapshot: what arrives
+ * while it is counted or asked about is neither counted nor acted on.
+ */
+async function sizeOf(
+  plan: ResumePlan,
+  call: ToolCall,
+): Promise<{ size: SelectionSize; until?: number } | { error: { message: string } }> {
   if (plan.selection.mode === "ids") {
     const entries = plan.selection.dlqIds.length;
-    return { entries, more: false, scanned: entries };
+    return { size: { entries, more: false, scanned: entries } };
   }
-  const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
-  return countSelection(filter, plan.where, COUNT_AT_MOST, COUNT_PAGES, call.scope);
+  const filter: DlqFilter = plan.selection.mode === "filter" ? plan.selection.filter : {};
+  const snapshot = await readSnapshot(filter, call.scope);
+  if (!snapshot.ok) return { error: snapshot.error };
+  const { until } = snapshot;
+  if (snapshot.empty) return { size: { entries: 0, more: false, scanned: 0 }, until };
+  const size = await countSelection(
+    withinSnapshot(filter, until),
+    plan.where,
+    COUNT_AT_MOST,
+    COUNT_PAGES,
+    call.scope,
+  );
+  if (size.error && size.entries === 0) return { error: size.error };
+  return { size, until };
 }
 
 /** "Delete 312 DLQ entries matching label=billing, status 4xx?" */
@@ -256,23 +252,6 @@ function describeWhere(where: Where): string {
   ]
     .filter(Boolean)
     .join(" and ");
-}
-
-function clientCapabilities(call: ToolCall): ClientCapabilities | undefined {
-  const declared = call.extra.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY];
-  if (declared && typeof declared === "object") return declared as ClientCapabilities;
-  return call.server.server.getClientCapabilities();
-}
-
-/** An empty elicitation capability means form mode, as the specification has it. */
-function formSupported(elicitation: NonNullable<ClientCapabilities["elicitation"]>): boolean {
-  const modes = elicitation as { form?: unknown; url?: unknown };
-  return modes.form !== undefined || modes.url === undefined;
-}
-
-function accepted(reply: unknown): boolean {
-  const { action, content } = (reply ?? {}) as { action?: unknown; content?: { confirm?: unknown } };
-  return action === "accept" && content?.confirm === true;
 }
 
 function declined(planned: ResumePlanned): CallToolResult {

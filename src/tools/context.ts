@@ -10,6 +10,7 @@ import type { CallPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
 import type { ConfirmationSigner } from "./confirm-token.js";
 import type { RunListStore } from "./run-lists.js";
+import type { UnaskedTally } from "./unasked.js";
 
 export interface ToolContext {
   api: DlqApi;
@@ -26,6 +27,8 @@ export interface ToolContext {
   confirmations?: ConfirmationSigner;
   /** Seals the cursors results hand out, so only those are taken back. */
   cursorKey?: Buffer;
+  /** The changes this session made without asking; absent in stateless mode (no session). */
+  unasked?: UnaskedTally;
 }
 
 /** The parts of the SDK's request context that the tools use; the same on every protocol era. */

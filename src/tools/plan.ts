@@ -36,10 +36,28 @@ export interface ListPlanned {
   selection: string;
 }
 
+/**
+ * What an operation was allowed to do, as its cursor carries it from call to call: whether the
+ * user confirmed it, how many more entries it may change, and until when it may be continued.
+ */
+export interface Allowed {
+  confirmed: boolean;
+  /** Entries it may still change; absent: everything in its snapshot (a confirmed "at least" count). */
+  allowance?: number;
+  /** An operation that was not asked about: its id, for the session's tally of unasked changes. */
+  operation?: string;
+  /** Unix ms: the cursor is refused after this. */
+  expiresAt?: number;
+}
+
 export interface ResumePlanned {
   mode: Selection["mode"];
   resume: ResumePlan;
   selection: string;
+  /** Fingerprint of the options (flow control, retries, label): a cursor continues only these. */
+  options: string;
+  /** A continuation: what its operation was allowed, as the cursor said. */
+  allowed?: Allowed;
   dryRun: boolean;
   /** The token a result asking for confirmation handed out, passed back after the user agreed. */
   confirm?: string;
@@ -106,6 +124,7 @@ export function planResume(
   };
   const dryRun = args.dryRun ?? false;
   const confirm = args.confirm === undefined ? {} : { confirm: args.confirm };
+  const options = optionsFingerprint(base.options);
   if (args.confirm !== undefined && (dryRun || args.cursor !== undefined)) {
     throw new ArgumentError(
       "confirm goes with the first call of an operation, as the result that asked for it said: leave out dryRun and cursor (a cursor continues an operation already confirmed).",
@@ -117,10 +136,12 @@ export function planResume(
     const state =
       args.cursor === undefined
         ? undefined
-        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length);
+        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length, options);
     return {
       mode: "ids",
       selection,
+      options,
+      ...(state ? { allowed: allowedBy(state) } : {}),
       dryRun,
       ...confirm,
       resume: {
@@ -143,7 +164,9 @@ export function planResume(
       ? "filter"
       : "selection";
   const state =
-    args.cursor === undefined ? undefined : readCursor(args.cursor, context, tool, selection, describe);
+    args.cursor === undefined
+      ? undefined
+      : readCursor(args.cursor, context, tool, selection, describe, undefined, options);
   if (state && dryRun) {
     throw new ArgumentError(
       "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
@@ -152,6 +175,8 @@ export function planResume(
   return {
     mode,
     selection,
+    options,
+    ...(state ? { allowed: allowedBy(state) } : {}),
     dryRun,
     ...confirm,
     resume: {
@@ -177,14 +202,41 @@ function readCursor(
   selection: string,
   describe: string,
   idCount?: number,
+  options?: string,
 ): CursorState {
   const state = decodeCursor(
     cursor,
-    { tool, selection, describe, ...(idCount === undefined ? {} : { idCount }) },
+    {
+      tool,
+      selection,
+      describe,
+      ...(idCount === undefined ? {} : { idCount }),
+      ...(options === undefined ? {} : { options }),
+    },
     context.cursorKey,
   );
   if (typeof state === "string") throw new ArgumentError(state);
   return state;
+}
+
+/** What the cursor says its operation was allowed. */
+function allowedBy(state: CursorState): Allowed {
+  return {
+    confirmed: state.confirmed ?? false,
+    ...(state.allowance === undefined ? {} : { allowance: state.allowance }),
+    ...(state.operation === undefined ? {} : { operation: state.operation }),
+    ...(state.expiresAt === undefined ? {} : { expiresAt: state.expiresAt }),
+  };
+}
+
+/** The options however they were written: flow-control fields in one order. */
+export function optionsFingerprint(options: ResumeOptions): string {
+  const { flowControl, retries, label } = options;
+  return fingerprint([
+    flowControl ? Object.entries(flowControl).sort(([a], [b]) => (a < b ? -1 : 1)) : null,
+    retries ?? null,
+    label ?? null,
+  ]);
 }
 
 function resumeOptions(args: DlqResumeAllArgs | DlqDeleteArgs): ResumeOptions {

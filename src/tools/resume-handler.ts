@@ -6,10 +6,10 @@
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { ACTIONS } from "../dlq/actions.js";
 import { encodeCursorWithin } from "../dlq/cursor.js";
-import type { ResumeReport } from "../dlq/report.js";
+import { emptyReport, type ResumeReport } from "../dlq/report.js";
 import { runResume } from "../dlq/resume.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
-import { confirmGate } from "./confirm.js";
+import { confirmGate, type Grant } from "./confirm.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
 import { nearMissesFor } from "./near-miss.js";
@@ -29,9 +29,14 @@ export async function runResumeTool(
   const warnings = await liveKeyWarnings(planned, call);
   const gate = await confirmGate(tool, planned, call, warnings);
   if (!gate.proceed) return withWarnings(gate.result, warnings);
-  if (gate.until !== undefined) {
-    // Confirmed: the operation covers what was in the DLQ when the user was asked.
-    planned.resume.continuation = { until: gate.until };
+  const { grant } = gate;
+  if (grant?.until !== undefined && !planned.resume.continuation) {
+    // The operation covers what was in the DLQ when it was sized (and asked about).
+    planned.resume.continuation = { until: grant.until };
+  }
+  if (grant?.allowance !== undefined) {
+    // Counted means capped: never more entries than the user was shown, or the gate counted.
+    planned.resume.maxRuns = Math.min(planned.resume.maxRuns ?? Number.POSITIVE_INFINITY, grant.allowance);
   }
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
@@ -42,22 +47,29 @@ export async function runResumeTool(
   const action = ACTIONS[planned.resume.action];
   const { done } = action;
   const things = (count: number) => plural(count, action.unit, action.units);
-  const report = await runResume(
-    {
-      ...planned.resume,
-      ...(notify
-        ? {
-            onPage: ({ resumed, handled, total }) =>
-              // Against a known total the count is of ids dealt with, so it reaches the total.
-              total === undefined
-                ? notify(resumed, undefined, `${things(resumed)} ${done}`)
-                : notify(handled, total, `${handled} of ${total} ids handled, ${things(resumed)} ${done}`),
-          }
-        : {}),
-    },
-    scope,
-  );
-  const cursor = cursorFor(tool, planned.selection, report, context.cursorKey);
+  const report =
+    grant?.allowance === 0
+      ? nothingCounted(planned, grant.until)
+      : await runResume(
+          {
+            ...planned.resume,
+            ...(notify
+              ? {
+                  onPage: ({ resumed, handled, total }) =>
+                    // Against a known total the count is of ids dealt with, so it reaches the total.
+                    total === undefined
+                      ? notify(resumed, undefined, `${things(resumed)} ${done}`)
+                      : notify(
+                          handled,
+                          total,
+                          `${handled} of ${total} ids handled, ${things(resumed)} ${done}`,
+                        ),
+                }
+              : {}),
+          },
+          scope,
+        );
+  const cursor = cursorFor(tool, planned, report, grant, context.cursorKey);
   const changed = changedBy(report, action);
   const nothingMatched = report.mode === "filter" && changed.length === 0 && report.stopReason === "done";
   // Near misses explain a filter that matched nothing; with where, the filter may have matched.
@@ -124,8 +136,9 @@ export async function runResumeTool(
  * so the redrive's pace would become production's too. Said before anything is done.
  */
 async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<string[]> {
+  // A continuation is checked again: live traffic may have come to the key since it began.
   const key = planned.resume.options.flowControl?.key;
-  if (key === undefined || planned.resume.continuation) return [];
+  if (key === undefined) return [];
   const listed = await call.scope.attempt((context) =>
     call.scope.api.list({ flowControlKey: key }, { count: 1 }, context),
   );
@@ -164,13 +177,60 @@ function withWarnings<T extends CallToolResult | InputRequiredResult>(
   } as T;
 }
 
+/**
+ * The cursor that continues the operation: where it stopped, and what it was allowed (its options,
+ * whether it was confirmed, how many more entries it may change, until when). An operation that
+ * used up what it was counted at is finished: what entered the DLQ since is a new operation's, so
+ * its report drops the continuation and hands out no cursor.
+ */
 export function cursorFor(
   tool: string,
-  selection: string,
+  planned: ResumePlanned,
   report: ResumeReport,
+  grant: Grant | undefined,
   key: Buffer | undefined,
 ): string | undefined {
+  const allowance =
+    grant?.allowance === undefined ? undefined : Math.max(0, grant.allowance - changedSoFar(report));
+  if (allowance === 0 && report.continuation) {
+    report.continuation = undefined;
+    if (report.stopReason === "maxRuns") report.stopReason = "done";
+  }
   const continuation = report.continuation;
   if (!continuation) return undefined;
-  return encodeCursorWithin({ tool, selection, ...continuation }, LIMITS.cursorLength, key);
+  return encodeCursorWithin(
+    {
+      tool,
+      selection: planned.selection,
+      options: planned.options,
+      ...continuation,
+      ...(grant
+        ? {
+            ...(grant.confirmed ? { confirmed: true } : {}),
+            ...(allowance === undefined ? {} : { allowance }),
+            ...(grant.operation === undefined ? {} : { operation: grant.operation }),
+            ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }),
+          }
+        : {}),
+    },
+    LIMITS.cursorLength,
+    key,
+  );
+}
+
+/** Entries this call changed or may have: listed, probably changed, or unreported. */
+function changedSoFar(report: ResumeReport): number {
+  return (
+    report.workflowRuns.length +
+    report.deletedIds.length +
+    report.probablyResumed.length +
+    (report.unreportedPossible ? report.unreportedAtMost : 0)
+  );
+}
+
+/** The gate counted nothing to change: the report of an operation that found nothing. */
+function nothingCounted(planned: ResumePlanned, until: number | undefined): ResumeReport {
+  const report = emptyReport(planned.mode);
+  if (until !== undefined) report.snapshot = until;
+  return report;
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { QStashClient } from "../../src/qstash/client.js";
-import { CONFIRMATION_LIFETIME_MS, ConfirmationSigner } from "../../src/tools/confirm-token.js";
+import {
+  CLOCK_SKEW_TOLERANCE_MS,
+  CONFIRMATION_LIFETIME_MS,
+  ConfirmationSigner,
+} from "../../src/tools/confirm-token.js";
 import { leakForms } from "../support/harness.js";
 
 const TOKEN = "eyJVc2VySUQiOiJjb25maXJtLXRlc3QiLCJQYXNzd29yZCI6InNlY3JldCJ9";
@@ -13,14 +17,19 @@ describe("confirm tokens", () => {
   const now = Date.UTC(2026, 11, 2, 12, 0, 0);
 
   it("are accepted for the call they were issued for until they expire, by any server with the same QStash token", () => {
-    const { token, expiresAt } = signerFor(TOKEN).issue("binding-a", "confirm", 312, now);
+    const shown = { entries: 312, exact: true, snapshot: now - 3_000 };
+    const { token, expiresAt } = signerFor(TOKEN).issue("binding-a", "confirm", shown, now);
     expect(expiresAt).toBe(now + CONFIRMATION_LIFETIME_MS);
     expect(signerFor(TOKEN).check(token, "binding-a", "confirm", now + 1_000)).toEqual({
       ok: true,
-      entries: 312,
+      ...shown,
       issuedAt: now,
     });
-    expect(signerFor(TOKEN).check(token, "binding-a", "confirm", expiresAt + 1)).toEqual({
+    // Another replica whose clock runs a minute ahead still honours it at its stated expiry.
+    expect(signerFor(TOKEN).check(token, "binding-a", "confirm", expiresAt + 60_000).ok).toBe(true);
+    expect(
+      signerFor(TOKEN).check(token, "binding-a", "confirm", expiresAt + CLOCK_SKEW_TOLERANCE_MS + 1),
+    ).toEqual({
       ok: false,
       why: "expired",
     });
@@ -31,7 +40,7 @@ describe("confirm tokens", () => {
   });
 
   it("are refused by a server with another QStash token, and when altered or cut", () => {
-    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", 5, now);
+    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", { entries: 5, exact: true }, now);
     expect(signerFor(`${TOKEN}x`).check(token, "binding-a", "confirm", now)).toEqual({
       ok: false,
       why: "forged",
@@ -54,7 +63,7 @@ describe("confirm tokens", () => {
   });
 
   it("stand only for what they were issued for: a question's state is no confirmation", () => {
-    const { token } = signerFor(TOKEN).issue("binding-a", "question", 5, now);
+    const { token } = signerFor(TOKEN).issue("binding-a", "question", { entries: 5, exact: true }, now);
     expect(signerFor(TOKEN).check(token, "binding-a", "confirm", now)).toEqual({
       ok: false,
       why: "otherCall",
@@ -63,7 +72,7 @@ describe("confirm tokens", () => {
   });
 
   it("carry no form of the QStash token", () => {
-    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", 5, now);
+    const { token } = signerFor(TOKEN).issue("binding-a", "confirm", { entries: 5, exact: true }, now);
     for (const form of leakForms(TOKEN)) expect(token).not.toContain(form);
   });
 });
