@@ -1,10 +1,13 @@
 /**
  * Retrying failed failure callbacks: one request per DLQ entry, a few at a time. The entry stays
  * in the DLQ; only its callback runs again. QStash refuses (400) an entry whose callback did not
- * fail, and the entry's state, read with one lookup, says which case it is. A retry whose answer
- * was lost is not simply sent again, since the callback may already be running: the entry's state
- * is read first. Running or succeeded, the id is reported as probably retried; still failed, the
- * lost send changed nothing and it goes again.
+ * fail, and the entry's state, read with one lookup, says which case it is.
+ *
+ * A retry whose answer was lost (a dropped connection, a timeout, a 5xx, a garbled answer) is
+ * never sent again. A failure callback is often a refund or a customer notification, and the
+ * entry cannot tell whether the lost send ran it: reading CALLBACK_FAIL afterwards looks the same
+ * whether the request never arrived or the callback ran and failed again quickly. The id is
+ * reported as probably retried with the state read afterwards, and the caller decides.
  */
 import type { QStashError } from "../qstash/errors.js";
 import type { FailureFunctionState } from "../wire/types.js";
@@ -24,10 +27,21 @@ export interface CallbackRefusal {
   reason: string;
 }
 
+/**
+ * What an entry read after a retry whose answer was lost: its callback state, "gone" when it is no
+ * longer in the DLQ, "unknown" when it could not be read.
+ */
+export type StateAfterLostAnswer = FailureFunctionState | "gone" | "unknown";
+
+export interface ProbablyRetried {
+  dlqId: string;
+  state: StateAfterLostAnswer;
+}
+
 export interface CallbackReport {
   retried: { dlqId: string; workflowRunId: string }[];
-  /** A retry's answer was lost and the next attempt found the callback in progress. */
-  probablyRetried: string[];
+  /** Sent, but the answer was lost: the callback may have run, so the retry was not sent again. */
+  probablyRetried: ProbablyRetried[];
   refused: CallbackRefusal[];
   notFound: string[];
   failed: { dlqId: string; error: QStashError }[];
@@ -72,58 +86,49 @@ const REASONS: Record<FailureFunctionState | "none", string> = {
   CALLBACK_FAIL: "QStash refused it although its callback failed; try again later",
 };
 
-/** Sends sent again after a lost answer, when the entry shows the lost one changed nothing. */
-const RESENDS_AFTER_LOST_ANSWER = 2;
-
 async function retryOne(dlqId: string, scope: CallScope, report: CallbackReport): Promise<void> {
-  let lostBefore = false;
-  for (let resends = 0; ; resends++) {
-    const attempted = await scope.attempt((context) => scope.api.retryCallback(dlqId, context), {
-      ambiguousIsFinal: true,
-    });
-    if (attempted.ok) {
-      report.retried.push({ dlqId, workflowRunId: attempted.value.workflowRunId });
-      return;
-    }
-    if (attempted.error.kind === "notFound") {
-      report.notFound.push(dlqId);
-      return;
-    }
-    if (attempted.error.kind === "badRequest") {
-      const refusal = await explainRefusal(dlqId, scope);
-      // Refused as running after an earlier send's answer was lost: that send started it.
-      if (lostBefore && refusal.state === "CALLBACK_INPROGRESS") report.probablyRetried.push(dlqId);
-      else report.refused.push(refusal);
-      return;
-    }
-    if (attempted.uncertain) {
-      lostBefore = true;
-      const state = await stateOf(dlqId, scope);
-      // Still failed: the lost send changed nothing, and sending again cannot run it twice.
-      if (state === "CALLBACK_FAIL" && resends < RESENDS_AFTER_LOST_ANSWER && !scope.halted()) continue;
-      if (state === "CALLBACK_INPROGRESS" || state === "CALLBACK_SUCCESS") {
-        report.probablyRetried.push(dlqId);
-        return;
-      }
-    }
-    report.failed.push({ dlqId, error: attempted.error });
-    const stop = scope.stopReasonFor(attempted.error);
-    if (stop !== "error" && report.stopReason === "done") report.stopReason = stop;
+  // Final at the first failure QStash may have processed: repeating it could run the callback twice.
+  const attempted = await scope.attempt((context) => scope.api.retryCallback(dlqId, context), {
+    ambiguousIsFinal: true,
+  });
+  if (attempted.ok) {
+    report.retried.push({ dlqId, workflowRunId: attempted.value.workflowRunId });
     return;
   }
+  const { error } = attempted;
+  if (error.kind === "notFound") {
+    report.notFound.push(dlqId);
+    return;
+  }
+  if (error.kind === "badRequest") {
+    report.refused.push(await explainRefusal(dlqId, scope));
+    return;
+  }
+  if (attempted.uncertain) {
+    const state = await stateOf(dlqId, scope);
+    // Without a failure callback there was nothing to run: QStash refused it, whatever became of the answer.
+    if (state === "none") report.refused.push({ dlqId, reason: REASONS.none });
+    else report.probablyRetried.push({ dlqId, state });
+  } else {
+    report.failed.push({ dlqId, error });
+  }
+  const stop = scope.stopReasonFor(error);
+  if (stop !== "error" && report.stopReason === "done") report.stopReason = stop;
 }
 
-/** The entry's callback state, "none" without a callback, undefined when it could not be read. */
-async function stateOf(dlqId: string, scope: CallScope): Promise<FailureFunctionState | "none" | undefined> {
-  const looked = scope.halted() ? undefined : await scope.attempt((context) => scope.api.get(dlqId, context));
-  if (!looked?.ok || looked.value === undefined) return undefined;
+/** The entry's callback state: "none" without a callback, "gone" out of the DLQ, "unknown" unread. */
+async function stateOf(dlqId: string, scope: CallScope): Promise<StateAfterLostAnswer | "none"> {
+  if (scope.halted()) return "unknown";
+  const looked = await scope.attempt((context) => scope.api.get(dlqId, context));
+  if (!looked.ok) return "unknown";
+  if (looked.value === undefined) return "gone";
   return looked.value.failureFunctionState ?? looked.value.failureCallbackInfo?.state ?? "none";
 }
 
 /** Why QStash refused: the entry's callback state, read back. */
 async function explainRefusal(dlqId: string, scope: CallScope): Promise<CallbackRefusal> {
   const state = await stateOf(dlqId, scope);
-  if (state === undefined) {
+  if (state === "unknown" || state === "gone") {
     return { dlqId, reason: "QStash refused it: its failure callback did not fail, or it has none" };
   }
   if (state === "none") return { dlqId, reason: REASONS.none };

@@ -150,7 +150,8 @@ export class CallScope {
   /**
    * One request with the scope's retries. `ambiguousIsFinal` stops at the first failure that the
    * server may have processed: repeating a bulk request by cursor would act on the next entries
-   * while the lost answer's runs stay unreported.
+   * while the lost answer's runs stay unreported, and repeating a failure-callback retry could run
+   * the callback twice.
    */
   attempt<T>(
     send: (context: RequestContext) => Promise<T>,

@@ -57,6 +57,12 @@ export interface EmulatorOptions {
    * time for tests. Off by default: a run's fate is then decided when it is resumed.
    */
   delivery?: DeliveryOptions;
+  /**
+   * Retried failure callbacks fail again at once, as callbacks whose endpoint is still broken do:
+   * the entry reads CALLBACK_FAIL again right after the retry was answered. Off by default: a
+   * retried callback stays in progress. Kept across `reset()`.
+   */
+  callbackRetriesFail?: boolean;
 }
 
 export interface ResetOptions {
@@ -115,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = new DlqStore(initialContents(), {
     ...(options.refail ? { refail: options.refail } : {}),
     ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(options.callbackRetriesFail ? { callbackRetriesFail: true } : {}),
   });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];

@@ -93,6 +93,12 @@ export interface DlqStoreOptions {
    * moment it is resumed.
    */
   delivery?: DeliveryOptions;
+  /**
+   * A retried failure callback fails again at once, as one whose endpoint is still broken does:
+   * the entry reads CALLBACK_FAIL again before anyone can look, and only `callbackRetries` shows
+   * that the retry ran. Without it a retried callback stays in progress.
+   */
+  callbackRetriesFail?: boolean;
 }
 
 /** With delivery, how often a run fails again: a 4xx mostly persists, anything else mostly clears. */
@@ -219,6 +225,7 @@ export class DlqStore {
   private readonly issuedDlqIds = new Set<string>();
   private readonly refail: Required<RefailOptions> | undefined;
   private readonly delivery: DeliveryOptions | undefined;
+  private readonly callbackRetriesFail: boolean;
   private flow: FlowControl;
   /** Runs delivered later, by run id: what they need to fail again. */
   private readonly pending = new Map<
@@ -229,6 +236,7 @@ export class DlqStore {
   constructor(messages: readonly DlqMessage[] = [], options: DlqStoreOptions = {}) {
     this.refail = options.refail ? validateRefail(options.refail) : undefined;
     this.delivery = options.delivery;
+    this.callbackRetriesFail = options.callbackRetriesFail ?? false;
     this.flow = this.newFlow();
     this.load(messages);
   }
@@ -383,15 +391,15 @@ export class DlqStore {
 
   /**
    * Retries the failure callback of an entry whose callback failed; the entry stays in the DLQ
-   * with its callback in progress. Any other state (none, in progress, succeeded, cancelled) is
-   * refused, as QStash refuses it.
+   * with its callback in progress, or failed again with `callbackRetriesFail`. Any other state
+   * (none, in progress, succeeded, cancelled) is refused, as QStash refuses it.
    */
   retryCallback(dlqId: string, receivedAt = Date.now()): CallbackRetry {
     const message = this.byId.get(dlqId);
     if (!message) return { status: "notFound" };
     const state = failureFunctionStateOf(message);
     if (state !== "CALLBACK_FAIL") return { status: "refused", state };
-    setCallbackState(message, "CALLBACK_INPROGRESS");
+    setCallbackState(message, this.callbackRetriesFail ? "CALLBACK_FAIL" : "CALLBACK_INPROGRESS");
     this.callbackRetries.push({ dlqId, at: Math.max(Date.now(), receivedAt) });
     return {
       status: "retried",

@@ -1,12 +1,12 @@
 /**
  * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
  */
-import { type CallbackReport, retryCallbacks } from "../dlq/callbacks.js";
+import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../dlq/callbacks.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { ArgumentError } from "./plan.js";
 import type { CallbackResult } from "./result-schemas.js";
 import { callbackOutput } from "./result-schemas.js";
-import { errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
+import { clip, errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
 import { dlqRetryCallbackInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
@@ -56,7 +56,9 @@ export const dlqRetryFailureCallbackTool = defineTool({
     call.journal.outcome({
       stopReason: report.stopReason,
       retried: report.retried.length,
-      probablyRetried: report.probablyRetried.length ? report.probablyRetried : undefined,
+      probablyRetried: report.probablyRetried.length
+        ? report.probablyRetried.map((entry) => entry.dlqId)
+        : undefined,
       refused: report.refused.length ? report.refused.map((refusal) => refusal.dlqId) : undefined,
       notFound: report.notFound.length ? report.notFound : undefined,
       failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
@@ -98,9 +100,7 @@ function callbackResult(report: CallbackReport): ReturnType<typeof structuredRes
   if (report.notAttempted.length) result.notAttempted = report.notAttempted;
   const parts = [
     `Retried ${plural(report.retried.length, "failure callback")}.`,
-    report.probablyRetried.length
-      ? `${plural(report.probablyRetried.length, "more")} most likely retried (an answer was lost, the callback is running): ${preview(report.probablyRetried)}.`
-      : "",
+    report.probablyRetried.length ? probablyRetriedText(report.probablyRetried) : "",
     report.refused.length
       ? `Refused by QStash: ${report.refused
           .slice(0, 5)
@@ -120,4 +120,19 @@ function callbackResult(report: CallbackReport): ReturnType<typeof structuredRes
     return { ...toolError(parts.slice(1).join(" ")), structuredContent: result };
   }
   return structuredResult(parts.join(" "), result);
+}
+
+/**
+ * The ids whose answer was lost, each with what its entry read afterwards: whether to retry one
+ * is the caller's call, since its callback (a refund, a notification) may have run already.
+ */
+function probablyRetriedText(entries: readonly ProbablyRetried[]): string {
+  const shown = entries.slice(0, 5).map(({ dlqId, state }) => {
+    const id = clip(dlqId, 64);
+    if (state === "gone") return `${id} is no longer in the DLQ`;
+    if (state === "unknown") return `${id} could not be read`;
+    return `${id} reads ${state} now`;
+  });
+  const more = entries.length > 5 ? `, and ${entries.length - 5} more` : "";
+  return `${plural(entries.length, "more")} probably retried: the answer was lost, so the callback may have run and was not sent again (${shown.join("; ")}${more}). Check the callback's effects before retrying ${entries.length === 1 ? "it" : "any of them"}.`;
 }

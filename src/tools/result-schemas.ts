@@ -187,9 +187,21 @@ export const callbackOutput = z.object({
   retried: z
     .array(z.object({ dlqId: z.string(), workflowRunId: z.string() }))
     .meta({ description: "Entries whose failure callback runs again; they stay in the DLQ." }),
-  probablyRetried: z.array(z.string()).optional().meta({
-    description: "A retry's answer was lost and the callback was then found running: most likely retried.",
-  }),
+  probablyRetried: z
+    .array(
+      z.object({
+        dlqId: z.string(),
+        state: z.string().meta({
+          description:
+            "What the entry read afterwards: its callback state (CALLBACK_FAIL does not mean it never ran: it may have run and failed again), gone (no longer in the DLQ) or unknown (could not be read).",
+        }),
+      }),
+    )
+    .optional()
+    .meta({
+      description:
+        "Sent, but the answer was lost: the callback may have run, so it was not sent again. Check the callback's effects before retrying these.",
+    }),
   refused: z
     .array(z.object({ dlqId: z.string(), state: z.string().optional(), reason: z.string() }))
     .optional()

@@ -8,7 +8,7 @@ import { textOf, useFixture } from "../support/harness.js";
 
 interface CallbackData {
   retried: { dlqId: string; workflowRunId: string }[];
-  probablyRetried?: string[];
+  probablyRetried?: { dlqId: string; state: string }[];
   refused?: { dlqId: string; state?: string; reason: string }[];
   notFound?: string[];
   failed?: { dlqId: string }[];
@@ -59,12 +59,13 @@ describe("dlq_retry_failure_callback", () => {
     expect(fixture.emulator.requests.filter((r) => CALLBACK_PATH.test(r.path))).toHaveLength(6);
   });
 
-  it("retries a request that failed with a 503, and reports the callback retried once", async () => {
+  it("sends a retry again after a 429, which QStash surely did not process, and retries the callback once", async () => {
     const [entry] = inState("CALLBACK_FAIL");
-    fixture.emulator.inject({ kind: "503", match: (r) => CALLBACK_PATH.test(r.path) });
+    fixture.emulator.inject({ kind: "429-retry-after", match: (r) => CALLBACK_PATH.test(r.path) });
     const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [entry?.dlqId] });
     const data = result.structuredContent as unknown as CallbackData;
     expect(data.retried.map((retried) => retried.dlqId)).toEqual([entry?.dlqId]);
+    expect(data.probablyRetried).toBeUndefined();
     expect(fixture.emulator.store.callbackRetries).toHaveLength(1);
   });
 
@@ -95,14 +96,27 @@ describe("dlq_retry_failure_callback under trouble", () => {
   const inState = (state: string | undefined) =>
     fixture.emulator.store.list().filter((message) => stateOf(message) === state);
 
-  it("does not send a retry again after its answer was lost, and reports it as probably retried", async () => {
+  it("does not send a retry again after its answer was lost, and reports it as probably retried with the state read afterwards", async () => {
     const [entry] = inState("CALLBACK_FAIL");
     fixture.emulator.inject({ kind: "reset-after", match: (r) => CALLBACK_PATH.test(r.path) });
     const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [entry?.dlqId] });
     const data = result.structuredContent as unknown as CallbackData;
-    expect(data.probablyRetried).toEqual([entry?.dlqId]);
+    expect(data.probablyRetried).toEqual([{ dlqId: entry?.dlqId, state: "CALLBACK_INPROGRESS" }]);
     expect(data.retried).toEqual([]);
     expect(fixture.emulator.store.callbackRetries).toHaveLength(1);
+    expect(
+      fixture.emulator.requests.filter((r) => CALLBACK_PATH.test(r.path) && r.method === "POST"),
+    ).toHaveLength(1);
+  });
+
+  it("does not send a retry again after a 503, which QStash may have processed: the caller decides", async () => {
+    const [entry] = inState("CALLBACK_FAIL");
+    fixture.emulator.inject({ kind: "503", match: (r) => CALLBACK_PATH.test(r.path) });
+    const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [entry?.dlqId] });
+    const data = result.structuredContent as unknown as CallbackData;
+    expect(result.isError).toBeFalsy();
+    expect(data.retried).toEqual([]);
+    expect(data.probablyRetried).toEqual([{ dlqId: entry?.dlqId, state: "CALLBACK_FAIL" }]);
     expect(
       fixture.emulator.requests.filter((r) => CALLBACK_PATH.test(r.path) && r.method === "POST"),
     ).toHaveLength(1);
@@ -128,6 +142,34 @@ describe("dlq_retry_failure_callback under trouble", () => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/Pass at most \d+ of these ids at once: the result names each one/);
     expect(fixture.emulator.requests).toEqual([]);
+  });
+});
+
+describe("dlq_retry_failure_callback when a retried callback fails again at once", () => {
+  const fixture = useFixture({ entries: 200, seed: 4, now: FIXED_NOW, callbackRetriesFail: true });
+
+  // The callback ran, failed again before the entry could be read, and its answer was lost: the
+  // entry reads CALLBACK_FAIL as if nothing had been sent. Sending again would run it twice.
+  it("never sends a retry again after its answer was lost, though the entry reads CALLBACK_FAIL again", async () => {
+    const [entry] = fixture.emulator.store.list().filter((message) => stateOf(message) === "CALLBACK_FAIL");
+    const dlqId = entry?.dlqId as string;
+    fixture.emulator.inject({ kind: "reset-after", match: (r) => CALLBACK_PATH.test(r.path) });
+    const result = await fixture.call("dlq_retry_failure_callback", { dlqIds: [dlqId] });
+    expect(result.isError).toBeFalsy();
+    const data = result.structuredContent as unknown as CallbackData;
+    expect(stateOf(fixture.emulator.store.get(dlqId) as DlqMessage)).toBe("CALLBACK_FAIL");
+    expect(fixture.emulator.store.callbackRetries.map((retry) => retry.dlqId)).toEqual([dlqId]);
+    expect(
+      fixture.emulator.requests.filter((r) => CALLBACK_PATH.test(r.path) && r.method === "POST"),
+    ).toHaveLength(1);
+    expect(data.retried).toEqual([]);
+    expect(data.probablyRetried).toEqual([{ dlqId, state: "CALLBACK_FAIL" }]);
+    expect(textOf(result)).toMatch(/reads CALLBACK_FAIL now/);
+    expect(textOf(result)).toMatch(/before retrying/);
+    const outcome = fixture
+      .journalLines()
+      .find((line) => line.tool === "dlq_retry_failure_callback" && line.type === "outcome");
+    expect(outcome).toMatchObject({ retried: 0, probablyRetried: [dlqId] });
   });
 });
 
