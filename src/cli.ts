@@ -30,7 +30,8 @@ export const FLAGS = {
   },
   "read-only": {
     type: "boolean",
-    help: "Register only the read-only tools (dlq_list, flow_control_status, workflow_runs): the agent can look but not change anything.",
+    // helpText fills in {readOnlyTools} from the tool list, so the help never names a stale set.
+    help: "Register only the read-only tools ({readOnlyTools}): the agent can look but not change anything.",
   },
   timeout: {
     type: "string",
@@ -286,7 +287,11 @@ function commandLineProblem(error: Error & { code?: string }): string {
   return `${error.message.split("\n")[0]} ${RUN_HELP}`;
 }
 
-export function helpText(version: string): string {
+/**
+ * The `--help` text. `readOnlyTools` are the tools read-only mode keeps, passed in from the tool
+ * list rather than imported, so that parsing the command line loads none of the tools.
+ */
+export function helpText(version: string, readOnlyTools: readonly string[]): string {
   const lines = [
     `workflow-dlq-mcp ${version} — an MCP server that lists and resumes Upstash Workflow runs from the QStash DLQ.`,
     "",
@@ -300,7 +305,8 @@ export function helpText(version: string): string {
   for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
     const flag = `${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.value ? ` ${spec.value}` : ""}`;
     const env = name === "help" || name === "version" ? "" : `  [${envName(name)}]`;
-    lines.push(`  ${flag.padEnd(24)}${spec.help}${env}`);
+    const help = spec.help.replace("{readOnlyTools}", readOnlyTools.join(", "));
+    lines.push(`  ${flag.padEnd(24)}${help}${env}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   }
   const { command, flags } = invocation;
   if (command === "help") {
-    process.stdout.write(helpText(PACKAGE_VERSION));
+    // Loaded only for the help: the other commands that need no tools read none.
+    const { READ_ONLY_TOOLS } = await import("./tools/index.js");
+    const readOnlyTools = READ_ONLY_TOOLS.map((tool) => tool.name);
+    process.stdout.write(helpText(PACKAGE_VERSION, readOnlyTools));
     return;
   }
   if (command === "version") {

@@ -64,7 +64,7 @@ export const dlqRetryFailureCallbackTool = defineTool({
       failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
       notAttempted: report.notAttempted.length ? report.notAttempted : undefined,
     });
-    const result = callbackResult(report);
+    const result = callbackResult(report, call.journal.failed);
     if (report.stopReason === "cancelled") {
       // The client drops a cancelled call's result: what was retried reaches it as a log message,
       // and within a session as a resource too.
@@ -89,8 +89,12 @@ const RESULT_RESERVE_CHARS = 4_000;
 /** A listed id's own fields (a run id, a refusal's reason, an error), beside the id twice over. */
 const PER_ID_CHARS = 150;
 
-function callbackResult(report: CallbackReport): ReturnType<typeof structuredResult> {
+function callbackResult(
+  report: CallbackReport,
+  journalIncomplete: boolean,
+): ReturnType<typeof structuredResult> {
   const result: CallbackResult = { retried: report.retried, stopReason: report.stopReason };
+  if (journalIncomplete) result.journalIncomplete = true;
   if (report.probablyRetried.length) result.probablyRetried = report.probablyRetried;
   if (report.refused.length) result.refused = report.refused;
   if (report.notFound.length) result.notFound = report.notFound;

@@ -102,7 +102,13 @@ export const flowControlUpdateTool = defineTool({
             ? `QStash knows no flow-control key "${key}": nothing changed. flow_control_status lists the keys.`
             : `${action} failed: ${changed.error.message}${changed.uncertain ? " It may have been applied: check with flow_control_status." : " Nothing changed."}`,
         ),
-        structuredContent: { key, action, applied: false, error: errorInfo(changed.error) },
+        structuredContent: {
+          key,
+          action,
+          applied: false,
+          error: errorInfo(changed.error),
+          ...(journal.failed ? { journalIncomplete: true } : {}),
+        },
       };
     }
     const after = await scope.attempt((context) => scope.api.flowKey(key, context));
@@ -114,6 +120,7 @@ export const flowControlUpdateTool = defineTool({
       action,
       applied: true,
       ...(status ? { status: shown } : {}),
+      ...(journal.failed ? { journalIncomplete: true } : {}),
     });
   },
 });

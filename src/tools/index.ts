@@ -1,7 +1,7 @@
 /**
  * The one list of tools. The server registers from it, read-only mode keeps the tools whose
- * annotations say they change nothing, tools/list is served from it, and the README's reference
- * is rendered from it.
+ * annotations say they change nothing (and `--help` names those), tools/list is served from it,
+ * and the README's reference is rendered from it.
  */
 import { dlqDeleteTool } from "./dlq-delete.js";
 import { dlqInspectTool } from "./dlq-inspect.js";
@@ -27,7 +27,12 @@ export const TOOLS: readonly ToolDefinition[] = [
   workflowRunsTool as unknown as ToolDefinition,
 ];
 
+/** The tools whose annotations say they change nothing: what read-only mode keeps and `--help` names. */
+export const READ_ONLY_TOOLS: readonly ToolDefinition[] = TOOLS.filter(
+  (tool) => tool.annotations.readOnlyHint === true,
+);
+
 /** The tools a server offers: in read-only mode, only those annotated as read-only. */
 export function toolsFor(options: { readOnly?: boolean }): readonly ToolDefinition[] {
-  return options.readOnly ? TOOLS.filter((tool) => tool.annotations.readOnlyHint === true) : TOOLS;
+  return options.readOnly ? READ_ONLY_TOOLS : TOOLS;
 }

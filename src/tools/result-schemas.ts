@@ -216,6 +216,7 @@ export const callbackOutput = z.object({
       "Not sent: the call was cancelled, ran out of time or the server is shutting down. Call again with these ids.",
   }),
   stopReason,
+  journalIncomplete,
 });
 
 const flowKey = z.object({
@@ -246,6 +247,7 @@ export const flowUpdateOutput = z.object({
   applied: z.boolean(),
   status: flowKey.optional(),
   error: errorInfo.optional(),
+  journalIncomplete,
 });
 
 const failedStep = z.object({

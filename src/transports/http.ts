@@ -3,7 +3,7 @@
  * fresh server (2026-07-28 has no sessions; 2025-era clients are served per request too), so any
  * replica behind a load balancer can answer any request. Around it: bearer-token auth
  * compared in constant time, Host/Origin checks against DNS rebinding, /healthz, and a drain on
- * SIGTERM that lets in-flight calls finish and starts none.
+ * SIGTERM that lets in-flight calls finish, starts none, and refuses a body still arriving.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
@@ -69,6 +69,11 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   let inFlight = 0;
   let draining = false;
   const idle: (() => void)[] = [];
+  /**
+   * Requests whose body is still arriving, each by the function that refuses it. None has started
+   * a call, so a drain refuses them at once rather than wait out its grace for a slow upload.
+   */
+  const uploading = new Set<() => void>();
 
   const server = createHttpServer((req, res) => {
     inFlight += 1;
@@ -92,7 +97,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       });
     }
     if (url.pathname !== MCP_PATH) return sendJson(res, 404, { error: "Not found. MCP is served at /mcp." });
-    if (draining) return jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
+    if (draining) return shuttingDown(res);
 
     const hostName = hostnameOf(req.headers.host);
     if (checkHost && !(isLoopbackHost(hostName) || options.allowedHosts?.includes(hostName))) {
@@ -118,10 +123,15 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     }
     let text: string;
     let body: unknown;
+    // The rest of the body is not waited for: the connection closes once the refusal is sent.
+    const refuse = () => shuttingDown(res, { close: true });
+    uploading.add(refuse);
     try {
       text = await readBody(req, options.maxBodyBytes ?? 4 * 1024 * 1024);
       body = JSON.parse(text);
     } catch (error) {
+      // Refused by the drain while it arrived: the client has its answer.
+      if (res.headersSent) return;
       const tooLarge = (error as Error).message === "too large";
       return jsonRpcError(
         res,
@@ -129,10 +139,12 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
         -32700,
         tooLarge ? "Request body too large." : "Parse error.",
       );
+    } finally {
+      uploading.delete(refuse);
     }
-    // Checked again: the drain may have begun while the body was arriving, and a call started now
-    // could outlive it.
-    if (draining) return jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
+    // Checked again: the drain may have begun while the body was arriving, and refused it then.
+    if (res.headersSent) return;
+    if (draining) return shuttingDown(res);
     await forward(mcp, req, res, text, body);
   }
 
@@ -149,6 +161,8 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       // Keep listening while draining, so load balancers see 503 on /healthz rather than refused connections.
       draining = true;
       server.closeIdleConnections();
+      for (const refuse of uploading) refuse();
+      uploading.clear();
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), graceMs);
@@ -270,6 +284,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+/** The drain's refusal; with `close`, the connection ends after it, whatever of the body is still unread. */
+function shuttingDown(res: ServerResponse, options: { close?: boolean } = {}): void {
+  if (options.close) res.setHeader("connection", "close");
+  jsonRpcError(res, 503, -32000, "Server is shutting down; retry on another replica.");
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {

@@ -2,10 +2,12 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOOL_NAMES } from "../support/data.js";
+import { TOOL_NAMES, toolNamesIn } from "../support/data.js";
 import { connectServer, type Fixture, SERVER_ENTRY, startFixture, textOf } from "../support/harness.js";
 
 const run = promisify(execFile);
+/** The tools annotated read-only, sorted: what read-only mode keeps and `--help` names. */
+const READ_ONLY_TOOL_NAMES = ["dlq_inspect", "dlq_list", "flow_control_status", "workflow_runs"];
 const version = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
@@ -21,6 +23,8 @@ describe("tool catalog", () => {
     const { tools } = await fixture.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
     expect(Object.keys(byName).sort()).toEqual([...TOOL_NAMES]);
+    const annotatedReadOnly = tools.filter((tool) => tool.annotations?.readOnlyHint === true);
+    expect(annotatedReadOnly.map((tool) => tool.name).sort()).toEqual(READ_ONLY_TOOL_NAMES);
     for (const name of ["dlq_resume", "dlq_resume_all", "dlq_restart"]) {
       expect(byName[name]?.annotations).toMatchObject({
         destructiveHint: true,
@@ -101,12 +105,7 @@ describe("read-only mode", () => {
     const fixture = await startFixture({}, { args: ["--read-only"] });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual([
-        "dlq_list",
-        "dlq_inspect",
-        "flow_control_status",
-        "workflow_runs",
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(READ_ONLY_TOOL_NAMES);
       const listed = await fixture.call("dlq_list", { count: 5 });
       expect(listed.isError).toBeFalsy();
       expect((listed.structuredContent as { returned: number }).returned).toBe(5);
@@ -119,12 +118,7 @@ describe("read-only mode", () => {
     const fixture = await startFixture({}, { env: { WORKFLOW_DLQ_MCP_READ_ONLY: "true" } });
     try {
       const { tools } = await fixture.client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual([
-        "dlq_list",
-        "dlq_inspect",
-        "flow_control_status",
-        "workflow_runs",
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(READ_ONLY_TOOL_NAMES);
     } finally {
       await fixture.close();
     }
@@ -177,6 +171,9 @@ describe("command line", () => {
     expect(stdout).toMatch(/--sandbox/);
     expect(stdout).toMatch(/emulator/);
     expect(stdout).toMatch(/WORKFLOW_DLQ_MCP_READ_ONLY/);
+    // The tools read-only mode keeps, as the help names them: the same as a read-only server lists.
+    const readOnly = stdout.split("\n").find((line) => line.trimStart().startsWith("--read-only")) ?? "";
+    expect(toolNamesIn(readOnly)).toEqual(READ_ONLY_TOOL_NAMES);
   });
 
   it("rejects an unknown flag with exit code 2", async () => {

@@ -28,6 +28,38 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
   }
 }
 
+const RESUME_CALL = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: "dlq_resume_all", arguments: { count: 50, maxPages: 1 } },
+});
+
+/**
+ * A POST of RESUME_CALL whose headers pass every check and whose body is held back after its
+ * first bytes, until the test sends the rest. Settles with the answer, or with the error of a
+ * connection the server closed.
+ */
+function startUpload(url: string) {
+  const post = httpRequest(url, {
+    method: "POST",
+    headers: { ...MCP_HEADERS, "content-length": Buffer.byteLength(RESUME_CALL) },
+  });
+  const answered = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+    post.once("response", (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => {
+        text += chunk.toString("utf8");
+      });
+      response.once("end", () => resolve({ status: response.statusCode, text }));
+      response.once("error", reject);
+    });
+    post.on("error", reject);
+  });
+  post.write(RESUME_CALL.slice(0, 10));
+  return { answered, finish: () => post.end(RESUME_CALL.slice(10)), abort: () => post.destroy() };
+}
+
 describe("draining the HTTP server", () => {
   let emulator: Emulator;
   beforeAll(async () => {
@@ -42,47 +74,28 @@ describe("draining the HTTP server", () => {
   const env = () => ({ QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN });
   const resumes = () => emulator.requests.filter((r) => r.path === RESUME_PATH);
 
-  it("refuses with 503, and processes nothing, a request whose body arrives after the drain began", async () => {
-    const server = await startHttpServer([], env());
+  it("refuses at once with 503 a request whose body is still arriving, and exits 0 without waiting out the grace", async () => {
+    const server = await startHttpServer(["--drain-grace", "4"], env());
+    // The headers pass every check; the server is waiting for the rest of the body.
+    const upload = startUpload(server.url);
     try {
-      const body = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: { name: "dlq_resume_all", arguments: { count: 50, maxPages: 1 } },
-      });
-      const post = httpRequest(server.url, {
-        method: "POST",
-        headers: { ...MCP_HEADERS, "content-length": Buffer.byteLength(body) },
-      });
-      const answered = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
-        post.once("response", (response) => {
-          let text = "";
-          response.on("data", (chunk: Buffer) => {
-            text += chunk.toString("utf8");
-          });
-          response.once("end", () => resolve({ status: response.statusCode, text }));
-        });
-        post.once("error", reject);
-      });
-      // The headers pass every check; the server is waiting for the rest of the body.
-      post.write(body.slice(0, 10));
       await sleep(200);
+      const signalled = Date.now();
       server.child.kill("SIGTERM");
-      await waitFor(async () => {
-        const health = await request(`${server.origin}/healthz`);
-        await health.body.dump();
-        return health.statusCode === 503;
-      });
-      post.end(body.slice(10));
-
-      const { status, text } = await answered;
+      // No call started: the drain does not wait for a client that may upload past its grace.
+      const { status, text } = await upload.answered;
       expect(status).toBe(503);
       expect(text).toContain("shutting down");
       expect(await server.exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(2_000);
+      expect(server.stderr()).not.toMatch(/cut off/);
+      // The rest of the body, sent too late, starts nothing.
+      upload.finish();
+      await sleep(100);
       expect(resumes()).toEqual([]);
       expect(emulator.resumed).toEqual([]);
     } finally {
+      upload.abort();
       await server.stop();
     }
   });
@@ -97,6 +110,10 @@ describe("draining the HTTP server", () => {
       await waitFor(() => emulator.resumed.length > 0);
       server.child.kill("SIGTERM");
       await sleep(100);
+      // Still listening, so a load balancer sees the drain rather than a refused connection.
+      const health = await request(`${server.origin}/healthz`);
+      expect(health.statusCode).toBe(503);
+      expect(await health.body.json()).toMatchObject({ status: "draining" });
       server.child.kill("SIGTERM");
 
       const result = (await call) as CallToolResult;

@@ -6,9 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Journal } from "../../src/journal.js";
 import type { Logger, LogLevel } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { FIXED_NOW } from "../support/data.js";
 import { startFixture } from "../support/harness.js";
 
@@ -167,6 +169,51 @@ describe.runIf(existsSync("/dev/full"))("a journal on a full disk", () => {
       expect(errors).toHaveLength(3);
     } finally {
       await fixture.close();
+    }
+  });
+
+  it("is said by every tool that changes something, flow control and failure callbacks included", async () => {
+    const fixture = await startFixture(
+      { entries: 60, seed: 4, now: FIXED_NOW },
+      { args: ["--journal", "/dev/full"] },
+    );
+    try {
+      const entries = fixture.emulator.store.list();
+      const [first] = entries;
+      const resumed = await fixture.call("dlq_resume", {
+        dlqIds: [first?.dlqId],
+        flowControl: { key: "journal-full", rate: 5, period: "1s" },
+      });
+      expect(resumed.structuredContent).toMatchObject({ resumed: 1, journalIncomplete: true });
+
+      const paused = await fixture.call("flow_control_update", { key: "journal-full", action: "pause" });
+      expect(paused.isError).toBeFalsy();
+      expect(paused.structuredContent).toMatchObject({ applied: true, journalIncomplete: true });
+      const unknown = await fixture.call("flow_control_update", { key: "never-used", action: "pause" });
+      expect(unknown.structuredContent).toMatchObject({ applied: false, journalIncomplete: true });
+
+      const failing = entries.find(
+        (message) => (message.failureFunctionState ?? message.failureCallbackInfo?.state) === "CALLBACK_FAIL",
+      );
+      const retried = await fixture.call("dlq_retry_failure_callback", { dlqIds: [failing?.dlqId] });
+      expect(retried.isError).toBeFalsy();
+      expect(retried.structuredContent).toMatchObject({
+        retried: [{ dlqId: failing?.dlqId }],
+        journalIncomplete: true,
+      });
+    } finally {
+      await fixture.close();
+    }
+  });
+});
+
+describe("journalIncomplete", () => {
+  it("is declared by the result schema of every tool that changes something", () => {
+    const changing = TOOLS.filter((tool) => tool.annotations.readOnlyHint !== true);
+    expect(changing.map((tool) => tool.name)).toContain("flow_control_update");
+    for (const tool of changing) {
+      const schema = z.toJSONSchema(tool.outputSchema) as { properties?: Record<string, unknown> };
+      expect(Object.keys(schema.properties ?? {}), tool.name).toContain("journalIncomplete");
     }
   });
 });

@@ -31,3 +31,8 @@ export const TOOL_NAMES = [
   "flow_control_update",
   "workflow_runs",
 ] as const;
+
+/** The tool names a text mentions, sorted, each read whole (dlq_resume_all does not name dlq_resume). */
+export function toolNamesIn(text: string): string[] {
+  return [...new Set(text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? [])].sort();
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { helpText, parseCommandLine } from "../../src/cli.js";
+import { toolsFor } from "../../src/tools/index.js";
+import { toolNamesIn } from "../support/data.js";
 
 const parse = (...argv: string[]) => parseCommandLine(argv, {});
 const problem = (...argv: string[]) => {
@@ -34,9 +36,17 @@ describe("the command line as a new user types it", () => {
     expect(problem(...argv)).toBe(message);
   });
 
+  const readOnlyNames = toolsFor({ readOnly: true }).map((tool) => tool.name);
+  const help = helpText("0.0.0", readOnlyNames);
+
   it("lists the short forms in the help", () => {
-    expect(helpText("0.0.0")).toMatch(/-h, --help/);
-    expect(helpText("0.0.0")).toMatch(/-v, --version/);
+    expect(help).toMatch(/-h, --help/);
+    expect(help).toMatch(/-v, --version/);
+  });
+
+  it("names under --read-only exactly the tools read-only mode keeps", () => {
+    const line = help.split("\n").find((text) => text.trimStart().startsWith("--read-only")) ?? "";
+    expect(toolNamesIn(line)).toEqual([...readOnlyNames].sort());
   });
 });
 
