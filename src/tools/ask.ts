@@ -14,8 +14,9 @@ import {
   inputRequired,
 } from "@modelcontextprotocol/server";
 import type { Shown } from "./confirm-token.js";
-import { structuredResult, toolError } from "./results.js";
+import { clip, structuredResult, toolError } from "./results.js";
 import type { ToolCall } from "./tool.js";
+import { pastThreshold } from "./unasked.js";
 
 /** The key of the one question a call asks, in `inputRequests` and `inputResponses`. */
 const QUESTION = "confirm";
@@ -154,6 +155,60 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
       confirmExpiresAt: until,
     }),
   };
+}
+
+export interface Change {
+  tool: string;
+  binding: string;
+  /** The agent's confirm token, when it passed one. */
+  confirm: string | undefined;
+  done: string;
+  /** DLQ entries the change touches, for the threshold and the session's tally (0 for none). */
+  entries: number;
+  /** Ask whatever the count: the change can hurt production (live traffic's flow-control key). */
+  always: boolean;
+  question: string;
+  preview(): Promise<CallToolResult>;
+  declined(): CallToolResult;
+}
+
+/**
+ * The gate of a change outside the action engine (failure-callback retries, flow-control
+ * changes): asked about when it must always be, when it touches more than `--confirm-over`
+ * entries, or when the session's unasked changes would pass that; otherwise counted toward them.
+ */
+export async function gateChange(change: Change, call: ToolCall): Promise<Answer> {
+  const shown: Shown = { entries: change.entries, exact: true };
+  const over = call.context.policy.confirmOver;
+  if (over === undefined || !call.context.confirmations) return { proceed: true, shown };
+  const answered = answerOnCall(
+    change.tool,
+    change.binding,
+    change.confirm,
+    change.done,
+    call,
+    change.declined,
+  );
+  if (answered) return answered;
+  const tally = call.context.unasked;
+  const alreadyUnasked = tally?.reserved ?? 0;
+  if (!change.always && alreadyUnasked + change.entries <= over) {
+    tally?.reserve(change.entries);
+    return { proceed: true, shown };
+  }
+  const slicing = !change.always && change.entries <= over ? ` ${pastThreshold(alreadyUnasked, over)}` : "";
+  return askUser(
+    {
+      tool: change.tool,
+      binding: change.binding,
+      shown,
+      text: clip(`${change.question}${slicing}`, 1_000),
+      done: change.done,
+      preview: change.preview,
+      declined: change.declined,
+    },
+    call,
+  );
 }
 
 function shownOf(check: Shown): Shown {

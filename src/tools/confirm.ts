@@ -23,7 +23,7 @@ import type { Allowed, ResumePlanned } from "./plan.js";
 import { inWordsOf, type ResumeResult } from "./result-schemas.js";
 import { clip, plural, structuredResult, toolError } from "./results.js";
 import type { ToolCall } from "./tool.js";
-import { newOperationId } from "./unasked.js";
+import { newOperationId, pastThreshold } from "./unasked.js";
 
 /** Counting stops here: past it, "at least" is all a question needs to say. */
 const COUNT_AT_MOST = 1_000;
@@ -99,7 +99,7 @@ export async function confirmGate(
   }
   const slicing =
     !size.more && planned.mode !== "all" && size.entries <= over && alreadyUnasked > 0
-      ? `This session has already changed ${plural(alreadyUnasked, "entry", "entries")} without asking, and together that is more than ${over}.`
+      ? pastThreshold(alreadyUnasked, over)
       : "";
   const text = clip([questionFor(planned, size), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
   const answer = await askUser(

@@ -2,13 +2,15 @@
  * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
  */
 import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../dlq/callbacks.js";
+import { fingerprint } from "../dlq/cursor.js";
+import { type Answer, gateChange } from "./ask.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { ArgumentError } from "./plan.js";
 import type { CallbackResult } from "./result-schemas.js";
 import { callbackOutput } from "./result-schemas.js";
 import { clip, errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
 import { dlqRetryCallbackInput } from "./schemas.js";
-import { defineTool } from "./tool.js";
+import { defineTool, type ToolCall } from "./tool.js";
 
 export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
 
@@ -39,9 +41,11 @@ export const dlqRetryFailureCallbackTool = defineTool({
         `Pass at most ${fits} of these ids at once: the result names each one and must stay within ${context.policy.maxResultChars} characters. Split the list.`,
       );
     }
-    return { mode: "ids", dlqIds };
+    return { mode: "ids", dlqIds, ...(args.confirm === undefined ? {} : { confirm: args.confirm }) };
   },
   run: async (planned, call) => {
+    const gate = await gateCallbacks(planned.dlqIds, planned.confirm, call);
+    if (!gate.proceed) return gate.result;
     const notify = progressNotifier(call.extra);
     const report = await retryCallbacks(
       {
@@ -83,6 +87,43 @@ export const dlqRetryFailureCallbackTool = defineTool({
     return result;
   },
 });
+
+/**
+ * Each retried callback runs again (often a refund or a customer notification): more than
+ * `--confirm-over` of them, or past the session's unasked changes, are asked about first.
+ */
+function gateCallbacks(
+  dlqIds: readonly string[],
+  confirm: string | undefined,
+  call: ToolCall,
+): Promise<Answer> {
+  const tool = "dlq_retry_failure_callback";
+  return gateChange(
+    {
+      tool,
+      binding: fingerprint([tool, [...dlqIds].sort()]),
+      confirm,
+      done: "retried",
+      entries: dlqIds.length,
+      always: false,
+      question: `Retry the failure callbacks of ${plural(dlqIds.length, "DLQ entry", "DLQ entries")} by id? Each callback runs again where it failed.`,
+      preview: async () =>
+        structuredResult(
+          `Would retry up to ${plural(dlqIds.length, "failure callback")}: ${preview(dlqIds)}.`,
+          {
+            retried: [],
+            stopReason: "unconfirmed",
+          },
+        ),
+      declined: () =>
+        structuredResult("The user did not confirm: no failure callback was retried.", {
+          retried: [],
+          stopReason: "declined",
+        }),
+    },
+    call,
+  );
+}
 
 /** Room a result keeps for its summary and fields besides the lists of ids. */
 const RESULT_RESERVE_CHARS = 4_000;

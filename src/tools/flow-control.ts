@@ -3,13 +3,17 @@
  * key's waitlist, and stop it (pause), let it go (resume) or change its pace (pin, unpin,
  * resetRate) without redeploying. QStash keeps the state; this server only asks and tells.
  */
+
+import { fingerprint } from "../dlq/cursor.js";
 import type { FlowKeyInfo } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
+import { type Answer, gateChange } from "./ask.js";
+import { liveTrafficUses } from "./live-key.js";
 import { flowStatusOutput, flowUpdateOutput } from "./result-schemas.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "./results.js";
-import { flowControlStatusInput, flowControlUpdateInput } from "./schemas.js";
-import { defineTool } from "./tool.js";
+import { type FlowControlUpdateArgs, flowControlStatusInput, flowControlUpdateInput } from "./schemas.js";
+import { defineTool, type ToolCall } from "./tool.js";
 
 /** Keys listed in one result at most; the count says how many there are. */
 const LISTED_KEYS = 200;
@@ -84,8 +88,11 @@ export const flowControlUpdateTool = defineTool({
     openWorldHint: true,
   },
   plan: (args) => ({ mode: args.action, args }),
-  run: async (planned, { scope, journal }) => {
+  run: async (planned, call) => {
+    const { scope, journal } = call;
     const { key, action } = planned.args;
+    const gate = await gateFlowChange(planned.args, call);
+    if (!gate.proceed) return gate.result;
     const query: QueryParams =
       action === "pin"
         ? { parallelism: planned.args.parallelism, rate: planned.args.rate, period: planned.args.period }
@@ -124,6 +131,89 @@ export const flowControlUpdateTool = defineTool({
     });
   },
 });
+
+/** What holds or re-paces production traffic when live traffic uses the key; resume only releases. */
+const HURTS_LIVE_TRAFFIC = new Set(["pause", "pin", "unpin", "resetRate"]);
+
+const DONE_WORD = {
+  pause: "paused",
+  resume: "resumed",
+  pin: "pinned",
+  unpin: "unpinned",
+  resetRate: "reset",
+} as const;
+
+/**
+ * A change to a key that live traffic uses (entries in the DLQ ran under it that are not the
+ * redrive's own) is asked about first, with the reason in the question: pausing it, or fixing
+ * its pace, holds production traffic too. A redrive's own key, and resume, go unasked.
+ */
+async function gateFlowChange(args: FlowControlUpdateArgs, call: ToolCall): Promise<Answer> {
+  const { key, action, confirm, label } = args;
+  const always =
+    call.context.policy.confirmOver !== undefined &&
+    HURTS_LIVE_TRAFFIC.has(action) &&
+    (await liveTrafficUses(key, label, call.scope));
+  if (!always) return { proceed: true, shown: { entries: 0, exact: true } };
+  const pace =
+    action === "pin" ? { parallelism: args.parallelism, rate: args.rate, period: args.period } : {};
+  const what =
+    action === "pin"
+      ? `Pin flow-control key ${key} at ${paceWords(pace)}`
+      : `${ASK_VERB[action]} flow-control key ${key}`;
+  return gateChange(
+    {
+      tool: "flow_control_update",
+      binding: fingerprint(["flow_control_update", key, action, pace]),
+      confirm,
+      done: DONE_WORD[action],
+      entries: 0,
+      always,
+      question: `${what}? Entries in the DLQ ran under it: live traffic uses this key, so this ${action === "pause" ? "holds production traffic under it too" : "changes production traffic's pace under it too"}. A redrive's own key (pass its label) is not asked about.`,
+      preview: async () => {
+        const now = await call.scope.attempt((context) => call.scope.api.flowKey(key, context));
+        const status = now.ok && now.value ? describeKey(now.value) : undefined;
+        const { summary: _, ...shown } = status ?? { summary: "" };
+        return structuredResult(`${key} now: ${status?.summary ?? "unknown"}.`, {
+          key,
+          action,
+          applied: false,
+          ...(status ? { status: shown } : {}),
+        });
+      },
+      declined: () =>
+        structuredResult(`The user did not confirm: nothing was ${DONE_WORD[action]}.`, {
+          key,
+          action,
+          applied: false,
+          stopReason: "declined",
+        }),
+    },
+    call,
+  );
+}
+
+const ASK_VERB = {
+  pause: "Pause",
+  resume: "Resume",
+  pin: "Pin",
+  unpin: "Unpin",
+  resetRate: "Reset the rate period of",
+} as const;
+
+function paceWords(pace: {
+  parallelism?: number | undefined;
+  rate?: number | undefined;
+  period?: number | undefined;
+}): string {
+  return [
+    pace.rate === undefined ? "" : `rate ${pace.rate} per ${pace.period ?? 1}s`,
+    pace.parallelism === undefined ? "" : `parallelism ${pace.parallelism}`,
+    pace.rate === undefined && pace.period !== undefined ? `period ${pace.period}s` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
 
 const DONE = {
   pause: "Paused",

@@ -91,6 +91,15 @@ const nearMisses = z.array(z.string()).optional().meta({
     "Nothing matched; what the DLQ holds that is close to the filter (another case, host or path).",
 });
 
+/** What a result that asks for the user's yes first carries. */
+const asked = {
+  confirm: z.string().optional().meta({
+    description:
+      "With stopReason unconfirmed: pass it back with the same arguments, only after the user agreed to the preview.",
+  }),
+  confirmExpiresAt: z.string().optional(),
+};
+
 const journalIncomplete = z.boolean().optional().meta({
   description: "The audit journal could not record every line of this call.",
 });
@@ -151,11 +160,7 @@ export const resumeOutput = z.object({
     description:
       "The key the new runs wait under: flow_control_status watches it, flow_control_update pauses it.",
   }),
-  confirm: z.string().optional().meta({
-    description:
-      "With stopReason unconfirmed: pass it back with the same arguments, only after the user agreed to the preview.",
-  }),
-  confirmExpiresAt: z.string().optional(),
+  ...asked,
   preview: z
     .object({
       matched: z
@@ -216,6 +221,8 @@ export const callbackOutput = z.object({
       "Not sent: the call was cancelled, ran out of time or the server is shutting down. Call again with these ids.",
   }),
   stopReason,
+  complete: z.boolean().optional(),
+  ...asked,
   journalIncomplete,
 });
 
@@ -247,6 +254,9 @@ export const flowUpdateOutput = z.object({
   applied: z.boolean(),
   status: flowKey.optional(),
   error: errorInfo.optional(),
+  stopReason: stopReason.optional(),
+  complete: z.boolean().optional(),
+  ...asked,
   journalIncomplete,
 });
 

@@ -12,6 +12,7 @@ import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { confirmGate, type Grant } from "./confirm.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
+import { liveTrafficUses } from "./live-key.js";
 import { nearMissesFor } from "./near-miss.js";
 import type { ResumePlanned } from "./plan.js";
 import { renameKey } from "./result-schemas.js";
@@ -130,22 +131,11 @@ export async function runResumeTool(
   return withWarnings(resumeToolResult(report, display), warnings);
 }
 
-/**
- * A redrive under a key that entries in the DLQ ran under shares that key with live traffic:
- * QStash takes a key's configuration from the messages that arrive under it unless it is pinned,
- * so the redrive's pace would become production's too. Said before anything is done.
- */
+/** A redrive under live traffic's key is warned about before anything is done. */
 async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<string[]> {
   // A continuation is checked again: live traffic may have come to the key since it began.
   const key = planned.resume.options.flowControl?.key;
-  if (key === undefined) return [];
-  const listed = await call.scope.attempt((context) =>
-    call.scope.api.list({ flowControlKey: key }, { count: 1 }, context),
-  );
-  if (!listed.ok || listed.value.messages.length === 0) return [];
-  // Runs of this redrive that failed again carry its key too; with its label they are its own.
-  const label = planned.resume.options.label;
-  if (label !== undefined && listed.value.messages.every((message) => message.label === label)) return [];
+  if (key === undefined || !(await liveTrafficUses(key, planned.resume.options.label, call.scope))) return [];
   return [
     `Entries in the DLQ ran under flow-control key ${key}: live traffic uses it, and a redrive under it sets that key's pace for production too (QStash takes a key's configuration from incoming messages unless it is pinned). Prefer a key of the redrive's own, such as ${key}-redrive-1.`,
   ];

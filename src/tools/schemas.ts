@@ -476,6 +476,12 @@ const dryRunSchema = z
   .boolean({ error: "dryRun must be true or false (a boolean, not a string)." })
   .meta({ description: "Preview; change nothing." });
 
+/** The token a result that asked for the user's yes handed out, passed back after they agreed. */
+const confirmSchema = z
+  .string({ error: "confirm must be the token string a result returned." })
+  .min(1, { error: "confirm is empty: pass the token the result returned, or leave it out." })
+  .max(LIMITS.cursorLength, { error: "confirm is longer than any token this server returns." });
+
 /** The bounds and continuation every action by filter or all takes. */
 const pagingShape = {
   count: countSchema(LIMITS.resumeCount, `Per request (default ${DEFAULTS.resumeCount}).`).optional(),
@@ -483,19 +489,16 @@ const pagingShape = {
   where: whereSchema.optional(),
   maxPages: maxPagesSchema("Requests per call (default: until the deadline).").optional(),
   dryRun: dryRunSchema.optional(),
-  confirm: z
-    .string({ error: "confirm must be the token string a result returned." })
-    .min(1, { error: "confirm is empty: pass the token the result returned, or leave it out." })
-    .max(LIMITS.cursorLength, { error: "confirm is longer than any token this server returns." })
-    .optional(),
+  confirm: confirmSchema.optional(),
 };
 
-const labelSchema = resourceName(
+const labelName = resourceName(
   "label",
   "incident-4711",
   'label must be a string such as "incident-4711".',
   "label is empty: give one or leave it out.",
-).meta({ description: "Replaces the new runs' label." });
+);
+const labelSchema = labelName.meta({ description: "Replaces the new runs' label." });
 
 const resumeShape = {
   ...pagingShape,
@@ -626,8 +629,9 @@ export const dlqRetryCallbackInput = z.strictObject(
       description:
         'Entries whose callback failed (dlq_list filter {"failureFunctionState": "CALLBACK_FAIL"}).',
     }),
+    confirm: confirmSchema.optional(),
   },
-  { error: unknownArguments("dlq_retry_failure_callback", "dlqIds") },
+  { error: unknownArguments("dlq_retry_failure_callback", "dlqIds, confirm") },
 );
 
 export const dlqResumeAllInput = z.strictObject(resumeShape, {
@@ -716,8 +720,17 @@ export const flowControlUpdateInput = z
       period: periodSchema
         .optional()
         .transform((period) => (typeof period === "string" ? periodSeconds(period) : period)),
+      label: labelName
+        .meta({ description: "The redrive's label: its own re-failures under the key are not live traffic." })
+        .optional(),
+      confirm: confirmSchema.optional(),
     },
-    { error: unknownArguments("flow_control_update", "key, action, parallelism, rate, period") },
+    {
+      error: unknownArguments(
+        "flow_control_update",
+        "key, action, parallelism, rate, period, label, confirm",
+      ),
+    },
   )
   .superRefine((args, ctx) => {
     const pace = args.parallelism !== undefined || args.rate !== undefined || args.period !== undefined;
@@ -809,3 +822,4 @@ export type DlqRetryCallbackArgs = z.output<typeof dlqRetryCallbackInput>;
 export type DlqListArgs = z.output<typeof dlqListInput>;
 export type DlqInspectArgs = z.output<typeof dlqInspectInput>;
 export type FilterArgs = z.output<typeof filterSchema>;
+export type FlowControlUpdateArgs = z.output<typeof flowControlUpdateInput>;

@@ -47,3 +47,8 @@ export class UnaskedTally {
     return this.operations.has(operation);
   }
 }
+
+/** Why a change that is small on its own is asked about: said with the question. */
+export function pastThreshold(alreadyUnasked: number, over: number): string {
+  return `This session has already changed ${alreadyUnasked === 1 ? "1 entry" : `${alreadyUnasked} entries`} without asking, and together that is more than ${over}.`;
+}
