@@ -2,6 +2,7 @@
  * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
  */
 import { type CallbackReport, retryCallbacks } from "../dlq/callbacks.js";
+import { plainOrQuoted } from "../quote.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { ArgumentError } from "./plan.js";
 import type { CallbackResult } from "./result-schemas.js";
@@ -104,7 +105,7 @@ function callbackResult(report: CallbackReport): ReturnType<typeof structuredRes
     report.refused.length
       ? `Refused by QStash: ${report.refused
           .slice(0, 5)
-          .map((refusal) => `${refusal.dlqId} (${refusal.reason})`)
+          .map((refusal) => `${plainOrQuoted(refusal.dlqId, 64)} (${refusal.reason})`)
           .join(", ")}${report.refused.length > 5 ? `, and ${report.refused.length - 5} more` : ""}.`
       : "",
     report.notFound.length ? `Not in the DLQ: ${preview(report.notFound)}.` : "",
