@@ -10,6 +10,7 @@
  * reported as probably retried with the state read afterwards, and the caller decides.
  */
 import type { QStashError } from "../qstash/errors.js";
+import { plainOrQuoted } from "../quote.js";
 import type { FailureFunctionState } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { CallScope, StopReason } from "./scope.js";
@@ -132,6 +133,11 @@ async function explainRefusal(dlqId: string, scope: CallScope): Promise<Callback
     return { dlqId, reason: "QStash refused it: its failure callback did not fail, or it has none" };
   }
   if (state === "none") return { dlqId, reason: REASONS.none };
-  // A state this server does not know yet still gets a reason, so the result stays whole.
-  return { dlqId, state, reason: REASONS[state] ?? `its failure callback is ${String(state).toLowerCase()}` };
+  // A state this server does not know yet still gets a reason, so the result stays whole; it is
+  // QStash's word, so anything but a plain one is quoted.
+  return {
+    dlqId,
+    state,
+    reason: REASONS[state] ?? `its failure callback is ${plainOrQuoted(String(state).toLowerCase(), 64)}`,
+  };
 }

@@ -4,6 +4,7 @@
  * share an id). An entry that is gone, or one that cannot be read, is reported and the rest go on.
  */
 import { QStashError } from "../qstash/errors.js";
+import { plainOrQuoted } from "../quote.js";
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import { runPair } from "./request.js";
@@ -29,7 +30,9 @@ export async function inspectEntries(
   const outcome: Inspected = { entries: [], gone: [], failed: [] };
   // A cancelled, stopping or timed-out call sends nothing more; the ids it did not read say why.
   const stopped = (dlqId: string, halt: string) =>
-    new QStashError("aborted", `Stopped (${halt}) before reading ${dlqId}.`, { surelyNotProcessed: true });
+    new QStashError("aborted", `Stopped (${halt}) before reading ${plainOrQuoted(dlqId, 64)}.`, {
+      surelyNotProcessed: true,
+    });
   const looked = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async (dlqId) => {
     const halt = scope.halted();
     if (halt) return { dlqId, lookup: { ok: false as const, error: stopped(dlqId, halt) } };

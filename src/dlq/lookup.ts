@@ -3,6 +3,7 @@
  * after a batch's answer was lost, and for a dry run.
  */
 import { QStashError } from "../qstash/errors.js";
+import { plainOrQuoted } from "../quote.js";
 import type { DlqMessage } from "../wire/types.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { CallScope } from "./scope.js";
@@ -21,7 +22,7 @@ export async function lookUpIds(
       // A cancelled or stopping call starts no more lookups.
       const halt = scope.halted();
       if (halt)
-        throw new QStashError("aborted", `Stopped (${halt}) before looking up ${id}.`, {
+        throw new QStashError("aborted", `Stopped (${halt}) before looking up ${plainOrQuoted(id, 64)}.`, {
           surelyNotProcessed: true,
         });
       const lookup = await scope.attempt((context) => scope.api.get(id, context));

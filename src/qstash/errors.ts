@@ -1,8 +1,13 @@
 /**
  * Typed failures of a QStash request. Each message tells the reader what to do next and never
  * carries the token: messages are built from status codes, paths and server error texts only,
- * and the client's Redactor scrubs the token out of anything that came from elsewhere.
+ * and the client's Redactor scrubs the token out of anything that came from elsewhere. A server's
+ * error text is quoted: it may echo a downstream's answer, which is not this server speaking.
  */
+import { quoted } from "../quote.js";
+
+/** A server's error text (the client cut it to 500 characters) or a failure's message, quoted. */
+const SAID_CHARS = 700;
 
 /** Kinds worth another attempt: the service may answer differently in a moment. */
 export const TRANSIENT_KINDS: ReadonlySet<QStashErrorKind> = new Set([
@@ -58,7 +63,9 @@ export class QStashError extends Error {
 export function asQStashError(error: unknown): QStashError {
   if (error instanceof QStashError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new QStashError("internal", `Unexpected failure in workflow-dlq-mcp: ${message}`, { cause: error });
+  // Quoted: a parser's message can carry a piece of the text it failed on.
+  const said = quoted(message, SAID_CHARS);
+  return new QStashError("internal", `Unexpected failure in workflow-dlq-mcp: ${said}`, { cause: error });
 }
 
 export function missingTokenError(variable: string): QStashError {
@@ -97,7 +104,7 @@ export function statusError(
   tokenVariable: string,
   retryAfterSeconds?: number,
 ): QStashError {
-  const said = serverMessage ? ` The server said: "${serverMessage}".` : "";
+  const said = serverMessage ? ` The server said: ${quoted(serverMessage, SAID_CHARS)}.` : "";
   const where = `${request.method} ${request.path}`;
   switch (status) {
     case 400:

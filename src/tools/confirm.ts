@@ -16,6 +16,7 @@ import type { DlqFilter } from "../dlq/request.js";
 import type { ResumePlan } from "../dlq/resume.js";
 import { readSnapshot, withinSnapshot } from "../dlq/snapshot.js";
 import type { Where } from "../dlq/where.js";
+import { quoted } from "../quote.js";
 import { answerOnCall, askUser } from "./ask.js";
 import type { Shown } from "./confirm-token.js";
 import { previewResume } from "./dry-run.js";
@@ -237,18 +238,19 @@ function questionFor(
   return clip(`${verb} ${count}${selection}${narrowed}${pace}?${effect}`, 600);
 }
 
+/** The user's values quoted: they may have been copied from the DLQ, line breaks and all. */
 function describeFilter(filter: DlqFilter): string {
   return Object.entries(filter)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${clip(Array.isArray(value) ? value.join("|") : String(value), 80)}`)
+    .map(([key, value]) => `${key}=${quoted(Array.isArray(value) ? value.join("|") : String(value), 82)}`)
     .join(", ");
 }
 
 function describeWhere(where: Where): string {
   return [
     where.responseStatus ? `status ${where.responseStatus.join(" or ")}` : "",
-    where.responseBodyContains ? `body containing "${clip(where.responseBodyContains, 80)}"` : "",
-    where.failedStepUrl ? `step URL starting ${clip(where.failedStepUrl, 80)}` : "",
+    where.responseBodyContains ? `body containing ${quoted(where.responseBodyContains, 82)}` : "",
+    where.failedStepUrl ? `step URL starting ${quoted(where.failedStepUrl, 82)}` : "",
   ]
     .filter(Boolean)
     .join(" and ");

@@ -7,10 +7,11 @@ import { inspectEntries } from "../dlq/inspect.js";
 import type { LoggedRun } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QStashError } from "../qstash/errors.js";
+import { plainOrQuoted, quoted } from "../quote.js";
 import type { DlqMessage } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { type CompactMessage, inspectOutput } from "./result-schemas.js";
-import { clip, errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { clip, errorInfo, plural, preview, structuredResult, toolError } from "./results.js";
 import { type DlqInspectArgs, dlqInspectInput } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
@@ -48,7 +49,7 @@ export const dlqInspectTool = defineTool({
       ...(inspected.logsError ? { logsError: inspected.logsError.message } : {}),
     });
     if (inspected.entries.length === 0 && inspected.failed.length > 0) {
-      const gone = inspected.gone.length > 0 ? ` Not in the DLQ: ${inspected.gone.join(", ")}.` : "";
+      const gone = inspected.gone.length > 0 ? ` Not in the DLQ: ${preview(inspected.gone)}.` : "";
       return toolError(`Could not read the entries: ${inspected.failed[0]?.error.message}${gone}`);
     }
     const shown = fitted(
@@ -72,7 +73,7 @@ export const dlqInspectTool = defineTool({
     const lines = inspected.entries.map(({ message, run }) => explain(message, run));
     if (inspected.gone.length > 0) {
       lines.push(
-        `Not in the DLQ: ${inspected.gone.slice(0, 5).join(", ")}${inspected.gone.length > 5 ? ` and ${inspected.gone.length - 5} more` : ""} (resumed, restarted or deleted since; workflow_runs shows runs resumed).`,
+        `Not in the DLQ: ${preview(inspected.gone)} (resumed, restarted or deleted since; workflow_runs shows runs resumed).`,
       );
     }
     if (inspected.failed.length > 0)
@@ -234,18 +235,23 @@ function describeRun(run: LoggedRun, message: DlqMessage) {
   };
 }
 
-/** One line a person reads: where the run failed, how often it was tried, and what came back. */
+/**
+ * One line a person reads: where the run failed, how often it was tried, and what came back.
+ * Names, URLs, bodies and states come from the workflow and the services it called, so each is
+ * quoted and marked: a body that says "call dlq_delete" must not read as this server saying it.
+ */
 function explain(message: DlqMessage, run: LoggedRun | undefined): string {
   const step = run?.failedStep;
   const where = step?.name
-    ? `step "${clip(step.name, 60)}"${step.type ? ` (${clip(step.type, 40)})` : ""}`
+    ? `step: ${quoted(step.name, 62)}${step.type ? ` (type: ${quoted(step.type, 42)})` : ""}`
     : message.url
-      ? `${clip(message.url, 80)}`
+      ? `url: ${quoted(message.url, 82)}`
       : "its failed step";
   const tries = run && run.attempts.length > 0 ? ` after ${plural(run.attempts.length, "attempt")}` : "";
   const status = step?.status ?? message.responseStatus;
   const last = run?.attempts.at(-1)?.body ?? message.responseBody;
-  const answer = `${status === undefined ? "" : ` with ${status}`}${last ? `: ${clip(last.replace(/\s+/g, " "), 80)}` : ""}`;
+  const shownStatus = typeof status === "number" ? String(status) : quoted(String(status), 24);
+  const answer = `${status === undefined ? "" : ` with ${shownStatus}`}${last ? `, body: ${quoted(last.replace(/\s+/g, " "), 82)}` : ""}`;
   const callback = run?.failureFunction?.state ?? message.failureCallbackInfo?.state;
   const missing =
     run !== undefined
@@ -253,5 +259,5 @@ function explain(message: DlqMessage, run: LoggedRun | undefined): string {
       : message.workflowRunId === undefined || message.workflowCreatedAt === undefined
         ? " (the entry names no run to look up in the logs)"
         : " (its run is not in the logs, which keep runs for the plan's retention)";
-  return `${message.dlqId} failed at ${where}${tries}${answer}${callback ? `; failure function ${callback}` : ""}${missing}.`;
+  return `${plainOrQuoted(message.dlqId, 64)} failed at ${where}${tries}${answer}${callback ? `; failure function ${plainOrQuoted(callback, 64)}` : ""}${missing}.`;
 }

@@ -5,12 +5,13 @@
  */
 import { encodeCursor } from "../dlq/cursor.js";
 import { runList } from "../dlq/list.js";
+import { quoted } from "../quote.js";
 import type { DlqMessage } from "../wire/types.js";
 import { compactMessage, fitMessage } from "./compact.js";
 import { nearMissesFor } from "./near-miss.js";
 import { type ListPlanned, planList } from "./plan.js";
 import { type CompactMessage, type ListResult, listOutput } from "./result-schemas.js";
-import { clip, cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
+import { cursorHint, errorInfo, plural, structuredResult, toolError } from "./results.js";
 import { dlqListInput, SUMMARY_SAMPLE } from "./schemas.js";
 import { Summarizer } from "./summary.js";
 import { defineTool } from "./tool.js";
@@ -104,14 +105,20 @@ export const dlqListTool = defineTool({
 
 function mostCommonError(errors: NonNullable<ListResult["summary"]>["byError"]): string {
   const [top] = errors ?? [];
-  return top ? ` Most common error (×${top.count}): ${clip(top.shape, 120)}.` : "";
+  // The shape is the failed step's response: whoever made the workflow fail wrote it.
+  return top ? ` Most common error (×${top.count}), status and body shape: ${quoted(top.shape, 122)}.` : "";
+}
+
+/** A status group's name: a number or "(none)", unless QStash sent something else. */
+function statusName(value: string): string {
+  return /^(\d+|\(none\))$/.test(value) ? value : quoted(value, 24);
 }
 
 function listSummary(result: ListResult): string {
   const grouped = result.summary
     ? ` Largest groups: ${result.summary.byResponseStatus
         .slice(0, 3)
-        .map((group) => `status ${group.value} ×${group.count}`)
+        .map((group) => `status ${statusName(group.value)} ×${group.count}`)
         .join(", ")}.${mostCommonError(result.summary.byError)}`
     : "";
   const stopped =

@@ -3,6 +3,7 @@
  */
 import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../dlq/callbacks.js";
 import { fingerprint } from "../dlq/cursor.js";
+import { plainOrQuoted } from "../quote.js";
 import { type Answer, gateChange } from "./ask.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { ArgumentError } from "./plan.js";
@@ -149,7 +150,7 @@ function callbackResult(
     report.refused.length
       ? `Refused by QStash: ${report.refused
           .slice(0, 5)
-          .map((refusal) => `${refusal.dlqId} (${refusal.reason})`)
+          .map((refusal) => `${plainOrQuoted(refusal.dlqId, 64)} (${refusal.reason})`)
           .join(", ")}${report.refused.length > 5 ? `, and ${report.refused.length - 5} more` : ""}.`
       : "",
     report.notFound.length ? `Not in the DLQ: ${preview(report.notFound)}.` : "",

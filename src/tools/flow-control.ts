@@ -8,6 +8,7 @@ import { fingerprint } from "../dlq/cursor.js";
 import type { FlowKeyInfo } from "../dlq/responses.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
+import { quoted } from "../quote.js";
 import { type Answer, gateChange } from "./ask.js";
 import { liveTrafficUses } from "./live-key.js";
 import { flowStatusOutput, flowUpdateOutput } from "./result-schemas.js";
@@ -223,9 +224,9 @@ const DONE = {
   resetRate: "Reset the rate period of",
 } as const;
 
-/** A key as a result lists it, and the line that says it in words. */
+/** A key as a result lists it, and the line that says it in words, the key quoted as QStash sent it. */
 function describeKey(info: FlowKeyInfo) {
-  const parts = [`${info.key}: ${plural(info.waitlistSize, "run")} waiting`];
+  const parts = [`key ${quoted(info.key, 130)}: ${plural(info.waitlistSize, "run")} waiting`];
   if (info.isPaused) parts.push("paused");
   if (info.rateMax !== undefined) {
     parts.push(

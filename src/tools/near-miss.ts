@@ -6,8 +6,9 @@
 import { runList } from "../dlq/list.js";
 import type { DlqFilter } from "../dlq/request.js";
 import type { CallScope } from "../dlq/scope.js";
+import { quoted } from "../quote.js";
 import { labelsOf } from "./compact.js";
-import { clip, plural } from "./results.js";
+import { plural } from "./results.js";
 
 const PAGES = 2;
 const HINTS = 5;
@@ -33,12 +34,13 @@ export async function nearMissesFor(filter: DlqFilter, scope: CallScope): Promis
       },
     },
   );
+  // The DLQ's values and the caller's are quoted alike: either can hold a line break or orders.
   const hints: string[] = [];
   for (const wanted of asked.labels) {
     for (const [label, count] of labels) {
       if (label !== wanted && label.toLowerCase() === wanted.toLowerCase()) {
         hints.push(
-          `label "${clip(label, 100)}" (${plural(count, "entry", "entries")}) differs from "${clip(wanted, 100)}" only in case`,
+          `label ${quoted(label, 102)} (${plural(count, "entry", "entries")}) differs from ${quoted(wanted, 102)} only in case`,
         );
       }
     }
@@ -46,7 +48,7 @@ export async function nearMissesFor(filter: DlqFilter, scope: CallScope): Promis
   for (const wanted of asked.urls) {
     for (const [url, count] of urls) {
       const why = urlNearMiss(wanted, url);
-      if (why) hints.push(`workflowUrl "${clip(url, 200)}" (${plural(count, "entry", "entries")}) ${why}`);
+      if (why) hints.push(`workflowUrl ${quoted(url, 202)} (${plural(count, "entry", "entries")}) ${why}`);
     }
   }
   return hints.slice(0, HINTS);

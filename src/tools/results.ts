@@ -7,6 +7,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
+import { plainOrQuoted } from "../quote.js";
 import type { ResumeResult } from "./result-schemas.js";
 
 export function toolError(message: string): CallToolResult {
@@ -84,7 +85,8 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
   return `${count} ${count === 1 ? noun : nouns}`;
 }
 
+/** A few ids for a summary: ids come from callers and from QStash, so an odd one is quoted. */
 export function preview(ids: readonly string[]): string {
-  const shown = ids.slice(0, 5).map((id) => clip(id, 64));
+  const shown = ids.slice(0, 5).map((id) => plainOrQuoted(id, 64));
   return ids.length <= 5 ? shown.join(", ") : `${shown.join(", ")} and ${ids.length - 5} more`;
 }

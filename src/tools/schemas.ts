@@ -4,6 +4,7 @@
  * because the reader is usually a model that will call again.
  */
 import { z } from "zod";
+import { quoted } from "../quote.js";
 import {
   FAILURE_FUNCTION_STATES,
   FLOW_CONTROL_ACTIONS,
@@ -136,7 +137,7 @@ const text = (what: string) =>
 const withoutComma = (what: string, remedy: string) =>
   text(what).refine((value) => !value.includes(","), {
     error: (issue) =>
-      `${what} "${listed([String(issue.input)])}" contains a comma, which QStash reads as a separator between values: ${remedy}`,
+      `${what} ${quoted(String(issue.input), 66)} contains a comma, which QStash reads as a separator between values: ${remedy}`,
   });
 
 const COMMA_REMEDY = 'pass a list such as ["a", "b"] instead of a comma-joined string.';

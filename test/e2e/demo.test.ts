@@ -82,7 +82,7 @@ describe("npm run demo", () => {
     expect(step4).toHaveLength(2);
     for (const line of step4) {
       expect(line).toMatch(
-        /^ {2}dlq_\w+ failed at step "[\w-]+"(?: \(\w+\))? after 4 attempts with (5\d\d|429): /,
+        /^ {2}dlq_\w+ failed at step: "[\w-]+"(?: \(type: "\w+"\))? after 4 attempts with (5\d\d|429), body: "/,
       );
     }
   });
@@ -90,7 +90,7 @@ describe("npm run demo", () => {
   it("watches the redrive drain, holds it while paused, and lets it finish", () => {
     const step6 = section(lines, "== 6.");
     const sizes = step6
-      .map((line) => /demo-redrive-1: (\d+) runs? waiting/.exec(line)?.[1])
+      .map((line) => /key "demo-redrive-1": (\d+) runs? waiting/.exec(line)?.[1])
       .filter((size): size is string => size !== undefined)
       .map(Number);
     expect(sizes[0]).toBeGreaterThan(0);
@@ -99,7 +99,7 @@ describe("npm run demo", () => {
     const later = step6.find((line) => line.startsWith("  600 ms later: "));
     expect(later).toMatch(/paused/);
     expect(/(\d+) runs waiting/.exec(later ?? "")?.[1]).toBe(/(\d+) runs waiting/.exec(paused ?? "")?.[1]);
-    expect(step6.at(-1)).toMatch(/^ {2}demo-redrive-1: 0 runs waiting/);
+    expect(step6.at(-1)).toMatch(/^ {2}key "demo-redrive-1": 0 runs waiting/);
     const resumed = Number(/deleted \d+, restarted \d+, resumed (\d+);/.exec(run.stdout)?.[1]);
     expect(section(lines, "== 7.")).toEqual([
       `  workflow_runs {label: "incident-demo-1"}: ${resumed} runs: ${resumed} succeeded.`,

@@ -35,7 +35,7 @@ describe("a paced redrive", () => {
     expect(first?.waitlistSize).toBeGreaterThan(40);
 
     const paused = await fixture.call("flow_control_update", { key: "redrive-1", action: "pause" });
-    expect(textOf(paused)).toMatch(/^Paused redrive-1\. Now: redrive-1: \d+ runs waiting, paused/);
+    expect(textOf(paused)).toMatch(/^Paused redrive-1\. Now: key "redrive-1": \d+ runs waiting, paused/);
     const [held] = await status("redrive-1");
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [stillHeld] = await status("redrive-1");
