@@ -288,3 +288,80 @@ describe("over stateless HTTP", () => {
     expect(data(await call({ cursor })).resumed).toBe(10);
   });
 });
+
+describe("changes outside the action engine are asked about when they can hurt production", () => {
+  const live = labelled("checkout", 25, "live").map((message) => ({
+    ...message,
+    flowControlKey: "payments-api",
+  }));
+  const own = labelled("incident-4711", 5, "own").map((message) => ({
+    ...message,
+    flowControlKey: "incident-4711-redrive",
+  }));
+  const fixture = useFixture({ messages: [...live, ...own] }, { confirm: true });
+  const FLOW_CHANGES = (r: { method: string; path: string }) =>
+    r.method === "POST" && r.path.startsWith("/v2/flowControl/");
+
+  it("pausing or re-pacing live traffic's key asks first, with the reason, and sends nothing until the yes", async () => {
+    for (const args of [
+      { key: "payments-api", action: "pause" },
+      { key: "payments-api", action: "pin", rate: 1, period: "7d" },
+      { key: "payments-api", action: "unpin" },
+      { key: "payments-api", action: "resetRate" },
+    ]) {
+      const asked = await fixture.call("flow_control_update", args);
+      expect(data(asked).stopReason, JSON.stringify(args)).toBe("unconfirmed");
+      expect(textOf(asked)).toMatch(/live traffic uses this key/);
+    }
+    expect(fixture.emulator.requests.filter(FLOW_CHANGES)).toEqual([]);
+    const asked = await fixture.call("flow_control_update", { key: "payments-api", action: "pause" });
+    await fixture.call("flow_control_update", {
+      key: "payments-api",
+      action: "pause",
+      confirm: data(asked).confirm,
+    });
+    expect(fixture.emulator.requests.filter(FLOW_CHANGES).map((r) => r.path)).toEqual([
+      "/v2/flowControl/payments-api/pause",
+    ]);
+  });
+
+  it("a redrive's own key, told by its label, and resume go unasked", async () => {
+    await fixture.call("flow_control_update", {
+      key: "incident-4711-redrive",
+      action: "pause",
+      label: "incident-4711",
+    });
+    await fixture.call("flow_control_update", { key: "payments-api", action: "resume" });
+    expect(fixture.emulator.requests.filter(FLOW_CHANGES).map((r) => r.path)).toEqual([
+      "/v2/flowControl/incident-4711-redrive/pause",
+      "/v2/flowControl/payments-api/resume",
+    ]);
+    const unlabelled = await fixture.call("flow_control_update", {
+      key: "incident-4711-redrive",
+      action: "pause",
+    });
+    expect(data(unlabelled).stopReason).toBe("unconfirmed");
+  });
+});
+
+describe("failure-callback retries past the threshold", () => {
+  const failed = labelled("billing", 150, "cb").map((message) => ({
+    ...message,
+    failureCallback: "https://example.com/on-failure",
+    failureFunctionState: "CALLBACK_FAIL" as const,
+  }));
+  const fixture = useFixture({ messages: failed }, { confirm: true });
+  const CALLBACKS = (r: { method: string; path: string }) =>
+    r.method === "POST" && r.path.startsWith("/v2/workflows/dlq/callback/");
+
+  it("are asked about, and go once the user agreed", async () => {
+    const dlqIds = failed.map((message) => message.dlqId);
+    const asked = await fixture.call("dlq_retry_failure_callback", { dlqIds });
+    expect(data(asked).stopReason).toBe("unconfirmed");
+    expect(textOf(asked)).toMatch(/^Retry the failure callbacks of 150 DLQ entries/);
+    expect(fixture.emulator.requests.filter(CALLBACKS)).toEqual([]);
+    const done = await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: data(asked).confirm });
+    expect(done.isError).toBeFalsy();
+    expect(fixture.emulator.requests.filter(CALLBACKS)).toHaveLength(150);
+  });
+});

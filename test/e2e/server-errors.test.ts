@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/dlq/cursor.js";
+import { optionsFingerprint } from "../../src/tools/plan.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import {
   resumeData,
@@ -19,6 +20,8 @@ describe("errors from QStash", () => {
     const cursor = sealedCursor({
       tool: "dlq_resume_all",
       selection: fingerprint(["dlq_resume_all", "all", null]),
+      // The options of a call that passes none.
+      options: optionsFingerprint({}),
       next: "not-a-cursor-the-server-issued",
       until: Date.now(),
     });

@@ -7,6 +7,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/dlq/cursor.js";
 import { TOOLS } from "../../src/tools/index.js";
+import { optionsFingerprint } from "../../src/tools/plan.js";
 import { LIMITS } from "../../src/tools/schemas.js";
 import { seededMessages } from "../support/data.js";
 import { type Fixture, sealedCursor, startFixture } from "../support/harness.js";
@@ -392,6 +393,8 @@ describe("fixed defects stay fixed", () => {
     const resumeCursor = sealedCursor({
       tool: "dlq_resume_all",
       selection: fingerprint(["dlq_resume_all", "all", null]),
+      // The options of a call that passes none.
+      options: optionsFingerprint({}),
       next: "a-cursor-qstash-issued",
       until: Date.now(),
     });
