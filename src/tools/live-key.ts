@@ -13,8 +13,10 @@ export async function liveTrafficUses(
   label: string | undefined,
   scope: CallScope,
 ): Promise<boolean> {
+  // Without a label any entry says it; with one, a page is read to find one that lacks it.
+  const count = label === undefined ? 1 : MAX_LIST_COUNT;
   const listed = await scope.attempt((context) =>
-    scope.api.list({ flowControlKey: key }, { count: MAX_LIST_COUNT }, context),
+    scope.api.list({ flowControlKey: key }, { count }, context),
   );
   if (!listed.ok || listed.value.messages.length === 0) return false;
   return label === undefined || listed.value.messages.some((message) => message.label !== label);
