@@ -5,6 +5,7 @@ import type { EmulatorState } from "./control.js";
 import { type Fault, FaultInjector } from "./faults.js";
 import type { DeliveryOptions } from "./flow-control.js";
 import { createRequestListener, type HttpContext, type RecordedRequest } from "./http.js";
+import { type Quirks, REALISTIC_QUIRKS } from "./quirks.js";
 import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
 import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
 
@@ -29,6 +30,8 @@ export type {
 export { DlqStore, DlqStoreError, decodeCursor, encodeCursor, matchesFilter } from "./store.js";
 
 export interface EmulatorOptions {
+  /** How QStash's looser answers are emulated; every quirk is on unless switched off here. */
+  quirks?: Partial<Quirks>;
   /** The bearer token every request must carry. */
   token: string;
   /** Default 127.0.0.1. */
@@ -119,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     initialMessages ? structuredClone(initialMessages) : generateDlqMessages(generation);
 
   const store = new DlqStore(initialContents(), {
+    quirks: { ...REALISTIC_QUIRKS, ...options.quirks },
     ...(options.refail ? { refail: options.refail } : {}),
     ...(options.delivery ? { delivery: options.delivery } : {}),
     ...(options.callbackRetriesFail ? { callbackRetriesFail: true } : {}),

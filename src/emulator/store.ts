@@ -1,6 +1,7 @@
 import type { DlqMessage, FailureFunctionState, WorkflowRunRef } from "../wire/types.js";
 import { type DeliveryOptions, FlowControl } from "./flow-control.js";
 import { ALNUM, digest, hashedId, URL_SAFE } from "./ids.js";
+import { type Quirks, REALISTIC_QUIRKS } from "./quirks.js";
 
 /** Parsed selection fields; several values of one field are ORed, fields are ANDed. */
 export interface DlqFilter {
@@ -86,6 +87,8 @@ export interface ResumedRecord extends ResumeOverrides {
 }
 
 export interface DlqStoreOptions {
+  /** QStash's looser answers (`quirks.ts`); all on unless switched off. */
+  quirks?: Quirks;
   refail?: RefailOptions;
   /**
    * Run what is resumed: new runs wait in their flow-control key's waitlist, are delivered at
@@ -233,10 +236,14 @@ export class DlqStore {
     { message: DlqMessage; record: ResumedRecord; overrides: ResumeOverrides }
   >();
 
+  /** How this emulator answers where QStash is looser than a tidy reading of its docs. */
+  readonly quirks: Quirks;
+
   constructor(messages: readonly DlqMessage[] = [], options: DlqStoreOptions = {}) {
     this.refail = options.refail ? validateRefail(options.refail) : undefined;
     this.delivery = options.delivery;
     this.callbackRetriesFail = options.callbackRetriesFail ?? false;
+    this.quirks = options.quirks ?? REALISTIC_QUIRKS;
     this.flow = this.newFlow();
     this.load(messages);
   }
