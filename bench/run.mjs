@@ -57,16 +57,23 @@ async function startEmulator({ entries, seed, latencyMs }) {
     (await fetch(`${url}${path}`, { method, headers: auth })).json();
   return {
     url: /** @type {string} */ (url),
-    reset: () => call("/__emulator/reset", "POST"),
-    size: async () => /** @type {{ entries: number }} */ (await call("/__emulator/state")).entries,
+    /** Reloads the DLQ; its answer says how many entries it now holds. */
+    reset: async () => /** @type {{ entries: number }} */ (await call("/__emulator/reset", "POST")).entries,
+    /**
+     * Runs resumed since the last reset. The emulator runs what it resumes and a share of the runs
+     * fails again, re-entering the DLQ as new entries: what a benchmark checks is that every entry
+     * it was given was resumed, not that the DLQ is empty afterwards.
+     */
+    resumed: async () => /** @type {{ resumed: number }} */ (await call("/__emulator/state")).resumed,
     ids: async () => {
       const ids = [];
       let cursor = "";
       do {
-        const page = /** @type {{ messages: { dlqId: string }[], cursor?: string }} */ (
+        const page = /** @type {{ messages?: { dlqId: string }[], cursor?: string }} */ (
           await call(`/v2/workflows/dlq?count=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
         );
-        ids.push(...page.messages.map((message) => message.dlqId));
+        // An empty list may leave out its messages, as QStash's answers leave out empty arrays.
+        ids.push(...(page.messages ?? []).map((message) => message.dlqId));
         cursor = page.cursor ?? "";
       } while (cursor);
       return ids;
@@ -88,7 +95,7 @@ async function time(fn) {
 /**
  * Times the reference and this server alternately on a freshly reset DLQ: one warm-up round each
  * (JIT and connection set-up), then `rounds` measured ones; returns the medians.
- * @param {{ reset: () => Promise<unknown>, size: () => Promise<number> }} emulator
+ * @param {{ reset: () => Promise<number>, resumed: () => Promise<number> }} emulator
  * @param {() => Promise<unknown>} reference
  * @param {() => Promise<unknown>} ours
  */
@@ -102,9 +109,9 @@ async function sideBySide(emulator, reference, ours, rounds = quick ? 3 : 9) {
       [reference, refTimes],
       [ours, oursTimes],
     ])) {
-      await emulator.reset();
+      const entries = await emulator.reset();
       const ms = await time(fn);
-      if ((await emulator.size()) !== 0) throw new Error("a run left entries in the DLQ");
+      if ((await emulator.resumed()) !== entries) throw new Error("a run did not resume every entry");
       if (round > 0) times.push(ms);
     }
   }
@@ -333,7 +340,7 @@ for (const size of quick ? [1_000] : [1_000, 5_000]) {
     for (const id of ids.slice(count))
       await client.callTool({ name: "dlq_resume", arguments: { dlqIds: [id] } });
   });
-  if ((await emulator.size()) !== 0) throw new Error("single-id resumes left entries behind");
+  if ((await emulator.resumed()) !== 2 * count) throw new Error("single-id resumes left entries behind");
   await client.close();
   await emulator.close();
   const ratio = ours / ref;

@@ -119,11 +119,37 @@ export const flowControlUpdateTool = defineTool({
         },
       };
     }
+    // QStash's 200 is not proof: its OpenAPI documents no 404 for these actions, so a typo'd key
+    // may be answered 200 with nothing changed. The GET after it, which does answer 404, decides.
     const after = await scope.attempt((context) => scope.api.flowKey(key, context));
+    if (after.ok && after.value === undefined) {
+      journal.outcome({ key, action, applied: false, unknownKey: true });
+      return {
+        ...toolError(
+          `QStash knows no flow-control key "${key}": nothing was ${DONE_WORD[action]} (QStash answered the request, but the key does not exist). flow_control_status lists the keys.`,
+        ),
+        structuredContent: {
+          key,
+          action,
+          applied: false,
+          ...(journal.failed ? { journalIncomplete: true } : {}),
+        },
+      };
+    }
     const status = after.ok && after.value ? describeKey(after.value) : undefined;
-    journal.outcome({ key, action, applied: true });
+    // The stop button must be seen to hold: a key that does not read paused after a pause says so.
+    const unheld =
+      after.ok && after.value && (action === "pause" || action === "resume")
+        ? (after.value.isPaused ?? false) !== (action === "pause")
+        : false;
+    journal.outcome({ key, action, applied: true, ...(unheld ? { readBack: "not as asked" } : {}) });
     const { summary, ...shown } = status ?? { summary: "" };
-    return structuredResult(`${DONE[action]} ${key}.${summary ? ` Now: ${summary}.` : ""}`, {
+    const readBack = !after.ok
+      ? ` It could not be read back (${after.error.message}): check with flow_control_status.`
+      : unheld
+        ? ` But the key does not read ${action === "pause" ? "paused" : "released"} now: check with flow_control_status before relying on it.`
+        : "";
+    return structuredResult(`${DONE[action]} ${key}.${summary ? ` Now: ${summary}.` : ""}${readBack}`, {
       key,
       action,
       applied: true,

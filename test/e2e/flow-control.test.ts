@@ -74,9 +74,26 @@ describe("a paced redrive", () => {
     const result = await fixture.call("flow_control_status", { key: "never-used" });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/knows no flow-control key "never-used"/);
+    // QStash answers the pause itself with 200 (only the GET documents a 404): the read-back tells.
     const update = await fixture.call("flow_control_update", { key: "never-used", action: "pause" });
     expect(update.isError).toBe(true);
-    expect(textOf(update)).toMatch(/nothing changed/);
+    expect(textOf(update)).toMatch(/^QStash knows no flow-control key "never-used": nothing was paused/);
+    expect(update.structuredContent).toMatchObject({ key: "never-used", applied: false });
+    expect(fixture.emulator.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /v2/flowControl/never-used",
+      "POST /v2/flowControl/never-used/pause",
+      "GET /v2/flowControl/never-used",
+    ]);
+  });
+});
+
+describe("a QStash that answers 404 for an unknown key's action", () => {
+  const fixture = useFixture({ entries: 10, seed: 4, now: FIXED_NOW, quirks: { unknownFlowKeyOk: false } });
+
+  it("says so the same way", async () => {
+    const update = await fixture.call("flow_control_update", { key: "never-used", action: "pause" });
+    expect(update.isError).toBe(true);
+    expect(textOf(update)).toMatch(/knows no flow-control key "never-used": nothing changed/);
   });
 });
 
