@@ -13,6 +13,7 @@ import { serveCatalogueFromCache } from "./tools/catalogue.js";
 import { ConfirmationSigner } from "./tools/confirm-token.js";
 import type { ToolContext } from "./tools/context.js";
 import { toolsFor } from "./tools/index.js";
+import { OperationLedger } from "./tools/operations.js";
 import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
 import { registerTool } from "./tools/tool.js";
 import { UnaskedTally } from "./tools/unasked.js";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   stateless?: boolean;
   /** The calls in flight, shared by every server of the process so a shutdown can wait for them. */
   calls?: CallTracker;
+  /** Spent confirm tokens and operations' allowances, shared by every server of the process. */
+  operations?: OperationLedger;
 }
 
 export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, retry a failed failure callback, or delete what must not run again.
@@ -61,6 +64,7 @@ export function createServer(options: ServerOptions): McpServer {
     policy: options.policy ?? DEFAULT_CALL_POLICY,
     journal: options.journal ?? new Journal(undefined, options.log),
     calls: options.calls ?? new CallTracker(),
+    operations: options.operations ?? new OperationLedger(),
     redactor: options.client.redactor,
   };
   const confirmationKey = options.client.derivedKey("confirmation");

@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "../policy.js";
 import { QStashClient } from "../qstash/client.js";
 import { createServer } from "../server.js";
+import { OperationLedger } from "../tools/operations.js";
 import { PACKAGE_VERSION } from "../version.js";
 
 const SANDBOX_ENTRIES = 600;
@@ -51,6 +52,8 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
     policy,
     journal,
     calls,
+    // One memory of spent tokens and operations' allowances for every server of the process.
+    operations: new OperationLedger(),
   };
   // The journal closes last, so every line written by a call that settled in time is kept.
   const closeBackendAndJournal = async () => {

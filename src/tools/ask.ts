@@ -13,7 +13,7 @@ import {
   type InputRequiredResult,
   inputRequired,
 } from "@modelcontextprotocol/server";
-import type { Shown } from "./confirm-token.js";
+import { CLOCK_SKEW_TOLERANCE_MS, type Shown } from "./confirm-token.js";
 import { clip, structuredResult, toolError } from "./results.js";
 import type { ToolCall } from "./tool.js";
 import { pastThreshold } from "./unasked.js";
@@ -72,6 +72,11 @@ export function answerOnCall(
   if (confirm !== undefined) {
     const check = signer.check(confirm, binding, "confirm");
     if (!check.ok) return { proceed: false, result: toolError(TOKEN_PROBLEMS[check.why](tool)) };
+    // A yes covers one operation: passed back again, it would redo the change (a callback runs
+    // twice, a key is paused again) or act anew on entries that turned up since.
+    if (!context.operations.spend(confirm, check.expiresAt + CLOCK_SKEW_TOLERANCE_MS)) {
+      return { proceed: false, result: toolError(TOKEN_PROBLEMS.spent(tool)) };
+    }
     journal.confirmation({ by: "token", entries: check.entries });
     return { proceed: true, shown: shownOf(check) };
   }
@@ -79,7 +84,10 @@ export function answerOnCall(
   if (answer === undefined) return undefined;
   const state = extra.mcpReq.requestState?.();
   const check = typeof state === "string" ? signer.check(state, binding, "question") : undefined;
-  if (!check?.ok) {
+  const fresh =
+    check?.ok === true &&
+    context.operations.spend(state as string, check.expiresAt + CLOCK_SKEW_TOLERANCE_MS);
+  if (!check?.ok || !fresh) {
     return {
       proceed: false,
       result: toolError(
@@ -226,6 +234,8 @@ const TOKEN_PROBLEMS = {
     `This confirm token was not issued by this deployment of the server; nothing was changed. Call ${tool} without confirm to get a new one.`,
   expired: (tool: string) =>
     `This confirm token has expired; nothing was changed. Call ${tool} again without confirm, and ask the user again.`,
+  spent: (tool: string) =>
+    `This confirm token was already used: a yes covers one operation, and passing it back again would change the DLQ anew. Nothing was changed. Call ${tool} without confirm to ask the user again.`,
   otherCall: (tool: string) =>
     `This confirm token confirms other arguments (a different selection or options); nothing was changed. Call ${tool} without confirm to be asked about these.`,
 };

@@ -40,7 +40,7 @@ export interface Confirmation {
 export type ConfirmationPurpose = "confirm" | "question";
 
 export type ConfirmationCheck =
-  | ({ ok: true; issuedAt: number } & Shown)
+  | ({ ok: true; issuedAt: number; expiresAt: number } & Shown)
   | { ok: false; why: "malformed" | "forged" | "expired" | "otherCall" };
 
 interface Payload {
@@ -99,6 +99,7 @@ export class ConfirmationSigner {
       exact: payload.x === 1,
       ...(typeof payload.u === "number" ? { snapshot: payload.u } : {}),
       issuedAt: payload.t,
+      expiresAt: payload.e,
     };
   }
 

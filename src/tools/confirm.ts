@@ -82,8 +82,11 @@ export async function confirmGate(
   };
   const tally = context.unasked;
   const alreadyUnasked = tally?.reserved ?? 0;
+  // A redrive under a key live traffic may use changes production's pace: asked whatever its size.
   const small =
-    !size.more && (size.entries === 0 || (planned.mode !== "all" && alreadyUnasked + size.entries <= over));
+    !size.more &&
+    (size.entries === 0 ||
+      (warnings.length === 0 && planned.mode !== "all" && alreadyUnasked + size.entries <= over));
   if (small) {
     // Unasked: capped at what was counted, and counted toward the session's unasked changes.
     const operation = tally ? tally.reserve(size.entries) : newOperationId();
@@ -99,7 +102,11 @@ export async function confirmGate(
     };
   }
   const slicing =
-    !size.more && planned.mode !== "all" && size.entries <= over && alreadyUnasked > 0
+    !size.more &&
+    warnings.length === 0 &&
+    planned.mode !== "all" &&
+    size.entries <= over &&
+    alreadyUnasked > 0
       ? pastThreshold(alreadyUnasked, over)
       : "";
   const text = clip([questionFor(planned, size), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
@@ -122,6 +129,7 @@ export async function confirmGate(
 function confirmed(shown: Shown, expiresAt: number): Grant {
   return {
     confirmed: true,
+    operation: newOperationId(),
     expiresAt,
     ...(shown.exact ? { allowance: shown.entries } : {}),
     ...(shown.snapshot === undefined ? {} : { until: shown.snapshot }),
@@ -140,17 +148,33 @@ function continuing(
   call: ToolCall,
   over: number,
 ): Gate {
+  const { operations } = call.context;
+  // A cursor passed back again after the operation went on must not bring back what it has used.
+  const allowance =
+    allowed.allowance === undefined || allowed.operation === undefined
+      ? allowed.allowance
+      : operations.allowanceOf(allowed.operation, allowed.allowance);
   const grant: Grant = {
     ...allowed,
+    ...(allowance === undefined ? {} : { allowance }),
     ...(planned.resume.continuation?.until === undefined ? {} : { until: planned.resume.continuation.until }),
   };
+  const done = ACTIONS[planned.resume.action].done;
+  if (allowance === 0) {
+    return {
+      proceed: false,
+      result: toolError(
+        `This operation already changed every entry it was allowed to; nothing was ${done}. What is left entered the DLQ since: call ${tool} again without cursor to size it (a large change is asked about first).`,
+      ),
+    };
+  }
   if (allowed.confirmed) return { proceed: true, grant };
-  const { allowance, operation } = allowed;
+  const { operation } = allowed;
   if (allowance === undefined || operation === undefined) {
     return {
       proceed: false,
       result: toolError(
-        `This cursor was handed out where changes are not asked about, and here they are: nothing was ${ACTIONS[planned.resume.action].done}. Call ${tool} again without cursor; a large change is asked about first.`,
+        `This cursor was handed out where changes are not asked about, and here they are: nothing was ${done}. Call ${tool} again without cursor; a large change is asked about first.`,
       ),
     };
   }
@@ -160,7 +184,7 @@ function continuing(
     return {
       proceed: false,
       result: toolError(
-        `This cursor continues an operation that was not asked about, and this session has already changed ${plural(tally.reserved, "entry", "entries")} without asking: nothing was ${ACTIONS[planned.resume.action].done}. Call ${tool} again without cursor to be asked.`,
+        `This cursor continues an operation that was not asked about, and this session has already changed ${plural(tally.reserved, "entry", "entries")} without asking: nothing was ${done}. Call ${tool} again without cursor to be asked.`,
       ),
     };
   }

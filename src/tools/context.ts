@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
 import type { ConfirmationSigner } from "./confirm-token.js";
+import type { OperationLedger } from "./operations.js";
 import type { RunListStore } from "./run-lists.js";
 import type { UnaskedTally } from "./unasked.js";
 
@@ -19,6 +20,8 @@ export interface ToolContext {
   journal: Journal;
   /** Calls in flight, for a shutdown that waits for them. */
   calls: CallTracker;
+  /** Spent confirm tokens and what each operation may still change, in this process. */
+  operations: OperationLedger;
   /** Scrubs the QStash token from everything a tool returns. */
   redactor: Redactor;
   /** Full reports of calls too large to show inline, for this session; absent in stateless mode. */

@@ -10,7 +10,7 @@ import { SUMMARY_MAX_CHARS } from "../policy.js";
 import type { QueryParams } from "../qstash/query.js";
 import { quoted } from "../quote.js";
 import { type Answer, gateChange } from "./ask.js";
-import { liveTrafficUses } from "./live-key.js";
+import { keyUse } from "./live-key.js";
 import { flowStatusOutput, flowUpdateOutput } from "./result-schemas.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "./results.js";
 import { type FlowControlUpdateArgs, flowControlStatusInput, flowControlUpdateInput } from "./schemas.js";
@@ -171,23 +171,31 @@ const DONE_WORD = {
 } as const;
 
 /**
- * A change to a key that live traffic uses (entries in the DLQ ran under it that are not the
- * redrive's own) is asked about first, with the reason in the question: pausing it, or fixing
- * its pace, holds production traffic too. A redrive's own key, and resume, go unasked.
+ * A change to a key that live traffic may use (entries in the DLQ ran under it, or that could not
+ * be read) is asked about first, with the reason in the question: pausing it, or fixing its pace,
+ * holds production traffic too. A key no entry ran under, such as a fresh redrive's own, and
+ * resume, which only releases, go unasked.
  */
 async function gateFlowChange(args: FlowControlUpdateArgs, call: ToolCall): Promise<Answer> {
-  const { key, action, confirm, label } = args;
-  const always =
-    call.context.policy.confirmOver !== undefined &&
-    HURTS_LIVE_TRAFFIC.has(action) &&
-    (await liveTrafficUses(key, label, call.scope));
-  if (!always) return { proceed: true, shown: { entries: 0, exact: true } };
+  const { key, action, confirm } = args;
+  const unasked: Answer = { proceed: true, shown: { entries: 0, exact: true } };
+  if (call.context.policy.confirmOver === undefined || !HURTS_LIVE_TRAFFIC.has(action)) return unasked;
+  const use = await keyUse(key, undefined, call.scope);
+  if (use.kind === "unused") return unasked;
   const pace =
     action === "pin" ? { parallelism: args.parallelism, rate: args.rate, period: args.period } : {};
   const what =
     action === "pin"
       ? `Pin flow-control key ${key} at ${paceWords(pace)}`
       : `${ASK_VERB[action]} flow-control key ${key}`;
+  const effect =
+    action === "pause"
+      ? "holds production traffic under it too"
+      : "changes production traffic's pace under it too";
+  const why =
+    use.kind === "unknown"
+      ? `Could not tell whether live traffic uses this key (listing its DLQ entries failed: ${use.error}), and if it does this ${effect}.`
+      : `Entries in the DLQ ran under it: live traffic may use this key (QStash cannot tell a redrive's own runs that failed again from live traffic's), so this ${effect}.`;
   return gateChange(
     {
       tool: "flow_control_update",
@@ -195,8 +203,8 @@ async function gateFlowChange(args: FlowControlUpdateArgs, call: ToolCall): Prom
       confirm,
       done: DONE_WORD[action],
       entries: 0,
-      always,
-      question: `${what}? Entries in the DLQ ran under it: live traffic uses this key, so this ${action === "pause" ? "holds production traffic under it too" : "changes production traffic's pace under it too"}. A redrive's own key (pass its label) is not asked about.`,
+      always: true,
+      question: `${what}? ${why}`,
       preview: async () => {
         const now = await call.scope.attempt((context) => call.scope.api.flowKey(key, context));
         const status = now.ok && now.value ? describeKey(now.value) : undefined;

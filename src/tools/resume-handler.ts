@@ -12,8 +12,9 @@ import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { confirmGate, type Grant } from "./confirm.js";
 import { notifyClient, progressNotifier } from "./context.js";
 import { previewResume } from "./dry-run.js";
-import { liveTrafficUses } from "./live-key.js";
+import { keyUse, keyWarning } from "./live-key.js";
 import { nearMissesFor } from "./near-miss.js";
+import type { OperationLedger } from "./operations.js";
 import type { ResumePlanned } from "./plan.js";
 import { renameKey } from "./result-schemas.js";
 import { clip, plural } from "./results.js";
@@ -70,7 +71,7 @@ export async function runResumeTool(
           },
           scope,
         );
-  const cursor = cursorFor(tool, planned, report, grant, context.cursorKey);
+  const cursor = cursorFor(tool, planned, report, grant, context.cursorKey, context.operations);
   const changed = changedBy(report, action);
   const nothingMatched = report.mode === "filter" && changed.length === 0 && report.stopReason === "done";
   // Near misses explain a filter that matched nothing; with where, the filter may have matched.
@@ -131,14 +132,16 @@ export async function runResumeTool(
   return withWarnings(resumeToolResult(report, display), warnings);
 }
 
-/** A redrive under live traffic's key is warned about before anything is done. */
+/**
+ * A redrive under a key live traffic may use is warned about before anything is done, and a new
+ * operation under it is asked about (`confirmGate`); a continuation is checked again, since live
+ * traffic may have come to the key since it began.
+ */
 async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<string[]> {
-  // A continuation is checked again: live traffic may have come to the key since it began.
   const key = planned.resume.options.flowControl?.key;
-  if (key === undefined || !(await liveTrafficUses(key, planned.resume.options.label, call.scope))) return [];
-  return [
-    `Entries in the DLQ ran under flow-control key ${key}: live traffic uses it, and a redrive under it sets that key's pace for production too (QStash takes a key's configuration from incoming messages unless it is pinned). Prefer a key of the redrive's own, such as ${key}-redrive-1.`,
-  ];
+  if (key === undefined) return [];
+  const warning = keyWarning(key, await keyUse(key, planned.resume.options.label, call.scope));
+  return warning === undefined ? [] : [warning];
 }
 
 function withWarnings<T extends CallToolResult | InputRequiredResult>(
@@ -179,9 +182,14 @@ export function cursorFor(
   report: ResumeReport,
   grant: Grant | undefined,
   key: Buffer | undefined,
+  operations: OperationLedger,
 ): string | undefined {
   const allowance =
     grant?.allowance === undefined ? undefined : Math.max(0, grant.allowance - changedSoFar(report));
+  if (allowance !== undefined && grant?.operation !== undefined) {
+    // Remembered here too, so an older cursor of the same operation cannot bring it back.
+    operations.record(grant.operation, allowance, grant.expiresAt ?? Number.POSITIVE_INFINITY);
+  }
   if (allowance === 0 && report.continuation) {
     report.continuation = undefined;
     if (report.stopReason === "maxRuns") report.stopReason = "done";

@@ -493,13 +493,12 @@ const pagingShape = {
   confirm: confirmSchema.optional(),
 };
 
-const labelName = resourceName(
+const labelSchema = resourceName(
   "label",
   "incident-4711",
   'label must be a string such as "incident-4711".',
   "label is empty: give one or leave it out.",
-);
-const labelSchema = labelName.meta({ description: "Replaces the new runs' label." });
+).meta({ description: "Replaces the new runs' label." });
 
 const resumeShape = {
   ...pagingShape,
@@ -721,17 +720,9 @@ export const flowControlUpdateInput = z
       period: periodSchema
         .optional()
         .transform((period) => (typeof period === "string" ? periodSeconds(period) : period)),
-      label: labelName
-        .meta({ description: "The redrive's label: its own re-failures under the key are not live traffic." })
-        .optional(),
       confirm: confirmSchema.optional(),
     },
-    {
-      error: unknownArguments(
-        "flow_control_update",
-        "key, action, parallelism, rate, period, label, confirm",
-      ),
-    },
+    { error: unknownArguments("flow_control_update", "key, action, parallelism, rate, period, confirm") },
   )
   .superRefine((args, ctx) => {
     const pace = args.parallelism !== undefined || args.rate !== undefined || args.period !== undefined;

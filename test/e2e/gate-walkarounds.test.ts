@@ -311,7 +311,7 @@ describe("changes outside the action engine are asked about when they can hurt p
     ]) {
       const asked = await fixture.call("flow_control_update", args);
       expect(data(asked).stopReason, JSON.stringify(args)).toBe("unconfirmed");
-      expect(textOf(asked)).toMatch(/live traffic uses this key/);
+      expect(textOf(asked)).toMatch(/live traffic may use this key/);
     }
     expect(fixture.emulator.requests.filter(FLOW_CHANGES)).toEqual([]);
     const asked = await fixture.call("flow_control_update", { key: "payments-api", action: "pause" });
@@ -325,22 +325,20 @@ describe("changes outside the action engine are asked about when they can hurt p
     ]);
   });
 
-  it("a redrive's own key, told by its label, and resume go unasked", async () => {
-    await fixture.call("flow_control_update", {
-      key: "incident-4711-redrive",
-      action: "pause",
-      label: "incident-4711",
-    });
+  it("a fresh redrive's own key (no entry ran under it) and resume go unasked; one with re-failures asks", async () => {
+    await fixture.call("flow_control_update", { key: "incident-4712-redrive", action: "pause" });
     await fixture.call("flow_control_update", { key: "payments-api", action: "resume" });
     expect(fixture.emulator.requests.filter(FLOW_CHANGES).map((r) => r.path)).toEqual([
-      "/v2/flowControl/incident-4711-redrive/pause",
+      "/v2/flowControl/incident-4712-redrive/pause",
       "/v2/flowControl/payments-api/resume",
     ]);
-    const unlabelled = await fixture.call("flow_control_update", {
+    // Its own runs that failed again carry its label, but a label proves nothing: asked.
+    const refailed = await fixture.call("flow_control_update", {
       key: "incident-4711-redrive",
       action: "pause",
     });
-    expect(data(unlabelled).stopReason).toBe("unconfirmed");
+    expect(data(refailed).stopReason).toBe("unconfirmed");
+    expect(textOf(refailed)).toMatch(/QStash cannot tell a redrive's own runs that failed again/);
   });
 });
 

@@ -45,9 +45,9 @@ interface Question {
 }
 
 /**
- * What a call the sequence made may change, by how it was allowed. A confirmed operation (one
- * call with the token and the continuations of its cursors) may change what the question covered
- * and no more entries than it showed. QStash does not promise that an entry becomes visible in
+ * What a call the sequence made may change, by how it was allowed. What one yes allowed (every
+ * call with its token, and the continuations of their cursors) may change what the question
+ * covered and no more entries than it showed. QStash does not promise that an entry becomes visible in
  * the order of its time: one created before the question but entering the DLQ after it lies
  * inside the snapshot and matches the selection, and the server cannot tell it apart, so it may
  * stand in for a covered entry, within the count.
@@ -290,10 +290,11 @@ describe("the confirmation gate, under random sequences of calls", () => {
                 ...altered,
                 [drawn.kind === "confirm" ? "confirm" : "cursor"]: issued.value,
               };
-              root =
-                issued.root.kind === "token"
-                  ? { kind: "confirmed", question: issued.root.question, changed: 0 }
-                  : issued.root;
+              // Every use of one token counts toward the one yes it stands for.
+              if (issued.root.kind === "token") {
+                issued.root = { kind: "confirmed", question: issued.root.question, changed: 0 };
+              }
+              root = issued.root;
             }
             const before = new Set(emulator.store.list().map((message) => message.dlqId));
             const result = await session.call(tool, args);

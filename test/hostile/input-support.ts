@@ -758,7 +758,6 @@ function toolFields(tool: ToolName, seeds: Seeds): Record<string, Field> {
       parallelism: countField(100_000),
       rate: countField(1_000_000),
       period: { valid: periodValue, nearMiss: fc.constantFrom(0, "0s", "8d", "1w", -1, "1.5s") },
-      label: labelField,
     };
   }
   const resume = { ...paging, flowControl: flowControlField, retries: retriesField, label: labelField };
@@ -805,15 +804,13 @@ function validArgs(tool: ToolName, seeds: Seeds): fc.Arbitrary<Args> {
   }
   if (tool === "flow_control_update") {
     // Every action but pin takes just the key; pin takes at least one of the pace fields.
-    // A redrive's label may go with any action.
-    const { key, action, label, ...pace } = fields as Record<string, Field>;
-    const labelled = validRecord({ label: label as Field }, 0);
+    const { key, action, ...pace } = fields as Record<string, Field>;
     const plain = fc
-      .tuple((key as Field).valid, (action as Field).valid, labelled)
-      .map(([value, verb, rest]) => ({ key: value, action: verb, ...rest }));
+      .tuple((key as Field).valid, (action as Field).valid)
+      .map(([value, verb]) => ({ key: value, action: verb }));
     const pin = fc
-      .tuple((key as Field).valid, validRecord(pace, 1), labelled)
-      .map(([value, rest, more]) => ({ key: value, action: "pin", ...rest, ...more }));
+      .tuple((key as Field).valid, validRecord(pace, 1))
+      .map(([value, rest]) => ({ key: value, action: "pin", ...rest }));
     return fc.oneof(plain, pin);
   }
   if (!SELECTING.has(tool)) return validRecord(fields, 0);

@@ -24,6 +24,7 @@ describe("confirm tokens", () => {
       ok: true,
       ...shown,
       issuedAt: now,
+      expiresAt,
     });
     // Another replica whose clock runs a minute ahead still honours it at its stated expiry.
     expect(signerFor(TOKEN).check(token, "binding-a", "confirm", expiresAt + 60_000).ok).toBe(true);
