@@ -9,37 +9,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRequest } from "../../src/emulator/faults.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import type { DlqMessage } from "../../src/wire/types.js";
 import { connectHttp, type McpTestClient } from "../support/clients.js";
-import { FIXED_NOW, seededMessages } from "../support/data.js";
+import { FIXED_NOW } from "../support/data.js";
+import { CALLBACKS, CHANGES, FLOW_CHANGES, gated, isList, labelled } from "../support/gate.js";
 import { startFixture, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
 
-interface Gated {
-  stopReason: string;
-  complete: boolean;
-  confirm?: string;
-  cursor?: string;
-  resumed?: number;
-  restarted?: number;
-  deleted?: number;
-}
-
-const data = (result: { structuredContent?: unknown }) => (result.structuredContent ?? {}) as Gated;
-const CHANGES = (r: { method: string; path: string }) =>
-  r.method === "DELETE" || (r.method === "POST" && r.path.startsWith("/v2/workflows/dlq/re"));
-const isList = (req: FaultRequest) => req.method === "GET" && req.path === "/v2/workflows/dlq";
 const queryCount = (req: FaultRequest) => req.query.find(([name]) => name === "count")?.[1];
-
-/** Entries of one label, created a minute apart before `FIXED_NOW`. */
-function labelled(label: string, count: number, prefix: string, createdAt = FIXED_NOW): DlqMessage[] {
-  return seededMessages({ entries: count, seed: 41 }).map((message, index) => ({
-    ...message,
-    dlqId: `${prefix}-${index}`,
-    label,
-    createdAt: createdAt - (count - index) * 60_000,
-  }));
-}
 
 /** Runs `then` once, on the first API request after the first one `first` matches. */
 function onceAfter(emulator: Emulator, first: (req: FaultRequest) => boolean, then: () => void): void {
@@ -68,13 +44,13 @@ describe("a cursor is an allowed operation, nothing more", () => {
     // The count finds the DLQ empty; every list after it fails.
     fixture.emulator.inject({ kind: "503", match: isList, after: 1, times: Number.POSITIVE_INFINITY });
     const empty = await fixture.call("dlq_delete", { all: true });
-    expect(data(empty).cursor).toBeUndefined();
+    expect(gated(empty).cursor).toBeUndefined();
     expect(textOf(empty)).not.toMatch(/cursor "/);
     fixture.emulator.clearFaults();
 
     fixture.emulator.store.load(labelled("billing", 600, "late"));
     const again = await fixture.call("dlq_delete", { all: true });
-    expect(data(again).stopReason).toBe("unconfirmed");
+    expect(gated(again).stopReason).toBe("unconfirmed");
     expect(fixture.emulator.requests.filter(CHANGES)).toEqual([]);
     expect(fixture.emulator.store.size).toBe(600);
   });
@@ -88,9 +64,9 @@ describe("a cursor is an allowed operation, nothing more", () => {
       maxPages: 1,
     };
     const asked = await fixture.call("dlq_resume_all", options);
-    const confirmed = await fixture.call("dlq_resume_all", { ...options, confirm: data(asked).confirm });
-    const cursor = data(confirmed).cursor as string;
-    expect(data(confirmed).resumed).toBe(20);
+    const confirmed = await fixture.call("dlq_resume_all", { ...options, confirm: gated(asked).confirm });
+    const cursor = gated(confirmed).cursor as string;
+    expect(gated(confirmed).resumed).toBe(20);
     fixture.emulator.clearRequests();
 
     for (const other of [
@@ -107,7 +83,7 @@ describe("a cursor is an allowed operation, nothing more", () => {
 
     // The same options go on.
     const next = await fixture.call("dlq_resume_all", { ...options, cursor });
-    expect(data(next).resumed).toBe(20);
+    expect(gated(next).resumed).toBe(20);
     const headers = fixture.emulator.resumed.map((record) => record.flowControlKey);
     expect(new Set(headers)).toEqual(new Set(["incident-4711-redrive"]));
   });
@@ -128,12 +104,12 @@ describe("a confirmed operation runs by QStash's clock, not the replica's", () =
   it("never takes its own re-failures, with the server's clock 30 s ahead", async () => {
     const args = { count: 50, maxPages: 1 };
     const asked = await fixture.call("dlq_resume_all", args);
-    expect(data(asked).stopReason).toBe("unconfirmed");
-    let result = await fixture.call("dlq_resume_all", { ...args, confirm: data(asked).confirm });
-    for (let calls = 0; data(result).cursor && calls < 10; calls++) {
-      result = await fixture.call("dlq_resume_all", { ...args, cursor: data(result).cursor });
+    expect(gated(asked).stopReason).toBe("unconfirmed");
+    let result = await fixture.call("dlq_resume_all", { ...args, confirm: gated(asked).confirm });
+    for (let calls = 0; gated(result).cursor && calls < 10; calls++) {
+      result = await fixture.call("dlq_resume_all", { ...args, cursor: gated(result).cursor });
     }
-    expect(data(result).complete).toBe(true);
+    expect(gated(result).complete).toBe(true);
     const reentries = new Set(fixture.emulator.resumed.map((record) => record.refailedAs));
     const resumedAgain = fixture.emulator.resumed.filter((record) => reentries.has(record.dlqId));
     expect(resumedAgain).toEqual([]);
@@ -152,7 +128,7 @@ describe("counted means capped", () => {
     const arrivals = labelled("billing", 21, "new", Date.now() + 1_000);
     onceAfter(fixture.emulator, countRequest, () => fixture.emulator.store.add(arrivals));
     const result = await fixture.call("dlq_delete", { filter: { label: "billing" } });
-    expect(data(result)).toMatchObject({ stopReason: "done", deleted: 100 });
+    expect(gated(result)).toMatchObject({ stopReason: "done", deleted: 100 });
     for (const arrival of arrivals) expect(fixture.emulator.store.has(arrival.dlqId)).toBe(true);
   });
 
@@ -160,8 +136,8 @@ describe("counted means capped", () => {
     const late = labelled("billing", 21, "late", FIXED_NOW - 3_600_000);
     onceAfter(fixture.emulator, countRequest, () => fixture.emulator.store.add(late));
     const result = await fixture.call("dlq_delete", { filter: { label: "billing" } });
-    expect(data(result).deleted).toBeLessThanOrEqual(100);
-    expect(data(result).cursor).toBeUndefined();
+    expect(gated(result).deleted).toBeLessThanOrEqual(100);
+    expect(gated(result).cursor).toBeUndefined();
     expect(fixture.emulator.store.list({ label: ["billing"] }).length).toBeGreaterThanOrEqual(21);
   });
 });
@@ -175,15 +151,15 @@ describe("a session adds up what it changed unasked", () => {
 
   it("asks once small calls together pass the threshold, so a mass change cannot be sliced", async () => {
     const first = await fixture.call("dlq_delete", { dlqIds: ids().slice(0, 60) });
-    expect(data(first)).toMatchObject({ stopReason: "done", deleted: 60 });
+    expect(gated(first)).toMatchObject({ stopReason: "done", deleted: 60 });
     const second = await fixture.call("dlq_restart", { dlqIds: ids().slice(0, 60) });
-    expect(data(second).stopReason).toBe("unconfirmed");
+    expect(gated(second).stopReason).toBe("unconfirmed");
     expect(textOf(second)).toMatch(/already changed 60 entries without asking/);
     expect(fixture.emulator.resumed).toEqual([]);
     const fits = await fixture.call("dlq_restart", { dlqIds: ids().slice(0, 40) });
-    expect(data(fits)).toMatchObject({ stopReason: "done", restarted: 40 });
+    expect(gated(fits)).toMatchObject({ stopReason: "done", restarted: 40 });
     const one = await fixture.call("dlq_resume", { dlqIds: ids().slice(0, 1) });
-    expect(data(one).stopReason).toBe("unconfirmed");
+    expect(gated(one).stopReason).toBe("unconfirmed");
     expect(fixture.emulator.store.size).toBe(100);
   });
 });
@@ -207,13 +183,13 @@ describe("a cursor from another session", () => {
         count: 10,
         maxPages: 1,
       });
-      expect(data(started)).toMatchObject({ stopReason: "maxPages", deleted: 10 });
-      cursor = data(started).cursor as string;
+      expect(gated(started)).toMatchObject({ stopReason: "maxPages", deleted: 10 });
+      cursor = gated(started).cursor as string;
     } finally {
       await other.close();
     }
     const here = await fixture.call("dlq_delete", { dlqIds: ids().slice(0, 50) });
-    expect(data(here).deleted).toBe(50);
+    expect(gated(here).deleted).toBe(50);
     fixture.emulator.clearRequests();
     // 50 unasked here, and the other session's operation may still delete 70: more than 100.
     const adopted = await fixture.call("dlq_delete", {
@@ -237,15 +213,15 @@ describe("cursors of gated operations expire", () => {
   it("after their lifetime a continuation is refused, sends nothing, and says to start anew", async () => {
     const args = { count: 20, maxPages: 1 };
     const asked = await fixture.call("dlq_delete", { all: true, ...args });
-    const confirmed = await fixture.call("dlq_delete", { all: true, ...args, confirm: data(asked).confirm });
-    expect(data(confirmed).deleted).toBe(20);
+    const confirmed = await fixture.call("dlq_delete", { all: true, ...args, confirm: gated(asked).confirm });
+    expect(gated(confirmed).deleted).toBe(20);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     fixture.emulator.clearRequests();
-    const late = await fixture.call("dlq_delete", { all: true, ...args, cursor: data(confirmed).cursor });
+    const late = await fixture.call("dlq_delete", { all: true, ...args, cursor: gated(confirmed).cursor });
     expect(late.isError).toBe(true);
     expect(textOf(late)).toMatch(/expired.*without cursor/);
     expect(fixture.emulator.requests).toEqual([]);
-    expect(data(await fixture.call("dlq_delete", { all: true, ...args })).stopReason).toBe("unconfirmed");
+    expect(gated(await fixture.call("dlq_delete", { all: true, ...args })).stopReason).toBe("unconfirmed");
   });
 });
 
@@ -279,13 +255,13 @@ describe("over stateless HTTP", () => {
     const call = async (extra: Record<string, unknown>) =>
       client.callTool({ name: "dlq_resume", arguments: { ...args, ...extra } });
     const asked = await call({});
-    const confirmed = await call({ confirm: data(asked).confirm });
-    expect(data(confirmed).resumed).toBe(10);
-    const cursor = data(confirmed).cursor as string;
+    const confirmed = await call({ confirm: gated(asked).confirm });
+    expect(gated(confirmed).resumed).toBe(10);
+    const cursor = gated(confirmed).cursor as string;
     const swapped = await call({ flowControl: { key: "payments-api", rate: 1000 }, cursor });
     expect(swapped.isError).toBe(true);
     expect(emulator.resumed).toHaveLength(10);
-    expect(data(await call({ cursor })).resumed).toBe(10);
+    expect(gated(await call({ cursor })).resumed).toBe(10);
   });
 });
 
@@ -299,8 +275,6 @@ describe("changes outside the action engine are asked about when they can hurt p
     flowControlKey: "incident-4711-redrive",
   }));
   const fixture = useFixture({ messages: [...live, ...own] }, { confirm: true });
-  const FLOW_CHANGES = (r: { method: string; path: string }) =>
-    r.method === "POST" && r.path.startsWith("/v2/flowControl/");
 
   it("pausing or re-pacing live traffic's key asks first, with the reason, and sends nothing until the yes", async () => {
     for (const args of [
@@ -310,7 +284,7 @@ describe("changes outside the action engine are asked about when they can hurt p
       { key: "payments-api", action: "resetRate" },
     ]) {
       const asked = await fixture.call("flow_control_update", args);
-      expect(data(asked).stopReason, JSON.stringify(args)).toBe("unconfirmed");
+      expect(gated(asked).stopReason, JSON.stringify(args)).toBe("unconfirmed");
       expect(textOf(asked)).toMatch(/live traffic may use this key/);
     }
     expect(fixture.emulator.requests.filter(FLOW_CHANGES)).toEqual([]);
@@ -318,7 +292,7 @@ describe("changes outside the action engine are asked about when they can hurt p
     await fixture.call("flow_control_update", {
       key: "payments-api",
       action: "pause",
-      confirm: data(asked).confirm,
+      confirm: gated(asked).confirm,
     });
     expect(fixture.emulator.requests.filter(FLOW_CHANGES).map((r) => r.path)).toEqual([
       "/v2/flowControl/payments-api/pause",
@@ -337,7 +311,7 @@ describe("changes outside the action engine are asked about when they can hurt p
       key: "incident-4711-redrive",
       action: "pause",
     });
-    expect(data(refailed).stopReason).toBe("unconfirmed");
+    expect(gated(refailed).stopReason).toBe("unconfirmed");
     expect(textOf(refailed)).toMatch(/QStash cannot tell a redrive's own runs that failed again/);
   });
 });
@@ -349,16 +323,14 @@ describe("failure-callback retries past the threshold", () => {
     failureFunctionState: "CALLBACK_FAIL" as const,
   }));
   const fixture = useFixture({ messages: failed }, { confirm: true });
-  const CALLBACKS = (r: { method: string; path: string }) =>
-    r.method === "POST" && r.path.startsWith("/v2/workflows/dlq/callback/");
 
   it("are asked about, and go once the user agreed", async () => {
     const dlqIds = failed.map((message) => message.dlqId);
     const asked = await fixture.call("dlq_retry_failure_callback", { dlqIds });
-    expect(data(asked).stopReason).toBe("unconfirmed");
+    expect(gated(asked).stopReason).toBe("unconfirmed");
     expect(textOf(asked)).toMatch(/^Retry the failure callbacks of 150 DLQ entries/);
     expect(fixture.emulator.requests.filter(CALLBACKS)).toEqual([]);
-    const done = await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: data(asked).confirm });
+    const done = await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: gated(asked).confirm });
     expect(done.isError).toBeFalsy();
     expect(fixture.emulator.requests.filter(CALLBACKS)).toHaveLength(150);
   });

@@ -7,47 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { FaultRequest } from "../../src/emulator/faults.js";
 import type { Emulator } from "../../src/emulator/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW, seededMessages } from "../support/data.js";
+import { FIXED_NOW } from "../support/data.js";
+import { CALLBACKS, FLOW_CHANGES, gated, isList, labelled } from "../support/gate.js";
 import { textOf, useFixture } from "../support/harness.js";
-
-interface Gated {
-  stopReason: string;
-  complete: boolean;
-  confirm?: string;
-  cursor?: string;
-  resumed?: number;
-  restarted?: number;
-  deleted?: number;
-  applied?: boolean;
-  warnings?: string[];
-  keys?: { key: string; rate?: { max?: number; periodSeconds?: number }; paused?: boolean }[];
-}
-
-const data = (result: { structuredContent?: unknown }) => (result.structuredContent ?? {}) as Gated;
-const isList = (req: FaultRequest) => req.method === "GET" && req.path === "/v2/workflows/dlq";
-const FLOW_CHANGES = (r: { method: string; path: string }) =>
-  r.method === "POST" && r.path.startsWith("/v2/flowControl/");
-const CALLBACKS = (r: { method: string; path: string }) =>
-  r.method === "POST" && r.path.startsWith("/v2/workflows/dlq/callback/");
-
-/** Entries of one label, created `stepMs` apart, the last one `stepMs` before `createdAt`. */
-function labelled(
-  label: string | undefined,
-  count: number,
-  prefix: string,
-  createdAt = FIXED_NOW,
-  stepMs = 60_000,
-): DlqMessage[] {
-  return seededMessages({ entries: count, seed: 41 }).map((message, index) => {
-    const { label: _drop, labels: _drops, ...rest } = message as DlqMessage & { labels?: string[] };
-    return {
-      ...rest,
-      dlqId: `${prefix}-${index}`,
-      ...(label === undefined ? {} : { label }),
-      createdAt: createdAt - (count - index) * stepMs,
-    };
-  });
-}
 
 function underKey(messages: DlqMessage[], flowControlKey: string): DlqMessage[] {
   return messages.map((message) => ({ ...message, flowControlKey }));
@@ -70,7 +32,7 @@ describe("promise 5: flow_control_update asks before pausing a key live traffic 
   it("REVIEW-1: no label an agent names makes live traffic's key look like a redrive's own", async () => {
     liveKey(fixture.emulator, "payments-api");
     const asked = await fixture.call("flow_control_update", { key: "payments-api", action: "pause" });
-    expect(data(asked).stopReason).toBe("unconfirmed");
+    expect(gated(asked).stopReason).toBe("unconfirmed");
     // The agent reads the label off dlq_list and offers it as "the redrive's label": there is no
     // such argument, since QStash cannot tell a redrive's runs from live traffic's by a label.
     const spoofed = await fixture.call("flow_control_update", {
@@ -95,7 +57,7 @@ describe("promise 5: a key a redrive's own re-failures share with live traffic",
     liveKey(fixture.emulator, "shared-key");
     const result = await fixture.call("flow_control_update", { key: "shared-key", action: "pause" });
     // Three live entries ran under the key: live traffic uses it, so this must ask.
-    expect({ sent: flowPaths(fixture.emulator), stopReason: data(result).stopReason }).toEqual({
+    expect({ sent: flowPaths(fixture.emulator), stopReason: gated(result).stopReason }).toEqual({
       sent: [],
       stopReason: "unconfirmed",
     });
@@ -114,7 +76,7 @@ describe("promise 5: the live-key check fails open", () => {
     const result = await fixture.call("flow_control_update", { key: "payments-api", action: "pause" });
     // The server could not tell whether live traffic uses the key: it must not act as if it knew it does not.
     expect(flowPaths(fixture.emulator)).toEqual([]);
-    expect(data(result).applied).not.toBe(true);
+    expect(gated(result).applied).not.toBe(true);
   });
 });
 
@@ -133,18 +95,18 @@ describe("promise 5: re-pacing live traffic's key through a redrive", () => {
       period: "7d",
       parallelism: 1,
     });
-    expect(data(pinned).stopReason).toBe("unconfirmed");
+    expect(gated(pinned).stopReason).toBe("unconfirmed");
     expect(flowPaths(fixture.emulator)).toEqual([]);
 
     // ... and so is a redrive of one entry with the same pace, since QStash would take the key's
     // configuration from the incoming message (it is not pinned).
     const resumed = await fixture.call("dlq_resume", { dlqIds: ["live-0"], flowControl: pace });
     const status = await fixture.call("flow_control_status", { key: "payments-api" });
-    const rate = data(status).keys?.[0]?.rate;
-    expect(data(resumed).warnings?.join(" ")).toMatch(/live traffic uses it/);
+    const rate = gated(status).keys?.[0]?.rate;
+    expect(gated(resumed).warnings?.join(" ")).toMatch(/live traffic uses it/);
     // Production's pace under payments-api was changed without the question pin would have asked.
     expect({
-      stopReason: data(resumed).stopReason,
+      stopReason: gated(resumed).stopReason,
       rate: rate?.max,
       periodSeconds: rate?.periodSeconds,
     }).toEqual({ stopReason: "unconfirmed", rate: 100, periodSeconds: 1 });
@@ -159,15 +121,15 @@ describe("promise 5: one yes to pause live traffic's key", () => {
     liveKey(fixture.emulator, "payments-api");
     const args = { key: "payments-api", action: "pause" };
     const asked = await fixture.call("flow_control_update", args);
-    expect(data(asked).stopReason).toBe("unconfirmed");
-    const paused = await fixture.call("flow_control_update", { ...args, confirm: data(asked).confirm });
-    expect(data(paused).applied).toBe(true);
+    expect(gated(asked).stopReason).toBe("unconfirmed");
+    const paused = await fixture.call("flow_control_update", { ...args, confirm: gated(asked).confirm });
+    expect(gated(paused).applied).toBe(true);
     // The user lets production traffic go again ...
     await fixture.call("flow_control_update", { key: "payments-api", action: "resume" });
     fixture.emulator.clearRequests();
     // ... and the agent pauses it again with the same token, minutes later, without asking.
-    const again = await fixture.call("flow_control_update", { ...args, confirm: data(asked).confirm });
-    expect({ sent: flowPaths(fixture.emulator), applied: data(again).applied ?? false }).toEqual({
+    const again = await fixture.call("flow_control_update", { ...args, confirm: gated(asked).confirm });
+    expect({ sent: flowPaths(fixture.emulator), applied: gated(again).applied ?? false }).toEqual({
       sent: [],
       applied: false,
     });
@@ -186,14 +148,14 @@ describe("promise 5 and 1: one yes to retry failure callbacks", () => {
   it("REVIEW-5: the confirm token cannot be passed back again to run every callback (a refund) again", async () => {
     const dlqIds = failed.map((message) => message.dlqId);
     const asked = await fixture.call("dlq_retry_failure_callback", { dlqIds });
-    expect(data(asked).stopReason).toBe("unconfirmed");
-    const once = await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: data(asked).confirm });
+    expect(gated(asked).stopReason).toBe("unconfirmed");
+    const once = await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: gated(asked).confirm });
     expect(once.isError).toBeFalsy();
     expect(fixture.emulator.requests.filter(CALLBACKS)).toHaveLength(150);
 
     // The agent passes the same token again, twice, without asking the user.
-    await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: data(asked).confirm });
-    await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: data(asked).confirm });
+    await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: gated(asked).confirm });
+    await fixture.call("dlq_retry_failure_callback", { dlqIds, confirm: gated(asked).confirm });
     // The user agreed to each callback running once more: 150 retries, not 450.
     expect(fixture.emulator.store.callbackRetries).toHaveLength(150);
   });
@@ -205,16 +167,16 @@ describe("promise 3: a confirmed operation with an exact count is capped at what
   it("REVIEW-6: passing the confirm token back again does not act on up to the shown count once more", async () => {
     const args = { filter: { label: "billing" } };
     const asked = await fixture.call("dlq_delete", args);
-    expect(data(asked).stopReason).toBe("unconfirmed");
+    expect(gated(asked).stopReason).toBe("unconfirmed");
     expect(textOf(asked)).toMatch(/Delete 150 DLQ entries/);
-    const first = await fixture.call("dlq_delete", { ...args, confirm: data(asked).confirm });
-    expect(data(first).deleted).toBe(150);
+    const first = await fixture.call("dlq_delete", { ...args, confirm: gated(asked).confirm });
+    expect(gated(first).deleted).toBe(150);
 
     // Entries become visible late with an older time (QStash does not promise otherwise; a
     // message whose retries ran out keeps its creation time), inside the token's snapshot.
     fixture.emulator.store.add(labelled("billing", 150, "late", FIXED_NOW - 86_400_000));
-    const again = await fixture.call("dlq_delete", { ...args, confirm: data(asked).confirm });
-    const total = (data(first).deleted ?? 0) + (data(again).deleted ?? 0);
+    const again = await fixture.call("dlq_delete", { ...args, confirm: gated(asked).confirm });
+    const total = (gated(first).deleted ?? 0) + (gated(again).deleted ?? 0);
     // The user was shown 150 entries; a yes covers no more than that.
     expect(total).toBeLessThanOrEqual(150);
   });
@@ -229,18 +191,18 @@ describe("promises 2, 3 and 4: an unasked operation's cursor can be passed back 
   it("REVIEW-7: replaying a spent cursor does not act past the count, and the session's total holds", async () => {
     const args = { filter: { label: "billing" }, count: 50, maxPages: 1 };
     const first = await fixture.call("dlq_delete", args);
-    expect(data(first)).toMatchObject({ stopReason: "maxPages", deleted: 50 });
-    const cursor = data(first).cursor as string;
+    expect(gated(first)).toMatchObject({ stopReason: "maxPages", deleted: 50 });
+    const cursor = gated(first).cursor as string;
     const second = await fixture.call("dlq_delete", { ...args, cursor });
-    expect(data(second).deleted).toBe(10);
-    expect(data(second).cursor).toBeUndefined();
+    expect(gated(second).deleted).toBe(10);
+    expect(gated(second).cursor).toBeUndefined();
 
     // Late entries inside the snapshot, after where the cursor points.
     fixture.emulator.store.add(labelled("billing", 30, "late", FIXED_NOW, 1_000));
     let replayed = 0;
     for (let replay = 0; replay < 3; replay++) {
       const again = await fixture.call("dlq_delete", { ...args, cursor });
-      replayed += again.isError ? 0 : (data(again).deleted ?? 0);
+      replayed += again.isError ? 0 : (gated(again).deleted ?? 0);
     }
     const operationTotal = 50 + 10 + replayed;
     // An unasked operation counted at 60 acts on no more than 60.
@@ -250,10 +212,10 @@ describe("promises 2, 3 and 4: an unasked operation's cursor can be passed back 
     const ids = fixture.emulator.store.list({ label: ["other"] }).map((message) => message.dlqId);
     expect(ids).toHaveLength(40);
     const more = await fixture.call("dlq_delete", { dlqIds: ids });
-    const sessionUnasked = operationTotal + (data(more).deleted ?? 0);
+    const sessionUnasked = operationTotal + (gated(more).deleted ?? 0);
     const late = fixture.emulator.store.list({ label: ["billing"] }).map((message) => message.dlqId);
     const oneMore = await fixture.call("dlq_delete", { dlqIds: late.slice(0, 1) });
-    expect({ capped, sessionUnasked, nextCall: data(oneMore).stopReason }).toEqual({
+    expect({ capped, sessionUnasked, nextCall: gated(oneMore).stopReason }).toEqual({
       capped: true,
       sessionUnasked: 100,
       nextCall: "unconfirmed",

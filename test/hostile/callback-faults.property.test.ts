@@ -5,28 +5,20 @@
  * and every callback the emulator ran is reported as retried or probably retried.
  * Set CALLBACK_FC_SEED to replay the seed a failure reported; CI runs a fixed seed.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAULT_KINDS } from "../../src/emulator/faults.js";
 import { type Emulator, type Fault, type FaultKind, startEmulator } from "../../src/emulator/index.js";
 import { DEFAULT_CALL_POLICY } from "../../src/policy.js";
-import { QStashClient } from "../../src/qstash/client.js";
-import { createServer } from "../../src/server.js";
 import { DLQ_PATHS, type DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW } from "../support/data.js";
+import { FIXED_NOW, replaySeed } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";
+import { serveInMemory } from "../support/in-memory.js";
 
 const RUNS = 60;
 
-// CI replays one fixed seed so a landing never hinges on a draw; local runs explore new ones.
-const replaySeed =
-  process.env.CALLBACK_FC_SEED !== undefined
-    ? Number(process.env.CALLBACK_FC_SEED)
-    : process.env.CI
-      ? 20_261_128
-      : undefined;
+const seed = replaySeed("CALLBACK_FC_SEED");
 
 /** Short enough that a "slow" answer times out, long enough that a plain one never does. */
 const REQUEST_TIMEOUT_MS = 300;
@@ -34,21 +26,13 @@ const SLOW_ANSWER_MS = 450;
 /** Short enough that some runs meet the cut-off with a request in flight. */
 const DEADLINE_MS = 1_500;
 
-/** Every fault the emulator injects, except a stuck cursor: a callback retry has no pages. */
-const KINDS: readonly FaultKind[] = [
-  "429-burst",
-  "429-retry-after",
-  "500",
-  "502",
-  "503",
-  "504",
-  "reset-before",
-  "reset-after",
-  "slow",
-  "malformed-json",
-  "wrong-shape",
-  "huge-body",
-];
+/**
+ * Every fault the emulator injects, except a stuck cursor (a callback retry has no pages) and the
+ * daily limit (it would stop the call at once, before the retries this is about).
+ */
+const KINDS: readonly FaultKind[] = FAULT_KINDS.filter(
+  (kind) => kind !== "repeat-cursor" && kind !== "429-daily",
+);
 
 const isCallbackRetry = (request: { method: string; path: string }): boolean =>
   request.method === "POST" && request.path.startsWith(`${DLQ_PATHS.callback}/`);
@@ -107,36 +91,24 @@ async function startSide(callbackRetriesFail: boolean): Promise<Side> {
     now: FIXED_NOW,
     callbackRetriesFail,
   });
-  const qstash = new QStashClient({
-    baseUrl: emulator.url,
-    token: TEST_TOKEN,
-    timeoutMs: REQUEST_TIMEOUT_MS,
-  });
   // Unattended: this is about faults, and the gate (gate.property.test.ts) would ask once the
   // session's retries added up past its threshold.
   const { confirmOver: _, ...unattended } = DEFAULT_CALL_POLICY;
-  const server = createServer({
-    client: qstash,
-    log: { log: () => {} },
+  const served = await serveInMemory({
+    qstashUrl: emulator.url,
+    name: "callback-faults",
+    timeoutMs: REQUEST_TIMEOUT_MS,
     policy: {
       ...unattended,
       deadlineMs: DEADLINE_MS,
       retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
     },
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: "callback-faults", version: "0.0.0" });
-  await client.connect(clientSide);
-  // Listing first makes the client check every structured result against the tool's output schema.
-  await client.listTools();
   return {
     emulator,
-    call: async (args) =>
-      (await client.callTool({ name: "dlq_retry_failure_callback", arguments: args })) as CallToolResult,
+    call: (args) => served.call("dlq_retry_failure_callback", args),
     close: async () => {
-      await client.close();
-      await qstash.close();
+      await served.close();
       await emulator.close();
     },
   };
@@ -216,7 +188,7 @@ describe("failure-callback retries under random faults", () => {
           }
         },
       ),
-      { numRuns: RUNS, ...(replaySeed === undefined ? {} : { seed: replaySeed }) },
+      { numRuns: RUNS, ...(seed === undefined ? {} : { seed }) },
     );
     console.log(
       `callback faults: ${seen.ranUnanswered} callbacks ran with their answer lost, ${seen.ranAndReadFailed} of them read CALLBACK_FAIL afterwards`,

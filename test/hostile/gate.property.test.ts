@@ -8,30 +8,22 @@
  * the user's yes, and a change the user confirmed touches only entries the question covered.
  * Set GATE_FC_SEED to replay the seed a failure reported; CI runs a fixed seed.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, type FaultKind, startEmulator } from "../../src/emulator/index.js";
 import { DEFAULT_CALL_POLICY } from "../../src/policy.js";
-import { QStashClient } from "../../src/qstash/client.js";
-import { createServer } from "../../src/server.js";
 import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW, seededMessages } from "../support/data.js";
+import { FIXED_NOW, replaySeed, seededMessages } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";
+import { serveInMemory } from "../support/in-memory.js";
 
 const RUNS = 40;
 const OVER = 15;
 const LABELS = ["billing", "checkout", "search"] as const;
 const TOOLS = ["dlq_resume", "dlq_restart", "dlq_delete", "dlq_resume_all"] as const;
 
-const replaySeed =
-  process.env.GATE_FC_SEED !== undefined
-    ? Number(process.env.GATE_FC_SEED)
-    : process.env.CI
-      ? 20_261_207
-      : undefined;
+const seed = replaySeed("GATE_FC_SEED", 20_261_207);
 
 type Args = Record<string, unknown>;
 type Tool = (typeof TOOLS)[number];
@@ -192,10 +184,10 @@ interface Session {
 }
 
 async function startSession(emulator: Emulator): Promise<Session> {
-  const qstash = new QStashClient({ baseUrl: emulator.url, token: TEST_TOKEN, timeoutMs: 2_000 });
-  const server = createServer({
-    client: qstash,
-    log: { log: () => {} },
+  const served = await serveInMemory({
+    qstashUrl: emulator.url,
+    name: "gate-property",
+    timeoutMs: 2_000,
     policy: {
       ...DEFAULT_CALL_POLICY,
       confirmOver: OVER,
@@ -203,19 +195,7 @@ async function startSession(emulator: Emulator): Promise<Session> {
       retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
     },
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: "gate-property", version: "0.0.0" });
-  await client.connect(clientSide);
-  await client.listTools();
-  return {
-    emulator,
-    call: async (tool, args) => (await client.callTool({ name: tool, arguments: args })) as CallToolResult,
-    close: async () => {
-      await client.close();
-      await qstash.close();
-    },
-  };
+  return { emulator, call: served.call, close: served.close };
 }
 
 async function settled(emulator: Emulator): Promise<void> {
@@ -346,7 +326,7 @@ describe("the confirmation gate, under random sequences of calls", () => {
           await session.close();
         }
       }),
-      { numRuns: RUNS, ...(replaySeed === undefined ? {} : { seed: replaySeed }) },
+      { numRuns: RUNS, ...(seed === undefined ? {} : { seed }) },
     );
     console.log(`gate property: ${JSON.stringify(seen)}`);
     // The draw must keep reaching every path the property guards.

@@ -7,15 +7,12 @@
  * turns NaN into null and drops undefined) and after the SDK's request schema, which silently
  * drops a top-level "__proto__" member before any tool code runs.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CallToolRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import type { z } from "zod";
 import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from "../../src/emulator/index.js";
 import type { Logger } from "../../src/log.js";
-import { QStashClient } from "../../src/qstash/client.js";
-import { createServer } from "../../src/server.js";
 import {
   dlqDeleteInput,
   dlqInspectInput,
@@ -32,6 +29,7 @@ import {
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";
+import { serveInMemory } from "../support/in-memory.js";
 
 export type ToolName =
   | "dlq_list"
@@ -1313,21 +1311,17 @@ export interface InMemoryFixture {
  */
 export async function startInMemory(): Promise<InMemoryFixture> {
   const emulator = await startEmulator({ token: TEST_TOKEN, ...SEED_OPTIONS });
-  const qstash = new QStashClient({ baseUrl: emulator.url, token: TEST_TOKEN, timeoutMs: CALL_BOUND_MS });
-  const server = createServer({ client: qstash, log: silentLogger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: "hostile-input", version: "0.0.0" });
-  await client.connect(clientSide);
-  // Listing first makes the client check every structured result against the tool's output schema.
-  await client.listTools();
+  const served = await serveInMemory({
+    qstashUrl: emulator.url,
+    name: "hostile-input",
+    timeoutMs: CALL_BOUND_MS,
+  });
   return {
-    client,
+    client: served.client,
     emulator,
-    call: async (tool, args) => (await client.callTool({ name: tool, arguments: args })) as CallToolResult,
+    call: served.call,
     close: async () => {
-      await client.close();
-      await qstash.close();
+      await served.close();
       await emulator.close();
     },
   };

@@ -36,3 +36,13 @@ export const TOOL_NAMES = [
 export function toolNamesIn(text: string): string[] {
   return [...new Set(text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? [])].sort();
 }
+
+/**
+ * The seed a property test replays: the one named in `variable` when set, a fixed one under CI
+ * (so a landing never hinges on a draw), none otherwise (local runs explore new ones).
+ */
+export function replaySeed(variable: string, fixed = 20_261_128): number | undefined {
+  const named = process.env[variable];
+  if (named !== undefined) return Number(named);
+  return process.env.CI ? fixed : undefined;
+}
