@@ -15,6 +15,7 @@ import {
   MAX_RUNS_PER_RESUME_REQUEST,
 } from "../wire/types.js";
 import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
+import { leaveOutEmpty } from "./omit-empty.js";
 import {
   BadRequest,
   checkSource,
@@ -219,7 +220,8 @@ function dispatch(
       const entries = store.list().filter((message) => !started.has(message.workflowRunId ?? ""));
       const runs = [...store.resumed.map(runOfRecord), ...entries.map(runOfEntry)];
       const page = answerLogs(runs, params);
-      // The logs answer an empty cursor on their last page, as the official client's types read it.
+      // The tidy answer has an empty cursor on its last page, as `@upstash/workflow`'s types read
+      // it (`cursor: string`); with omitEmpty it is left out, as its live logs test reads it.
       return { status: 200, body: { runs: page.runs, cursor: page.cursor ?? "" } };
     }
     case "flowList":
@@ -297,7 +299,10 @@ export function runApi(
   receivedAt: number,
 ): ApiResult {
   try {
-    return dispatch(r, params, req, store, receivedAt);
+    const result = dispatch(r, params, req, store, receivedAt);
+    if (!store.quirks.omitEmpty || result.body === undefined || result.status >= 300) return result;
+    const keep = r.kind === "list" || r.kind === "legacyList" ? ["messages"] : [];
+    return { ...result, body: leaveOutEmpty(result.body, keep) };
   } catch (error) {
     if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
     if (error instanceof DlqStoreError) {

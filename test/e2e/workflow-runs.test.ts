@@ -84,3 +84,13 @@ describe("workflow_runs after a paced redrive", () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 });
+
+describe("runs as QStash reports them", () => {
+  const fixture = useFixture({ messages: messages.slice(0, 3) });
+
+  it("finds no run: an answer QStash leaves empty is zero runs, not an error", async () => {
+    const result = await fixture.call("workflow_runs", { label: "no-such-label" });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ runs: 0, complete: true });
+  });
+});

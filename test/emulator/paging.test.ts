@@ -70,8 +70,9 @@ describe("resume all", () => {
     });
     expect(second.json.workflowRuns).toHaveLength(50);
     expect(second.json).not.toHaveProperty("cursor");
-    const empty = await call(emu, "POST", RESUME);
-    expect(empty.json).toEqual({ workflowRuns: [] });
+    const empty = await call(emu, "POST", RESUME, { query: [["count", "50"]] });
+    // Nothing left: QStash leaves the empty run list out too.
+    expect(empty.json).toEqual({});
   });
 
   it("pages a filter the same way and leaves non-matching entries", async () => {
