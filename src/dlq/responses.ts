@@ -31,9 +31,34 @@ function listIn(body: unknown, name: string, known: readonly string[]): unknown[
   return Object.keys(body).every((key) => key === name || known.includes(key)) ? [] : undefined;
 }
 
-/** A run's creation time, Unix milliseconds. */
-function unixMs(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+/**
+ * A run's creation time as Unix milliseconds. The Workflow OpenAPI types `workflowCreatedAt` as
+ * int64, `@upstash/workflow` 1.3 types it as a string (`DLQResumeRestartResponse`), and that
+ * client's own tests (upstash/workflow-js src/client/dlq.test.ts) answer with ISO dates such as
+ * "2023-01-01T00:00:00Z". All three are read, so a run is never dropped for its time's type: a
+ * run without a readable time cannot be named to the logs (`workflowRuns=ID@TS`).
+ */
+export function unixMs(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text);
+    return Number.isSafeInteger(ms) ? ms : undefined;
+  }
+  // Only an ISO 8601 date: Date.parse reads much else, differently from one runtime to another.
+  if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** A DLQ message with its run's creation time as a number, or without it when it cannot be read. */
+function withRunTime(message: DlqMessage): DlqMessage {
+  const raw = (message as { workflowCreatedAt?: unknown }).workflowCreatedAt;
+  if (raw === undefined || typeof raw === "number") return message;
+  const { workflowCreatedAt: _, ...rest } = message;
+  const ms = unixMs(raw);
+  return ms === undefined ? rest : { ...rest, workflowCreatedAt: ms };
 }
 
 /** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
@@ -123,7 +148,7 @@ export function parseDeleteBody(body: unknown, where: string): ParsedResume {
 export function parseListBody(body: unknown, where: string): ListResponse {
   const parsed = listBody.safeParse(body);
   if (!parsed.success || listIn(body, "messages", ["cursor"]) === undefined) throw shapeError(where);
-  const messages = (parsed.data.messages ?? []) as unknown as DlqMessage[];
+  const messages = ((parsed.data.messages ?? []) as unknown as DlqMessage[]).map(withRunTime);
   return parsed.data.cursor ? { messages, cursor: parsed.data.cursor } : { messages };
 }
 
@@ -368,7 +393,7 @@ export function parseFlowKeys(body: unknown, where: string): FlowKeyInfo[] {
 export function parseMessageBody(body: unknown, where: string): DlqMessage {
   const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
   if (!parsed.success) throw shapeError(where);
-  return parsed.data as unknown as DlqMessage;
+  return withRunTime(parsed.data as unknown as DlqMessage);
 }
 
 function shapeError(where: string): QStashError {

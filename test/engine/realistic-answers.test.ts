@@ -1,12 +1,14 @@
 /**
  * The engine against answers as QStash really sends them (the emulator's default quirks): empty
- * lists and zero counts left out, flow-control keys with nothing but their name.
+ * lists and zero counts left out, flow-control keys with nothing but their name, run times typed
+ * as strings.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type ResumePlan, runResume } from "../../src/dlq/resume.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
-import { engineFor } from "../support/engine.js";
+import { engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_realistic";
 const cleanups: (() => Promise<void>)[] = [];
@@ -88,5 +90,62 @@ describe("answers that leave out what is empty", () => {
   it("reads logs that match no run as an empty last page", async () => {
     const { engine } = await emulatorEngine();
     await expect(engine.api.logs({ workflowRunId: "wfr_never_ran" })).resolves.toEqual({ runs: [] });
+  });
+});
+
+describe("run creation times as strings", () => {
+  it("reads workflowCreatedAt as digits or a date, from resume answers and failure-callback retries", async () => {
+    const server = await scriptedServer(({ method, path }, res) => {
+      if (path.startsWith("/v2/workflows/dlq/callback/")) {
+        return json(res, 200, { workflowRunId: "wfr_cb", workflowCreatedAt: "2023-01-01T00:00:00Z" });
+      }
+      if (method === "GET") return json(res, 200, { messages: [{ dlqId: "dlq_1", createdAt: FIXED_NOW }] });
+      json(res, 200, {
+        cursor: "",
+        workflowRuns: [
+          { workflowRunId: "wfr_digits", workflowCreatedAt: "1752829293531" },
+          { workflowRunId: "wfr_iso", workflowCreatedAt: "2023-01-01T01:00:00Z" },
+          { workflowRunId: "wfr_number", workflowCreatedAt: 1752829293532 },
+          { workflowRunId: "wfr_garbled", workflowCreatedAt: "soon" },
+        ],
+      });
+    });
+    const engine = engineFor(server.url, TOKEN, { timeoutMs: 1_000 });
+    cleanups.push(
+      () => server.close(),
+      () => engine.close(),
+    );
+    const report = await runResume(all(), engine.scope());
+    expect(report.stopReason).toBe("done");
+    expect(report.workflowRuns).toEqual([
+      { workflowRunId: "wfr_digits", workflowCreatedAt: 1752829293531 },
+      { workflowRunId: "wfr_iso", workflowCreatedAt: Date.UTC(2023, 0, 1, 1) },
+      { workflowRunId: "wfr_number", workflowCreatedAt: 1752829293532 },
+      { workflowRunId: "wfr_garbled" },
+    ]);
+    await expect(engine.api.retryCallback("dlq_1")).resolves.toEqual({
+      workflowRunId: "wfr_cb",
+      workflowCreatedAt: Date.UTC(2023, 0, 1),
+    });
+  });
+
+  it("reads an entry whose run time is a string, and finds its run in the logs by it", async () => {
+    const entry = {
+      dlqId: "dlq_string_time",
+      workflowRunId: "wfr_string_time",
+      workflowUrl: "https://api.acme-shop.example/api/workflows/orders",
+      workflowCreatedAt: "1764320000000",
+      url: "https://api.acme-shop.example/api/workflows/orders",
+      createdAt: FIXED_NOW - 1_000,
+      responseStatus: 500,
+    } as unknown as DlqMessage;
+    const { engine } = await emulatorEngine({ messages: [entry] });
+    const listed = await engine.api.list(undefined, { count: 10 });
+    expect(listed.messages[0]?.workflowCreatedAt).toBe(1764320000000);
+    const got = await engine.api.get("dlq_string_time");
+    expect(got?.workflowCreatedAt).toBe(1764320000000);
+    const logs = await engine.api.logs({ workflowRuns: "wfr_string_time@1764320000000" });
+    expect(logs.runs).toHaveLength(1);
+    expect(logs.runs[0]?.workflowRunCreatedAt).toBe(1764320000000);
   });
 });
