@@ -151,6 +151,19 @@ function bulkLimit(selection: Selection, params: URLSearchParams, max: number): 
   return selection.mode === "ids" ? selection.dlqIds.length : Math.min(parseCount(params), max);
 }
 
+/**
+ * How many entries one bulk resume or restart acts on. The Workflow OpenAPI (upstash/docs,
+ * workflow/openapi.yaml) states a cap of 50 a request for restart only; for resume, `count` is
+ * "Maximum number of workflows to resume. If not provided, all matching workflows will be
+ * resumed." So a resume acts on as many as the count sent, and on everything without one: a
+ * client that assumes 50 under-counts what a lost answer may have resumed.
+ */
+function redriveLimit(action: RedriveAction, selection: Selection, params: URLSearchParams): number {
+  if (action === "restart") return bulkLimit(selection, params, MAX_RUNS_PER_RESUME_REQUEST);
+  if (selection.mode === "ids") return selection.dlqIds.length;
+  return params.has("count") ? parseCount(params) : Number.POSITIVE_INFINITY;
+}
+
 /** Answers one API request from the store; `receivedAt` is when it arrived, Unix milliseconds. */
 function dispatch(
   r: Route,
@@ -163,7 +176,7 @@ function dispatch(
   switch (r.kind) {
     case "resume": {
       const selection = parseSelection(params);
-      const limit = bulkLimit(selection, params, MAX_RUNS_PER_RESUME_REQUEST);
+      const limit = redriveLimit(r.action, selection, params);
       const cursor = parseCursor(params);
       const overrides = parseOverrides(req);
       const result = store.resume(selection, limit, cursor, overrides, receivedAt, r.action);

@@ -1,7 +1,7 @@
 /**
  * The engine against answers as QStash really sends them (the emulator's default quirks): empty
- * lists and zero counts left out, flow-control keys with nothing but their name, run times typed
- * as strings.
+ * lists and zero counts left out, flow-control keys with nothing but their name, a bulk resume
+ * acting on as many entries as the count it was sent, run times typed as strings.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type ResumePlan, runResume } from "../../src/dlq/resume.js";
@@ -90,6 +90,36 @@ describe("answers that leave out what is empty", () => {
   it("reads logs that match no run as an empty last page", async () => {
     const { engine } = await emulatorEngine();
     await expect(engine.api.logs({ workflowRunId: "wfr_never_ran" })).resolves.toEqual({ runs: [] });
+  });
+});
+
+describe("how many runs a bulk page acts on", () => {
+  it("bounds what a lost answer may have left unreported by the count it sent, not by 50", async () => {
+    const { emulator, engine } = await emulatorEngine({ entries: 300 });
+    // The second page's answer is lost after QStash acted on it.
+    emulator.inject({ kind: "reset-after", after: 1, match: (r) => r.method === "POST" });
+    const report = await runResume(all({ count: 100 }), engine.scope());
+    const reported = new Set(report.workflowRuns.map((run) => run.workflowRunId));
+    const silent = emulator.resumed.filter((record) => !reported.has(record.workflowRunId));
+    expect(silent.length).toBeGreaterThan(50);
+    expect(report.unreportedPossible).toBe(true);
+    expect(report.unreportedAtMost).toBeGreaterThanOrEqual(silent.length);
+    expect(report.unreportedAtMost).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("how many runs a bulk page acts on, for the result's bound", () => {
+  it("sends no page whose count of runs would not fit the result", async () => {
+    const { emulator, engine } = await emulatorEngine({ entries: 300 });
+    const probe = await runResume(all({ count: 10, maxPages: 1 }), engine.scope());
+    const runChars = Math.max(...probe.workflowRuns.map((run) => JSON.stringify(run).length + 1));
+    emulator.reset();
+    // Room for 175 runs: a first page of 100 fits, a second of 100 would not.
+    const maxReportChars = 175 * runChars;
+    const report = await runResume(all({ count: 100, maxReportChars }), engine.scope());
+    expect(report.stopReason).toBe("resultSize");
+    expect(report.workflowRuns).toHaveLength(100);
+    expect(emulator.resumed).toHaveLength(100);
   });
 });
 
