@@ -93,6 +93,28 @@ describe("answers that leave out what is empty", () => {
   });
 });
 
+describe("an empty answer where something must have been done", () => {
+  it("does not read an empty answer to a resume by ids as nothing resumed: the ids that left the DLQ are probably resumed", async () => {
+    // QStash answers ids that are not all in the DLQ with a 404, so a 200 naming no run is not
+    // "none resumed": here the ids are gone afterwards, as if resumed without their runs named.
+    const server = await scriptedServer(({ method }, res) =>
+      method === "POST" ? json(res, 200, {}) : json(res, 404, { error: "DLQ message not found" }),
+    );
+    const engine = engineFor(server.url, TOKEN, { timeoutMs: 1_000 });
+    cleanups.push(
+      () => server.close(),
+      () => engine.close(),
+    );
+    const report = await runResume(
+      { ...all(), selection: { mode: "ids", dlqIds: ["dlq_a", "dlq_b"] } },
+      engine.scope(),
+    );
+    expect(report.stopReason).toBe("error");
+    expect(report.error?.kind).toBe("protocol");
+    expect(report.probablyResumed).toEqual(["dlq_a", "dlq_b"]);
+  });
+});
+
 describe("how many runs a bulk page acts on", () => {
   it("bounds what a lost answer may have left unreported by the count it sent, not by 50", async () => {
     const { emulator, engine } = await emulatorEngine({ entries: 300 });
