@@ -92,3 +92,55 @@ describe("omitEmpty off: the tidy shape", () => {
     });
   });
 });
+
+describe("headers as QStash takes them", () => {
+  it("takes the parts of Upstash-Flow-Control-Value in any order", async () => {
+    const e = await start(true);
+    const res = await call(e, "POST", RESUME, {
+      query: ids("dlq_a"),
+      headers: {
+        "upstash-flow-control-key": "any-order",
+        "upstash-flow-control-value": "period=3s, rate=2, parallelism=1",
+      },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(e.store.flowControl.info("any-order")).toMatchObject({
+      parallelismMax: 1,
+      rateMax: 2,
+      ratePeriod: 3,
+    });
+    const twice = await call(e, "POST", RESUME, {
+      query: ids("dlq_b"),
+      headers: { "upstash-flow-control-key": "twice", "upstash-flow-control-value": "rate=2, rate=3" },
+    });
+    expect(twice.status).toBe(400);
+  });
+
+  it("takes a comma-separated Upstash-Label as several labels, the first also as label", async () => {
+    emu = await startEmulator({
+      token: TOKEN,
+      messages: [message({ dlqId: "dlq_a", label: "old" })],
+      refail: { share: 1 },
+    });
+    const res = await call(emu, "POST", RESUME, {
+      query: ids("dlq_a"),
+      headers: { "upstash-label": "incident-7, redrive-2" },
+    });
+    expect(res.status, res.text).toBe(200);
+    const [record] = emu.resumed;
+    expect(record).toMatchObject({ label: "incident-7", labels: ["incident-7", "redrive-2"] });
+    const reentry = emu.store.get(record?.refailedAs as string);
+    expect(reentry).toMatchObject({ label: "incident-7", labels: ["incident-7", "redrive-2"] });
+    const listed = await call(emu, "GET", "/v2/workflows/dlq", { query: [["label", "redrive-2"]] });
+    expect(listed.json.messages.map((m: { dlqId: string }) => m.dlqId)).toEqual([record?.refailedAs]);
+    const logs = await call(emu, "GET", "/v2/workflows/logs", { query: [["label", "redrive-2"]] });
+    expect(logs.json.runs.map((run: { workflowRunId: string }) => run.workflowRunId)).toEqual([
+      record?.workflowRunId,
+    ]);
+    const empty = await call(emu, "POST", RESUME, {
+      query: ids(record?.refailedAs as string),
+      headers: { "upstash-label": "a,,b" },
+    });
+    expect(empty.status).toBe(400);
+  });
+});
