@@ -93,6 +93,30 @@ describe("answers that leave out what is empty", () => {
   });
 });
 
+describe("an empty cursor", () => {
+  it("ends every paged answer: listing, resume, delete and logs", async () => {
+    const server = await scriptedServer(({ method, path }, res) => {
+      if (path === "/v2/workflows/logs") return json(res, 200, { runs: [], cursor: "" });
+      if (method === "GET")
+        return json(res, 200, { messages: [{ dlqId: "dlq_1", createdAt: 1 }], cursor: "" });
+      if (method === "DELETE") return json(res, 200, { deleted: 1, cursor: "" });
+      json(res, 200, { workflowRuns: [{ workflowRunId: "wfr_1", workflowCreatedAt: 1 }], cursor: "" });
+    });
+    const engine = engineFor(server.url, TOKEN, { timeoutMs: 1_000 });
+    cleanups.push(
+      () => server.close(),
+      () => engine.close(),
+    );
+    expect((await engine.api.list(undefined, { count: 10 })).cursor).toBeUndefined();
+    expect((await engine.api.act("resume", { mode: "all" }, { count: 10 }, {})).cursor).toBeUndefined();
+    expect((await engine.api.act("delete", { mode: "all" }, { count: 10 }, {})).cursor).toBeUndefined();
+    expect((await engine.api.logs({})).cursor).toBeUndefined();
+    const report = await runResume(all(), engine.scope());
+    expect(report).toMatchObject({ stopReason: "done", pages: 1 });
+    expect(report.continuation).toBeUndefined();
+  });
+});
+
 describe("an empty answer where something must have been done", () => {
   it("does not read an empty answer to a resume by ids as nothing resumed: the ids that left the DLQ are probably resumed", async () => {
     // QStash answers ids that are not all in the DLQ with a 404, so a 200 naming no run is not
