@@ -381,8 +381,8 @@ export function parseFlowKey(body: unknown, where: string): FlowKeyInfo {
 
 /**
  * The key list: an array (the OpenAPI), or `{flowControls: [...]}` as QStash's earlier REST pages
- * show it. No keys at all may come as `null` (how Go writes an empty list it was never given) or
- * with the list left out.
+ * show it. No keys at all may come as `null` (how an encoder such as Go's writes a list it was
+ * never given) or with the list left out.
  */
 export function parseFlowKeys(body: unknown, where: string): FlowKeyInfo[] {
   const list = Array.isArray(body) || body === null ? (body ?? []) : listIn(body, "flowControls", []);

@@ -1,6 +1,6 @@
 /**
- * The `omitEmpty` quirk: QStash leaves empty values out of its answers, as a Go server's
- * `omitempty` fields do. Where this is seen:
+ * The `omitEmpty` quirk, named after Go's `omitempty`: QStash leaves empty values out of its
+ * answers. Where this is seen:
  * - qstash-js commit 0a003f6 defaults `parallelismCount` to 0 because "the server omits
  *   parallelismCount when it's 0"; qstash-py's `parse_flow_control_info` defaults every
  *   flow-control field, `waitListSize` included, to 0 or false.
@@ -15,7 +15,7 @@
 function isEmpty(value: unknown): boolean {
   if (value === 0 || value === false || value === "" || value === null) return true;
   if (Array.isArray(value)) return value.length === 0;
-  return typeof value === "object" && value !== undefined && Object.keys(value).length === 0;
+  return typeof value === "object" && Object.keys(value as object).length === 0;
 }
 
 /** A copy of `value` with every empty field left out, at any depth; list items are kept. */
