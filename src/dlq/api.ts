@@ -101,7 +101,24 @@ export class DlqApi {
     return this.send(
       request,
       context,
-      (body, where) => withDlqIds(parseResumeBody(body, where), selection),
+      (body, where) => {
+        const parsed = withDlqIds(parseResumeBody(body, where), selection);
+        // An empty answer is read as "nothing resumed" only where that can be so. Ids that are
+        // not all in the DLQ get a 404, so a first answer to ids that names no run at all does
+        // not say nothing happened: its runs may have started unnamed. It is a failure whose
+        // outcome is unknown, and the runner looks up which of the ids left the DLQ.
+        if (
+          selection.mode === "ids" &&
+          page.cursor === undefined &&
+          parsed.workflowRuns.length + parsed.unreadableRuns === 0
+        ) {
+          throw new QStashError(
+            "protocol",
+            `QStash answered ${where} for ${selection.dlqIds.length} dlqId(s) without naming a run; they may have been ${row.done}.`,
+          );
+        }
+        return parsed;
+      },
       (body) => ({
         runIds: body.workflowRuns.map((run) => run.workflowRunId),
         ...(body.workflowRuns.some((run) => run.dlqId !== undefined)

@@ -1,15 +1,65 @@
 /**
  * Shapes of QStash response bodies, checked before use: a body of the wrong shape is a protocol
  * failure with an unknown outcome, never a silent empty page.
+ *
+ * QStash leaves empty values out of its answers (a zero count, a false flag, an empty list: see
+ * docs/qstash-uncertain.md), so a list that is absent or `null` reads as empty and a count as 0,
+ * as the official clients default them. That reading is safe only while nothing else in the body
+ * says it is another answer: a body whose list is missing and that carries fields this answer
+ * does not have (`{"runs": 5}` to a resume, an `actionId` of some future asynchronous form) is
+ * still a protocol failure, since reading it as "nothing done" could hide what was done.
  */
 import { z } from "zod";
 import { QStashError } from "../qstash/errors.js";
 import type { DlqMessage, ListResponse } from "../wire/types.js";
 
 const listBody = z.object({
-  messages: z.array(z.looseObject({ dlqId: z.string() })),
+  messages: z.array(z.looseObject({ dlqId: z.string() })).nullish(),
   cursor: z.string().nullish(),
 });
+
+/**
+ * The list an answer carries under `name`: absent or `null` is empty when every other field is one
+ * the answer has (`known`); undefined when the body is not an object, the list is no array, or the
+ * body carries fields of some other answer.
+ */
+function listIn(body: unknown, name: string, known: readonly string[]): unknown[] | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  if (Array.isArray(value)) return value;
+  if (value !== undefined && value !== null) return undefined;
+  return Object.keys(body).every((key) => key === name || known.includes(key)) ? [] : undefined;
+}
+
+/**
+ * A run's creation time as Unix milliseconds. The Workflow OpenAPI types `workflowCreatedAt` as
+ * int64, `@upstash/workflow` 1.3 types it as a string (`DLQResumeRestartResponse`), and that
+ * client's own tests (upstash/workflow-js src/client/dlq.test.ts) answer with ISO dates such as
+ * "2023-01-01T00:00:00Z". All three are read, so a run is never dropped for its time's type: a
+ * run without a readable time cannot be named to the logs (`workflowRuns=ID@TS`).
+ */
+export function unixMs(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text);
+    return Number.isSafeInteger(ms) ? ms : undefined;
+  }
+  // Only an ISO 8601 date: Date.parse reads much else, differently from one runtime to another.
+  if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** A DLQ message with its run's creation time as a number, or without it when it cannot be read. */
+function withRunTime(message: DlqMessage): DlqMessage {
+  const raw = (message as { workflowCreatedAt?: unknown }).workflowCreatedAt;
+  if (raw === undefined || typeof raw === "number") return message;
+  const { workflowCreatedAt: _, ...rest } = message;
+  const ms = unixMs(raw);
+  return ms === undefined ? rest : { ...rest, workflowCreatedAt: ms };
+}
 
 /** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
 export interface ResumedRun {
@@ -35,24 +85,24 @@ export interface ParsedResume {
  * drop the ids of runs that were resumed.
  */
 export function parseResumeBody(body: unknown, where: string): ParsedResume {
-  const runs = (body as { workflowRuns?: unknown } | null)?.workflowRuns;
-  if (typeof body !== "object" || body === null || !Array.isArray(runs)) throw shapeError(where);
+  // `{}` is a page that resumed nothing: QStash leaves the empty list out.
+  const runs = listIn(body, "workflowRuns", ["cursor"]);
+  if (runs === undefined) throw shapeError(where);
   const parsed: ParsedResume = { workflowRuns: [], unreadableRuns: 0 };
-  for (const run of runs as unknown[]) {
+  for (const run of runs) {
     const id = (run as { workflowRunId?: unknown } | null)?.workflowRunId;
     if (typeof id !== "string" || id === "") {
       parsed.unreadableRuns += 1;
       continue;
     }
-    const createdAt = (run as { workflowCreatedAt?: unknown }).workflowCreatedAt;
+    const createdAt = unixMs((run as { workflowCreatedAt?: unknown }).workflowCreatedAt);
     parsed.workflowRuns.push(
-      typeof createdAt === "number" && Number.isFinite(createdAt)
-        ? { workflowRunId: id, workflowCreatedAt: createdAt }
-        : { workflowRunId: id },
+      createdAt === undefined ? { workflowRunId: id } : { workflowRunId: id, workflowCreatedAt: createdAt },
     );
   }
   const cursor = (body as { cursor?: unknown }).cursor;
-  // The official client treats an empty cursor like a missing one: the job is done.
+  // The official client treats an empty cursor like a missing one (`normalizeCursor`, which maps
+  // "" to undefined): the job is done. Upstash's published bulk resume example ends with "".
   if (typeof cursor === "string" && cursor !== "") parsed.cursor = cursor;
   else if (cursor !== undefined && cursor !== null && cursor !== "") {
     parsed.problem = new QStashError(
@@ -70,9 +120,23 @@ export function parseResumeBody(body: unknown, where: string): ParsedResume {
   return parsed;
 }
 
-/** `{deleted, cursor}`: a count that is not a whole number leaves the outcome unknown. */
+/**
+ * `{deleted, cursor}`: a count that is not a whole number leaves the outcome unknown.
+ *
+ * An absent or `null` count is 0, the value QStash leaves out. `@upstash/workflow` types `deleted`
+ * as always present, so this is a guess, and it is made only where it cannot hide a deletion: this
+ * server deletes by ids, and a count short of the ids asked (0 included) cannot say which of them
+ * went, so each is reported as probably deleted, none as surely deleted, none as not found. A
+ * body with fields a delete answer does not have is not read as a count at all.
+ */
 export function parseDeleteBody(body: unknown, where: string): ParsedResume {
-  const deleted = (body as { deleted?: unknown } | null)?.deleted;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw shapeError(where);
+  const raw = (body as { deleted?: unknown }).deleted;
+  const omitted = raw === undefined || raw === null;
+  if (omitted && !Object.keys(body).every((key) => key === "deleted" || key === "cursor")) {
+    throw shapeError(where);
+  }
+  const deleted = omitted ? 0 : raw;
   if (typeof deleted !== "number" || !Number.isInteger(deleted) || deleted < 0) throw shapeError(where);
   const parsed: ParsedResume = { workflowRuns: [], deleted, unreadableRuns: 0 };
   const cursor = (body as { cursor?: unknown }).cursor;
@@ -80,10 +144,11 @@ export function parseDeleteBody(body: unknown, where: string): ParsedResume {
   return parsed;
 }
 
+/** `{messages, cursor}`; an empty cursor, as on the last page, is no cursor. */
 export function parseListBody(body: unknown, where: string): ListResponse {
   const parsed = listBody.safeParse(body);
-  if (!parsed.success) throw shapeError(where);
-  const messages = parsed.data.messages as unknown as DlqMessage[];
+  if (!parsed.success || listIn(body, "messages", ["cursor"]) === undefined) throw shapeError(where);
+  const messages = ((parsed.data.messages ?? []) as unknown as DlqMessage[]).map(withRunTime);
   return parsed.data.cursor ? { messages, cursor: parsed.data.cursor } : { messages };
 }
 
@@ -91,10 +156,10 @@ export function parseListBody(body: unknown, where: string): ListResponse {
 export function parseCallbackBody(body: unknown, where: string): ResumedRun {
   const id = (body as { workflowRunId?: unknown } | null)?.workflowRunId;
   if (typeof id !== "string" || id === "") throw shapeError(where);
-  const createdAt = (body as { workflowCreatedAt?: unknown }).workflowCreatedAt;
-  return typeof createdAt === "number" && Number.isFinite(createdAt)
-    ? { workflowRunId: id, workflowCreatedAt: createdAt }
-    : { workflowRunId: id };
+  const createdAt = unixMs((body as { workflowCreatedAt?: unknown }).workflowCreatedAt);
+  return createdAt === undefined
+    ? { workflowRunId: id }
+    : { workflowRunId: id, workflowCreatedAt: createdAt };
 }
 
 /** A run from the logs, as far as this server reads it. */
@@ -161,8 +226,9 @@ function attemptsOf(errors: unknown, state: string | undefined): LoggedAttempt[]
  * attempt as a step of its own (`STEP_RETRY` … `STEP_FAILED`, one stepId) is read too.
  */
 export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]; cursor?: string } {
-  const runs = (body as { runs?: unknown } | null)?.runs;
-  if (!Array.isArray(runs)) throw shapeError(where);
+  // No run matched: QStash leaves the empty list, and the last page's cursor, out.
+  const runs = listIn(body, "runs", ["cursor"]);
+  if (runs === undefined) throw shapeError(where);
   const parsed: LoggedRun[] = [];
   for (const raw of runs as Record<string, unknown>[]) {
     if (typeof raw?.workflowRunId !== "string" || typeof raw.workflowState !== "string")
@@ -231,8 +297,8 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
     const run: LoggedRun = defined({
       workflowRunId: raw.workflowRunId,
       workflowState: raw.workflowState,
-      workflowRunCreatedAt: number(raw.workflowRunCreatedAt),
-      workflowRunCompletedAt: number(raw.workflowRunCompletedAt),
+      workflowRunCreatedAt: unixMs(raw.workflowRunCreatedAt),
+      workflowRunCompletedAt: unixMs(raw.workflowRunCompletedAt),
       dlqId: text(raw.dlqId),
       steps: [...steps.values()],
       attempts,
@@ -256,47 +322,78 @@ export function parseLogsBody(body: unknown, where: string): { runs: LoggedRun[]
   return typeof cursor === "string" && cursor !== "" ? { runs: parsed, cursor } : { runs: parsed };
 }
 
-/** A flow-control key as this server reports it, whichever of QStash's spellings came back. */
+/**
+ * A flow-control key as this server reports it, whichever of QStash's spellings came back. QStash
+ * leaves zero counts and false flags out (qstash-js commit 0a003f6: "the server omits
+ * parallelismCount when it's 0"; qstash-py's `parse_flow_control_info` defaults every field,
+ * `waitListSize` included, to 0 or false), so a drained key may come back as its name alone: each
+ * absent count is 0 and each absent flag false, as those clients read them.
+ */
 export interface FlowKeyInfo {
   key: string;
   waitlistSize: number;
+  /**
+   * Undefined: no parallelism limit. The official clients read an unset limit as 0 (qstash-js
+   * types every limit as a number; qstash-py defaults it to 0), and a limit of 0 would let
+   * nothing through, so 0 is read as "no limit", never as a limit.
+   */
   parallelismMax?: number;
-  parallelismCount?: number;
+  parallelismCount: number;
+  /** Undefined: no rate limit, as for `parallelismMax`. */
   rateMax?: number;
-  rateCount?: number;
-  /** Seconds. */
+  rateCount: number;
+  /** Seconds; undefined when QStash gave none (or 0). */
   ratePeriod?: number;
-  isPaused?: boolean;
-  isPinnedParallelism?: boolean;
-  isPinnedRate?: boolean;
+  isPaused: boolean;
+  isPinnedParallelism: boolean;
+  isPinnedRate: boolean;
 }
 
 export function parseFlowKey(body: unknown, where: string): FlowKeyInfo {
-  const value = (body ?? {}) as Record<string, unknown>;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw shapeError(where);
+  const value = body as Record<string, unknown>;
   const key = value.flowControlKey;
-  const waiting = value.waitlistSize ?? value.waitListSize;
-  if (typeof key !== "string" || typeof waiting !== "number") throw shapeError(where);
-  const info: FlowKeyInfo = { key, waitlistSize: waiting };
-  for (const name of ["parallelismMax", "parallelismCount", "rateMax", "rateCount", "ratePeriod"] as const) {
-    if (typeof value[name] === "number") info[name] = value[name] as number;
-  }
-  for (const name of ["isPaused", "isPinnedParallelism", "isPinnedRate"] as const) {
-    if (typeof value[name] === "boolean") info[name] = value[name] as boolean;
-  }
+  // The OpenAPI spells it waitlistSize, the clients and QStash's REST pages waitListSize.
+  const waiting = value.waitlistSize ?? value.waitListSize ?? 0;
+  if (typeof key !== "string" || key === "" || typeof waiting !== "number") throw shapeError(where);
+  // A field of another type is read as absent: this is a status read, and one odd field should
+  // not hide the waitlist, the figure a redrive is watched by.
+  const count = (name: string) => (typeof value[name] === "number" ? (value[name] as number) : 0);
+  const limit = (name: string) => (count(name) > 0 ? count(name) : undefined);
+  const flag = (name: string) => value[name] === true;
+  const info: FlowKeyInfo = {
+    key,
+    waitlistSize: waiting,
+    parallelismCount: count("parallelismCount"),
+    rateCount: count("rateCount"),
+    isPaused: flag("isPaused"),
+    isPinnedParallelism: flag("isPinnedParallelism"),
+    isPinnedRate: flag("isPinnedRate"),
+  };
+  const parallelismMax = limit("parallelismMax");
+  const rateMax = limit("rateMax");
+  const ratePeriod = limit("ratePeriod");
+  if (parallelismMax !== undefined) info.parallelismMax = parallelismMax;
+  if (rateMax !== undefined) info.rateMax = rateMax;
+  if (ratePeriod !== undefined) info.ratePeriod = ratePeriod;
   return info;
 }
 
-/** The key list: an array, or `{flowControls: [...]}` as some of QStash's pages show it. */
+/**
+ * The key list: an array (the OpenAPI), or `{flowControls: [...]}` as QStash's earlier REST pages
+ * show it. No keys at all may come as `null` (how an encoder such as Go's writes a list it was
+ * never given) or with the list left out.
+ */
 export function parseFlowKeys(body: unknown, where: string): FlowKeyInfo[] {
-  const list = Array.isArray(body) ? body : (body as { flowControls?: unknown } | null)?.flowControls;
-  if (!Array.isArray(list)) throw shapeError(where);
+  const list = Array.isArray(body) || body === null ? (body ?? []) : listIn(body, "flowControls", []);
+  if (list === undefined) throw shapeError(where);
   return list.map((item) => parseFlowKey(item, where));
 }
 
 export function parseMessageBody(body: unknown, where: string): DlqMessage {
   const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
   if (!parsed.success) throw shapeError(where);
-  return parsed.data as unknown as DlqMessage;
+  return withRunTime(parsed.data as unknown as DlqMessage);
 }
 
 function shapeError(where: string): QStashError {

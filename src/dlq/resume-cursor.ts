@@ -4,7 +4,6 @@
  * cursor would resume the next entries while the lost page's runs stay unreported, so the call
  * stops there and says how many runs the lost page may have resumed.
  */
-import { MAX_RUNS_PER_RESUME_REQUEST } from "../wire/types.js";
 import { type PageLoopOutcome, runPages } from "./pages.js";
 import { ReportBudget, type ResumeReport, reportProgress } from "./report.js";
 import type { Selection } from "./request.js";
@@ -20,7 +19,10 @@ export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promis
   const bounded: Selection = { mode: "filter", filter: opened.filter };
   const budget = new ReportBudget(plan.maxReportChars);
   const progress = { pages: 0, resumed: 0, handled: 0 };
-  let pageSize = Math.min(plan.count, MAX_RUNS_PER_RESUME_REQUEST);
+  // How many runs the next request may act on: the count it is sent. The current OpenAPI caps a
+  // bulk restart at 50 a request but says a resume acts on as many as its count, so the count,
+  // not 50, bounds what a lost answer may have left unreported and what the result must hold.
+  let pageSize = plan.count;
   const runsLeft = () =>
     plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
 
@@ -36,7 +38,7 @@ export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promis
     fetch: async (cursor) => {
       // Clamped only under a run cap, so that without one the query is the official client's.
       const count = Math.min(plan.count, runsLeft());
-      pageSize = Math.min(count, MAX_RUNS_PER_RESUME_REQUEST);
+      pageSize = count;
       const attempted = await scope.attempt(
         (context) => scope.api.act(plan.action, bounded, { count, cursor }, plan.options, context),
         { ambiguousIsFinal: true },

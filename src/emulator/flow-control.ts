@@ -13,14 +13,20 @@ export interface FlowConfig {
   period: number;
 }
 
-/** A key as `GET /v2/flowControl/{key}` answers, in the published names. */
+/**
+ * A key as `GET /v2/flowControl/{key}` answers, in the published names, every field present as
+ * the official clients type it (qstash-js `FlowControlInfo`): an unset limit is 0. The `omitEmpty`
+ * quirk then leaves the zeros and false flags out, as QStash does.
+ */
 export interface FlowControlInfo {
   flowControlKey: string;
   waitlistSize: number;
   waitListSize: number;
-  parallelismMax?: number;
+  /** 0: no parallelism limit. */
+  parallelismMax: number;
   parallelismCount: number;
-  rateMax?: number;
+  /** 0: no rate limit. */
+  rateMax: number;
   rateCount: number;
   ratePeriod: number;
   ratePeriodStart: number;
@@ -133,9 +139,9 @@ export class FlowControl {
       flowControlKey: key,
       waitlistSize: waiting,
       waitListSize: waiting,
-      ...(state.config.parallelism === undefined ? {} : { parallelismMax: state.config.parallelism }),
+      parallelismMax: state.config.parallelism ?? 0,
       parallelismCount: state.inFlight,
-      ...(state.config.rate === undefined ? {} : { rateMax: state.config.rate }),
+      rateMax: state.config.rate ?? 0,
       rateCount: state.startedInPeriod,
       ratePeriod: state.config.period,
       ratePeriodStart: Math.floor((this.started + state.periodStart / this.speedUp) / 1000),

@@ -79,6 +79,7 @@ export interface LogRun {
   workflowRunCreatedAt: number;
   workflowRunCompletedAt?: number;
   label?: string;
+  labels?: string[];
   flowControlKey?: string;
   dlqId?: string;
   steps: LogGroup[];
@@ -249,6 +250,7 @@ export function runOfRecord(record: ResumedRecord): LogRun {
     workflowRunCreatedAt: record.workflowCreatedAt,
     ...(state === "RUN_STARTED" ? {} : { workflowRunCompletedAt: record.finishedAt ?? record.at }),
     ...(record.label === undefined ? {} : { label: record.label }),
+    ...(record.labels === undefined ? {} : { labels: record.labels }),
     ...(record.flowControlKey === undefined ? {} : { flowControlKey: record.flowControlKey }),
     ...(record.refailedAs === undefined ? {} : { dlqId: record.refailedAs }),
     steps,
@@ -265,6 +267,7 @@ export function runOfEntry(message: DlqMessage): LogRun {
     workflowRunCreatedAt: message.workflowCreatedAt ?? message.createdAt,
     workflowRunCompletedAt: message.createdAt,
     ...(message.label === undefined ? {} : { label: message.label }),
+    ...(message.labels === undefined ? {} : { labels: message.labels }),
     ...(message.flowControlKey === undefined ? {} : { flowControlKey: message.flowControlKey }),
     dlqId: message.dlqId,
     steps: failedSteps({
@@ -389,13 +392,19 @@ export function answerLogs(
   const from = number("fromDate");
   const to = number("toDate");
   const createdAt = number("workflowCreatedAt");
+  const labels = params.getAll("label").flatMap((value) => value.split(","));
   const matching = runs.filter((run) => {
     if (wanted) return wanted.has(`${run.workflowRunId}@${run.workflowRunCreatedAt}`);
     if (params.get("workflowRunId") !== null && run.workflowRunId !== params.get("workflowRunId"))
       return false;
     if (createdAt !== undefined && run.workflowRunCreatedAt !== createdAt) return false;
     if (state !== null && run.workflowState !== state) return false;
-    if (params.get("label") !== null && run.label !== params.get("label")) return false;
+    // Several labels match a run that has any of them (the OpenAPI's multi-value label filter).
+    if (
+      labels.length > 0 &&
+      ![run.label, ...(run.labels ?? [])].some((l) => l !== undefined && labels.includes(l))
+    )
+      return false;
     if (params.get("flowControlKey") !== null && run.flowControlKey !== params.get("flowControlKey"))
       return false;
     if (params.get("workflowUrl") !== null && run.workflowUrl !== params.get("workflowUrl")) return false;

@@ -148,22 +148,26 @@ export function parseSelection(params: URLSearchParams): Selection {
 const POSITIVE_INT = /^[1-9]\d*$/;
 const PERIOD = /^([1-9]\d*)([smhd]?)$/;
 const PERIOD_UNIT_SECONDS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
-const FLOW_CONTROL_PARTS = ["parallelism", "rate", "period"] as const;
 const FLOW_CONTROL_SHAPE =
   'Upstash-Flow-Control-Value must look like "parallelism=<n>, rate=<n>, period=<duration>" with parallelism or rate';
 
-/** Undefined when the value is acceptable, else what is wrong with it. */
+/**
+ * Undefined when the value is acceptable, else what is wrong with it. The parts may come in any
+ * order: the Workflow OpenAPI gives the format as `parallelism=<value>, rate=<value>,
+ * period=<value>` without saying the order matters, so a client writing them otherwise must not
+ * fail here and pass against QStash. A part given twice is refused: which one QStash would keep
+ * is not documented, and a client should not depend on it.
+ */
 function flowControlValueProblem(value: string): string | undefined {
-  let nextPart = 0;
+  const seen = new Set<string>();
   let limited = false;
   for (const part of value.split(",")) {
     const match = /^(parallelism|rate|period)=(.*)$/.exec(part.trim());
     if (!match) return FLOW_CONTROL_SHAPE;
-    const name = match[1] as (typeof FLOW_CONTROL_PARTS)[number];
+    const name = match[1] as string;
     const amount = match[2] as string;
-    const position = FLOW_CONTROL_PARTS.indexOf(name);
-    if (position < nextPart) return FLOW_CONTROL_SHAPE;
-    nextPart = position + 1;
+    if (seen.has(name)) return `Upstash-Flow-Control-Value gives ${name} more than once`;
+    seen.add(name);
     if (name === "period") {
       const period = PERIOD.exec(amount);
       if (!period) return FLOW_CONTROL_SHAPE;
@@ -194,14 +198,19 @@ export function parseOverrides(req: IncomingMessage): ResumeOverrides {
     }
     overrides.retries = parsed;
   }
-  const label = header(req, HEADERS.label)?.trim();
+  const label = header(req, HEADERS.label);
   if (label !== undefined) {
-    if (!RESOURCE_NAME_PATTERN.test(label)) {
+    // "You can assign multiple labels by providing a comma-separated list" (Workflow OpenAPI,
+    // Upstash-Label on resume and restart): the run gets them all in `labels`, the first also in
+    // the deprecated `label`, as `@upstash/workflow` describes a run with several labels.
+    const labels = [...new Set(label.split(",").map((part) => part.trim()))];
+    if (!labels.every((part) => RESOURCE_NAME_PATTERN.test(part))) {
       throw new BadRequest(
-        "Upstash-Label may only contain letters, digits, hyphens, underscores and periods",
+        "Upstash-Label may only contain letters, digits, hyphens, underscores and periods, several separated by commas",
       );
     }
-    overrides.label = label;
+    overrides.label = labels[0] as string;
+    if (labels.length > 1) overrides.labels = labels;
   }
   const key = header(req, HEADERS.flowControlKey)?.trim();
   const value = header(req, HEADERS.flowControlValue)?.trim();

@@ -39,7 +39,10 @@ export interface ResumeOverrides {
   retries?: number;
   flowControlKey?: string;
   flowControlValue?: string;
+  /** The first label Upstash-Label gives. */
   label?: string;
+  /** Every label, when Upstash-Label gives several. */
+  labels?: string[];
 }
 
 /**
@@ -462,6 +465,7 @@ export class DlqStore {
       if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
       if (overrides.label !== undefined) record.label = overrides.label;
       else if (message.label !== undefined) record.label = message.label;
+      if (overrides.labels !== undefined) record.labels = overrides.labels;
       if (message.workflowUrl !== undefined) record.workflowUrl = message.workflowUrl;
       if (message.url !== undefined) record.stepUrl = message.url;
       if (message.responseStatus !== undefined) record.failStatus = message.responseStatus;
@@ -543,7 +547,8 @@ export class DlqStore {
     if (overrides.flowControlKey !== undefined) entry.flowControlKey = overrides.flowControlKey;
     if (overrides.label !== undefined) {
       entry.label = overrides.label;
-      delete entry.labels;
+      if (overrides.labels === undefined) delete entry.labels;
+      else entry.labels = [...overrides.labels];
     }
     this.entries.splice(this.indexAfter(entry), 0, entry);
     this.byId.set(dlqId, entry);

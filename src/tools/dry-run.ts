@@ -168,12 +168,18 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   );
 }
 
-/** How many runs one call with this plan can resume at most. */
+/**
+ * How many runs one call with this plan can resume at most: ids go in batches of 50, a filter or
+ * all page by page, a resume acting on as many as its count, a restart on at most 50 (the cap the
+ * OpenAPI states for restart only).
+ */
 function callReach(plan: ResumePlan): number {
   const perPage =
     plan.selection.mode === "ids"
       ? MAX_RUNS_PER_RESUME_REQUEST
-      : Math.min(plan.count, MAX_RUNS_PER_RESUME_REQUEST);
+      : plan.action === "restart"
+        ? Math.min(plan.count, MAX_RUNS_PER_RESUME_REQUEST)
+        : plan.count;
   return Math.min(plan.maxPages * perPage, plan.maxRuns ?? Number.POSITIVE_INFINITY);
 }
 

@@ -258,33 +258,42 @@ const DONE = {
   resetRate: "Reset the rate period of",
 } as const;
 
-/** A key as a result lists it, and the line that says it in words, the key quoted as QStash sent it. */
+/**
+ * A key as a result lists it, and the line that says it in words, the key quoted as QStash sent it.
+ * A limit QStash reports as unset (absent or 0) is "no limit": its `max` is null, never 0.
+ */
 function describeKey(info: FlowKeyInfo) {
   const parts = [`key ${quoted(info.key, 130)}: ${plural(info.waitlistSize, "run")} waiting`];
   if (info.isPaused) parts.push("paused");
-  if (info.rateMax !== undefined) {
+  const running = info.parallelismCount > 0 ? ` (${info.parallelismCount} running)` : "";
+  if (info.rateMax === undefined && info.parallelismMax === undefined) {
+    parts.push(`no limit${running}`);
+  } else {
     parts.push(
-      `rate ${info.rateMax}/${info.ratePeriod ?? 1}s${info.rateCount === undefined ? "" : ` (${info.rateCount} this period)`}`,
-    );
-  }
-  if (info.parallelismMax !== undefined) {
-    parts.push(
-      `parallelism ${info.parallelismMax}${info.parallelismCount === undefined ? "" : ` (${info.parallelismCount} running)`}`,
+      info.rateMax === undefined
+        ? "no rate limit"
+        : // A rate's period defaults to 1s (upstash/docs workflow/basics/client/dlq/resume.mdx).
+          `rate ${info.rateMax}/${info.ratePeriod ?? 1}s (${info.rateCount} this period)`,
+      info.parallelismMax === undefined
+        ? `no parallelism limit${running}`
+        : `parallelism ${info.parallelismMax} (${info.parallelismCount} running)`,
     );
   }
   if (info.isPinnedParallelism || info.isPinnedRate) parts.push("pinned");
   return {
     key: info.key,
     waitlistSize: info.waitlistSize,
-    ...(info.isPaused === undefined ? {} : { paused: info.isPaused }),
-    ...(info.parallelismMax === undefined && info.parallelismCount === undefined
-      ? {}
-      : { parallelism: { max: info.parallelismMax, running: info.parallelismCount } }),
-    ...(info.rateMax === undefined
-      ? {}
-      : { rate: { max: info.rateMax, thisPeriod: info.rateCount, periodSeconds: info.ratePeriod } }),
+    paused: info.isPaused,
+    parallelism: { max: info.parallelismMax ?? null, running: info.parallelismCount },
+    rate: {
+      max: info.rateMax ?? null,
+      thisPeriod: info.rateCount,
+      ...(info.rateMax === undefined || info.ratePeriod === undefined
+        ? {}
+        : { periodSeconds: info.ratePeriod }),
+    },
     ...(info.isPinnedParallelism || info.isPinnedRate
-      ? { pinned: { parallelism: info.isPinnedParallelism ?? false, rate: info.isPinnedRate ?? false } }
+      ? { pinned: { parallelism: info.isPinnedParallelism, rate: info.isPinnedRate } }
       : {}),
     summary: parts.join(", "),
   };

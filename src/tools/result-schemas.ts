@@ -226,18 +226,22 @@ export const callbackOutput = z.object({
   journalIncomplete,
 });
 
+/** QStash reports an unset limit as 0 or leaves it out; either is "no limit", shown as null. */
+const limitMax = z
+  .number()
+  .nullable()
+  .meta({ description: "null: no limit (QStash reports an unset limit as 0 or leaves it out)." });
+
 const flowKey = z.object({
   key: z.string(),
   waitlistSize: z.number().int(),
-  paused: z.boolean().optional(),
-  parallelism: z.object({ max: z.number().optional(), running: z.number().optional() }).optional(),
-  rate: z
-    .object({
-      max: z.number().optional(),
-      thisPeriod: z.number().optional(),
-      periodSeconds: z.number().optional(),
-    })
-    .optional(),
+  paused: z.boolean(),
+  parallelism: z.object({ max: limitMax, running: z.number() }),
+  rate: z.object({
+    max: limitMax,
+    thisPeriod: z.number(),
+    periodSeconds: z.number().optional().meta({ description: "With a rate limit only." }),
+  }),
   pinned: z.object({ parallelism: z.boolean(), rate: z.boolean() }).optional(),
 });
 

@@ -26,7 +26,11 @@ export const FLOW_CONTROL_PATH = "/v2/flowControl";
 export const FLOW_CONTROL_ACTIONS = ["pause", "resume", "pin", "unpin", "resetRate"] as const;
 export type FlowControlAction = (typeof FLOW_CONTROL_ACTIONS)[number];
 
-/** The server resumes at most this many runs per request. */
+/**
+ * The most runs one bulk restart acts on, as the Workflow OpenAPI states it; ids go out in batches
+ * of at most this many. A bulk resume by filter or all is documented without the cap: it acts on
+ * as many entries as the `count` it is sent.
+ */
 export const MAX_RUNS_PER_RESUME_REQUEST = 50;
 /** The list endpoint returns at most this many messages per request. */
 export const MAX_LIST_COUNT = 100;

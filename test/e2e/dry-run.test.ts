@@ -38,8 +38,8 @@ describe("dry run and grouped summaries", () => {
     expect(fixture.emulator.resumed).toHaveLength(0);
   });
 
-  it("for all: counts what this call would reach (maxPages × 50) and flags that more remain", async () => {
-    const result = await fixture.call("dlq_resume_all", { dryRun: true, maxPages: 1 });
+  it("for all: counts what this call would reach (maxPages × count) and flags that more remain", async () => {
+    const result = await fixture.call("dlq_resume_all", { dryRun: true, maxPages: 1, count: 50 });
     const data = resumeData(result);
     expect(data.preview).toMatchObject({ matched: 50, matchedIsLowerBound: true });
     expect(textOf(result)).toMatch(

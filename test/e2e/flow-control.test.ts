@@ -189,3 +189,48 @@ describe("a redrive whose runs fail again while it is still going", () => {
     expect(after.some((m) => original.has(m.dlqId))).toBe(false);
   });
 });
+
+describe("keys as QStash reports them", () => {
+  // Runs are delivered within a few ms: a redrive's key is soon idle, its counts all zero.
+  const fixture = useFixture({ entries: 20, seed: 4, now: FIXED_NOW, delivery: { speedUp: 100, runMs: 50 } });
+
+  it("reads a drained key, whose zero counts QStash leaves out, and lists keys when one is idle", async () => {
+    const ids = fixture.emulator.store
+      .list()
+      .slice(0, 5)
+      .map((m) => m.dlqId);
+    await fixture.call("dlq_resume", { dlqIds: ids, flowControl: { key: "drained-redrive", rate: 50 } });
+    await until(() => fixture.emulator.resumed.every((record) => record.state !== "RUN_STARTED"));
+    const one = await fixture.call("flow_control_status", { key: "drained-redrive" });
+    expect(one.isError).toBeFalsy();
+    expect(one.structuredContent).toMatchObject({
+      keys: [{ key: "drained-redrive", waitlistSize: 0, paused: false, rate: { max: 50 } }],
+    });
+    expect(textOf(one).split("\n")[0]).toMatch(
+      /^key "drained-redrive": 0 runs waiting, rate 50\/1s \(\d+ this period\), no parallelism limit\.$/,
+    );
+    fixture.emulator.store.flowControl.observe("other-redrive", "parallelism=3");
+    const all = await fixture.call("flow_control_status", {});
+    expect(all.isError).toBeFalsy();
+    expect(all.structuredContent).toMatchObject({ count: 2 });
+  });
+});
+
+describe("a key with no limit", () => {
+  // The tidy answer: every field present, an unset limit sent as 0 (as the official clients type it).
+  const fixture = useFixture({ entries: 5, seed: 4, now: FIXED_NOW, quirks: { omitEmpty: false } });
+
+  it("says no limit, never a limit of 0", async () => {
+    fixture.emulator.store.flowControl.observe("unlimited", undefined);
+    expect(fixture.emulator.store.flowControl.info("unlimited")).toMatchObject({
+      rateMax: 0,
+      parallelismMax: 0,
+    });
+    const result = await fixture.call("flow_control_status", { key: "unlimited" });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result).split("\n")[0]).toBe('key "unlimited": 0 runs waiting, no limit.');
+    expect(result.structuredContent).toMatchObject({
+      keys: [{ key: "unlimited", rate: { max: null }, parallelism: { max: null, running: 0 } }],
+    });
+  });
+});

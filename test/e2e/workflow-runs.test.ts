@@ -84,3 +84,41 @@ describe("workflow_runs after a paced redrive", () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 });
+
+describe("runs as QStash reports them", () => {
+  const stringTime = {
+    dlqId: "dlq_string_time",
+    workflowRunId: "wfr_string_time",
+    workflowUrl: "https://api.acme-shop.example/api/workflows/orders",
+    // `@upstash/workflow` types a run's creation time as a string; the OpenAPI as int64.
+    workflowCreatedAt: String(FIXED_NOW - 200_000),
+    url: "https://api.acme-shop.example/api/workflows/orders",
+    createdAt: FIXED_NOW - 100_000,
+    responseStatus: 500,
+  } as unknown as DlqMessage;
+  const fixture = useFixture({ messages: [...messages.slice(0, 3), stringTime] });
+
+  it("finds no run: an answer QStash leaves empty is zero runs, not an error", async () => {
+    const result = await fixture.call("workflow_runs", { label: "no-such-label" });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ runs: 0, complete: true });
+  });
+
+  it("lists an entry whose run time is a string with that time as a number, which workflow_runs takes", async () => {
+    const listed = await fixture.call("dlq_list", {});
+    expect(listed.isError).toBeFalsy();
+    const entry = (listed.structuredContent as { messages: Record<string, unknown>[] }).messages.find(
+      (m) => m.dlqId === "dlq_string_time",
+    );
+    expect(entry?.workflowCreatedAt).toBe(FIXED_NOW - 200_000);
+    const outcome = await fixture.call("workflow_runs", {
+      workflowRuns: [{ workflowRunId: "wfr_string_time", workflowCreatedAt: entry?.workflowCreatedAt }],
+    });
+    expect(outcome.isError).toBeFalsy();
+    expect(outcome.structuredContent).toMatchObject({
+      runs: 1,
+      counts: { RUN_FAILED: 1 },
+      failedAgain: [{ workflowRunId: "wfr_string_time", workflowCreatedAt: FIXED_NOW - 200_000 }],
+    });
+  });
+});

@@ -49,11 +49,21 @@ describe("resume all", () => {
     expect(emu.resumed.map((r) => r.originalWorkflowRunId)).toEqual(before.map((m) => m.workflowRunId));
   });
 
-  it("resumes at most 50 per request whatever the count, and 50 by default", async () => {
-    const big = await call(emu, "POST", RESUME, { query: [["count", "500"]] });
+  it("resumes as many as the count says, and everything matching without one, as the OpenAPI has it", async () => {
+    const counted = await call(emu, "POST", RESUME, { query: [["count", "70"]] });
+    expect(counted.json.workflowRuns).toHaveLength(70);
+    expect(typeof counted.json.cursor).toBe("string");
+    const uncounted = await call(emu, "POST", RESUME);
+    expect(uncounted.json.workflowRuns).toHaveLength(230);
+    expect(uncounted.json).not.toHaveProperty("cursor");
+    expect(emu.store.size).toBe(0);
+  });
+
+  it("restarts at most 50 per request whatever the count, the cap the OpenAPI states for restart", async () => {
+    const big = await call(emu, "POST", "/v2/workflows/dlq/restart", { query: [["count", "500"]] });
     expect(big.json.workflowRuns).toHaveLength(50);
     expect(typeof big.json.cursor).toBe("string");
-    const dflt = await call(emu, "POST", RESUME);
+    const dflt = await call(emu, "POST", "/v2/workflows/dlq/restart");
     expect(dflt.json.workflowRuns).toHaveLength(50);
     expect(emu.store.size).toBe(200);
   });
@@ -70,8 +80,9 @@ describe("resume all", () => {
     });
     expect(second.json.workflowRuns).toHaveLength(50);
     expect(second.json).not.toHaveProperty("cursor");
-    const empty = await call(emu, "POST", RESUME);
-    expect(empty.json).toEqual({ workflowRuns: [] });
+    const empty = await call(emu, "POST", RESUME, { query: [["count", "50"]] });
+    // Nothing left: QStash leaves the empty run list out too.
+    expect(empty.json).toEqual({});
   });
 
   it("pages a filter the same way and leaves non-matching entries", async () => {

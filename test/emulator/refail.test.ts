@@ -27,7 +27,8 @@ async function resumeAll(e: Emulator): Promise<void> {
     if (pages > 100) throw new Error("resume all never ended");
     const res = await call(e, "POST", RESUME, { query: [["count", "50"]] });
     expect(res.status).toBe(200);
-    if (res.json.workflowRuns.length === 0) return;
+    // QStash leaves an empty run list out of its answer.
+    if ((res.json.workflowRuns ?? []).length === 0) return;
   }
 }
 
