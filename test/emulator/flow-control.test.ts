@@ -114,7 +114,9 @@ describe("the emulator running what it resumes", () => {
       expect((await call(emu, "GET", "/v2/flowControl")).json).toEqual([
         expect.objectContaining({ flowControlKey: "redrive-1", isPaused: true }),
       ]);
-      expect((await call(emu, "POST", "/v2/flowControl/nobody/pause")).status).toBe(404);
+      // As QStash may: 200 for an action on a key it does not know (only the GET documents a 404).
+      expect((await call(emu, "POST", "/v2/flowControl/nobody/pause")).status).toBe(200);
+      expect((await call(emu, "GET", "/v2/flowControl/nobody")).status).toBe(404);
       expect(
         (await call(emu, "POST", "/v2/flowControl/redrive-1/pin", { query: [["rate", "x"]] })).status,
       ).toBe(400);
