@@ -26,12 +26,14 @@ describe("a paced redrive", () => {
   };
 
   it("can be watched draining, paused with runs still waiting, and let go again", async () => {
+    // Five runs every ten emulated seconds (half a second here): slow enough that a loaded machine
+    // still finds most of them waiting when it looks.
     const resumed = await fixture.call("dlq_resume_all", {
-      flowControl: { key: "redrive-1", rate: 5, period: "1s" },
+      flowControl: { key: "redrive-1", rate: 5, period: "10s" },
     });
     expect(resumed.structuredContent).toMatchObject({ resumed: 60 });
     const [first] = await status("redrive-1");
-    expect(first).toMatchObject({ key: "redrive-1", rate: { max: 5, periodSeconds: 1 } });
+    expect(first).toMatchObject({ key: "redrive-1", rate: { max: 5, periodSeconds: 10 } });
     expect(first?.waitlistSize).toBeGreaterThan(40);
 
     const paused = await fixture.call("flow_control_update", { key: "redrive-1", action: "pause" });
