@@ -72,7 +72,7 @@ describe("the live suite against the emulator", () => {
       // The seeded entries' request headers hold made-up credentials: only their names may remain.
       expect(text).not.toMatch(/sk_live_|Bearer /);
     }
-  }, 30_000);
+  }, 60_000);
 
   it("--write: makes its own entries, resumes, pauses, checks and deletes them, and touches nothing else", async () => {
     target = await emulatorTarget();
@@ -126,7 +126,7 @@ describe("the live suite against the emulator", () => {
         own.has(path.split("/").pop() ?? "");
       expect(named, `${request.method} ${request.path}?${query}`).toBe(true);
     }
-  }, 30_000);
+  }, 60_000);
 
   it("the write guard refuses anything but the suite's own label, ids and key, and everything before the label filter was seen to work", () => {
     const own = {
