@@ -35,13 +35,14 @@ import { type Connected, connectServer } from "../support/harness.js";
 const DEFAULT_QSTASH_URL = "https://qstash.upstash.io";
 
 /**
- * Where the write mode's runs are sent: a path on example.com, the domain IANA reserves for
- * documentation (RFC 2606). QStash must accept the URL (it refuses one whose host does not resolve,
- * so an `.invalid` host is out, and loopback and private addresses with it), and the address must
- * fail every time without troubling anyone: Upstash's own live tests of the DLQ publish to
- * `https://example.com/...` with no retries for exactly that (upstash/qstash-js,
- * `src/client/dlq.test.ts`), the example domain answering such a POST with an error. A handful of
- * requests a run reach it, no more.
+ * Where the write mode's runs are sent: a path on example.com, the domain reserved for
+ * documentation (RFC 2606). QStash must accept the URL, and it refuses a destination whose host
+ * does not resolve ("invalid destination url: unable to resolve host", as quoted in
+ * elie222/inbox-zero#2268), so an unroutable `.invalid` host is out; an address on this machine
+ * is out of QStash's reach. The address must also fail every time without troubling anyone:
+ * Upstash's own live DLQ tests publish to `https://example.com/...` with no retries to put a
+ * message in the DLQ (upstash/qstash-js, `src/client/dlq.test.ts`). A handful of requests a run
+ * reach it, no more.
  */
 export const FAILING_URL_BASE = "https://example.com/dlq-mcp-live";
 /** Runs the write mode triggers. */
@@ -551,8 +552,9 @@ async function change(
 
 /**
  * A change by label, repeated until it has acted on `expected` entries. An operation by filter
- * acts only inside its snapshot, taken from QStash's `Date` header in whole seconds, so entries
- * that entered the DLQ in the second it began wait for the next call.
+ * acts only inside its snapshot, taken from QStash's `Date` header in whole seconds
+ * (src/dlq/snapshot.ts), so entries that entered the DLQ in the second it began wait for the next
+ * call.
  */
 async function untilAll(
   session: Session,
@@ -592,6 +594,8 @@ async function writeChecks(target: LiveTarget, checks: Checks, raw: Raw, own: Ow
         "trigger",
         `POST /v2/trigger/{url} starts ${RUNS} runs at ${FAILING_URL_BASE}/…, no retries, under the suite's label and key, each answer naming its run`,
         async () => {
+          // The headers and the answer as the Workflow OpenAPI's "Trigger Workflow Run" describes
+          // them (upstash/docs, workflow/openapi.yaml); the workflow URL is the path's rest.
           for (let n = 0; n < RUNS; n++) {
             const body = await raw.send(
               "trigger",
@@ -836,6 +840,7 @@ async function cleanup(target: LiveTarget, raw: Raw, own: Own, triggered: number
     await raw.send("flow-resume-cleanup", "POST", `/v2/flowControl/${encodeURIComponent(own.key)}/resume`);
     own.paused = false;
   }
+  // The published flow-control calls are get, list, pause, resume, pin, unpin and resetRate.
   const key =
     target.kind === "qstash" ? `; the key ${own.key} stays (QStash has no call that removes a key)` : "";
   const asked =
