@@ -8,7 +8,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { emulatorTarget, guardChange, type LiveTarget, Refused, runLiveSuite } from "../live/scenarios.js";
+import {
+  emulatorTarget,
+  guardChange,
+  type LiveTarget,
+  ownScope,
+  Refused,
+  runLiveSuite,
+} from "../live/scenarios.js";
 import { leakForms } from "../support/harness.js";
 
 let target: LiveTarget | undefined;
@@ -129,15 +136,9 @@ describe("the live suite against the emulator", () => {
   }, 60_000);
 
   it("the write guard refuses anything but the suite's own label, ids and key, and everything before the label filter was seen to work", () => {
-    const own = {
-      label: "dlq-mcp-live-0123456789",
-      key: "dlq-mcp-live-0123456789-key",
-      failingUrl: "https://example.com/dlq-mcp-live/dlq-mcp-live-0123456789",
-      dlqIds: new Set(["dlq_own"]),
-      labelFilterChecked: false,
-      paused: false,
-      confirmed: 0,
-    };
+    const own = { ...ownScope(), dlqIds: new Set(["dlq_own"]) };
+    expect(own.label).toMatch(/^dlq-mcp-live-[0-9a-f]{10}$/);
+    expect(own.key).toBe(`${own.label}-key`);
     const byLabel = { filter: { label: own.label } };
     expect(() => guardChange("dlq_delete", byLabel, own)).toThrow(Refused);
     own.labelFilterChecked = true;
