@@ -31,7 +31,10 @@ const RUN_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 /** Triggers per store, so two runs started in the same millisecond still get different ids. */
 const triggered = new WeakMap<DlqStore, number>();
 
-/** The path's rest as a URL: sent raw, as the official clients put a destination in a path, or encoded. */
+/**
+ * The path's rest as a URL: raw, as `@upstash/qstash` puts a publish's destination in its path
+ * (`v2/publish/<url>`), or percent-encoded.
+ */
 export function workflowUrlOf(rest: string): string {
   let url = rest;
   if (!/^https?:\/\//i.test(url)) {
