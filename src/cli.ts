@@ -165,6 +165,10 @@ export const FLAGS = {
       /^(0(\.\d+)?|1(\.0+)?)$/.test(v) ? undefined : `--refail-share takes a number from 0 to 1, got "${v}".`,
     help: "emulator and sandbox: share of resumed runs that fail again and re-enter the DLQ (default 0.1); a run that failed with a 4xx other than 429 fails again at least 9 times in 10.",
   },
+  "runs-succeed": {
+    type: "boolean",
+    help: "emulator: every resumed run succeeds at once, so nothing re-enters the DLQ (what a benchmark needs; not with --refail-share).",
+  },
   "speed-up": {
     type: "string",
     value: "FACTOR",
@@ -233,6 +237,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   ) {
     throw new Error(
       `--journal - writes the journal to stdout, which carries JSON-RPC over stdio: give it a file path, or serve with --http. ${RUN_HELP}`,
+    );
+  }
+  if (flags["runs-succeed"] && flags["refail-share"] !== undefined) {
+    throw new Error(
+      `--runs-succeed sends no run back to the DLQ, and --refail-share says how many to send: keep one of them. ${RUN_HELP}`,
     );
   }
   if (flags["no-confirm"] && flags["confirm-over"] !== undefined) {

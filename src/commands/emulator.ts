@@ -26,7 +26,11 @@ export async function runEmulator(flags: Flags, log: Logger): Promise<void> {
         }
       : {}),
     maxRecordedRequests: 10_000,
-    delivery: { speedUp: flags["speed-up"] ? Number(flags["speed-up"]) : 1 },
+    // Without delivery a run's fate is decided when it is resumed, and without a refail share
+    // every run succeeds: the DLQ holds only what it was given, as a benchmark needs.
+    ...(flags["runs-succeed"]
+      ? {}
+      : { delivery: { speedUp: flags["speed-up"] ? Number(flags["speed-up"]) : 1 } }),
   });
   // The emulator's own token is printed so it can be used; a token taken from the environment is not.
   const shownToken = tokenFromEnv ? "(the token you gave)" : token;

@@ -13,6 +13,7 @@ import {
   LOGS_PATH,
   MAX_LIST_COUNT,
   MAX_RUNS_PER_RESUME_REQUEST,
+  TRIGGER_PATH,
 } from "../wire/types.js";
 import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
 import { leaveOutEmpty } from "./omit-empty.js";
@@ -27,6 +28,7 @@ import {
   refuseUnknownParams,
 } from "./params.js";
 import { type DlqStore, DlqStoreError, type RedriveAction, type Selection, START_CURSOR } from "./store.js";
+import { triggerRun } from "./trigger.js";
 
 /** Bulk delete by filter or all shares the list endpoint's page size. */
 const MAX_DELETE_PER_REQUEST = MAX_LIST_COUNT;
@@ -54,7 +56,8 @@ export type Route =
   | { kind: "logs" }
   | { kind: "flowList" }
   | { kind: "flowGet"; key: string }
-  | { kind: "flowAction"; key: string; action: FlowControlAction };
+  | { kind: "flowAction"; key: string; action: FlowControlAction }
+  | { kind: "trigger"; workflowUrl: string };
 
 const PAGING_PARAMS = ["count", "cursor"] as const;
 /**
@@ -78,6 +81,7 @@ const KNOWN_PARAMS: Record<Route["kind"], ReadonlySet<string>> = {
   flowList: new Set(),
   flowGet: new Set(),
   flowAction: new Set(["parallelism", "rate", "period"]),
+  trigger: new Set(),
 };
 
 export type RouteMiss = { status: 404 } | { status: 405; allow: string };
@@ -111,6 +115,8 @@ export function route(method: string, path: string): Route | RouteMiss {
       return { kind: "callback", dlqId, cancel: method === "DELETE" };
     return { status: 405, allow: "POST, DELETE" };
   }
+  if (path.startsWith(`${TRIGGER_PATH}/`))
+    return only("POST", { kind: "trigger", workflowUrl: path.slice(TRIGGER_PATH.length + 1) });
   if (path === LOGS_PATH) return only("GET", { kind: "logs" });
   if (path === FLOW_CONTROL_PATH || path === `${FLOW_CONTROL_PATH}/`)
     return only("GET", { kind: "flowList" });
@@ -266,6 +272,8 @@ function dispatch(
       return store.delete(r.dlqId)
         ? { status: 200 }
         : { status: 404, body: { error: "DLQ message not found" } };
+    case "trigger":
+      return { status: 200, body: triggerRun(store, r.workflowUrl, req, receivedAt) };
     case "delete": {
       const selection = parseSelection(params);
       const limit = bulkLimit(selection, params, MAX_DELETE_PER_REQUEST);

@@ -21,6 +21,9 @@ export const DLQ_PATHS = {
 /** Workflow runs with their steps: `GET`, filtered and paged. */
 export const LOGS_PATH = "/v2/workflows/logs";
 
+/** `POST {path}/{workflowUrl}` starts a workflow run (the Workflow OpenAPI's "Trigger Workflow Run"). */
+export const TRIGGER_PATH = "/v2/trigger";
+
 /** `GET` lists the keys; `GET {path}/{key}` is one; `POST {path}/{key}/{action}` changes it. */
 export const FLOW_CONTROL_PATH = "/v2/flowControl";
 export const FLOW_CONTROL_ACTIONS = ["pause", "resume", "pin", "unpin", "resetRate"] as const;
@@ -78,6 +81,8 @@ export const HEADERS = {
   flowControlValue: "upstash-flow-control-value",
   /** On resume and restart: the label the new runs carry, replacing theirs. */
   label: "upstash-label",
+  /** On trigger: the new run's id, instead of one QStash makes up. */
+  workflowRunId: "upstash-workflow-runid",
   burstLimit: "burst-ratelimit-limit",
   burstRemaining: "burst-ratelimit-remaining",
   burstReset: "burst-ratelimit-reset",

@@ -177,3 +177,44 @@ describe("workflow-dlq-mcp emulator --refail-share", () => {
     expect(stderr).toMatch(/--refail-share takes a number from 0 to 1/);
   });
 });
+
+describe("workflow-dlq-mcp emulator --runs-succeed", () => {
+  it("sends nothing back to the DLQ: every resumed run succeeds, 4xx failures too", async () => {
+    const emulator = await startEmulatorCommand([
+      "--port",
+      "0",
+      "--entries",
+      "40",
+      "--token",
+      TOKEN,
+      "--runs-succeed",
+    ]);
+    try {
+      const client = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
+      const page = await client.dlq.resume({ all: true });
+      expect(page.workflowRuns).toHaveLength(40);
+      // Longer than a delivered run takes, had it been delivered.
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect((await client.dlq.list()).messages ?? []).toHaveLength(0);
+      const state = await request(`${emulator.url}/__emulator/state`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(await state.body.json()).toMatchObject({ entries: 0, resumed: 40 });
+    } finally {
+      emulator.child.kill("SIGTERM");
+      await emulator.exited;
+    }
+  });
+
+  it("refuses --refail-share beside it", async () => {
+    const args = [SERVER_ENTRY, "emulator", "--port", "0", "--runs-succeed", "--refail-share", "0.5"];
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "" } });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--runs-succeed .* keep one of them/);
+  });
+});

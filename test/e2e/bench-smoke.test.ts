@@ -1,0 +1,55 @@
+/**
+ * `npm run bench` is a report, not a test, so nothing else would notice when a change to the
+ * server or the emulator breaks it. Its smoke mode (tiny sizes, one round) runs here: every figure
+ * must still be produced. No timing is asserted; RESULTS.md must be left alone.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+
+const BENCH = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
+const RESULTS = new URL("../../bench/RESULTS.md", import.meta.url);
+
+/** Every row the benchmark prints, by the start of its name. */
+const FIGURES = [
+  "a. resume ",
+  "b. resume ",
+  "c. spawn → initialize",
+  "c. spawn → server/discover",
+  "d. ",
+  "e. peak RSS",
+  "f. calls to drain",
+  "f. characters of tool output",
+];
+
+it("npm run bench -- --smoke produces every figure and leaves RESULTS.md alone", async () => {
+  const before = readFileSync(RESULTS, "utf8");
+  const child = spawn(process.execPath, [BENCH, "--smoke"], {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  expect(code, stderr).toBe(0);
+
+  const rows = stdout
+    .split("\n")
+    .filter((line) => /^\| [a-f]\. /.test(line))
+    .map((line) => line.split(" | ").map((cell) => cell.replace(/^\| /, "").trim()));
+  expect(rows.map(([name]) => FIGURES.find((figure) => name?.startsWith(figure)))).toEqual(FIGURES);
+  for (const [name, ours, reference, ratio] of rows) {
+    expect(ours, name).toMatch(/\d/);
+    expect(reference, name).toMatch(/\d/);
+    expect(ratio, name).toMatch(/^\d+\.\d\d$/);
+  }
+  expect(stdout).toContain("`npm run bench` --smoke");
+  expect(readFileSync(RESULTS, "utf8")).toBe(before);
+}, 180_000);
