@@ -32,7 +32,12 @@ export interface SortKey {
   dlqId: string;
 }
 
-/** A cursor means "everything after this entry", so it survives removal of earlier entries. */
+/**
+ * A cursor means "everything after this entry in listing order", so it survives removal of the
+ * entries before it. Listed newest first, "after" is older: a cursor continues toward older
+ * entries, as QStash's do (its published list example hands out a cursor older than the entry it
+ * follows), and new failures land before it, never on a later page.
+ */
 export type Cursor = SortKey;
 
 export interface ResumeOverrides {
@@ -151,8 +156,11 @@ export function decodeCursor(value: string): Cursor | undefined {
   return undefined;
 }
 
-/** A key before every entry: used when a server has to hand out a cursor for "from the start". */
-export const START_CURSOR = encodeCursor({ createdAt: Number.MIN_SAFE_INTEGER, dlqId: "" });
+/**
+ * A cursor for "from the start", in either order: used when a fault has to hand out a cursor that
+ * leads back to the first page.
+ */
+export const START_CURSOR = Buffer.from(JSON.stringify(["s"]), "utf8").toString("base64url");
 
 function setCallbackState(message: DlqMessage, state: FailureFunctionState): void {
   message.failureFunctionState = state;
@@ -216,7 +224,10 @@ function validateRefail(refail: RefailOptions): Required<RefailOptions> {
   return { share, seed };
 }
 
-/** The emulated Workflow DLQ, always in the server's order: createdAt ascending, then dlqId. */
+/**
+ * The emulated Workflow DLQ. Entries are kept by key (createdAt ascending, then dlqId) and served
+ * newest first, as QStash lists them; oldest first with the `newestFirst` quirk off.
+ */
 export class DlqStore {
   /** Every run resumed or restarted since the last load, in order. */
   readonly resumed: ResumedRecord[] = [];
@@ -302,8 +313,10 @@ export class DlqStore {
     }
   }
 
+  /** The matching entries in the order the list endpoint serves them. */
   list(filter: DlqFilter = {}): DlqMessage[] {
-    return this.entries.filter((m) => matchesFilter(m, filter));
+    const matching = this.entries.filter((m) => matchesFilter(m, filter));
+    return this.quirks.newestFirst ? matching.reverse() : matching;
   }
 
   get(dlqId: string): DlqMessage | undefined {
@@ -319,22 +332,26 @@ export class DlqStore {
   }
 
   /**
-   * Up to `limit` matching entries strictly after `after`, and whether more match beyond them.
-   * Scans one entry past the page so a cursor is only handed out when it leads somewhere.
+   * Up to `limit` matching entries strictly after `after` in listing order (older, newest first),
+   * and whether more match beyond them. Scans one entry past the page so a cursor is only handed
+   * out when it leads somewhere.
    */
   page(filter: DlqFilter, limit: number, after?: SortKey): { entries: DlqMessage[]; hasMore: boolean } {
     const out: DlqMessage[] = [];
-    let hasMore = false;
-    for (let i = after ? this.indexAfter(after) : 0; i < this.entries.length; i++) {
-      const message = this.entries[i];
-      if (message === undefined || !matchesFilter(message, filter)) continue;
-      if (out.length === limit) {
-        hasMore = true;
-        break;
-      }
+    const newestFirst = this.quirks.newestFirst;
+    const step = newestFirst ? -1 : 1;
+    let i = newestFirst
+      ? (after ? this.lowerBound(after) : this.entries.length) - 1
+      : after
+        ? this.indexAfter(after)
+        : 0;
+    for (; i >= 0 && i < this.entries.length; i += step) {
+      const message = this.entries[i] as DlqMessage;
+      if (!matchesFilter(message, filter)) continue;
+      if (out.length === limit) return { entries: out, hasMore: true };
       out.push(message);
     }
-    return { entries: out, hasMore };
+    return { entries: out, hasMore: false };
   }
 
   /**
@@ -357,8 +374,8 @@ export class DlqStore {
       return { items: ids.map((id) => this.byId.get(id) as DlqMessage) };
     }
 
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && after === undefined)
+    const after = cursor === undefined || cursor === START_CURSOR ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && cursor !== START_CURSOR && after === undefined)
       throw new DlqStoreError("invalid_cursor", "invalid cursor");
     const filter = selection.mode === "filter" ? selection.filter : {};
     const { entries, hasMore } = this.page(filter, limit, after);
@@ -370,8 +387,8 @@ export class DlqStore {
   /**
    * Resumes a batch: the entries leave the DLQ and each gets a new run. `receivedAt` is when the
    * request arrived; a run that fails again re-enters the DLQ strictly after it. The cursor is
-   * decided when the entries are taken, so re-entries are picked up by a later page only when
-   * there is one.
+   * decided when the entries are taken, so a re-entry (newer than every entry taken) is never on
+   * a later page when listing newest first, and only on one that exists oldest first.
    */
   resume(
     selection: Selection,
@@ -572,6 +589,18 @@ export class DlqStore {
     return indexes.length;
   }
 
+  /** First index whose key is not less than `key`. */
+  private lowerBound(key: SortKey): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.entries[mid] as DlqMessage, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** First index whose key is strictly greater than `key`. */
   private indexAfter(key: SortKey): number {
     let lo = 0;
@@ -586,14 +615,7 @@ export class DlqStore {
   }
 
   private indexOf(message: DlqMessage): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const entry = this.entries[mid] as DlqMessage;
-      if (compareKeys(entry, message) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.lowerBound(message);
     return this.entries[lo] === message ? lo : -1;
   }
 }
