@@ -71,7 +71,12 @@ export interface ListReport {
 export async function runList(plan: ListPlan, scope: CallScope, sink: ListSink): Promise<ListReport> {
   let returned = 0;
   let scanned = 0;
-  const matches = plan.where ? matcher(plan.where) : () => true;
+  const where = plan.where ? matcher(plan.where) : () => true;
+  // A run id is held to exactly that run here too: the list endpoint is not documented to match a
+  // prefix, as the bulk endpoints are, but nothing says it does not (docs/qstash-uncertain.md).
+  const runId = plan.filter?.workflowRunId;
+  const matches = (message: DlqMessage) =>
+    (runId === undefined || message.workflowRunId === runId) && where(message);
   const placer = plan.after ? placeAfter(plan.after) : undefined;
   let first = true;
   let cut: ListAnchor | undefined;

@@ -40,6 +40,9 @@ export interface SortKey {
  */
 export type Cursor = SortKey;
 
+/** How `workflowRunId` in a filter matches: exactly, or as a prefix of the entry's run id. */
+export type RunIdMatch = "exact" | "prefix";
+
 export interface ResumeOverrides {
   retries?: number;
   flowControlKey?: string;
@@ -175,9 +178,15 @@ function oneOf<T>(wanted: readonly T[] | undefined, value: T | undefined): boole
   return wanted === undefined || (value !== undefined && wanted.includes(value));
 }
 
-export function matchesFilter(message: DlqMessage, filter: DlqFilter): boolean {
+function runIdMatches(wanted: string, runId: string | undefined, match: RunIdMatch): boolean {
+  if (runId === undefined) return false;
+  return match === "prefix" ? runId.startsWith(wanted) : runId === wanted;
+}
+
+export function matchesFilter(message: DlqMessage, filter: DlqFilter, runId: RunIdMatch = "exact"): boolean {
   if (!oneOf(filter.workflowUrl, message.workflowUrl)) return false;
-  if (filter.workflowRunId !== undefined && message.workflowRunId !== filter.workflowRunId) return false;
+  if (filter.workflowRunId !== undefined && !runIdMatches(filter.workflowRunId, message.workflowRunId, runId))
+    return false;
   if (filter.workflowCreatedAt !== undefined && message.workflowCreatedAt !== filter.workflowCreatedAt)
     return false;
   if (filter.label) {
@@ -336,7 +345,12 @@ export class DlqStore {
    * and whether more match beyond them. Scans one entry past the page so a cursor is only handed
    * out when it leads somewhere.
    */
-  page(filter: DlqFilter, limit: number, after?: SortKey): { entries: DlqMessage[]; hasMore: boolean } {
+  page(
+    filter: DlqFilter,
+    limit: number,
+    after?: SortKey,
+    runId: RunIdMatch = "exact",
+  ): { entries: DlqMessage[]; hasMore: boolean } {
     const out: DlqMessage[] = [];
     const newestFirst = this.quirks.newestFirst;
     const step = newestFirst ? -1 : 1;
@@ -347,7 +361,7 @@ export class DlqStore {
         : 0;
     for (; i >= 0 && i < this.entries.length; i += step) {
       const message = this.entries[i] as DlqMessage;
-      if (!matchesFilter(message, filter)) continue;
+      if (!matchesFilter(message, filter, runId)) continue;
       if (out.length === limit) return { entries: out, hasMore: true };
       out.push(message);
     }
@@ -355,10 +369,39 @@ export class DlqStore {
   }
 
   /**
-   * Entries a bulk request would act on now, without changing anything. A request by ids acts
-   * on every id it names, whatever `limit`, and so takes no cursor and returns none.
+   * Entries the list endpoint serves now (a filter's `workflowRunId` matched exactly), or that a
+   * bulk request would act on, without changing anything. A request by ids acts on every id it
+   * names, whatever `limit`, and so takes no cursor and returns none.
    */
-  select(selection: Selection, limit: number, cursor?: string): BatchResult<DlqMessage> {
+  select(
+    selection: Selection,
+    limit: number,
+    cursor?: string,
+    runId: RunIdMatch = "exact",
+  ): BatchResult<DlqMessage> {
+    const { items, cursor: next } = this.take(selection, limit, cursor, runId);
+    return next === undefined ? { items } : { items, cursor: next };
+  }
+
+  /**
+   * How the bulk endpoints (resume, restart, delete) match a filter's `workflowRunId`. The earlier
+   * REST pages of bulk resume and bulk restart (upstash/docs, workflow/rest/dlq/bulk-resume.mdx,
+   * bulk-restart.mdx) say "Run ID or ID prefix"; the current OpenAPI only says "by workflow run
+   * ID". Delete by filter shares their query, so it is taken to match the same way. The list
+   * endpoint's pages (workflow/rest/dlq/list.mdx and the OpenAPI) never mention a prefix, so the
+   * emulator lists by the exact id: a server must not rely on either.
+   */
+  private get bulkRunIdMatch(): RunIdMatch {
+    return this.quirks.runIdPrefix ? "prefix" : "exact";
+  }
+
+  /** The entries a request takes; by ids, one missing id fails the request before any side effect. */
+  private take(
+    selection: Selection,
+    limit: number,
+    cursor: string | undefined,
+    runId: RunIdMatch,
+  ): BatchResult<DlqMessage> {
     if (selection.mode === "ids") {
       if (cursor !== undefined) {
         throw new DlqStoreError(
@@ -367,7 +410,6 @@ export class DlqStore {
         );
       }
       const ids = [...new Set(selection.dlqIds)];
-      // Every id must exist, so a bad one fails the request before any side effect.
       if (ids.some((id) => !this.byId.has(id))) {
         throw new DlqStoreError("not_found", "some DLQ messages were not found");
       }
@@ -378,7 +420,7 @@ export class DlqStore {
     if (cursor !== undefined && cursor !== START_CURSOR && after === undefined)
       throw new DlqStoreError("invalid_cursor", "invalid cursor");
     const filter = selection.mode === "filter" ? selection.filter : {};
-    const { entries, hasMore } = this.page(filter, limit, after);
+    const { entries, hasMore } = this.page(filter, limit, after, runId);
     const last = entries[entries.length - 1];
     if (!hasMore || last === undefined) return { items: entries };
     return { items: entries, cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }) };
@@ -398,7 +440,7 @@ export class DlqStore {
     receivedAt = Date.now(),
     action: RedriveAction = "resume",
   ): BatchResult<WorkflowRunRef> {
-    const batch = this.select(selection, limit, cursor);
+    const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
     const runs = this.redrive(action, batch.items, overrides, receivedAt);
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
@@ -448,7 +490,7 @@ export class DlqStore {
     limit: number,
     cursor?: string,
   ): { deleted: number; cursor?: string } {
-    const batch = this.select(selection, limit, cursor);
+    const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
     const deleted = this.removeIds(batch.items.map((m) => m.dlqId));
     return batch.cursor === undefined ? { deleted } : { deleted, cursor: batch.cursor };
   }

@@ -425,6 +425,53 @@ describe("invalid parameters", () => {
   });
 });
 
+describe("workflowRunId on the bulk endpoints", () => {
+  const RUN = "wfr_prefixed";
+  const runs = [
+    message({ dlqId: "dlq_exact", workflowRunId: RUN, createdAt: T }),
+    message({ dlqId: "dlq_longer", workflowRunId: `${RUN}XYZ`, createdAt: T + 1 }),
+    message({ dlqId: "dlq_other", workflowRunId: "wfr_other", createdAt: T + 2 }),
+  ];
+  beforeEach(() => emu.reset({ messages: runs }));
+  const left = () =>
+    emu.store
+      .list()
+      .map((m) => m.dlqId)
+      .sort();
+
+  it("lists by the exact id", async () => {
+    const res = await call(emu, "GET", "/v2/workflows/dlq", { query: [["workflowRunId", RUN]] });
+    expect(res.json.messages.map((m: DlqMessage) => m.dlqId)).toEqual(["dlq_exact"]);
+  });
+
+  it("resumes and restarts every run the id is a prefix of", async () => {
+    for (const path of ["/v2/workflows/dlq/resume", "/v2/workflows/dlq/restart"]) {
+      emu.reset({ messages: runs });
+      const res = await call(emu, "POST", path, { query: [["workflowRunId", RUN]] });
+      expect(res.status).toBe(200);
+      expect(res.json.workflowRuns).toHaveLength(2);
+      expect(left()).toEqual(["dlq_other"]);
+    }
+  });
+
+  it("deletes every run the id is a prefix of", async () => {
+    const res = await call(emu, "DELETE", "/v2/workflows/dlq", { query: [["workflowRunId", RUN]] });
+    expect(res.json).toEqual({ deleted: 2 });
+    expect(left()).toEqual(["dlq_other"]);
+  });
+
+  it("matches the exact id with runIdPrefix off", async () => {
+    const tidy = await startEmulator({ token: TOKEN, messages: runs, quirks: { runIdPrefix: false } });
+    try {
+      const res = await call(tidy, "POST", "/v2/workflows/dlq/resume", { query: [["workflowRunId", RUN]] });
+      expect(res.json.workflowRuns).toHaveLength(1);
+      expect(tidy.store.has("dlq_longer")).toBe(true);
+    } finally {
+      await tidy.close();
+    }
+  });
+});
+
 describe("resume by filter", () => {
   beforeEach(() => emu.reset());
 
