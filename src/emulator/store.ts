@@ -395,13 +395,16 @@ export class DlqStore {
     return this.quirks.runIdPrefix ? "prefix" : "exact";
   }
 
-  /** The entries a request takes; by ids, one missing id fails the request before any side effect. */
+  /**
+   * The entries a request takes, and for ids the ones it names that are not in the DLQ. Without
+   * `partialIdBatches` one missing id fails the request before any side effect.
+   */
   private take(
     selection: Selection,
     limit: number,
     cursor: string | undefined,
     runId: RunIdMatch,
-  ): BatchResult<DlqMessage> {
+  ): BatchResult<DlqMessage> & { missing: string[] } {
     if (selection.mode === "ids") {
       if (cursor !== undefined) {
         throw new DlqStoreError(
@@ -410,10 +413,12 @@ export class DlqStore {
         );
       }
       const ids = [...new Set(selection.dlqIds)];
-      if (ids.some((id) => !this.byId.has(id))) {
+      const missing = ids.filter((id) => !this.byId.has(id));
+      if (missing.length > 0 && !this.quirks.partialIdBatches) {
         throw new DlqStoreError("not_found", "some DLQ messages were not found");
       }
-      return { items: ids.map((id) => this.byId.get(id) as DlqMessage) };
+      const items = ids.flatMap((id) => this.byId.get(id) ?? []);
+      return { items, missing };
     }
 
     const after = cursor === undefined || cursor === START_CURSOR ? undefined : decodeCursor(cursor);
@@ -422,8 +427,12 @@ export class DlqStore {
     const filter = selection.mode === "filter" ? selection.filter : {};
     const { entries, hasMore } = this.page(filter, limit, after, runId);
     const last = entries[entries.length - 1];
-    if (!hasMore || last === undefined) return { items: entries };
-    return { items: entries, cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }) };
+    if (!hasMore || last === undefined) return { items: entries, missing: [] };
+    return {
+      items: entries,
+      cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }),
+      missing: [],
+    };
   }
 
   /**
@@ -431,6 +440,10 @@ export class DlqStore {
    * request arrived; a run that fails again re-enters the DLQ strictly after it. The cursor is
    * decided when the entries are taken, so a re-entry (newer than every entry taken) is never on
    * a later page when listing newest first, and only on one that exists oldest first.
+   *
+   * By ids with `partialIdBatches`, the ids found are acted on and the answer is still the 404
+   * "Some DLQ messages were not found", which does not say whether the rest were (shared QStash
+   * notes, "Answers as they really come"): the client cannot tell what the request did.
    */
   resume(
     selection: Selection,
@@ -442,6 +455,7 @@ export class DlqStore {
   ): BatchResult<WorkflowRunRef> {
     const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
     const runs = this.redrive(action, batch.items, overrides, receivedAt);
+    if (batch.missing.length > 0) throw new DlqStoreError("not_found", "some DLQ messages were not found");
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
 
@@ -485,6 +499,10 @@ export class DlqStore {
     return true;
   }
 
+  /**
+   * By ids with `partialIdBatches`, the ids found are deleted and counted: the OpenAPI documents
+   * no 404 for bulk delete, only `deleted`, "the number of workflow runs that were deleted".
+   */
   deleteSelection(
     selection: Selection,
     limit: number,
