@@ -18,6 +18,8 @@ import { matcher, type Where } from "./where.js";
 
 /** Ids an anchor names at most: entries of one millisecond beyond this are told apart by time alone. */
 const MAX_ANCHOR_IDS = 20;
+/** A longer id is left out of an anchor, so that a cursor stays small whatever QStash sends. */
+const MAX_ANCHOR_ID_CHARS = 200;
 
 /**
  * Where a listing cut a page short. The next call re-reads that page (at the same QStash cursor)
@@ -136,16 +138,19 @@ const timeOf = (message: DlqMessage): number | undefined =>
 function anchorAt(messages: readonly DlqMessage[], index: number): ListAnchor {
   const last = messages[index - 1] as DlqMessage;
   const createdAt = timeOf(last);
-  if (createdAt === undefined) return { dlqIds: [last.dlqId], index };
+  const fits = (id: string) => id.length <= MAX_ANCHOR_ID_CHARS;
+  if (createdAt === undefined) return { dlqIds: fits(last.dlqId) ? [last.dlqId] : [], index };
   const tied = messages
     .slice(0, index)
     .filter((message) => message.createdAt === createdAt)
     .map((message) => message.dlqId);
+  const named = tied.filter(fits).slice(-MAX_ANCHOR_IDS);
   const order = orderOf(messages);
   return {
-    dlqIds: tied.slice(-MAX_ANCHOR_IDS),
+    dlqIds: named,
     createdAt,
-    ...(tied.length > MAX_ANCHOR_IDS ? { allAtTime: true } : {}),
+    // Some taken at that time go unnamed: every entry at that time is then taken as read.
+    ...(named.length < tied.length ? { allAtTime: true } : {}),
     ...(order === undefined ? {} : { order }),
     index,
   };

@@ -8,7 +8,7 @@ import { type ListAnchor, runList } from "../../src/dlq/list.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
-import { engineFor } from "../support/engine.js";
+import { engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_list_6d";
 const cleanups: (() => Promise<void>)[] = [];
@@ -145,5 +145,57 @@ describe("a listing continued across a flood of new failures, newest first", () 
       start.map((m) => m.dlqId),
     );
     expect(seen.filter((id) => Number(id.slice(4)) >= 2_000)).toEqual([]);
+  });
+});
+
+describe("a listing continued on a page QStash sent oddly", () => {
+  async function scripted(pages: () => unknown[]) {
+    const server = await scriptedServer((_, res) => json(res, 200, { messages: pages() }));
+    const engine = engineFor(server.url, TOKEN, { timeoutMs: 2_000 });
+    cleanups.push(
+      () => server.close(),
+      () => engine.close(),
+    );
+    return engine;
+  }
+  const takeAtMost = (room: number, seen: string[]) => ({
+    add: (message: { dlqId: string }) => {
+      if (seen.length >= room) return false;
+      seen.push(message.dlqId);
+      return true;
+    },
+  });
+
+  it("goes on after the anchor's id when times cannot be read, or from where it was cut", async () => {
+    let page = ["a", "b", "c", "d"].map((id) => ({ dlqId: `dlq_${id}`, createdAt: "soon" }));
+    const engine = await scripted(() => page);
+    const seen: string[] = [];
+    const first = await runList({ count: 10, maxPages: 1 }, engine.scope(), takeAtMost(2, seen));
+    const after = first.continuation?.after as ListAnchor;
+    expect(after).toEqual({ dlqIds: ["dlq_b"], index: 2 });
+    // One entry before the anchor left: the anchor still places the cut.
+    page = page.filter((message) => message.dlqId !== "dlq_a");
+    await runList({ count: 10, maxPages: 1, after }, engine.scope(), takeAtMost(10, seen));
+    expect(seen).toEqual(["dlq_a", "dlq_b", "dlq_c", "dlq_d"]);
+  });
+
+  it("keeps a cursor small whatever the ids: a long one is left out, and its millisecond read as taken", async () => {
+    const long = `dlq_${"x".repeat(5_000)}`;
+    const page = [
+      { dlqId: "dlq_new", createdAt: 3 },
+      { dlqId: long, createdAt: 2 },
+      { dlqId: "dlq_tied", createdAt: 2 },
+      { dlqId: "dlq_old", createdAt: 1 },
+    ];
+    const engine = await scripted(() => page);
+    const seen: string[] = [];
+    const first = await runList({ count: 10, maxPages: 1 }, engine.scope(), takeAtMost(3, seen));
+    expect(first.continuation?.after).toEqual({
+      dlqIds: ["dlq_tied"],
+      createdAt: 2,
+      allAtTime: true,
+      order: "newestFirst",
+      index: 3,
+    });
   });
 });
