@@ -2,7 +2,8 @@
  * Acting on listed entries: the selection is read page by page from the list endpoint inside the
  * operation's snapshot, the entries that match `where` are picked, and the action takes them by
  * id, in concurrent batches with the id runner's guarantees. A delete goes this way even without
- * `where`, so that its report names every entry it removed. A page acted on only in part is read
+ * `where`, so that its report names every entry it removed, and so does any selection with a run
+ * id, so that it acts on exactly that run. A page acted on only in part is read
  * again by the continuation: what was acted on has left the DLQ, and the rest is still there.
  */
 import { MAX_LIST_COUNT } from "../wire/types.js";

@@ -2,12 +2,14 @@
  * The one cursor codec. Every cursor a tool hands out says what it belongs to — the tool and a
  * fingerprint of the selection — so a cursor passed to another tool, or with another filter or
  * id list, is refused before anything is sent. Inside it: QStash's own cursor, the snapshot
- * time of the operation, and for id lists how far the list got. A cursor of an action is an
+ * time of the operation, for id lists how far the list got, and for a listing cut mid-page the
+ * entry it stopped after. A cursor of an action is an
  * allowed operation and nothing more: it also binds the options the user saw (flow control,
  * retries, label), whether the user confirmed it, how many more entries it may change, and when
  * it stops being honoured.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { ListAnchor } from "./list.js";
 
 const PREFIX = "wdlq1.";
 
@@ -29,8 +31,8 @@ export interface CursorState {
   next?: string;
   /** Snapshot of a filter or all operation: entries that entered the DLQ after this are left alone. */
   until?: number;
-  /** Listing: how many entries of the page at `next` were already returned. */
-  skip?: number;
+  /** Listing: the entry of the page at `next` after which the listing goes on. */
+  after?: ListAnchor;
   /** Id lists: what earlier calls handled. */
   ids?: IdProgress;
   /** Actions: fingerprint of the options (flow control, retries, label) the operation runs with. */
@@ -51,6 +53,7 @@ interface Wire {
   n?: string;
   u?: number;
   k?: number;
+  m?: WireAnchor;
   o?: number;
   d?: [number, number][];
   q?: [number, number][];
@@ -59,6 +62,14 @@ interface Wire {
   a?: number;
   r?: string;
   x?: number;
+}
+
+/** A list anchor on the wire: ids, time, 1 when every entry at that time was taken, order (1 newest first). */
+interface WireAnchor {
+  i: string[];
+  t?: number;
+  a?: 1;
+  o?: 1 | -1;
 }
 
 /**
@@ -70,7 +81,14 @@ export function encodeCursor(state: CursorState, key?: Buffer): string {
   const wire: Wire = { t: state.tool, s: state.selection };
   if (state.next !== undefined) wire.n = state.next;
   if (state.until !== undefined) wire.u = state.until;
-  if (state.skip) wire.k = state.skip;
+  if (state.after) {
+    const { dlqIds, createdAt, allAtTime, order, index } = state.after;
+    wire.k = index;
+    wire.m = { i: dlqIds };
+    if (createdAt !== undefined) wire.m.t = createdAt;
+    if (allAtTime) wire.m.a = 1;
+    if (order !== undefined) wire.m.o = order === "newestFirst" ? 1 : -1;
+  }
   if (state.ids) {
     wire.o = state.ids.offset;
     if (state.ids.done.length) wire.d = state.ids.done;
@@ -150,7 +168,17 @@ export function decodeCursor(
   if (wire.x !== undefined) state.expiresAt = wire.x;
   if (wire.n !== undefined) state.next = wire.n;
   if (wire.u !== undefined) state.until = wire.u;
-  if (wire.k !== undefined) state.skip = wire.k;
+  // A cursor with only an index (`k`) was cut by a server that anchored on it; it still continues.
+  if (wire.k !== undefined || wire.m !== undefined) {
+    const anchor = wire.m;
+    state.after = {
+      dlqIds: anchor?.i ?? [],
+      index: wire.k ?? 0,
+      ...(anchor?.t === undefined ? {} : { createdAt: anchor.t }),
+      ...(anchor?.a === 1 ? { allAtTime: true } : {}),
+      ...(anchor?.o === undefined ? {} : { order: anchor.o === 1 ? "newestFirst" : "oldestFirst" }),
+    };
+  }
   if (wire.o !== undefined) {
     const ids: IdProgress = { offset: wire.o, done: wire.d ?? [], uncertain: wire.q ?? [] };
     if (expected.idCount === undefined || !rangesFit(ids, expected.idCount)) {
@@ -187,6 +215,19 @@ export function indexesOf(ranges: readonly [number, number][]): Set<number> {
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isAnchor = (value: unknown): value is WireAnchor => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const anchor = value as Record<string, unknown>;
+  return (
+    Object.keys(anchor).every((key) => ["i", "t", "a", "o"].includes(key)) &&
+    Array.isArray(anchor.i) &&
+    anchor.i.length <= 100 &&
+    anchor.i.every((id) => typeof id === "string" && id !== "") &&
+    (anchor.t === undefined || Number.isSafeInteger(anchor.t)) &&
+    (anchor.a === undefined || anchor.a === 1) &&
+    (anchor.o === undefined || anchor.o === 1 || anchor.o === -1)
+  );
+};
 const isRanges = (value: unknown): value is [number, number][] =>
   Array.isArray(value) &&
   value.length <= 10_000 &&
@@ -207,12 +248,13 @@ function parse(cursor: string, key: Buffer | undefined): Wire | undefined {
   }
   if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return undefined;
   const w = wire as Record<string, unknown>;
-  const known = new Set(["t", "s", "n", "u", "k", "o", "d", "q", "p", "c", "a", "r", "x"]);
+  const known = new Set(["t", "s", "n", "u", "k", "m", "o", "d", "q", "p", "c", "a", "r", "x"]);
   if (Object.keys(w).some((key) => !known.has(key))) return undefined;
   if (typeof w.t !== "string" || typeof w.s !== "string") return undefined;
   if (w.n !== undefined && (typeof w.n !== "string" || w.n === "")) return undefined;
   if (w.u !== undefined && !isCount(w.u)) return undefined;
   if (w.k !== undefined && !isCount(w.k)) return undefined;
+  if (w.m !== undefined && !isAnchor(w.m)) return undefined;
   if (w.o !== undefined && !isCount(w.o)) return undefined;
   if (w.d !== undefined && !isRanges(w.d)) return undefined;
   if (w.q !== undefined && !isRanges(w.q)) return undefined;

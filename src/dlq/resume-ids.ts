@@ -1,9 +1,11 @@
 /**
  * Resuming an id list: batches of at most 50 ids in a sliding window of concurrent requests.
- * QStash refuses a whole batch when any id is missing, so on a 404 the batch is checked id by
- * id and what is still in the DLQ is sent again. Ids that vanished after a request whose answer
- * was lost were most likely resumed by it — in this call, or in the call before, whose cursor
- * remembers which ranges were in doubt.
+ * QStash answers a batch with a missing id with a 404 that does not say whether it acted on the
+ * others (a delete counts what it deleted instead), so the batch is then checked id by id: what is
+ * still in the DLQ is sent again, and what left may have been acted on by that request. Ids that
+ * vanished after a request that did not say what it did (its answer lost, a 404 for several ids,
+ * a short count) were most likely acted on by it — in this call, or in the call before, whose
+ * cursor remembers which ranges were in doubt.
  */
 
 import { asQStashError, QStashError } from "../qstash/errors.js";
@@ -170,6 +172,9 @@ function nextBatch(ids: readonly string[], done: ReadonlySet<number>, start: num
   return batch;
 }
 
+/** After the first request, the ids still in the DLQ are sent once more, and no more. */
+const RESENDS = 1;
+
 async function resumeBatch(
   batch: number[],
   ids: readonly string[],
@@ -179,11 +184,22 @@ async function resumeBatch(
   report: ResumeReport,
 ): Promise<BatchOutcome> {
   const dlqIds = batch.map((index) => ids[index] as string);
+  const indexOf = new Map(dlqIds.map((id, position) => [id, batch[position] as number]));
   const outcome: BatchOutcome = { runs: [], deleted: [], notFound: [], probablyResumed: [] };
-  let lost = false;
-  const send = async (sendIds: string[]): Promise<void> => {
+  /**
+   * A request may have acted on ids its answer does not name: its answer was lost, or it was a
+   * 404 for several ids, which QStash sends when some were not there without saying whether it
+   * acted on the others (docs/qstash-uncertain.md).
+   */
+  let unsure = false;
+  /** Pages answered for the request being sent: a 404 after one of them is not about the ids. */
+  let answered = 0;
+  /** Sends ids; resolves with a delete's count when it counted fewer than it was sent. */
+  const send = async (sendIds: string[]): Promise<number | undefined> => {
     // QStash answers an id batch whole; should it ever page one, the batch is followed to its end.
     let cursor: string | undefined;
+    let short: number | undefined;
+    answered = 0;
     const seen = new Set<string>();
     do {
       const sent = cursor;
@@ -191,15 +207,16 @@ async function resumeBatch(
       const attempted = await scope.attempt((context) =>
         scope.api.act(plan.action, { mode: "ids", dlqIds: sendIds }, { cursor: sent }, plan.options, context),
       );
-      if (attempted.uncertain) lost = true;
+      if (attempted.uncertain) unsure = true;
       if (!attempted.ok) throw attempted.error;
       const page = attempted.value;
+      answered += 1;
       outcome.runs.push(...page.workflowRuns);
       if (page.deleted !== undefined) {
-        // A count short of the ids asked cannot say which were already gone: each of them is
-        // reported as most likely deleted, none as surely.
+        // Delete by ids counts what it deleted and names none (it documents no 404): a count short
+        // of the ids sent is settled by looking them up.
         if (page.deleted >= sendIds.length) outcome.deleted.push(...sendIds);
-        else outcome.probablyResumed.push(...sendIds);
+        else short = page.deleted;
       }
       if (page.unreadableRuns > 0) {
         report.unreportedPossible = true;
@@ -216,37 +233,55 @@ async function resumeBatch(
       }
       if (cursor !== undefined) seen.add(cursor);
     } while (cursor !== undefined);
+    return short;
   };
   try {
-    try {
-      await send(dlqIds);
-      return outcome;
-    } catch (error) {
-      const failure = asQStashError(error);
-      if (failure.kind !== "notFound" || outcome.runs.length + outcome.deleted.length > 0) throw failure;
-    }
-    stopIfHalted(scope);
-    const found = await lookUpIds(dlqIds, scope);
-    if (!(found instanceof Map)) throw found;
-    const present: string[] = [];
-    dlqIds.forEach((id, position) => {
-      if (found.get(id) !== undefined) present.push(id);
-      else if (lost || inDoubt.has(batch[position] as number)) outcome.probablyResumed.push(id);
-      else outcome.notFound.push(id);
-    });
-    if (present.length > 0) {
+    let pending = dlqIds;
+    for (let round = 0; ; round++) {
+      /** A delete's short count; undefined after a 404. */
+      let counted: number | undefined;
+      try {
+        counted = await send(pending);
+        if (counted === undefined) return outcome;
+      } catch (error) {
+        const failure = asQStashError(error);
+        if (failure.kind !== "notFound" || answered > 0) throw failure;
+        // A 404 for one id acted on nothing; for several, it may have acted on the ids it found.
+        if (pending.length > 1) unsure = true;
+      }
+      // QStash said some ids were not there, and not which: what is still in the DLQ tells.
       stopIfHalted(scope);
-      await send(present);
+      const found = await lookUpIds(pending, scope);
+      if (!(found instanceof Map)) throw found;
+      const gone = pending.filter((id) => found.get(id) === undefined);
+      const present = pending.filter((id) => found.get(id) !== undefined);
+      for (const id of gone) {
+        if (unsure || inDoubt.has(indexOf.get(id) as number)) outcome.probablyResumed.push(id);
+        // Nothing acted on (a 404 for one id, a delete that counted none): the id was not there.
+        else if (counted === undefined || counted === 0) outcome.notFound.push(id);
+        // As many left as the delete counted: it deleted exactly those.
+        else if (gone.length === counted) outcome.deleted.push(id);
+        // More left than it counted: some were gone before, and the count does not say which.
+        else outcome.probablyResumed.push(id);
+      }
+      if (present.length === 0) return outcome;
+      if (round >= RESENDS) {
+        throw new QStashError(
+          "protocol",
+          `QStash answered twice for ids it did not act on: ${present.length === 1 ? "1 id is" : `${present.length} ids are`} still in the DLQ. Stopped.`,
+        );
+      }
+      stopIfHalted(scope);
+      pending = present;
     }
-    return outcome;
   } catch (error) {
     outcome.failure = asQStashError(error);
     // An answered page that could not be followed to its end: what it resumed is listed, and the
     // continuation treats the batch's missing ids as most likely resumed.
-    if (!lost && outcome.runs.length + outcome.deleted.length > 0) outcome.inDoubt = true;
-    if (!lost) return outcome;
-    // The answer was lost. Which of the batch's ids left the DLQ tells what it resumed: those are
-    // reported now, and the rest are still there for the continuation.
+    if (!unsure && outcome.runs.length + outcome.deleted.length > 0) outcome.inDoubt = true;
+    if (!unsure) return outcome;
+    // A request may have acted without naming what. Which of the batch's ids left the DLQ tells:
+    // those are reported now, and the rest are still there for the continuation.
     const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
     const pending = dlqIds.filter((id) => !settled.has(id));
     const found = scope.signal.aborted ? undefined : await lookUpIds(pending, scope);

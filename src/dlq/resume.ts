@@ -45,11 +45,15 @@ export interface ResumePlan {
 
 /**
  * Ids go out in batches; a filter or all goes to the action's endpoint page by page, unless the
- * entries must be listed first: to match `where`, or to name what a delete removed.
+ * entries must be listed first: to match `where`, to name what a delete removed, or to hold a
+ * run id to exactly that run. The bulk endpoints may match `workflowRunId` as a prefix (older
+ * REST pages of bulk resume and restart, upstash/docs workflow/rest/dlq/bulk-resume.mdx: "Run ID
+ * or ID prefix"; see docs/qstash-uncertain.md), so a short id sent there could resume other runs.
  */
 export function runResume(plan: ResumePlan, scope: CallScope): Promise<ResumeReport> {
   if (plan.selection.mode === "ids") return resumeIds(plan, plan.selection.dlqIds, scope);
-  return plan.where || !ACTIONS[plan.action].bulkByFilter
+  const runId = plan.selection.mode === "filter" && plan.selection.filter.workflowRunId !== undefined;
+  return plan.where || runId || !ACTIONS[plan.action].bulkByFilter
     ? actOnListed(plan, scope)
     : resumeByCursor(plan, scope);
 }

@@ -313,7 +313,7 @@ function uniqueId(seen: Set<string>, make: () => string): string {
 
 /**
  * Realistic Workflow DLQ messages, reproducible from `seed`, `entries` and `now`.
- * Returned in the server's order: createdAt ascending, then dlqId.
+ * Returned in key order: createdAt ascending, then dlqId (the emulator serves them newest first).
  */
 export function generateDlqMessages(options: SeedOptions = {}): DlqMessage[] {
   const entries = options.entries ?? DEFAULT_SEED_ENTRIES;

@@ -32,8 +32,16 @@ export interface SortKey {
   dlqId: string;
 }
 
-/** A cursor means "everything after this entry", so it survives removal of earlier entries. */
+/**
+ * A cursor means "everything after this entry in listing order", so it survives removal of the
+ * entries before it. Listed newest first, "after" is older: a cursor continues toward older
+ * entries, as QStash's do (its published list example hands out a cursor older than the entry it
+ * follows), and new failures land before it, never on a later page.
+ */
 export type Cursor = SortKey;
+
+/** How `workflowRunId` in a filter matches: exactly, or as a prefix of the entry's run id. */
+export type RunIdMatch = "exact" | "prefix";
 
 export interface ResumeOverrides {
   retries?: number;
@@ -154,8 +162,11 @@ export function decodeCursor(value: string): Cursor | undefined {
   return undefined;
 }
 
-/** A key before every entry: used when a server has to hand out a cursor for "from the start". */
-export const START_CURSOR = encodeCursor({ createdAt: Number.MIN_SAFE_INTEGER, dlqId: "" });
+/**
+ * A cursor for "from the start", in either order: used when a fault has to hand out a cursor that
+ * leads back to the first page.
+ */
+export const START_CURSOR = Buffer.from(JSON.stringify(["s"]), "utf8").toString("base64url");
 
 function setCallbackState(message: DlqMessage, state: FailureFunctionState): void {
   message.failureFunctionState = state;
@@ -170,9 +181,15 @@ function oneOf<T>(wanted: readonly T[] | undefined, value: T | undefined): boole
   return wanted === undefined || (value !== undefined && wanted.includes(value));
 }
 
-export function matchesFilter(message: DlqMessage, filter: DlqFilter): boolean {
+function runIdMatches(wanted: string, runId: string | undefined, match: RunIdMatch): boolean {
+  if (runId === undefined) return false;
+  return match === "prefix" ? runId.startsWith(wanted) : runId === wanted;
+}
+
+export function matchesFilter(message: DlqMessage, filter: DlqFilter, runId: RunIdMatch = "exact"): boolean {
   if (!oneOf(filter.workflowUrl, message.workflowUrl)) return false;
-  if (filter.workflowRunId !== undefined && message.workflowRunId !== filter.workflowRunId) return false;
+  if (filter.workflowRunId !== undefined && !runIdMatches(filter.workflowRunId, message.workflowRunId, runId))
+    return false;
   if (filter.workflowCreatedAt !== undefined && message.workflowCreatedAt !== filter.workflowCreatedAt)
     return false;
   if (filter.label) {
@@ -219,7 +236,10 @@ function validateRefail(refail: RefailOptions): Required<RefailOptions> {
   return { share, seed };
 }
 
-/** The emulated Workflow DLQ, always in the server's order: createdAt ascending, then dlqId. */
+/**
+ * The emulated Workflow DLQ. Entries are kept by key (createdAt ascending, then dlqId) and served
+ * newest first, as QStash lists them; oldest first with the `newestFirst` quirk off.
+ */
 export class DlqStore {
   /** Every run resumed or restarted since the last load, in order. */
   readonly resumed: ResumedRecord[] = [];
@@ -305,8 +325,10 @@ export class DlqStore {
     }
   }
 
+  /** The matching entries in the order the list endpoint serves them. */
   list(filter: DlqFilter = {}): DlqMessage[] {
-    return this.entries.filter((m) => matchesFilter(m, filter));
+    const matching = this.entries.filter((m) => matchesFilter(m, filter));
+    return this.quirks.newestFirst ? matching.reverse() : matching;
   }
 
   get(dlqId: string): DlqMessage | undefined {
@@ -322,29 +344,70 @@ export class DlqStore {
   }
 
   /**
-   * Up to `limit` matching entries strictly after `after`, and whether more match beyond them.
-   * Scans one entry past the page so a cursor is only handed out when it leads somewhere.
+   * Up to `limit` matching entries strictly after `after` in listing order (older, newest first),
+   * and whether more match beyond them. Scans one entry past the page so a cursor is only handed
+   * out when it leads somewhere.
    */
-  page(filter: DlqFilter, limit: number, after?: SortKey): { entries: DlqMessage[]; hasMore: boolean } {
+  page(
+    filter: DlqFilter,
+    limit: number,
+    after?: SortKey,
+    runId: RunIdMatch = "exact",
+  ): { entries: DlqMessage[]; hasMore: boolean } {
     const out: DlqMessage[] = [];
-    let hasMore = false;
-    for (let i = after ? this.indexAfter(after) : 0; i < this.entries.length; i++) {
-      const message = this.entries[i];
-      if (message === undefined || !matchesFilter(message, filter)) continue;
-      if (out.length === limit) {
-        hasMore = true;
-        break;
-      }
+    const newestFirst = this.quirks.newestFirst;
+    const step = newestFirst ? -1 : 1;
+    let i = newestFirst
+      ? (after ? this.lowerBound(after) : this.entries.length) - 1
+      : after
+        ? this.indexAfter(after)
+        : 0;
+    for (; i >= 0 && i < this.entries.length; i += step) {
+      const message = this.entries[i] as DlqMessage;
+      if (!matchesFilter(message, filter, runId)) continue;
+      if (out.length === limit) return { entries: out, hasMore: true };
       out.push(message);
     }
-    return { entries: out, hasMore };
+    return { entries: out, hasMore: false };
   }
 
   /**
-   * Entries a bulk request would act on now, without changing anything. A request by ids acts
-   * on every id it names, whatever `limit`, and so takes no cursor and returns none.
+   * Entries the list endpoint serves now (a filter's `workflowRunId` matched exactly), or that a
+   * bulk request would act on, without changing anything. A request by ids acts on every id it
+   * names, whatever `limit`, and so takes no cursor and returns none.
    */
-  select(selection: Selection, limit: number, cursor?: string): BatchResult<DlqMessage> {
+  select(
+    selection: Selection,
+    limit: number,
+    cursor?: string,
+    runId: RunIdMatch = "exact",
+  ): BatchResult<DlqMessage> {
+    const { items, cursor: next } = this.take(selection, limit, cursor, runId);
+    return next === undefined ? { items } : { items, cursor: next };
+  }
+
+  /**
+   * How the bulk endpoints (resume, restart, delete) match a filter's `workflowRunId`. The earlier
+   * REST pages of bulk resume and bulk restart (upstash/docs, workflow/rest/dlq/bulk-resume.mdx,
+   * bulk-restart.mdx) say "Run ID or ID prefix"; the current OpenAPI only says "by workflow run
+   * ID". Delete by filter shares their query, so it is taken to match the same way. The list
+   * endpoint's pages (workflow/rest/dlq/list.mdx and the OpenAPI) never mention a prefix, so the
+   * emulator lists by the exact id: a server must not rely on either.
+   */
+  private get bulkRunIdMatch(): RunIdMatch {
+    return this.quirks.runIdPrefix ? "prefix" : "exact";
+  }
+
+  /**
+   * The entries a request takes, and for ids the ones it names that are not in the DLQ. Without
+   * `partialIdBatches` one missing id fails the request before any side effect.
+   */
+  private take(
+    selection: Selection,
+    limit: number,
+    cursor: string | undefined,
+    runId: RunIdMatch,
+  ): BatchResult<DlqMessage> & { missing: string[] } {
     if (selection.mode === "ids") {
       if (cursor !== undefined) {
         throw new DlqStoreError(
@@ -353,28 +416,37 @@ export class DlqStore {
         );
       }
       const ids = [...new Set(selection.dlqIds)];
-      // Every id must exist, so a bad one fails the request before any side effect.
-      if (ids.some((id) => !this.byId.has(id))) {
+      const missing = ids.filter((id) => !this.byId.has(id));
+      if (missing.length > 0 && !this.quirks.partialIdBatches) {
         throw new DlqStoreError("not_found", "some DLQ messages were not found");
       }
-      return { items: ids.map((id) => this.byId.get(id) as DlqMessage) };
+      const items = ids.flatMap((id) => this.byId.get(id) ?? []);
+      return { items, missing };
     }
 
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && after === undefined)
+    const after = cursor === undefined || cursor === START_CURSOR ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && cursor !== START_CURSOR && after === undefined)
       throw new DlqStoreError("invalid_cursor", "invalid cursor");
     const filter = selection.mode === "filter" ? selection.filter : {};
-    const { entries, hasMore } = this.page(filter, limit, after);
+    const { entries, hasMore } = this.page(filter, limit, after, runId);
     const last = entries[entries.length - 1];
-    if (!hasMore || last === undefined) return { items: entries };
-    return { items: entries, cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }) };
+    if (!hasMore || last === undefined) return { items: entries, missing: [] };
+    return {
+      items: entries,
+      cursor: encodeCursor({ createdAt: last.createdAt, dlqId: last.dlqId }),
+      missing: [],
+    };
   }
 
   /**
    * Resumes a batch: the entries leave the DLQ and each gets a new run. `receivedAt` is when the
    * request arrived; a run that fails again re-enters the DLQ strictly after it. The cursor is
-   * decided when the entries are taken, so re-entries are picked up by a later page only when
-   * there is one.
+   * decided when the entries are taken, so a re-entry (newer than every entry taken) is never on
+   * a later page when listing newest first, and only on one that exists oldest first.
+   *
+   * By ids with `partialIdBatches`, the ids found are acted on and the answer is still the 404
+   * "Some DLQ messages were not found", which does not say whether the rest were (shared QStash
+   * notes, "Answers as they really come"): the client cannot tell what the request did.
    */
   resume(
     selection: Selection,
@@ -384,8 +456,9 @@ export class DlqStore {
     receivedAt = Date.now(),
     action: RedriveAction = "resume",
   ): BatchResult<WorkflowRunRef> {
-    const batch = this.select(selection, limit, cursor);
+    const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
     const runs = this.redrive(action, batch.items, overrides, receivedAt);
+    if (batch.missing.length > 0) throw new DlqStoreError("not_found", "some DLQ messages were not found");
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
 
@@ -429,12 +502,16 @@ export class DlqStore {
     return true;
   }
 
+  /**
+   * By ids with `partialIdBatches`, the ids found are deleted and counted: the OpenAPI documents
+   * no 404 for bulk delete, only `deleted`, "the number of workflow runs that were deleted".
+   */
   deleteSelection(
     selection: Selection,
     limit: number,
     cursor?: string,
   ): { deleted: number; cursor?: string } {
-    const batch = this.select(selection, limit, cursor);
+    const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
     const deleted = this.removeIds(batch.items.map((m) => m.dlqId));
     return batch.cursor === undefined ? { deleted } : { deleted, cursor: batch.cursor };
   }
@@ -577,6 +654,18 @@ export class DlqStore {
     return indexes.length;
   }
 
+  /** First index whose key is not less than `key`. */
+  private lowerBound(key: SortKey): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.entries[mid] as DlqMessage, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** First index whose key is strictly greater than `key`. */
   private indexAfter(key: SortKey): number {
     let lo = 0;
@@ -591,14 +680,7 @@ export class DlqStore {
   }
 
   private indexOf(message: DlqMessage): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const entry = this.entries[mid] as DlqMessage;
-      if (compareKeys(entry, message) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.lowerBound(message);
     return this.entries[lo] === message ? lo : -1;
   }
 }

@@ -85,7 +85,7 @@ export function planList(args: DlqListArgs, tool: string, context: PlanContext):
       count: args.count ?? DEFAULTS.listCount,
       maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
       ...(state?.next === undefined ? {} : { from: state.next }),
-      ...(state?.skip === undefined ? {} : { skip: state.skip }),
+      ...(state?.after === undefined ? {} : { after: state.after }),
     },
   };
 }

@@ -144,7 +144,7 @@ export const resumeOutput = z.object({
   }),
   probablyResumed: z.array(z.string()).optional().meta({
     description:
-      "Ids that left the DLQ during a request whose answer was lost: that request most likely resumed them.",
+      "Ids that left the DLQ during a request that did not say what it did with them (its answer was lost, or it answered 404 for a batch of several ids): that request most likely resumed them, unless they had left before.",
   }),
   unreportedPossible: z.boolean().optional().meta({
     description: "A request's outcome is unknown: runs may have been resumed without being listed here.",

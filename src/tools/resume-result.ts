@@ -219,8 +219,8 @@ function summarizeResume(
       : "",
     counts.probablyResumed.length
       ? action.answers === "count"
-        ? `${plural(counts.probablyResumed.length, "id")} were gone after a request that could not say which it removed (its answer was lost, or counted fewer than it was sent) and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
-        : `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request whose answer was lost and were most likely ${done} by it: ${preview(counts.probablyResumed)}.`
+        ? `${plural(counts.probablyResumed.length, "id")} were gone after a request that could not say which it removed (its answer was lost, it answered 404, or it counted fewer than it was sent) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyResumed)}.`
+        : `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request that did not name what it ${done} (its answer was lost, or it answered 404 for some of its ids, which does not say whether it ${done} the others) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyResumed)}.`
       : "",
     result.unreportedPossible
       ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, `more ${action.unit}`, `more ${action.units}`)} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`

@@ -3,9 +3,11 @@
  * the official @upstash/workflow client — except that id lists longer than 50 are split, and that
  * a filter or all operation first reads QStash's clock and bounds every page by it (`toDate`), and
  * that a call with flowControl first checks whether live traffic uses the key. A
- * delete by filter or all is the one deliberate departure: QStash's answer to it only counts what
+ * delete by filter or all is one deliberate departure: QStash's answer to it only counts what
  * it removed, so this server lists the entries and deletes them by id, and its report names each;
- * the entries removed are the same.
+ * the entries removed are the same. A filter on a run id is the other: QStash's bulk endpoints
+ * may match it as a prefix, so this server lists the run's entries and acts on them by id; the
+ * same runs go.
  */
 import { Client as WorkflowClient } from "@upstash/workflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,7 +62,6 @@ const cases: Case[] = [
     args: { dlqIds: ids.slice(0, 112) },
   },
   filterCase("workflowUrl", { workflowUrl: sample.workflowUrl }),
-  filterCase("workflowRunId", { workflowRunId: sample.workflowRunId }),
   filterCase("workflowCreatedAt", { workflowCreatedAt: sample.workflowCreatedAt }),
   filterCase("label", { label: sample.label ?? "payments" }),
   filterCase("callerIp", { callerIp: sample.callerIP }),
@@ -299,6 +300,32 @@ describe("wire contract with @upstash/workflow", () => {
     expect(mergeIdBatches(withoutSnapshot(withoutKeyCheck(actual, args), expected), expected)).toEqual(
       expected,
     );
+  });
+
+  // A run id departs on purpose (see the top of this file): the same runs go, by id.
+  it.each([
+    ["resume", "dlq_resume"],
+    ["restart", "dlq_restart"],
+  ] as const)("%s by run id: the same runs go, acted on by id", async (action, tool) => {
+    const filter = { workflowRunId: sample.workflowRunId as string };
+    const runsBy = async (act: () => Promise<unknown>) => {
+      fixture.emulator.reset(SEED_OPTIONS);
+      fixture.emulator.clearRequests();
+      await act();
+      return fixture.emulator.resumed.map((record) => record.dlqId).sort();
+    };
+    const expected = await runsBy(() => official.dlq[action]({ filter } as never));
+    expect(expected.length).toBeGreaterThan(0);
+    const actual = await runsBy(async () => {
+      const result = await fixture.call(tool, { filter });
+      expect(result.isError).toBeFalsy();
+    });
+    expect(actual).toEqual(expected);
+    const posts = fixture.emulator.requests.filter((request) => request.method === "POST");
+    for (const request of posts) expect(request.query.every(([key]) => key === "dlqIds")).toBe(true);
+    for (const request of fixture.emulator.requests.filter((r) => r.method === "GET")) {
+      expect(request.query).toContainEqual(["workflowRunId", filter.workflowRunId]);
+    }
   });
 
   // Delete by filter or all departs on purpose (see the top of this file): the same entries go.

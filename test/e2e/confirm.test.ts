@@ -250,14 +250,15 @@ describe("stateless HTTP", () => {
 });
 
 describe("what must not get past the confirmation", () => {
-  // Matches only at the end of a DLQ longer than the count reads, so the count finds none.
+  // Matches only the oldest entries, at the end of a DLQ listed newest first and longer than the
+  // count reads, so the count finds none.
   const late: DlqMessage[] = Array.from({ length: 2_160 }, (_, index) => ({
     dlqId: `dlq_gate${String(index).padStart(5, "0")}`,
     workflowRunId: `wfr_gate${index}`,
     workflowUrl: "https://api.acme-shop.example/api/workflows/orders",
     createdAt: FIXED_NOW - 3_000_000 + index,
     responseStatus: 422,
-    responseBody: index >= 2_100 ? '{"message":"order already fulfilled"}' : '{"message":"missing field"}',
+    responseBody: index < 60 ? '{"message":"order already fulfilled"}' : '{"message":"missing field"}',
   }));
   const fixture = useFixture({ messages: late }, { confirm: true });
 

@@ -125,21 +125,30 @@ describe("counted means capped", () => {
   const countRequest = (req: FaultRequest) => isList(req) && queryCount(req) === "100";
 
   it("an unasked call leaves alone what entered the DLQ after it was counted", async () => {
-    const arrivals = labelled("billing", 21, "new", Date.now() + 1_000);
+    // Newer than the snapshot: the snapshot's bound leaves them out, in any order.
+    const arrivals = labelled("billing", 21, "new", Date.now() + 3_600_000);
     onceAfter(fixture.emulator, countRequest, () => fixture.emulator.store.add(arrivals));
     const result = await fixture.call("dlq_delete", { filter: { label: "billing" } });
     expect(gated(result)).toMatchObject({ stopReason: "done", deleted: 100 });
     for (const arrival of arrivals) expect(fixture.emulator.store.has(arrival.dlqId)).toBe(true);
   });
 
-  it("and acts on no more entries than it counted, even when late entries carry an older time", async () => {
-    const late = labelled("billing", 21, "late", FIXED_NOW - 3_600_000);
-    onceAfter(fixture.emulator, countRequest, () => fixture.emulator.store.add(late));
-    const result = await fixture.call("dlq_delete", { filter: { label: "billing" } });
-    expect(gated(result).deleted).toBeLessThanOrEqual(100);
-    expect(gated(result).cursor).toBeUndefined();
-    expect(fixture.emulator.store.list({ label: ["billing"] }).length).toBeGreaterThanOrEqual(21);
-  });
+  // Visible late with a time inside the snapshot, older or newer than what was counted: listed
+  // newest first, the newer ones come before the entries counted, and only the count holds.
+  it.each([
+    ["older than", FIXED_NOW - 3_600_000],
+    ["newer than", Date.now() + 1_000],
+  ])(
+    "and acts on no more entries than it counted, even when late entries carry a time %s those counted",
+    async (_, base) => {
+      const late = labelled("billing", 21, "late", base);
+      onceAfter(fixture.emulator, countRequest, () => fixture.emulator.store.add(late));
+      const result = await fixture.call("dlq_delete", { filter: { label: "billing" } });
+      expect(gated(result).deleted).toBeLessThanOrEqual(100);
+      expect(gated(result).cursor).toBeUndefined();
+      expect(fixture.emulator.store.list({ label: ["billing"] }).length).toBeGreaterThanOrEqual(21);
+    },
+  );
 });
 
 describe("a session adds up what it changed unasked", () => {

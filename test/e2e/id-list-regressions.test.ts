@@ -70,10 +70,88 @@ describe("id lists", () => {
 
   it("looks up many missing ids at once without a listener-leak warning", async () => {
     const missing = Array.from({ length: 200 }, (_, index) => `dlq_missing${index}`);
-    const result = await fixture.call("dlq_resume", { dlqIds: missing, maxPages: 10 });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/not in the DLQ/);
+    const result = resumeData(await fixture.call("dlq_resume", { dlqIds: missing, maxPages: 10 }));
+    // Each batch of several ids answered 404, which does not say whether it acted on any of them.
+    expect(new Set(result.probablyResumed)).toEqual(new Set(missing));
+    expect(fixture.emulator.resumed).toEqual([]);
     expect(fixture.stderr()).not.toMatch(/MaxListenersExceededWarning/);
+  });
+});
+
+describe("id batches QStash answers for the ids it found", () => {
+  // Resume by ids acts on the ids it finds and still answers 404; delete by ids counts what it
+  // deleted (the emulator's partialIdBatches, on by default).
+  const fixture = useFixture({ messages: MESSAGES });
+
+  /** Every entry the call changed is in its report, and none of them is called not found. */
+  function expectAllReported(data: Record<string, unknown>, action: "resume" | "restart") {
+    const Done = action === "resume" ? "Resumed" : "Restarted";
+    const runs = new Set(
+      ((data.workflowRuns ?? []) as { workflowRunId: string }[]).map((run) => run.workflowRunId),
+    );
+    const probably = new Set((data[`probably${Done}`] ?? []) as string[]);
+    const notFound = new Set((data.notFound ?? []) as string[]);
+    for (const record of fixture.emulator.resumed) {
+      expect(runs.has(record.workflowRunId) || probably.has(record.dlqId), record.dlqId).toBe(true);
+      expect(notFound.has(record.dlqId), record.dlqId).toBe(false);
+    }
+  }
+
+  it.each(["resume", "restart"] as const)(
+    "a %s batch answered 404 reports the ids that left as probably changed, never as not found",
+    async (action) => {
+      const chosen = [IDS[0], "dlq_not_there", IDS[1], IDS[2]] as string[];
+      const result = await fixture.call(`dlq_${action}`, { dlqIds: chosen });
+      expect(result.isError).toBeFalsy();
+      const data = result.structuredContent as Record<string, unknown>;
+      // The request resumed the three it found although it answered 404.
+      expect(fixture.emulator.resumed).toHaveLength(3);
+      expectAllReported(data, action);
+      expect(data.notFound).toBeUndefined();
+      expect(textOf(result)).toMatch(/404/);
+    },
+  );
+
+  it("names one missing id as not in the DLQ: a 404 for one id acted on nothing", async () => {
+    const result = await fixture.call("dlq_resume", { dlqIds: ["dlq_not_there"] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/not in the DLQ.*dlq_not_there/);
+  });
+
+  it("a delete counted short names the ids that left as probably deleted, and resends none", async () => {
+    const chosen = [IDS[10], "dlq_not_there", IDS[11]] as string[];
+    const result = await fixture.call("dlq_delete", { dlqIds: chosen });
+    const data = result.structuredContent as {
+      deletedIds: string[];
+      probablyDeleted?: string[];
+      notFound?: string[];
+    };
+    expect(new Set([...data.deletedIds, ...(data.probablyDeleted ?? [])])).toEqual(new Set(chosen));
+    expect(data.notFound).toBeUndefined();
+    expect(fixture.emulator.store.has(IDS[10] as string)).toBe(false);
+  });
+
+  it("a delete that counted none names its ids as not in the DLQ", async () => {
+    const result = await fixture.call("dlq_delete", { dlqIds: ["dlq_gone_1", "dlq_gone_2"] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/not in the DLQ.*dlq_gone_1, dlq_gone_2/);
+    expect(fixture.emulator.store.size).toBe(MESSAGES.length);
+  });
+});
+
+describe("id batches QStash refuses whole", () => {
+  const fixture = useFixture({ messages: MESSAGES, quirks: { partialIdBatches: false } });
+
+  it("a batch answered 404 with nothing acted on resends what is still there", async () => {
+    const chosen = [IDS[5], "dlq_not_there", IDS[6], IDS[7]] as string[];
+    const result = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
+    expect(result.resumed).toBe(3);
+    expect(fixture.emulator.resumed.map((record) => record.dlqId).sort()).toEqual(
+      [IDS[5], IDS[6], IDS[7]].sort(),
+    );
+    // A 404 does not say whether the rest were acted on, so the one gone cannot be called missing.
+    expect(result.probablyResumed).toEqual(["dlq_not_there"]);
+    expect(result.notFound).toBeUndefined();
   });
 });
 

@@ -192,8 +192,11 @@ describe.runIf(existsSync("/dev/full"))("a journal on a full disk", () => {
       const unknown = await fixture.call("flow_control_update", { key: "never-used", action: "pause" });
       expect(unknown.structuredContent).toMatchObject({ applied: false, journalIncomplete: true });
 
+      // Not the entry resumed above, which has left the DLQ.
       const failing = entries.find(
-        (message) => (message.failureFunctionState ?? message.failureCallbackInfo?.state) === "CALLBACK_FAIL",
+        (message) =>
+          message !== first &&
+          (message.failureFunctionState ?? message.failureCallbackInfo?.state) === "CALLBACK_FAIL",
       );
       const retried = await fixture.call("dlq_retry_failure_callback", { dlqIds: [failing?.dlqId] });
       expect(retried.isError).toBeFalsy();

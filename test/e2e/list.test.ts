@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DlqMessage } from "../../src/wire/types.js";
-import { hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { type Fixture, startFixture, textOf } from "../support/harness.js";
+import { FIXED_NOW, hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
+import { type Fixture, startFixture, textOf, useFixture } from "../support/harness.js";
 
 interface Listed {
   messages: Record<string, unknown>[];
@@ -32,7 +32,8 @@ describe("dlq_list", () => {
     const data = await list({ count: 10 });
     expect(data).toMatchObject({ returned: 10, pages: 1, complete: false, stopReason: "maxPages" });
     const firstMessage = data.messages[0] as Record<string, unknown>;
-    const source = messages[0] as DlqMessage;
+    // Newest first, as QStash lists.
+    const source = messages.at(-1) as DlqMessage;
     expect(firstMessage).toMatchObject({
       dlqId: source.dlqId,
       workflowRunId: source.workflowRunId,
@@ -100,5 +101,50 @@ describe("dlq_list", () => {
     expect(textOf(result).split("\n")[0]).toMatch(
       /^Listed 3 DLQ messages in 1 request\. More remain: call again with the same selection and cursor "wdlq1\./,
     );
+  });
+});
+
+describe("dlq_list continued while the DLQ changes", () => {
+  const fixture = useFixture({ entries: 300, seed: 11, now: FIXED_NOW });
+
+  it("lists every entry once when entries arrive and leave between calls", async () => {
+    const start = fixture.emulator.store.list().map((message) => message.dlqId);
+    const seen: string[] = [];
+    const gone = new Set<string>();
+    let cursor: string | undefined;
+    let calls = 0;
+    let arrived = 0;
+    do {
+      const result = await fixture.call("dlq_list", { count: 100, ...(cursor ? { cursor } : {}) });
+      expect(result.isError).toBeFalsy();
+      const data = result.structuredContent as unknown as Listed;
+      const listed = data.messages.map((message) => message.dlqId as string);
+      seen.push(...listed);
+      cursor = data.cursor;
+      calls += 1;
+      // Between calls the agent resumes the last few it saw (the entry the call stopped after
+      // among them), and new failures keep arriving.
+      for (const id of listed.slice(-4)) {
+        fixture.emulator.store.delete(id);
+        gone.add(id);
+      }
+      const newest = fixture.emulator.store.list()[0] as DlqMessage;
+      fixture.emulator.store.add(
+        Array.from({ length: 12 }, () => ({
+          ...newest,
+          dlqId: `dlq_arrived_${arrived}`,
+          createdAt: FIXED_NOW + ++arrived,
+        })),
+      );
+    } while (cursor && calls < 40);
+    expect(cursor).toBeUndefined();
+    // The result bound cut pages short, so calls continued mid-page.
+    expect(calls).toBeGreaterThan(300 / 100);
+    expect(seen.length - new Set(seen).size, "entries listed twice").toBe(0);
+    const listed = new Set(seen);
+    expect(
+      start.filter((id) => !gone.has(id) && !listed.has(id)),
+      "entries never listed",
+    ).toEqual([]);
   });
 });

@@ -25,21 +25,22 @@ describe("dlq_restart", () => {
   const fixture = useFixture({ entries: 150, seed: 9, now: FIXED_NOW });
 
   it("restarts a list of ids, reports them as restarted, and names an id that is not there", async () => {
+    // 100 ids, so the missing one is alone in its request (50 a request) and its 404 says just that.
     const ids = fixture.emulator.store
       .list()
-      .slice(0, 60)
+      .slice(0, 100)
       .map((message) => message.dlqId);
     const result = await fixture.call("dlq_restart", { dlqIds: [...ids, "dlq_not_there"] });
     expect(result.isError).toBeFalsy();
     expect(data(result)).toMatchObject({
       mode: "ids",
-      restarted: 60,
+      restarted: 100,
       complete: true,
       notFound: ["dlq_not_there"],
     });
     expect(data(result).resumed).toBeUndefined();
-    expect(textOf(result)).toMatch(/^Restarted 60 runs in /);
-    expect(fixture.emulator.resumed).toHaveLength(60);
+    expect(textOf(result)).toMatch(/^Restarted 100 runs in /);
+    expect(fixture.emulator.resumed).toHaveLength(100);
     expect(fixture.emulator.resumed.every((record) => record.action === "restart")).toBe(true);
     expect(new Set(data(result).workflowRuns.map((run) => run.workflowRunId))).toEqual(
       new Set(fixture.emulator.resumed.map((record) => record.workflowRunId)),

@@ -186,3 +186,45 @@ describe("dlq_resume by filter", () => {
     expect(fixture.emulator.resumed).toHaveLength(0);
   });
 });
+
+describe("a run id in a filter", () => {
+  // QStash's bulk endpoints may match workflowRunId as a prefix ("Run ID or ID prefix").
+  const run = (dlqId: string, workflowRunId: string, offset: number): DlqMessage => ({
+    ...first,
+    dlqId,
+    workflowRunId,
+    createdAt: first.createdAt + offset,
+  });
+  const dlq = [
+    run("dlq_exact_1", "wfr_short", 1),
+    run("dlq_exact_2", "wfr_short", 2),
+    run("dlq_longer", "wfr_shortXYZ", 3),
+    run("dlq_unrelated", "wfr_other", 4),
+  ];
+  const fixture = useFixture({ messages: dlq });
+  const left = () => sortedIds(fixture.emulator.store.list().map((message) => message.dlqId));
+
+  it.each([
+    ["dlq_resume", { filter: { workflowRunId: "wfr_short" } }],
+    ["dlq_restart", { filter: { workflowRunId: "wfr_short" } }],
+    ["dlq_delete", { filter: { workflowRunId: "wfr_short" } }],
+  ])("a filter on a run id that is a prefix of another never touches the other: %s", async (tool, args) => {
+    const result = await fixture.call(tool, args);
+    expect(result.isError).toBeFalsy();
+    expect(left()).toEqual(["dlq_longer", "dlq_unrelated"]);
+    expect(fixture.emulator.resumed.map((record) => record.dlqId).sort()).toEqual(
+      tool === "dlq_delete" ? [] : ["dlq_exact_1", "dlq_exact_2"],
+    );
+  });
+
+  it("lists, previews and counts only the runs of exactly that id", async () => {
+    const listed = await fixture.call("dlq_list", { filter: { workflowRunId: "wfr_short" } });
+    const messages = (listed.structuredContent as { messages: { dlqId: string }[] }).messages;
+    expect(sortedIds(messages.map((message) => message.dlqId))).toEqual(["dlq_exact_1", "dlq_exact_2"]);
+    const preview = resumeData(
+      await fixture.call("dlq_resume", { filter: { workflowRunId: "wfr_short" }, dryRun: true }),
+    );
+    expect(preview.preview).toMatchObject({ matched: 2 });
+    expect(fixture.emulator.store.size).toBe(4);
+  });
+});

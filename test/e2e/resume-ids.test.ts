@@ -113,17 +113,21 @@ describe("dlq_resume by dlqIds", () => {
   });
 
   it("resumes the ids that exist and names the ones that are not in the DLQ", async () => {
-    const chosen = [ids[0] as string, "dlq_does_not_exist", ids[1] as string];
-    const data = resumeData(await fixture.call("dlq_resume", { dlqIds: chosen }));
-    expect(data.resumed).toBe(2);
+    // The missing id is alone in its request (50 ids a request), so the 404 says just that: a 404
+    // for several ids would not say whether the others were resumed (id-list-regressions.test.ts).
+    const existing = ids.slice(0, 50);
+    const data = resumeData(
+      await fixture.call("dlq_resume", { dlqIds: [...existing, "dlq_does_not_exist"] }),
+    );
+    expect(data.resumed).toBe(50);
     expect(data.notFound).toEqual(["dlq_does_not_exist"]);
-    expect(sortedRunIds(data)).toEqual([runIdOf(chosen[0] as string), runIdOf(chosen[2] as string)].sort());
+    expect(sortedRunIds(data)).toEqual(existing.map(runIdOf).sort());
   });
 
-  it("returns a tool error naming the ids when none of them is in the DLQ", async () => {
-    const result = await fixture.call("dlq_resume", { dlqIds: ["dlq_gone_1", "dlq_gone_2"] });
+  it("returns a tool error naming the id when it is not in the DLQ", async () => {
+    const result = await fixture.call("dlq_resume", { dlqIds: ["dlq_gone_1"] });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/not in the DLQ.*dlq_gone_1, dlq_gone_2/);
+    expect(textOf(result)).toMatch(/not in the DLQ.*dlq_gone_1/);
   });
 
   it("reports an id resumed twice as not found the second time", async () => {

@@ -82,7 +82,7 @@ describe("reset", () => {
   it("reset(options) regenerates with the new settings or loads given messages", async () => {
     emu = await startEmulator({ token: TOKEN, entries: 30, seed: 3, now: NOW });
     emu.reset({ seed: 4 });
-    expect(emu.store.list()).toEqual(generateDlqMessages({ entries: 30, seed: 4, now: NOW }));
+    expect(emu.store.list()).toEqual(generateDlqMessages({ entries: 30, seed: 4, now: NOW }).reverse());
     emu.reset({ messages: [message({ dlqId: "dlq_x" })] });
     expect(emu.store.list().map((m) => m.dlqId)).toEqual(["dlq_x"]);
   });
@@ -105,7 +105,7 @@ describe("reset", () => {
     });
     expect(reset.status).toBe(200);
     expect(reset.json).toEqual({ entries: 12, resumed: 0, requests: 1 });
-    expect(emu.store.list()).toEqual(generateDlqMessages({ entries: 12, seed: 8, now: NOW }));
+    expect(emu.store.list()).toEqual(generateDlqMessages({ entries: 12, seed: 8, now: NOW }).reverse());
     expect(emu.requests).toHaveLength(1);
 
     const bad = await call(emu, "POST", "/__emulator/reset", { query: [["entries", "many"]] });

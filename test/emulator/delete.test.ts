@@ -1,7 +1,7 @@
 /**
  * Delete as QStash serves it: one entry by path (an empty 200, a 404 when it is not there), a
- * list of ids (refused whole when one is missing, as resume is), a filter or all page by page
- * with `{deleted, cursor}`; a deleted entry never runs.
+ * list of ids (the ids found deleted and counted; refused whole with the `partialIdBatches` quirk
+ * off), a filter or all page by page with `{deleted, cursor}`; a deleted entry never runs.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
@@ -35,12 +35,24 @@ describe("delete", () => {
     expect(emu.resumed).toEqual([]);
   });
 
-  it("removes a list of ids, and refuses the whole list when one is missing", async () => {
+  it("removes a list of ids, and counts only the ones it found when one is missing", async () => {
     const ok = await call(emu, "DELETE", LIST, { query: ids("dlq_001", "dlq_002", "dlq_003") });
     expect(ok.json).toEqual({ deleted: 3 });
-    const refused = await call(emu, "DELETE", LIST, { query: ids("dlq_004", "dlq_001") });
-    expect(refused.status).toBe(404);
-    expect(emu.store.has("dlq_004")).toBe(true);
+    const short = await call(emu, "DELETE", LIST, { query: ids("dlq_004", "dlq_001") });
+    expect(short.status).toBe(200);
+    expect(short.json).toEqual({ deleted: 1 });
+    expect(emu.store.has("dlq_004")).toBe(false);
+  });
+
+  it("refuses the whole list when one is missing, with partialIdBatches off", async () => {
+    const tidy = await startEmulator({ token: TOKEN, messages, quirks: { partialIdBatches: false } });
+    try {
+      const refused = await call(tidy, "DELETE", LIST, { query: ids("dlq_004", "dlq_nope") });
+      expect(refused.status).toBe(404);
+      expect(tidy.store.has("dlq_004")).toBe(true);
+    } finally {
+      await tidy.close();
+    }
   });
 
   it("pages a filter 100 at a time with a cursor, and all the same way", async () => {

@@ -62,6 +62,10 @@ const fixtures = {
   }),
 };
 const idOf = Object.fromEntries(Object.entries(fixtures).map(([k, m]) => [m.dlqId, k]));
+const names = Object.keys(fixtures);
+/** Names oldest first: these tests are about what matches; the order is paging.test.ts's. */
+const inKeyOrder = (found: string[]): string[] =>
+  [...found].sort((a, b) => names.indexOf(a) - names.indexOf(b));
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -72,7 +76,7 @@ afterAll(() => emu.close());
 async function listNames(query: [string, string][], path = "/v2/workflows/dlq"): Promise<string[]> {
   const res = await call(emu, "GET", path, { query });
   expect(res.status, res.text).toBe(200);
-  return (res.json.messages as DlqMessage[]).map((m) => defined(idOf[m.dlqId]));
+  return inKeyOrder((res.json.messages as DlqMessage[]).map((m) => defined(idOf[m.dlqId])));
 }
 
 describe("filters on list", () => {
@@ -369,10 +373,9 @@ describe("failureFunctionState on messages", () => {
     const names = await call(emu, "GET", "/v2/workflows/dlq", {
       query: [["failureFunctionState", "CALLBACK_FAIL"]],
     });
-    expect((names.json.messages as DlqMessage[]).map((m) => m.dlqId)).toEqual([
-      fixtures.pay1.dlqId,
-      "dlq_toponly",
-    ]);
+    expect((names.json.messages as DlqMessage[]).map((m) => m.dlqId).sort()).toEqual(
+      [fixtures.pay1.dlqId, "dlq_toponly"].sort(),
+    );
   });
 });
 
@@ -422,6 +425,53 @@ describe("invalid parameters", () => {
   });
 });
 
+describe("workflowRunId on the bulk endpoints", () => {
+  const RUN = "wfr_prefixed";
+  const runs = [
+    message({ dlqId: "dlq_exact", workflowRunId: RUN, createdAt: T }),
+    message({ dlqId: "dlq_longer", workflowRunId: `${RUN}XYZ`, createdAt: T + 1 }),
+    message({ dlqId: "dlq_other", workflowRunId: "wfr_other", createdAt: T + 2 }),
+  ];
+  beforeEach(() => emu.reset({ messages: runs }));
+  const left = () =>
+    emu.store
+      .list()
+      .map((m) => m.dlqId)
+      .sort();
+
+  it("lists by the exact id", async () => {
+    const res = await call(emu, "GET", "/v2/workflows/dlq", { query: [["workflowRunId", RUN]] });
+    expect(res.json.messages.map((m: DlqMessage) => m.dlqId)).toEqual(["dlq_exact"]);
+  });
+
+  it("resumes and restarts every run the id is a prefix of", async () => {
+    for (const path of ["/v2/workflows/dlq/resume", "/v2/workflows/dlq/restart"]) {
+      emu.reset({ messages: runs });
+      const res = await call(emu, "POST", path, { query: [["workflowRunId", RUN]] });
+      expect(res.status).toBe(200);
+      expect(res.json.workflowRuns).toHaveLength(2);
+      expect(left()).toEqual(["dlq_other"]);
+    }
+  });
+
+  it("deletes every run the id is a prefix of", async () => {
+    const res = await call(emu, "DELETE", "/v2/workflows/dlq", { query: [["workflowRunId", RUN]] });
+    expect(res.json).toEqual({ deleted: 2 });
+    expect(left()).toEqual(["dlq_other"]);
+  });
+
+  it("matches the exact id with runIdPrefix off", async () => {
+    const tidy = await startEmulator({ token: TOKEN, messages: runs, quirks: { runIdPrefix: false } });
+    try {
+      const res = await call(tidy, "POST", "/v2/workflows/dlq/resume", { query: [["workflowRunId", RUN]] });
+      expect(res.json.workflowRuns).toHaveLength(1);
+      expect(tidy.store.has("dlq_longer")).toBe(true);
+    } finally {
+      await tidy.close();
+    }
+  });
+});
+
 describe("resume by filter", () => {
   beforeEach(() => emu.reset());
 
@@ -439,11 +489,18 @@ describe("resume by filter", () => {
         workflowCreatedAt: r.workflowCreatedAt,
       })),
     });
-    expect(emu.store.list().map((m) => idOf[m.dlqId])).toEqual(["pay2", "ful1", "ful2", "dig1", "dig2"]);
-    expect(emu.resumed.map((r) => idOf[r.dlqId])).toEqual(["pay1", "payV2"]);
+    expect(inKeyOrder(emu.store.list().map((m) => defined(idOf[m.dlqId])))).toEqual([
+      "pay2",
+      "ful1",
+      "ful2",
+      "dig1",
+      "dig2",
+    ]);
+    // Newest first, as QStash lists and pages.
+    expect(emu.resumed.map((r) => idOf[r.dlqId])).toEqual(["payV2", "pay1"]);
     expect(emu.resumed.map((r) => r.originalWorkflowRunId)).toEqual([
-      fixtures.pay1.workflowRunId,
       fixtures.payV2.workflowRunId,
+      fixtures.pay1.workflowRunId,
     ]);
   });
 
@@ -451,7 +508,13 @@ describe("resume by filter", () => {
     const res = await call(emu, "DELETE", "/v2/workflows/dlq", { query: [["workflowUrl", FULFILLMENT]] });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ deleted: 2 });
-    expect(emu.store.list().map((m) => idOf[m.dlqId])).toEqual(["pay1", "pay2", "payV2", "dig1", "dig2"]);
+    expect(inKeyOrder(emu.store.list().map((m) => defined(idOf[m.dlqId])))).toEqual([
+      "pay1",
+      "pay2",
+      "payV2",
+      "dig1",
+      "dig2",
+    ]);
     expect(emu.resumed).toEqual([]);
   });
 });

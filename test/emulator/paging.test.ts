@@ -103,7 +103,8 @@ describe("resume all", () => {
     emu.reset({ messages: tied });
     const { pages } = await drainWith("POST", RESUME, [["count", "1"]]);
     expect(pages).toHaveLength(4);
-    expect(emu.resumed.map((r) => r.dlqId)).toEqual(["dlq_a", "dlq_b", "dlq_c", "dlq_d"]);
+    // Newest first, and within one millisecond by dlqId the same way round.
+    expect(emu.resumed.map((r) => r.dlqId)).toEqual(["dlq_d", "dlq_c", "dlq_b", "dlq_a"]);
   });
 
   it("rejects a cursor it did not issue with 400 and resumes nothing", async () => {
@@ -173,6 +174,58 @@ describe("list", () => {
   });
 });
 
+describe("order", () => {
+  const keysOf = (messages: DlqMessage[]) => messages.map((m) => [m.createdAt, m.dlqId] as const);
+  const newerFirst = (a: readonly [number, string], b: readonly [number, string]) =>
+    a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+
+  it("lists newest first, and a cursor continues toward older entries", async () => {
+    const { pages } = await drainWith("GET", LIST, [["count", "40"]]);
+    const keys = keysOf((pages as { messages: DlqMessage[] }[]).flatMap((p) => p.messages));
+    expect(keys).toHaveLength(300);
+    for (let i = 1; i < keys.length; i++) expect(newerFirst(nth(keys, i - 1), nth(keys, i))).toBe(true);
+  });
+
+  it("puts new failures before a cursor, never on the pages after it", async () => {
+    const first = await call(emu, "GET", LIST, { query: [["count", "10"]] });
+    const newest = nth(emu.store.list(), 0);
+    emu.store.add([message({ dlqId: "dlq_arrived", createdAt: newest.createdAt + 1 })]);
+    const second = await call(emu, "GET", LIST, {
+      query: [
+        ["count", "10"],
+        ["cursor", first.json.cursor],
+      ],
+    });
+    expect(second.json.messages.map((m: DlqMessage) => m.dlqId)).toEqual(
+      emu.store
+        .list()
+        .slice(11, 21)
+        .map((m) => m.dlqId),
+    );
+    const again = await call(emu, "GET", LIST, { query: [["count", "1"]] });
+    expect(again.json.messages[0].dlqId).toBe("dlq_arrived");
+  });
+
+  it("lists oldest first with newestFirst off", async () => {
+    const tidy = await startEmulator({
+      token: TOKEN,
+      entries: 30,
+      seed: 9,
+      now: NOW,
+      quirks: { newestFirst: false },
+    });
+    try {
+      const res = await call(tidy, "GET", LIST, { query: [["count", "10"]] });
+      const next = await call(tidy, "GET", LIST, { query: [["cursor", res.json.cursor]] });
+      const keys = keysOf([...res.json.messages, ...next.json.messages]);
+      expect(keys).toHaveLength(30);
+      for (let i = 1; i < keys.length; i++) expect(newerFirst(nth(keys, i), nth(keys, i - 1))).toBe(true);
+    } finally {
+      await tidy.close();
+    }
+  });
+});
+
 describe("get one", () => {
   it("returns the message or 404", async () => {
     const target = nth(emu.store.list(), 123);
@@ -186,13 +239,15 @@ describe("get one", () => {
 });
 
 describe("bulk delete", () => {
-  it("deletes by ids atomically", async () => {
+  it("deletes the ids it finds and counts them", async () => {
     const a = nth(emu.store.list(), 0);
     const b = nth(emu.store.list(), 1);
+    const c = nth(emu.store.list(), 2);
     const missing = await call(emu, "DELETE", LIST, { query: ids(a.dlqId, "dlq_nope") });
-    expect(missing.status).toBe(404);
-    expect(emu.store.size).toBe(300);
-    const ok = await call(emu, "DELETE", LIST, { query: ids(a.dlqId, b.dlqId) });
+    expect(missing.status).toBe(200);
+    expect(missing.json).toEqual({ deleted: 1 });
+    expect(emu.store.size).toBe(299);
+    const ok = await call(emu, "DELETE", LIST, { query: ids(b.dlqId, c.dlqId) });
     expect(ok.json).toEqual({ deleted: 2 });
     expect(emu.store.get(a.dlqId)).toBeUndefined();
     expect(emu.resumed).toEqual([]);

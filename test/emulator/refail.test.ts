@@ -113,12 +113,34 @@ describe("refail share 1", () => {
     expect(reentryOf(e, second).dlqId).not.toBe(reentered);
   });
 
-  it("puts a re-entry in the DLQ before the answer, where the next page of the same bulk resume finds it", async () => {
+  it("puts a re-entry in the DLQ before the answer, never on a later page of the same bulk resume newest first", async () => {
     const at = NOW - 60_000;
     const messages = ["dlq_a", "dlq_b", "dlq_c", "dlq_d"].map((dlqId, i) =>
       message({ dlqId, createdAt: at + i }),
     );
     const e = await start({ messages, refail: { share: 1 } });
+    const one = await call(e, "POST", RESUME, { query: [["count", "2"]] });
+    expect(e.store.list().map((m) => m.dlqId)).toEqual(
+      expect.arrayContaining(["dlq_a", "dlq_b", ...e.resumed.map((r) => defined(r.refailedAs))]),
+    );
+    const two = await call(e, "POST", RESUME, {
+      query: [
+        ["count", "2"],
+        ["cursor", one.json.cursor],
+      ],
+    });
+    // The re-entries are newer than the cursor: the walk toward older entries never meets them.
+    expect(two.json.cursor).toBeUndefined();
+    expect(e.resumed.map((r) => r.dlqId)).toEqual(["dlq_d", "dlq_c", "dlq_b", "dlq_a"]);
+    expect(e.store.size).toBe(4);
+  });
+
+  it("oldest first, puts a re-entry where the next page of the same bulk resume finds it", async () => {
+    const at = NOW - 60_000;
+    const messages = ["dlq_a", "dlq_b", "dlq_c", "dlq_d"].map((dlqId, i) =>
+      message({ dlqId, createdAt: at + i }),
+    );
+    const e = await start({ messages, refail: { share: 1 }, quirks: { newestFirst: false } });
     const page = async (cursor?: string) => {
       const query: [string, string][] = [["count", "2"]];
       if (cursor) query.push(["cursor", cursor]);

@@ -69,14 +69,35 @@ describe("resume by dlqIds", () => {
     expect(emu.resumed.map((r) => r.dlqId)).toEqual([target.dlqId]);
   });
 
-  it("is atomic: one unknown id fails the whole request with 404 and resumes nothing", async () => {
+  it("answers 404 for one unknown id, and still resumes the ids it found", async () => {
     const res = await call(emu, "POST", RESUME, {
       query: ids(nth(all, 0).dlqId, "dlq_doesnotexist", nth(all, 1).dlqId),
     });
     expect(res.status).toBe(404);
     expect(res.json).toEqual({ error: "some DLQ messages were not found" });
-    expect(emu.store.size).toBe(150);
-    expect(emu.resumed).toEqual([]);
+    expect(emu.store.size).toBe(148);
+    expect(emu.resumed.map((r) => r.dlqId)).toEqual([nth(all, 0).dlqId, nth(all, 1).dlqId]);
+  });
+
+  it("with partialIdBatches off, is atomic: one unknown id fails the whole request and resumes nothing", async () => {
+    const tidy = await startEmulator({
+      token: TOKEN,
+      entries: 150,
+      seed: 4,
+      now: NOW,
+      quirks: { partialIdBatches: false },
+    });
+    try {
+      const res = await call(tidy, "POST", RESUME, {
+        query: ids(nth(all, 0).dlqId, "dlq_doesnotexist", nth(all, 1).dlqId),
+      });
+      expect(res.status).toBe(404);
+      expect(res.json).toEqual({ error: "some DLQ messages were not found" });
+      expect(tidy.store.size).toBe(150);
+      expect(tidy.resumed).toEqual([]);
+    } finally {
+      await tidy.close();
+    }
   });
 
   it("fails with 404 when the same entry is resumed twice", async () => {

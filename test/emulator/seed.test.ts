@@ -119,7 +119,8 @@ describe("a seeded emulator", () => {
     const expected = generateDlqMessages({ entries: 40, seed: 11, now: NOW });
     const res = await call(emu, "GET", "/v2/workflows/dlq", { query: [["count", "100"]] });
     expect(res.status).toBe(200);
-    expect(res.json.messages).toEqual(expected);
+    // Generated in key order, served newest first.
+    expect(res.json.messages).toEqual(expected.reverse());
     expect(res.json.cursor).toBeUndefined();
   });
 

@@ -199,9 +199,9 @@ describe("listing", () => {
     });
     const first = await runList({ count: 50, maxPages: 10 }, engine.scope(), take(30));
     expect(first).toMatchObject({ stopReason: "resultSize", returned: 30 });
-    expect(first.continuation?.skip).toBe(30);
+    expect(first.continuation?.after).toMatchObject({ dlqIds: [seen[29]], index: 30 });
     const rest = await runList(
-      { count: 50, maxPages: 10, ...(first.continuation?.skip ? { skip: first.continuation.skip } : {}) },
+      { count: 50, maxPages: 10, ...(first.continuation?.after ? { after: first.continuation.after } : {}) },
       engine.scope(),
       take(1_000),
     );
