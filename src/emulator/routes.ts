@@ -201,8 +201,10 @@ function dispatch(
       if (r.cancel) {
         const cancelled = store.cancelCallback(r.dlqId);
         if (cancelled === undefined) return { status: 404, body: { error: "DLQ message not found" } };
+        // The OpenAPI (upstash/docs, workflow/openapi.yaml) documents 302 as the answer to a
+        // cancelled callback, with no body: a client must take it as success, not follow it.
         return cancelled
-          ? { status: 200, body: {} }
+          ? { status: 302 }
           : { status: 400, body: { error: "failure callback is not in progress" } };
       }
       const retry = store.retryCallback(r.dlqId, receivedAt);

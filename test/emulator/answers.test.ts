@@ -144,3 +144,23 @@ describe("headers as QStash takes them", () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe("cancelling a failure callback in progress", () => {
+  it("answers 302 with no body, as the OpenAPI documents, and 400 when none is in progress", async () => {
+    const running = message({
+      dlqId: "dlq_cb_running",
+      createdAt: Date.now() - 1_000,
+      failureCallback: "https://example.com/on-failure",
+      failureFunctionState: "CALLBACK_INPROGRESS",
+    });
+    const emu = await startEmulator({ token: TOKEN, messages: [running] });
+    try {
+      const cancelled = await call(emu, "DELETE", "/v2/workflows/dlq/callback/dlq_cb_running");
+      expect(cancelled.status).toBe(302);
+      const again = await call(emu, "DELETE", "/v2/workflows/dlq/callback/dlq_cb_running");
+      expect(again.status).toBe(400);
+    } finally {
+      await emu.close();
+    }
+  });
+});
