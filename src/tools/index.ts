@@ -15,16 +15,16 @@ import type { ToolDefinition } from "./tool.js";
 import { workflowRunsTool } from "./workflow-runs.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
-  dlqListTool as unknown as ToolDefinition,
-  dlqInspectTool as unknown as ToolDefinition,
-  dlqResumeTool as unknown as ToolDefinition,
-  dlqResumeAllTool as unknown as ToolDefinition,
-  dlqRestartTool as unknown as ToolDefinition,
-  dlqDeleteTool as unknown as ToolDefinition,
-  dlqRetryFailureCallbackTool as unknown as ToolDefinition,
-  flowControlStatusTool as unknown as ToolDefinition,
-  flowControlUpdateTool as unknown as ToolDefinition,
-  workflowRunsTool as unknown as ToolDefinition,
+  dlqListTool,
+  dlqInspectTool,
+  dlqResumeTool,
+  dlqResumeAllTool,
+  dlqRestartTool,
+  dlqDeleteTool,
+  dlqRetryFailureCallbackTool,
+  flowControlStatusTool,
+  flowControlUpdateTool,
+  workflowRunsTool,
 ];
 
 /** The tools whose annotations say they change nothing: what read-only mode keeps and `--help` names. */
