@@ -37,7 +37,9 @@ describe("workflow_runs after a paced redrive", () => {
   it("counts the runs a resume listed by state, and names those that failed again with their step", async () => {
     const resumed = await fixture.call("dlq_resume", {
       dlqIds: messages.map((m) => m.dlqId),
-      flowControl: { key: "incident-1-redrive", rate: 20, period: "1s" },
+      // Five runs every emulated second (a fifth of a real one): thirty take over a second, so the
+      // first look finds some still to run however slow the machine is to make it.
+      flowControl: { key: "incident-1-redrive", rate: 5, period: "1s" },
       label: "incident-1",
     });
     const workflowRuns = (resumed.structuredContent as { workflowRuns: unknown[] }).workflowRuns;
