@@ -3,10 +3,10 @@
  * server or the emulator breaks it. Its smoke mode (tiny sizes, one round) runs here: every figure
  * must still be produced. No timing is asserted; RESULTS.md must be left alone.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
+import { runToExit } from "../support/stdio-child.js";
 
 const BENCH = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
 const RESULTS = new URL("../../bench/RESULTS.md", import.meta.url);
@@ -25,19 +25,7 @@ const FIGURES = [
 
 it("npm run bench -- --smoke produces every figure and leaves RESULTS.md alone", async () => {
   const before = readFileSync(RESULTS, "utf8");
-  const child = spawn(process.execPath, [BENCH, "--smoke"], {
-    env: { PATH: process.env.PATH ?? "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const { code, stdout, stderr } = await runToExit([BENCH, "--smoke"]);
   expect(code, stderr).toBe(0);
 
   const rows = stdout

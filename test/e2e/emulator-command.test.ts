@@ -7,6 +7,7 @@ import { Client as WorkflowClient } from "@upstash/workflow";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_ENTRY } from "../support/harness.js";
+import { runToExit } from "../support/stdio-child.js";
 
 const TOKEN = "t0k";
 const ENTRIES = 30;
@@ -167,12 +168,7 @@ describe("workflow-dlq-mcp emulator --refail-share", () => {
 
   it("refuses a share outside 0 to 1", async () => {
     const args = [SERVER_ENTRY, "emulator", "--port", "0", "--refail-share", "1.5"];
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "" } });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { code, stderr } = await runToExit(args);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/--refail-share takes a number from 0 to 1/);
   });
@@ -208,12 +204,7 @@ describe("workflow-dlq-mcp emulator --runs-succeed", () => {
 
   it("refuses --refail-share beside it", async () => {
     const args = [SERVER_ENTRY, "emulator", "--port", "0", "--runs-succeed", "--refail-share", "0.5"];
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "" } });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { code, stderr } = await runToExit(args);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/--runs-succeed .* keep one of them/);
   });

@@ -3,13 +3,13 @@
  * as the same JSON lines a journal file gets. Over stdio it is refused, since stdout carries
  * JSON-RPC there.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { connectHttp } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";
 import { leakForms, SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
 import { startHttpServer } from "../support/http-server.js";
+import { runToExit } from "../support/stdio-child.js";
 
 describe("--journal - over Streamable HTTP", () => {
   let emulator: Emulator;
@@ -82,19 +82,7 @@ describe("--journal - when nobody reads stdout", () => {
 
 describe("--journal - over stdio", () => {
   it("is refused before anything starts: stdout carries JSON-RPC there", async () => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, "--sandbox", "--journal", "-"], {
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { code, stdout, stderr } = await runToExit([SERVER_ENTRY, "--sandbox", "--journal", "-"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/--journal - writes the journal to stdout, which carries JSON-RPC over stdio/);

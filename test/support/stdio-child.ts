@@ -94,3 +94,27 @@ class ChildTransport implements Transport {
     this.onclose?.();
   }
 }
+
+/**
+ * A node script run to its end with only PATH in its environment, as a command that is meant to
+ * finish (a refusal, a report): its exit code and everything it wrote.
+ */
+export async function runToExit(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  // "close", not "exit": every byte the pipes carried has been read by then.
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  return { code, stdout, stderr };
+}

@@ -1,21 +1,11 @@
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
+import { McpServer } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { stderrLogger } from "../../src/log.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
 import { compactSchema } from "../../src/tools/catalogue.js";
 import { TOOLS } from "../../src/tools/index.js";
-
-async function listTools(server: McpServer) {
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "catalogue-test", version: "0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  const { tools } = await client.listTools();
-  await client.close();
-  return tools;
-}
+import { listTools } from "../support/tools-list.js";
 
 describe("the cached tool catalogue", () => {
   it("is what the SDK itself would publish for the same definitions, compacted", async () => {

@@ -5,28 +5,22 @@
  * `UPDATE_TOOLSNAPS=1 npm test`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
 import { TOOLS } from "../../src/tools/index.js";
+import { listTools } from "../support/tools-list.js";
 
 const SNAPS = new URL("../__toolsnaps__/", import.meta.url);
 const updating = process.env.UPDATE_TOOLSNAPS === "1";
 
-async function publishedTools() {
-  const server = createServer({
-    client: new QStashClient({ baseUrl: "http://127.0.0.1:9", token: undefined }),
-    log: { log: () => {} },
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "toolsnaps", version: "0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  const { tools } = await client.listTools();
-  await client.close();
-  return tools;
+function publishedTools() {
+  return listTools(
+    createServer({
+      client: new QStashClient({ baseUrl: "http://127.0.0.1:9", token: undefined }),
+      log: { log: () => {} },
+    }),
+  );
 }
 
 describe("tool snapshots", () => {
