@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import type { RequestRecord, SendingRecord } from "./dlq/api.js";
 import type { Logger } from "./log.js";
+import type { RequestRecord, SendingRecord } from "./qstash/api.js";
 import { NO_SECRET, type Redactor } from "./redact.js";
 
 /** The journal path that means standard output. */

@@ -2,7 +2,7 @@
  * Server-wide bounds on every call, set by flags or their environment variables. The defaults
  * live here and nowhere else.
  */
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./dlq/retry.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./engine/retry.js";
 
 export interface CallPolicy {
   /** Wall-clock budget of one tool call; no new page starts after it. */

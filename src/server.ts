@@ -4,19 +4,19 @@
 
 import { McpServer } from "@modelcontextprotocol/server";
 import { CallTracker } from "./calls.js";
-import { DlqApi } from "./dlq/api.js";
 import { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
+import { serveCatalogueFromCache } from "./mcp/catalogue.js";
+import { OperationLedger } from "./mcp/confirm/operations.js";
+import { ConfirmationSigner } from "./mcp/confirm/token.js";
+import { UnaskedTally } from "./mcp/confirm/unasked.js";
+import type { ToolContext } from "./mcp/context.js";
+import { RunListStore, registerRunListResource } from "./mcp/run-lists.js";
+import { registerTool } from "./mcp/tool.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
+import { DlqApi } from "./qstash/api.js";
 import type { QStashClient } from "./qstash/client.js";
-import { serveCatalogueFromCache } from "./tools/catalogue.js";
-import { ConfirmationSigner } from "./tools/confirm-token.js";
-import type { ToolContext } from "./tools/context.js";
 import { toolsFor } from "./tools/index.js";
-import { OperationLedger } from "./tools/operations.js";
-import { RunListStore, registerRunListResource } from "./tools/run-lists.js";
-import { registerTool } from "./tools/tool.js";
-import { UnaskedTally } from "./tools/unasked.js";
 import { PACKAGE_VERSION } from "./version.js";
 
 export interface ServerOptions {

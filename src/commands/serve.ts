@@ -8,10 +8,10 @@ import type { Flags } from "../cli.js";
 import { resolveCredentials } from "../config.js";
 import { defaultJournalPath, Journal } from "../journal.js";
 import type { Logger } from "../log.js";
+import { OperationLedger } from "../mcp/confirm/operations.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "../policy.js";
 import { QStashClient } from "../qstash/client.js";
 import { createServer } from "../server.js";
-import { OperationLedger } from "../tools/operations.js";
 import { PACKAGE_VERSION } from "../version.js";
 
 const SANDBOX_ENTRIES = 600;

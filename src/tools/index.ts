@@ -3,16 +3,17 @@
  * annotations say they change nothing (and `--help` names those), tools/list is served from it,
  * and the README's reference is rendered from it.
  */
-import { dlqDeleteTool } from "./dlq-delete.js";
-import { dlqInspectTool } from "./dlq-inspect.js";
-import { dlqListTool } from "./dlq-list.js";
-import { dlqRestartTool } from "./dlq-restart.js";
-import { dlqResumeTool } from "./dlq-resume.js";
-import { dlqResumeAllTool } from "./dlq-resume-all.js";
-import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback.js";
-import { flowControlStatusTool, flowControlUpdateTool } from "./flow-control.js";
-import type { ToolDefinition } from "./tool.js";
-import { workflowRunsTool } from "./workflow-runs.js";
+
+import type { ToolDefinition } from "../mcp/tool.js";
+import { dlqDeleteTool } from "./actions/dlq-delete.js";
+import { dlqRestartTool } from "./actions/dlq-restart.js";
+import { dlqResumeTool } from "./actions/dlq-resume.js";
+import { dlqResumeAllTool } from "./actions/dlq-resume-all.js";
+import { dlqInspectTool } from "./dlq-inspect/tool.js";
+import { dlqListTool } from "./dlq-list/tool.js";
+import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback/tool.js";
+import { flowControlStatusTool, flowControlUpdateTool } from "./flow-control/tool.js";
+import { workflowRunsTool } from "./workflow-runs/tool.js";
 
 export const TOOLS: readonly ToolDefinition[] = [
   dlqListTool,

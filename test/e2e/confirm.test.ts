@@ -5,8 +5,8 @@
  * which any replica of a stateless deployment accepts. Nothing changes until the user agreed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { type Asker, connectHttp, ERAS, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fingerprint } from "../../src/dlq/cursor.js";
-import { optionsFingerprint } from "../../src/tools/plan.js";
+import { fingerprint } from "../../src/mcp/cursor.js";
+import { optionsFingerprint } from "../../src/tools/shared/plan.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import {
   resumeData,

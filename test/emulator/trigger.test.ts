@@ -3,8 +3,8 @@
  * the label, key and retries it was triggered with, so a caller can make entries of its own.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseCallbackBody, parseListBody, parseLogsBody } from "../../src/dlq/responses.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { parseCallbackBody, parseListBody, parseLogsBody } from "../../src/qstash/parse.js";
 import { call, NOW, nth, TOKEN } from "./helpers.js";
 
 const FAILING = "https://example.com/dlq-mcp-live/always-404";

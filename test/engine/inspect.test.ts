@@ -3,8 +3,8 @@
  * both published shapes of a failed step's attempts are read, as are logs with odd steps.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { inspectEntries } from "../../src/dlq/inspect.js";
-import { parseLogsBody } from "../../src/dlq/responses.js";
+import { inspectEntries } from "../../src/engine/inspect.js";
+import { parseLogsBody } from "../../src/qstash/parse.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_81ce";

@@ -4,8 +4,8 @@
  * oldest first. Every entry in the DLQ from the first call to the last is listed exactly once.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type ListAnchor, runList } from "../../src/dlq/list.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import { type ListAnchor, runList } from "../../src/engine/list.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { engineFor, json, scriptedServer } from "../support/engine.js";

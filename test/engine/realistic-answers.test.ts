@@ -4,8 +4,8 @@
  * acting on as many entries as the count it was sent, run times typed as strings.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type ResumePlan, runResume } from "../../src/dlq/resume.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { engineFor, json, scriptedServer } from "../support/engine.js";

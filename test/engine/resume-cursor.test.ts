@@ -1,9 +1,9 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { runList } from "../../src/dlq/list.js";
-import { type ResumePlan, runResume } from "../../src/dlq/resume.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
+import { runList } from "../../src/engine/list.js";
 import { FIXED_NOW } from "../support/data.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 

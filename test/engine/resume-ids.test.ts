@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, fingerprint } from "../../src/dlq/cursor.js";
-import { type ResumePlan, runResume } from "../../src/dlq/resume.js";
+import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
+import { decodeCursor, encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_3d9a";

@@ -5,7 +5,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 import type { Fault, FaultKind, FaultRequest, ResumedRecord } from "../../src/emulator/index.js";
-import { textChars } from "../../src/tools/results.js";
+import { textChars } from "../../src/mcp/results.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { type Fixture, type ResumeStructured, startFixture, textOf } from "../support/harness.js";

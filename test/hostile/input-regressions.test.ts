@@ -5,10 +5,10 @@
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fingerprint } from "../../src/dlq/cursor.js";
+import { LIMITS } from "../../src/args/schemas.js";
+import { fingerprint } from "../../src/mcp/cursor.js";
 import { TOOLS } from "../../src/tools/index.js";
-import { optionsFingerprint } from "../../src/tools/plan.js";
-import { LIMITS } from "../../src/tools/schemas.js";
+import { optionsFingerprint } from "../../src/tools/shared/plan.js";
 import { seededMessages } from "../support/data.js";
 import { type Fixture, sealedCursor, startFixture } from "../support/harness.js";
 import {

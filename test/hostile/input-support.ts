@@ -11,8 +11,6 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CallToolRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import type { z } from "zod";
-import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from "../../src/emulator/index.js";
-import type { Logger } from "../../src/log.js";
 import {
   dlqDeleteInput,
   dlqInspectInput,
@@ -25,7 +23,9 @@ import {
   flowControlUpdateInput,
   LIMITS,
   workflowRunsInput,
-} from "../../src/tools/schemas.js";
+} from "../../src/args/schemas.js";
+import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from "../../src/emulator/index.js";
+import type { Logger } from "../../src/log.js";
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";

@@ -20,14 +20,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import {
   parseFlowKey,
   parseFlowKeys,
   parseListBody,
   parseLogsBody,
   parseMessageBody,
-} from "../../src/dlq/responses.js";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+} from "../../src/qstash/parse.js";
 import { REDACTED, Redactor } from "../../src/redact.js";
 import { READ_ONLY_TOOLS, TOOLS } from "../../src/tools/index.js";
 import { type Connected, connectServer } from "../support/harness.js";

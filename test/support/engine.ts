@@ -4,8 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DlqApi } from "../../src/dlq/api.js";
-import { CallScope, type ScopeOptions } from "../../src/dlq/scope.js";
+import { CallScope, type ScopeOptions } from "../../src/engine/scope.js";
+import { DlqApi } from "../../src/qstash/api.js";
 import { QStashClient } from "../../src/qstash/client.js";
 
 export interface Engine {

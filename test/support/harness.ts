@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { type CursorState, encodeCursor } from "../../src/dlq/cursor.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { type CursorState, encodeCursor } from "../../src/mcp/cursor.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { type Asker, connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 

@@ -1,9 +1,9 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { stderrLogger } from "../../src/log.js";
+import { compactSchema } from "../../src/mcp/catalogue.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { createServer } from "../../src/server.js";
-import { compactSchema } from "../../src/tools/catalogue.js";
 import { TOOLS } from "../../src/tools/index.js";
 import { listTools } from "../support/tools-list.js";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { QStashClient } from "../../src/qstash/client.js";
 import {
   CLOCK_SKEW_TOLERANCE_MS,
   CONFIRMATION_LIFETIME_MS,
   ConfirmationSigner,
-} from "../../src/tools/confirm-token.js";
+} from "../../src/mcp/confirm/token.js";
+import { QStashClient } from "../../src/qstash/client.js";
 import { leakForms } from "../support/harness.js";
 
 const TOKEN = "eyJVc2VySUQiOiJjb25maXJtLXRlc3QiLCJQYXNzd29yZCI6InNlY3JldCJ9";

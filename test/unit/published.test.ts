@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import {
   parseCallbackBody,
   parseDeleteBody,
@@ -17,8 +18,7 @@ import {
   parseLogsBody,
   parseMessageBody,
   parseResumeBody,
-} from "../../src/dlq/responses.js";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+} from "../../src/qstash/parse.js";
 import { call, TOKEN } from "../emulator/helpers.js";
 
 const DIR = new URL("../fixtures/published/", import.meta.url);

@@ -3,7 +3,7 @@
  * number, id or timestamp is one error; a different message or status is another.
  */
 import { describe, expect, it } from "vitest";
-import { errorShape, Summarizer } from "../../src/tools/summary.js";
+import { errorShape, Summarizer } from "../../src/tools/shared/summary.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 
 let serial = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildResumeHeaders, buildSelectionQuery, flowControlValue } from "../../src/dlq/request.js";
 import { encodeQuery } from "../../src/qstash/query.js";
+import { buildResumeHeaders, buildSelectionQuery, flowControlValue } from "../../src/qstash/request.js";
 
 describe("query encoding", () => {
   it("repeats keys for arrays, sends dates as ms and omits undefined", () => {

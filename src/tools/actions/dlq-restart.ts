@@ -1,0 +1,31 @@
+/**
+ * dlq_restart: start DLQ entries' runs again from their first step, by id, filter or all.
+ */
+
+import { dlqRestartInput } from "../../args/schemas.js";
+import { ACTIONS } from "../../engine/actions/table.js";
+import { defineTool } from "../../mcp/tool.js";
+import { actionOutput } from "../shared/output.js";
+import { planResume } from "../shared/plan.js";
+import { runResumeTool } from "./run.js";
+
+export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step, with the original payload: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
+
+Select with one of dlqIds, filter, all: true; where narrows. Changes production: preview with dryRun, pass flowControl.`;
+
+export const dlqRestartTool = defineTool({
+  name: "dlq_restart",
+  title: "Restart DLQ runs from the first step",
+  description: DLQ_RESTART_DESCRIPTION,
+  inputSchema: dlqRestartInput,
+  outputSchema: actionOutput(ACTIONS.restart),
+  annotations: {
+    title: "Restart DLQ runs from the first step",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  plan: (args, context) => planResume(args, "dlq_restart", context, "restart"),
+  run: (planned, call) => runResumeTool("dlq_restart", planned, call),
+});

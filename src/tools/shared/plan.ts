@@ -1,0 +1,278 @@
+/**
+ * Validated tool arguments → a plan the runners execute. Checks that need more than one field's
+ * schema happen here, before any request is sent: a filter too long to send, and a cursor that
+ * belongs to another tool or another selection.
+ */
+
+import {
+  DEFAULTS,
+  type DlqDeleteArgs,
+  type DlqListArgs,
+  type DlqRestartArgs,
+  type DlqResumeAllArgs,
+  type DlqResumeArgs,
+  type FilterArgs,
+} from "../../args/schemas.js";
+import type { ResumePlan } from "../../engine/actions/run.js";
+import type { ActionName } from "../../engine/actions/table.js";
+import type { ListPlan } from "../../engine/list.js";
+import type { ToolContext } from "../../mcp/context.js";
+import { type CursorState, decodeCursor, fingerprint } from "../../mcp/cursor.js";
+import { encodeQuery } from "../../qstash/query.js";
+import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
+
+/** Bad input that the schemas could not see; its message is shown to the caller as is. */
+export class ArgumentError extends Error {
+  override name = "ArgumentError";
+}
+
+/** Room a resume result keeps for its summary and fields besides the lists of ids. */
+const RESULT_RESERVE_CHARS = 6_000;
+
+export interface ListPlanned {
+  mode: "filter" | "all";
+  list: ListPlan;
+  /** The selection's fingerprint, for the cursor this call returns. */
+  selection: string;
+}
+
+/**
+ * What an operation was allowed to do, as its cursor carries it from call to call: whether the
+ * user confirmed it, how many more entries it may change, and until when it may be continued.
+ */
+export interface Allowed {
+  confirmed: boolean;
+  /** Entries it may still change; absent: everything in its snapshot (a confirmed "at least" count). */
+  allowance?: number;
+  /** An operation that was not asked about: its id, for the session's tally of unasked changes. */
+  operation?: string;
+  /** Unix ms: the cursor is refused after this. */
+  expiresAt?: number;
+}
+
+export interface ResumePlanned {
+  mode: Selection["mode"];
+  resume: ResumePlan;
+  selection: string;
+  /** Fingerprint of the options (flow control, retries, label): a cursor continues only these. */
+  options: string;
+  /** A continuation: what its operation was allowed, as the cursor said. */
+  allowed?: Allowed;
+  dryRun: boolean;
+  /** The token a result asking for confirmation handed out, passed back after the user agreed. */
+  confirm?: string;
+}
+
+/** What planning needs of the server: its bounds, whether a session holds reports, the cursor seal. */
+export type PlanContext = Pick<ToolContext, "policy" | "runLists" | "cursorKey">;
+
+export function planList(args: DlqListArgs, tool: string, context: PlanContext): ListPlanned {
+  const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
+  if (filter) assertSendable(filter);
+  // A cursor continues one selection: the filter and the where it matched against.
+  const where = args.where ? canonicalWhere(args.where) : undefined;
+  const selection = fingerprint(where ? [tool, canonical(filter), where] : [tool, canonical(filter)]);
+  const state =
+    args.cursor === undefined
+      ? undefined
+      : readCursor(args.cursor, context, tool, selection, where ? "filter and where" : "filter");
+  return {
+    mode: filter ? "filter" : "all",
+    selection,
+    list: {
+      ...(filter ? { filter } : {}),
+      ...(args.where ? { where: args.where } : {}),
+      count: args.count ?? DEFAULTS.listCount,
+      maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
+      ...(state?.next === undefined ? {} : { from: state.next }),
+      ...(state?.after === undefined ? {} : { after: state.after }),
+    },
+  };
+}
+
+/** The same where however it was written: its statuses in one order, each once. */
+function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string, unknown> {
+  return {
+    ...where,
+    ...(where.responseStatus
+      ? { responseStatus: [...new Set(where.responseStatus.map(String))].sort() }
+      : {}),
+  };
+}
+
+export function planResume(
+  args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs | DlqDeleteArgs,
+  tool: string,
+  context: PlanContext,
+  action: ActionName = "resume",
+): ResumePlanned {
+  const { policy } = context;
+  const stateless = !context.runLists;
+  const base = {
+    action,
+    options: resumeOptions(args),
+    count: args.count ?? DEFAULTS.resumeCount,
+    // Unbounded by pages unless asked: a call then runs until its deadline or its size bound,
+    // so a large incident drains in a few calls rather than hundreds.
+    maxPages: args.maxPages ?? Number.POSITIVE_INFINITY,
+    concurrency: policy.idConcurrency,
+    ...(policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall }),
+    // Without a session there is no resource for what does not fit: the call stops before that.
+    ...(stateless
+      ? { maxReportChars: policy.maxResultChars - Math.min(RESULT_RESERVE_CHARS, policy.maxResultChars / 4) }
+      : {}),
+  };
+  const dryRun = args.dryRun ?? false;
+  const confirm = args.confirm === undefined ? {} : { confirm: args.confirm };
+  const options = optionsFingerprint(base.options);
+  if (args.confirm !== undefined && (dryRun || args.cursor !== undefined)) {
+    throw new ArgumentError(
+      "confirm goes with the first call of an operation, as the result that asked for it said: leave out dryRun and cursor (a cursor continues an operation already confirmed).",
+    );
+  }
+  if ("dlqIds" in args && args.dlqIds !== undefined) {
+    const dlqIds = [...new Set(args.dlqIds)];
+    const selection = fingerprint([tool, "ids", dlqIds]);
+    const state =
+      args.cursor === undefined
+        ? undefined
+        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length, options);
+    return {
+      mode: "ids",
+      selection,
+      options,
+      ...(state ? { allowed: allowedBy(state) } : {}),
+      dryRun,
+      ...confirm,
+      resume: {
+        ...base,
+        selection: { mode: "ids", dlqIds },
+        ...(state?.ids ? { continuation: { ids: state.ids } } : {}),
+      },
+    };
+  }
+  const filter = "filter" in args && args.filter !== undefined ? toDlqFilter(args.filter) : undefined;
+  if (filter) assertSendable(filter);
+  const mode = filter ? "filter" : "all";
+  const where = args.where ? canonicalWhere(args.where) : undefined;
+  const selection = fingerprint(
+    where ? [tool, mode, canonical(filter), where] : [tool, mode, canonical(filter)],
+  );
+  const describe = where
+    ? `${mode === "filter" ? "filter" : "selection"} and where`
+    : mode === "filter"
+      ? "filter"
+      : "selection";
+  const state =
+    args.cursor === undefined
+      ? undefined
+      : readCursor(args.cursor, context, tool, selection, describe, undefined, options);
+  if (state && dryRun) {
+    throw new ArgumentError(
+      "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
+    );
+  }
+  return {
+    mode,
+    selection,
+    options,
+    ...(state ? { allowed: allowedBy(state) } : {}),
+    dryRun,
+    ...confirm,
+    resume: {
+      ...base,
+      selection: filter ? { mode: "filter", filter } : { mode: "all" },
+      ...(args.where ? { where: args.where } : {}),
+      ...(state
+        ? {
+            continuation: {
+              ...(state.next === undefined ? {} : { next: state.next }),
+              ...(state.until === undefined ? {} : { until: state.until }),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function readCursor(
+  cursor: string,
+  context: PlanContext,
+  tool: string,
+  selection: string,
+  describe: string,
+  idCount?: number,
+  options?: string,
+): CursorState {
+  const state = decodeCursor(
+    cursor,
+    {
+      tool,
+      selection,
+      describe,
+      ...(idCount === undefined ? {} : { idCount }),
+      ...(options === undefined ? {} : { options }),
+    },
+    context.cursorKey,
+  );
+  if (typeof state === "string") throw new ArgumentError(state);
+  return state;
+}
+
+/** What the cursor says its operation was allowed. */
+function allowedBy(state: CursorState): Allowed {
+  return {
+    confirmed: state.confirmed ?? false,
+    ...(state.allowance === undefined ? {} : { allowance: state.allowance }),
+    ...(state.operation === undefined ? {} : { operation: state.operation }),
+    ...(state.expiresAt === undefined ? {} : { expiresAt: state.expiresAt }),
+  };
+}
+
+/** The options however they were written: flow-control fields in one order. */
+export function optionsFingerprint(options: ResumeOptions): string {
+  const { flowControl, retries, label } = options;
+  return fingerprint([
+    flowControl ? Object.entries(flowControl).sort(([a], [b]) => (a < b ? -1 : 1)) : null,
+    retries ?? null,
+    label ?? null,
+  ]);
+}
+
+function resumeOptions(args: DlqResumeAllArgs | DlqDeleteArgs): ResumeOptions {
+  const options: ResumeOptions = {};
+  if ("flowControl" in args && args.flowControl) options.flowControl = args.flowControl;
+  if ("retries" in args && args.retries !== undefined) options.retries = args.retries;
+  if ("label" in args && args.label !== undefined) options.label = args.label;
+  return options;
+}
+
+/** A filter whose query would be refused for its length is refused here, naming the fix. */
+function assertSendable(filter: DlqFilter): void {
+  // The snapshot bound and paging fields ride along on every request.
+  const chars = encodeQuery({ ...filter, toDate: 8.64e15, count: 100 }).length;
+  if (chars > MAX_QUERY_CHARS) {
+    throw new ArgumentError(
+      `This filter would make a query of ${chars} characters, more than QStash accepts (about ${MAX_QUERY_CHARS}): use fewer or shorter values.`,
+    );
+  }
+}
+
+/** Drops undefined fields so the query carries only what the caller chose. */
+function toDlqFilter(filter: FilterArgs): DlqFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as DlqFilter;
+}
+
+/**
+ * The same selection however it was written: fields in one order, one value or a list of one
+ * alike, and a list's order and repeats ignored (its values are ORed).
+ */
+function canonical(filter: DlqFilter | undefined): unknown {
+  if (!filter) return null;
+  return Object.entries(filter)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => [
+      key,
+      Array.isArray(value) ? [...new Set(value.map(String))].sort() : [String(value)],
+    ]);
+}
