@@ -14,7 +14,7 @@ import type { ToolContext } from "./mcp/context.js";
 import { RunListStore, registerRunListResource } from "./mcp/run-lists.js";
 import { registerTool } from "./mcp/tool.js";
 import { type CallPolicy, DEFAULT_CALL_POLICY } from "./policy.js";
-import { DlqApi } from "./qstash/api.js";
+import { QStashApi } from "./qstash/api.js";
 import type { QStashClient } from "./qstash/client.js";
 import { toolsFor } from "./tools/index.js";
 import { PACKAGE_VERSION } from "./version.js";
@@ -59,7 +59,7 @@ export function createServer(options: ServerOptions): McpServer {
     },
   );
   const context: ToolContext = {
-    api: new DlqApi(options.client),
+    api: new QStashApi(options.client),
     log: options.log,
     policy: options.policy ?? DEFAULT_CALL_POLICY,
     journal: options.journal ?? new Journal(undefined, options.log),

@@ -11,8 +11,8 @@ import {
   FLOW_CONTROL_PATH,
   type FlowControlAction,
   LOGS_PATH,
+  MAX_IDS_PER_ACTION_REQUEST,
   MAX_LIST_COUNT,
-  MAX_RUNS_PER_RESUME_REQUEST,
   TRIGGER_PATH,
 } from "../wire/types.js";
 import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
@@ -165,7 +165,7 @@ function bulkLimit(selection: Selection, params: URLSearchParams, max: number): 
  * client that assumes 50 under-counts what a lost answer may have resumed.
  */
 function redriveLimit(action: RedriveAction, selection: Selection, params: URLSearchParams): number {
-  if (action === "restart") return bulkLimit(selection, params, MAX_RUNS_PER_RESUME_REQUEST);
+  if (action === "restart") return bulkLimit(selection, params, MAX_IDS_PER_ACTION_REQUEST);
   if (selection.mode === "ids") return selection.dlqIds.length;
   return params.has("count") ? parseCount(params) : Number.POSITIVE_INFINITY;
 }

@@ -4,7 +4,7 @@
  * new page may start and send every request through it, so every tool obeys the same bounds.
  */
 import { setMaxListeners } from "node:events";
-import type { DlqApi, RequestContext, RequestRecord, SendingRecord } from "../qstash/api.js";
+import type { QStashApi, RequestContext, RequestRecord, SendingRecord } from "../qstash/api.js";
 import type { QStashError } from "../qstash/errors.js";
 import { type Attempted, type RetryPolicy, withRetries } from "./retry.js";
 
@@ -27,7 +27,7 @@ export interface ScopeJournal {
 }
 
 export interface ScopeOptions {
-  api: DlqApi;
+  api: QStashApi;
   retry: RetryPolicy;
   /** No new page starts after this many milliseconds. */
   deadlineMs: number;
@@ -42,7 +42,7 @@ export interface ScopeOptions {
 }
 
 export class CallScope {
-  readonly api: DlqApi;
+  readonly api: QStashApi;
   private deadlineAtMs: number;
   private readonly cutoffMs: number;
   /**

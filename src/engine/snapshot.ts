@@ -6,17 +6,17 @@
  */
 import type { QStashError } from "../qstash/errors.js";
 import type { DlqFilter } from "../qstash/request.js";
-import { emptyReport, type ResumeReport } from "./actions/report.js";
-import type { ResumePlan } from "./actions/run.js";
+import { type ActionReport, emptyReport } from "./actions/report.js";
+import type { ActionPlan } from "./actions/run.js";
 import type { CallScope } from "./scope.js";
 
 /** Without a Date header, the local clock stands in, held back against a skew of this much. */
 const LOCAL_CLOCK_MARGIN_MS = 5_000;
 
 export type Opened =
-  | { ok: true; report: ResumeReport; until: number; filter: DlqFilter }
+  | { ok: true; report: ActionReport; until: number; filter: DlqFilter }
   /** Nothing to do, or the clock could not be read: the report says which. */
-  | { ok: false; report: ResumeReport };
+  | { ok: false; report: ActionReport };
 
 export type Snapshot =
   | {
@@ -53,7 +53,7 @@ export function withinSnapshot(filter: DlqFilter, until: number): DlqFilter {
  * stops before it has a snapshot hands out no continuation: a cursor stands for an operation
  * already sized and allowed, and without a snapshot there is nothing it could be bounded by.
  */
-export async function openSnapshot(plan: ResumePlan, scope: CallScope): Promise<Opened> {
+export async function openSnapshot(plan: ActionPlan, scope: CallScope): Promise<Opened> {
   const report = emptyReport(plan.selection.mode === "filter" ? "filter" : "all");
   const filter: DlqFilter = plan.selection.mode === "filter" ? plan.selection.filter : {};
   let until = plan.continuation?.until;

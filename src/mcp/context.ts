@@ -6,7 +6,7 @@ import type { CallTracker } from "../calls.js";
 import type { Journal } from "../journal.js";
 import type { Logger } from "../log.js";
 import type { CallPolicy } from "../policy.js";
-import type { DlqApi } from "../qstash/api.js";
+import type { QStashApi } from "../qstash/api.js";
 import type { Redactor } from "../redact.js";
 import type { OperationLedger } from "./confirm/operations.js";
 import type { ConfirmationSigner } from "./confirm/token.js";
@@ -14,7 +14,7 @@ import type { UnaskedTally } from "./confirm/unasked.js";
 import type { RunListStore } from "./run-lists.js";
 
 export interface ToolContext {
-  api: DlqApi;
+  api: QStashApi;
   log: Logger;
   policy: CallPolicy;
   journal: Journal;

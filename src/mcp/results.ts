@@ -8,7 +8,6 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
 import { plainOrQuoted } from "../quote.js";
-import type { ResumeResult } from "../tools/shared/output.js";
 
 export function toolError(message: string): CallToolResult {
   return { content: [{ type: "text", text: clip(message, SUMMARY_MAX_CHARS) }], isError: true };
@@ -58,7 +57,15 @@ export function clip(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
-export function errorInfo(error: QStashError): NonNullable<ResumeResult["error"]> {
+/** A QStash error as a result reports it. */
+export interface ErrorInfo {
+  kind: string;
+  message: string;
+  status?: number;
+  retryAfterSeconds?: number;
+}
+
+export function errorInfo(error: QStashError): ErrorInfo {
   return {
     kind: error.kind,
     message: error.message,

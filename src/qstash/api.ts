@@ -4,7 +4,6 @@
  * journal can record it.
  */
 
-import { ACTIONS, type ActionName } from "../engine/actions/table.js";
 import {
   DLQ_PATHS,
   type DlqMessage,
@@ -12,6 +11,7 @@ import {
   type FlowControlAction,
   LOGS_PATH,
 } from "../wire/types.js";
+import { ACTIONS, type ActionName } from "./actions.js";
 import type { QStashClient, QStashRequest } from "./client.js";
 import { QStashError } from "./errors.js";
 import {
@@ -26,7 +26,7 @@ import {
   parseLogsBody,
   parseMessageBody,
   parseResumeBody,
-  type ResumedRun,
+  type StartedRun,
 } from "./parse.js";
 import { encodeQuery, type QueryParams } from "./query.js";
 import {
@@ -72,7 +72,7 @@ export interface RequestContext {
   onRequest?: (record: RequestRecord) => void;
 }
 
-export class DlqApi {
+export class QStashApi {
   constructor(readonly client: QStashClient) {}
 
   /**
@@ -115,7 +115,7 @@ export class DlqApi {
         ) {
           throw new QStashError(
             "protocol",
-            `QStash answered ${where} for ${selection.dlqIds.length} dlqId(s) without naming a run; they may have been ${row.done}.`,
+            `QStash answered ${where} for ${selection.dlqIds.length} dlqId(s) without naming a run; it may have started runs for them.`,
           );
         }
         return parsed;
@@ -151,7 +151,7 @@ export class DlqApi {
   }
 
   /** Retries the entry's failed failure callback; the entry stays in the DLQ. */
-  async retryCallback(dlqId: string, context: RequestContext = {}): Promise<ResumedRun> {
+  async retryCallback(dlqId: string, context: RequestContext = {}): Promise<StartedRun> {
     const request: QStashRequest = {
       method: "POST",
       path: `${DLQ_PATHS.callback}/${encodeURIComponent(dlqId)}`,

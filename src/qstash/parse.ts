@@ -62,7 +62,7 @@ function withRunTime(message: DlqMessage): DlqMessage {
 }
 
 /** A resumed run as far as the answer names it; the creation time may be missing or unreadable. */
-export interface ResumedRun {
+export interface StartedRun {
   /** The DLQ entry this run was, when the answer tells (a request that named one id). */
   dlqId?: string;
   workflowRunId: string;
@@ -70,7 +70,7 @@ export interface ResumedRun {
 }
 
 export interface ParsedResume {
-  workflowRuns: ResumedRun[];
+  workflowRuns: StartedRun[];
   /** A delete's answer: how many entries it removed (it names none). */
   deleted?: number;
   cursor?: string;
@@ -153,7 +153,7 @@ export function parseListBody(body: unknown, where: string): ListResponse {
 }
 
 /** The run whose failure callback a retry started again; its creation time may be unreadable. */
-export function parseCallbackBody(body: unknown, where: string): ResumedRun {
+export function parseCallbackBody(body: unknown, where: string): StartedRun {
   const id = (body as { workflowRunId?: unknown } | null)?.workflowRunId;
   if (typeof id !== "string" || id === "") throw shapeError(where);
   const createdAt = unixMs((body as { workflowCreatedAt?: unknown }).workflowCreatedAt);

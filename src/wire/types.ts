@@ -34,7 +34,7 @@ export type FlowControlAction = (typeof FLOW_CONTROL_ACTIONS)[number];
  * of at most this many. A bulk resume by filter or all is documented without the cap: it acts on
  * as many entries as the `count` it is sent.
  */
-export const MAX_RUNS_PER_RESUME_REQUEST = 50;
+export const MAX_IDS_PER_ACTION_REQUEST = 50;
 /** The list endpoint returns at most this many messages per request. */
 export const MAX_LIST_COUNT = 100;
 /** What the official client sends as `count` when none is given. */

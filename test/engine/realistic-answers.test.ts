@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
-import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
+import { type ActionPlan, runAction } from "../../src/engine/actions/run.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { engineFor, json, scriptedServer } from "../support/engine.js";
@@ -26,7 +26,7 @@ async function emulatorEngine(options: Partial<Parameters<typeof startEmulator>[
   return { emulator, engine };
 }
 
-const all = (overrides: Partial<ResumePlan> = {}): ResumePlan => ({
+const all = (overrides: Partial<ActionPlan> = {}): ActionPlan => ({
   action: "resume",
   selection: { mode: "all" },
   options: {},
@@ -59,12 +59,12 @@ describe("answers that leave out what is empty", () => {
 
   it("ends a continuation whose entries are gone with nothing unreported", async () => {
     const { emulator, engine } = await emulatorEngine({ entries: 40 });
-    const first = await runResume(all({ maxPages: 1 }), engine.scope());
+    const first = await runAction(all({ maxPages: 1 }), engine.scope());
     expect(first.workflowRuns).toHaveLength(20);
     expect(first.continuation).toBeDefined();
     // Someone else cleared the DLQ before the next page: QStash answers that page with `{}`.
     for (const message of emulator.store.list()) emulator.store.delete(message.dlqId);
-    const next = await runResume(
+    const next = await runAction(
       all({ ...(first.continuation ? { continuation: first.continuation } : {}) }),
       engine.scope(),
     );
@@ -111,7 +111,7 @@ describe("an empty cursor", () => {
     expect((await engine.api.act("resume", { mode: "all" }, { count: 10 }, {})).cursor).toBeUndefined();
     expect((await engine.api.act("delete", { mode: "all" }, { count: 10 }, {})).cursor).toBeUndefined();
     expect((await engine.api.logs({})).cursor).toBeUndefined();
-    const report = await runResume(all(), engine.scope());
+    const report = await runAction(all(), engine.scope());
     expect(report).toMatchObject({ stopReason: "done", pages: 1 });
     expect(report.continuation).toBeUndefined();
   });
@@ -129,13 +129,13 @@ describe("an empty answer where something must have been done", () => {
       () => server.close(),
       () => engine.close(),
     );
-    const report = await runResume(
+    const report = await runAction(
       { ...all(), selection: { mode: "ids", dlqIds: ["dlq_a", "dlq_b"] } },
       engine.scope(),
     );
     expect(report.stopReason).toBe("error");
     expect(report.error?.kind).toBe("protocol");
-    expect(report.probablyResumed).toEqual(["dlq_a", "dlq_b"]);
+    expect(report.probablyChanged).toEqual(["dlq_a", "dlq_b"]);
   });
 });
 
@@ -144,7 +144,7 @@ describe("how many runs a bulk page acts on", () => {
     const { emulator, engine } = await emulatorEngine({ entries: 300 });
     // The second page's answer is lost after QStash acted on it.
     emulator.inject({ kind: "reset-after", after: 1, match: (r) => r.method === "POST" });
-    const report = await runResume(all({ count: 100 }), engine.scope());
+    const report = await runAction(all({ count: 100 }), engine.scope());
     const reported = new Set(report.workflowRuns.map((run) => run.workflowRunId));
     const silent = emulator.resumed.filter((record) => !reported.has(record.workflowRunId));
     expect(silent.length).toBeGreaterThan(50);
@@ -157,12 +157,12 @@ describe("how many runs a bulk page acts on", () => {
 describe("how many runs a bulk page acts on, for the result's bound", () => {
   it("sends no page whose count of runs would not fit the result", async () => {
     const { emulator, engine } = await emulatorEngine({ entries: 300 });
-    const probe = await runResume(all({ count: 10, maxPages: 1 }), engine.scope());
+    const probe = await runAction(all({ count: 10, maxPages: 1 }), engine.scope());
     const runChars = Math.max(...probe.workflowRuns.map((run) => JSON.stringify(run).length + 1));
     emulator.reset();
     // Room for 175 runs: a first page of 100 fits, a second of 100 would not.
     const maxReportChars = 175 * runChars;
-    const report = await runResume(all({ count: 100, maxReportChars }), engine.scope());
+    const report = await runAction(all({ count: 100, maxReportChars }), engine.scope());
     expect(report.stopReason).toBe("resultSize");
     expect(report.workflowRuns).toHaveLength(100);
     expect(emulator.resumed).toHaveLength(100);
@@ -191,7 +191,7 @@ describe("run creation times as strings", () => {
       () => server.close(),
       () => engine.close(),
     );
-    const report = await runResume(all(), engine.scope());
+    const report = await runAction(all(), engine.scope());
     expect(report.stopReason).toBe("done");
     expect(report.workflowRuns).toEqual([
       { workflowRunId: "wfr_digits", workflowCreatedAt: 1752829293531 },

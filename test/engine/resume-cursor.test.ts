@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
-import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
+import { type ActionPlan, runAction } from "../../src/engine/actions/run.js";
 import { runList } from "../../src/engine/list.js";
 import { FIXED_NOW } from "../support/data.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
@@ -35,7 +35,7 @@ async function scriptedEngine(script: Parameters<typeof scriptedServer>[0]): Pro
   return engine;
 }
 
-const all = (overrides: Partial<ResumePlan> = {}): ResumePlan => ({
+const all = (overrides: Partial<ActionPlan> = {}): ActionPlan => ({
   action: "resume",
   selection: { mode: "all" },
   options: {},
@@ -56,7 +56,7 @@ describe("resuming by cursor", () => {
     const engine = await scriptedEngine(({ method }, res) =>
       json(res, 200, method === "GET" ? LIST_ONE : { workflowRuns: runs }),
     );
-    const report = await runResume(all(), engine.scope());
+    const report = await runAction(all(), engine.scope());
     expect(report.stopReason).toBe("done");
     expect(report.workflowRuns.map((run) => run.workflowRunId)).toEqual(runs.map((run) => run.workflowRunId));
     expect(report.workflowRuns[7]).toEqual({ workflowRunId: "wfr_7" });
@@ -71,7 +71,7 @@ describe("resuming by cursor", () => {
         method === "GET" ? LIST_ONE : { workflowRuns: [{ workflowRunId: "wfr_a" }, { id: 3 }, null] },
       ),
     );
-    const report = await runResume(all(), engine.scope());
+    const report = await runAction(all(), engine.scope());
     expect(report.workflowRuns).toEqual([{ workflowRunId: "wfr_a" }]);
     expect(report).toMatchObject({ unreportedPossible: true, unreportedAtMost: 2 });
   });
@@ -85,7 +85,7 @@ describe("resuming by cursor", () => {
       page += 1;
       json(res, 200, { workflowRuns: [{ workflowRunId: `wfr_${page}`, workflowCreatedAt: 1 }], cursor });
     });
-    const report = await runResume(all(), engine.scope());
+    const report = await runAction(all(), engine.scope());
     expect(report.stopReason).toBe("error");
     expect(report.error?.message).toMatch(/already returned/);
     expect(report.workflowRuns.map((run) => run.workflowRunId)).toEqual(["wfr_1", "wfr_2", "wfr_3"]);
@@ -97,10 +97,10 @@ describe("resuming by cursor", () => {
     async (kind) => {
       const { emulator, engine } = await emulatorEngine({ entries: 300 });
       emulator.inject({ kind, times: Number.POSITIVE_INFINITY, after: 1, match: (r) => r.method === "POST" });
-      let continuation: ResumePlan["continuation"];
+      let continuation: ActionPlan["continuation"];
       for (let call = 0; call < 3; call++) {
         const before = emulator.resumed.length;
-        const report = await runResume(
+        const report = await runAction(
           all({ count: 20, ...(continuation ? { continuation } : {}) }),
           engine.scope(),
         );
@@ -129,10 +129,10 @@ describe("resuming by cursor", () => {
       refail: { share: 1 },
     });
     const original = new Set(emulator.store.list().map((message) => message.dlqId));
-    const first = await runResume(all({ count: 10, maxPages: 5 }), engine.scope());
+    const first = await runAction(all({ count: 10, maxPages: 5 }), engine.scope());
     expect(first.stopReason).toBe("maxPages");
     expect(first.snapshot).toBeGreaterThan(0);
-    const rest = await runResume(
+    const rest = await runAction(
       all({ count: 10, ...(first.continuation ? { continuation: first.continuation } : {}) }),
       engine.scope(),
     );
@@ -153,7 +153,7 @@ describe("resuming by cursor", () => {
       // The resume request hangs: QStash never answers.
     });
     const started = Date.now();
-    const pending = runResume(all(), engine.scope({ deadlineMs: 200, cutoffMs: 300 }));
+    const pending = runAction(all(), engine.scope({ deadlineMs: 200, cutoffMs: 300 }));
     const collector = setInterval(gc, 20);
     const report = await pending.finally(() => clearInterval(collector));
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type ResumePlan, runResume } from "../../src/engine/actions/run.js";
+import { type ActionPlan, runAction } from "../../src/engine/actions/run.js";
 import { decodeCursor, encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 
@@ -19,7 +19,7 @@ async function scriptedEngine(script: Parameters<typeof scriptedServer>[0]): Pro
   return engine;
 }
 
-const idsPlan = (dlqIds: string[]): ResumePlan => ({
+const idsPlan = (dlqIds: string[]): ActionPlan => ({
   action: "resume",
   selection: { mode: "ids", dlqIds },
   options: {},
@@ -42,7 +42,7 @@ describe("resuming an id list", () => {
       });
     });
     const ids = Array.from({ length: 20 }, (_, index) => `dlq_${index}`);
-    const report = await runResume(idsPlan(ids), engine.scope());
+    const report = await runAction(idsPlan(ids), engine.scope());
     expect(report.stopReason).toBe("done");
     expect(report.workflowRuns.map((run) => run.workflowRunId).sort()).toEqual(
       ids.map((id) => `wfr_${id}`).sort(),

@@ -5,18 +5,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CallScope, type ScopeOptions } from "../../src/engine/scope.js";
-import { DlqApi } from "../../src/qstash/api.js";
+import { QStashApi } from "../../src/qstash/api.js";
 import { QStashClient } from "../../src/qstash/client.js";
 
 export interface Engine {
-  api: DlqApi;
+  api: QStashApi;
   scope(options?: Partial<ScopeOptions>): CallScope;
   close(): Promise<void>;
 }
 
 export function engineFor(baseUrl: string, token: string, options: { timeoutMs?: number } = {}): Engine {
   const client = new QStashClient({ baseUrl, token, timeoutMs: options.timeoutMs ?? 5_000, connections: 8 });
-  const api = new DlqApi(client);
+  const api = new QStashApi(client);
   return {
     api,
     scope: (scopeOptions = {}) =>

@@ -5,15 +5,15 @@
  * stops there and says how many runs the lost page may have resumed.
  */
 
-import type { ResumedRun } from "../../qstash/parse.js";
+import type { StartedRun } from "../../qstash/parse.js";
 import type { Selection } from "../../qstash/request.js";
 import { type PageLoopOutcome, runPages } from "../pages.js";
 import type { CallScope } from "../scope.js";
 import { openSnapshot } from "../snapshot.js";
-import { ReportBudget, type ResumeReport, reportProgress } from "./report.js";
-import type { ResumePlan } from "./run.js";
+import { type ActionReport, ReportBudget, reportProgress } from "./report.js";
+import type { ActionPlan } from "./run.js";
 
-export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promise<ResumeReport> {
+export async function actAtEndpoint(plan: ActionPlan, scope: CallScope): Promise<ActionReport> {
   const opened = await openSnapshot(plan, scope);
   if (!opened.ok) return opened.report;
   const { report, until } = opened;
@@ -27,7 +27,7 @@ export async function resumeByCursor(plan: ResumePlan, scope: CallScope): Promis
   const runsLeft = () =>
     plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - report.workflowRuns.length;
 
-  const outcome: PageLoopOutcome = await runPages<ResumedRun[]>({
+  const outcome: PageLoopOutcome = await runPages<StartedRun[]>({
     scope,
     maxPages: plan.maxPages,
     ...(plan.continuation?.next === undefined ? {} : { from: plan.continuation.next }),

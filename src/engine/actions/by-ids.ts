@@ -10,34 +10,34 @@
 
 import { indexesOf, rangesOf } from "../../mcp/cursor.js";
 import { asQStashError, QStashError } from "../../qstash/errors.js";
-import type { ResumedRun } from "../../qstash/parse.js";
+import type { StartedRun } from "../../qstash/parse.js";
 import { encodedPairLength } from "../../qstash/query.js";
 import { MAX_QUERY_CHARS } from "../../qstash/request.js";
-import { MAX_RUNS_PER_RESUME_REQUEST } from "../../wire/types.js";
+import { MAX_IDS_PER_ACTION_REQUEST } from "../../wire/types.js";
 import { lookUpIds } from "../lookup.js";
 import type { CallScope, StopReason } from "../scope.js";
-import { emptyReport, ReportBudget, type ResumeReport, reportProgress } from "./report.js";
-import type { ResumePlan } from "./run.js";
+import { type ActionReport, emptyReport, ReportBudget, reportProgress } from "./report.js";
+import type { ActionPlan } from "./run.js";
 
 interface BatchOutcome {
-  runs: ResumedRun[];
+  runs: StartedRun[];
   /** Delete: the ids an answer counted as removed. */
   deleted: string[];
   notFound: string[];
-  probablyResumed: string[];
+  probablyChanged: string[];
   /** Set when the batch did not finish; the runs it did resume are still listed. */
   failure?: QStashError;
   /** The failure may have been processed: the batch's ids stay in doubt. */
   inDoubt?: boolean;
 }
 
-export async function resumeIds(
-  plan: ResumePlan,
+export async function actOnIds(
+  plan: ActionPlan,
   ids: readonly string[],
   scope: CallScope,
   /** Shared with the caller when these ids are one page of a listed selection. */
   budget = new ReportBudget(plan.maxReportChars),
-): Promise<ResumeReport> {
+): Promise<ActionReport> {
   const report = emptyReport("ids");
   const start = plan.continuation?.ids ?? { offset: 0, done: [], uncertain: [] };
   let offset = start.offset;
@@ -70,7 +70,7 @@ export async function resumeIds(
   const takeBatch = (): number[] | "wait" | undefined => {
     if (failed) return undefined;
     const runsLeft = plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - runsLaunched;
-    const batch = nextBatch(ids, done, scan, Math.min(MAX_RUNS_PER_RESUME_REQUEST, Math.max(runsLeft, 1)));
+    const batch = nextBatch(ids, done, scan, Math.min(MAX_IDS_PER_ACTION_REQUEST, Math.max(runsLeft, 1)));
     if (batch.length === 0) return undefined;
     const halt =
       scope.halted() ??
@@ -102,7 +102,7 @@ export async function resumeIds(
       slot.outcome = outcome;
       idsInFlight -= batch.length;
       budget.addRuns(outcome.runs);
-      budget.addIds([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
+      budget.addIds([...outcome.deleted, ...outcome.notFound, ...outcome.probablyChanged]);
       wakeWaiting();
       if (outcome.failure) {
         failed = true;
@@ -125,10 +125,10 @@ export async function resumeIds(
     report.workflowRuns.push(...outcome.runs);
     report.deletedIds.push(...outcome.deleted);
     report.notFound.push(...outcome.notFound);
-    report.probablyResumed.push(...outcome.probablyResumed);
+    report.probablyChanged.push(...outcome.probablyChanged);
     if (outcome.failure) {
       // Ids the batch settled before it failed are handled; the continuation sends the others.
-      const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
+      const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyChanged]);
       for (const index of batch) {
         if (settled.has(ids[index] as string)) done.add(index);
         else if (outcome.inDoubt) nowInDoubt.add(index);
@@ -179,13 +179,13 @@ async function resumeBatch(
   batch: number[],
   ids: readonly string[],
   inDoubt: ReadonlySet<number>,
-  plan: ResumePlan,
+  plan: ActionPlan,
   scope: CallScope,
-  report: ResumeReport,
+  report: ActionReport,
 ): Promise<BatchOutcome> {
   const dlqIds = batch.map((index) => ids[index] as string);
   const indexOf = new Map(dlqIds.map((id, position) => [id, batch[position] as number]));
-  const outcome: BatchOutcome = { runs: [], deleted: [], notFound: [], probablyResumed: [] };
+  const outcome: BatchOutcome = { runs: [], deleted: [], notFound: [], probablyChanged: [] };
   /**
    * A request may have acted on ids its answer does not name: its answer was lost, or it was a
    * 404 for several ids, which QStash sends when some were not there without saying whether it
@@ -256,13 +256,13 @@ async function resumeBatch(
       const gone = pending.filter((id) => found.get(id) === undefined);
       const present = pending.filter((id) => found.get(id) !== undefined);
       for (const id of gone) {
-        if (unsure || inDoubt.has(indexOf.get(id) as number)) outcome.probablyResumed.push(id);
+        if (unsure || inDoubt.has(indexOf.get(id) as number)) outcome.probablyChanged.push(id);
         // Nothing acted on (a 404 for one id, a delete that counted none): the id was not there.
         else if (counted === undefined || counted === 0) outcome.notFound.push(id);
         // As many left as the delete counted: it deleted exactly those.
         else if (gone.length === counted) outcome.deleted.push(id);
         // More left than it counted: some were gone before, and the count does not say which.
-        else outcome.probablyResumed.push(id);
+        else outcome.probablyChanged.push(id);
       }
       if (present.length === 0) return outcome;
       if (round >= RESENDS) {
@@ -282,11 +282,11 @@ async function resumeBatch(
     if (!unsure) return outcome;
     // A request may have acted without naming what. Which of the batch's ids left the DLQ tells:
     // those are reported now, and the rest are still there for the continuation.
-    const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyResumed]);
+    const settled = new Set([...outcome.deleted, ...outcome.notFound, ...outcome.probablyChanged]);
     const pending = dlqIds.filter((id) => !settled.has(id));
     const found = scope.signal.aborted ? undefined : await lookUpIds(pending, scope);
     if (found instanceof Map) {
-      for (const id of pending) if (found.get(id) === undefined) outcome.probablyResumed.push(id);
+      for (const id of pending) if (found.get(id) === undefined) outcome.probablyChanged.push(id);
       return outcome;
     }
     // Not even the lookups went through: the continuation treats the batch's missing ids as most

@@ -13,23 +13,23 @@ import { runPages } from "../pages.js";
 import type { CallScope } from "../scope.js";
 import { openSnapshot } from "../snapshot.js";
 import { matcher } from "../where.js";
-import { resumeIds } from "./by-ids.js";
-import { ReportBudget, type ResumeReport, reportProgress } from "./report.js";
-import type { ResumePlan } from "./run.js";
+import { actOnIds } from "./by-ids.js";
+import { type ActionReport, ReportBudget, reportProgress } from "./report.js";
+import type { ActionPlan } from "./run.js";
 
 interface ActedPage {
   scanned: number;
-  acted?: ResumeReport;
+  acted?: ActionReport;
 }
 
-export async function actOnListed(plan: ResumePlan, scope: CallScope): Promise<ResumeReport> {
+export async function actOnListed(plan: ActionPlan, scope: CallScope): Promise<ActionReport> {
   const opened = await openSnapshot(plan, scope);
   if (!opened.ok) return opened.report;
   const { report, until, filter } = opened;
   report.scanned = 0;
   const matches = picker(plan, filter);
   const budget = new ReportBudget(plan.maxReportChars);
-  const changed = () => report.workflowRuns.length + report.deletedIds.length + report.probablyResumed.length;
+  const changed = () => report.workflowRuns.length + report.deletedIds.length + report.probablyChanged.length;
   const runsLeft = () => (plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - changed());
   const progress = { pages: 0, resumed: 0, handled: 0 };
 
@@ -51,7 +51,7 @@ export async function actOnListed(plan: ResumePlan, scope: CallScope): Promise<R
       const dlqIds = messages.filter(matches).map((message) => message.dlqId);
       const page: ActedPage = { scanned: messages.length };
       if (dlqIds.length > 0) {
-        page.acted = await resumeIds(
+        page.acted = await actOnIds(
           {
             ...plan,
             selection: { mode: "ids", dlqIds },
@@ -79,7 +79,7 @@ export async function actOnListed(plan: ResumePlan, scope: CallScope): Promise<R
       report.workflowRuns.push(...acted.workflowRuns);
       report.deletedIds.push(...acted.deletedIds);
       report.notFound.push(...acted.notFound);
-      report.probablyResumed.push(...acted.probablyResumed);
+      report.probablyChanged.push(...acted.probablyChanged);
       if (acted.unreportedPossible) {
         report.unreportedPossible = true;
         report.unreportedAtMost += acted.unreportedAtMost;
@@ -105,7 +105,7 @@ export async function actOnListed(plan: ResumePlan, scope: CallScope): Promise<R
  * The entries of a page to act on: those `where` matches, and with a run id in the filter only
  * the runs of exactly that id, since QStash may match it as a prefix.
  */
-function picker(plan: ResumePlan, filter: DlqFilter) {
+function picker(plan: ActionPlan, filter: DlqFilter) {
   const matches = plan.where ? matcher(plan.where) : () => true;
   const runId = filter.workflowRunId;
   return (message: Parameters<typeof matches>[0]) =>

@@ -1,13 +1,13 @@
 /**
- * What a resume call did, as the runners build it, and the bound on how large that report may
+ * What an action call did, as the runners build it, and the bound on how large that report may
  * grow when it has to fit in one result (no session resource to hold the rest).
  */
 
 import type { IdProgress } from "../../mcp/cursor.js";
 import type { QStashError } from "../../qstash/errors.js";
-import type { ResumedRun } from "../../qstash/parse.js";
+import type { StartedRun } from "../../qstash/parse.js";
 import type { StopReason } from "../scope.js";
-import type { ResumePlan, ResumeProgress } from "./run.js";
+import type { ActionPlan, ActionProgress } from "./run.js";
 
 export interface Continuation {
   /** QStash's cursor; absent: from the start of the operation. */
@@ -17,9 +17,9 @@ export interface Continuation {
   ids?: IdProgress;
 }
 
-export interface ResumeReport {
+export interface ActionReport {
   mode: "ids" | "filter" | "all";
-  workflowRuns: ResumedRun[];
+  workflowRuns: StartedRun[];
   /** Delete: the dlqIds removed (its answers name no runs). */
   deletedIds: string[];
   /** Resume requests that were answered. */
@@ -35,7 +35,7 @@ export interface ResumeReport {
   /** Ids that were not in the DLQ (already resumed or deleted, or never there). */
   notFound: string[];
   /** Ids that vanished after a request whose answer was lost: that request most likely resumed them. */
-  probablyResumed: string[];
+  probablyChanged: string[];
   /** A request whose outcome is unknown may have resumed runs that are not listed. */
   unreportedPossible: boolean;
   /** At most this many runs may have been resumed without being listed. */
@@ -43,7 +43,7 @@ export interface ResumeReport {
   error?: QStashError;
 }
 
-export function emptyReport(mode: ResumeReport["mode"]): ResumeReport {
+export function emptyReport(mode: ActionReport["mode"]): ActionReport {
   return {
     mode,
     workflowRuns: [],
@@ -51,7 +51,7 @@ export function emptyReport(mode: ResumeReport["mode"]): ResumeReport {
     pages: 0,
     stopReason: "done",
     notFound: [],
-    probablyResumed: [],
+    probablyChanged: [],
     unreportedPossible: false,
     unreportedAtMost: 0,
   };
@@ -70,7 +70,7 @@ export class ReportBudget {
 
   constructor(private readonly limit: number = Number.POSITIVE_INFINITY) {}
 
-  addRuns(runs: readonly ResumedRun[]): void {
+  addRuns(runs: readonly StartedRun[]): void {
     for (const run of runs) {
       const chars = JSON.stringify(run).length + 1;
       this.used += chars;
@@ -95,7 +95,7 @@ export class ReportBudget {
 }
 
 /** Progress is a courtesy: it must never hold up or break the work it reports on. */
-export function reportProgress(plan: ResumePlan, progress: ResumeProgress): void {
+export function reportProgress(plan: ActionPlan, progress: ActionProgress): void {
   try {
     plan.onPage?.({ ...progress });
   } catch {}

@@ -5,16 +5,16 @@
  * where to continue.
  */
 
+import { ACTIONS, type ActionName } from "../../qstash/actions.js";
 import type { ResumeOptions, Selection } from "../../qstash/request.js";
 import type { CallScope } from "../scope.js";
 import type { Where } from "../where.js";
-import { resumeByCursor } from "./by-endpoint.js";
-import { resumeIds } from "./by-ids.js";
+import { actAtEndpoint } from "./by-endpoint.js";
+import { actOnIds } from "./by-ids.js";
 import { actOnListed } from "./listed.js";
-import type { Continuation, ResumeReport } from "./report.js";
-import { ACTIONS, type ActionName } from "./table.js";
+import type { ActionReport, Continuation } from "./report.js";
 
-export interface ResumeProgress {
+export interface ActionProgress {
   pages: number;
   resumed: number;
   /** Id lists: ids dealt with so far, against `total`. */
@@ -22,7 +22,7 @@ export interface ResumeProgress {
   total?: number;
 }
 
-export interface ResumePlan {
+export interface ActionPlan {
   /** Resume (from the failed step) or restart (from the first): the same run either way. */
   action: ActionName;
   selection: Selection;
@@ -40,7 +40,7 @@ export interface ResumePlan {
   continuation?: Continuation;
   /** The report must fit in this many characters: no session resource can hold the rest. */
   maxReportChars?: number;
-  onPage?: (progress: ResumeProgress) => void;
+  onPage?: (progress: ActionProgress) => void;
 }
 
 /**
@@ -50,10 +50,10 @@ export interface ResumePlan {
  * REST pages of bulk resume and restart, upstash/docs workflow/rest/dlq/bulk-resume.mdx: "Run ID
  * or ID prefix"; see docs/qstash-uncertain.md), so a short id sent there could resume other runs.
  */
-export function runResume(plan: ResumePlan, scope: CallScope): Promise<ResumeReport> {
-  if (plan.selection.mode === "ids") return resumeIds(plan, plan.selection.dlqIds, scope);
+export function runAction(plan: ActionPlan, scope: CallScope): Promise<ActionReport> {
+  if (plan.selection.mode === "ids") return actOnIds(plan, plan.selection.dlqIds, scope);
   const runId = plan.selection.mode === "filter" && plan.selection.filter.workflowRunId !== undefined;
   return plan.where || runId || !ACTIONS[plan.action].bulkByFilter
     ? actOnListed(plan, scope)
-    : resumeByCursor(plan, scope);
+    : actAtEndpoint(plan, scope);
 }

@@ -4,11 +4,11 @@
  */
 
 import { dlqDeleteInput } from "../../args/schemas.js";
-import { ACTIONS } from "../../engine/actions/table.js";
 import { defineTool } from "../../mcp/tool.js";
-import { actionOutput } from "../shared/output.js";
-import { planResume } from "../shared/plan.js";
-import { runResumeTool } from "./run.js";
+import { planAction } from "../shared/plan.js";
+import { actionOutput } from "./output.js";
+import { runActionTool } from "./run.js";
+import { WORDS } from "./words.js";
 
 export const DLQ_DELETE_DESCRIPTION = `Delete DLQ entries without running them: runs that must not run again (an order already fulfilled, a 422 that fails every time). Cannot be undone.
 
@@ -19,7 +19,7 @@ export const dlqDeleteTool = defineTool({
   title: "Delete DLQ entries",
   description: DLQ_DELETE_DESCRIPTION,
   inputSchema: dlqDeleteInput,
-  outputSchema: actionOutput(ACTIONS.delete),
+  outputSchema: actionOutput(WORDS.delete),
   annotations: {
     title: "Delete DLQ entries",
     readOnlyHint: false,
@@ -28,6 +28,6 @@ export const dlqDeleteTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_delete", context, "delete"),
-  run: (planned, call) => runResumeTool("dlq_delete", planned, call),
+  plan: (args, context) => planAction(args, "dlq_delete", context, "delete"),
+  run: (planned, call) => runActionTool("dlq_delete", planned, call),
 });

@@ -3,11 +3,11 @@
  */
 
 import { dlqRestartInput } from "../../args/schemas.js";
-import { ACTIONS } from "../../engine/actions/table.js";
 import { defineTool } from "../../mcp/tool.js";
-import { actionOutput } from "../shared/output.js";
-import { planResume } from "../shared/plan.js";
-import { runResumeTool } from "./run.js";
+import { planAction } from "../shared/plan.js";
+import { actionOutput } from "./output.js";
+import { runActionTool } from "./run.js";
+import { WORDS } from "./words.js";
 
 export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step, with the original payload: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
 
@@ -18,7 +18,7 @@ export const dlqRestartTool = defineTool({
   title: "Restart DLQ runs from the first step",
   description: DLQ_RESTART_DESCRIPTION,
   inputSchema: dlqRestartInput,
-  outputSchema: actionOutput(ACTIONS.restart),
+  outputSchema: actionOutput(WORDS.restart),
   annotations: {
     title: "Restart DLQ runs from the first step",
     readOnlyHint: false,
@@ -26,6 +26,6 @@ export const dlqRestartTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_restart", context, "restart"),
-  run: (planned, call) => runResumeTool("dlq_restart", planned, call),
+  plan: (args, context) => planAction(args, "dlq_restart", context, "restart"),
+  run: (planned, call) => runActionTool("dlq_restart", planned, call),
 });

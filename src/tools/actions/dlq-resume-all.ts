@@ -4,9 +4,10 @@
 
 import { dlqResumeAllInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
-import { resumeOutput } from "../shared/output.js";
-import { planResume } from "../shared/plan.js";
-import { runResumeTool } from "./run.js";
+import { planAction } from "../shared/plan.js";
+import { actionOutput } from "./output.js";
+import { runActionTool } from "./run.js";
+import { WORDS } from "./words.js";
 
 export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every run in the DLQ from its failed step: when the whole DLQ should run again (after a shared dependency's outage); for a subset use dlq_resume. Changes production: preview with dryRun, pass flowControl; where narrows it.`;
 
@@ -15,7 +16,7 @@ export const dlqResumeAllTool = defineTool({
   title: "Resume all DLQ runs",
   description: DLQ_RESUME_ALL_DESCRIPTION,
   inputSchema: dlqResumeAllInput,
-  outputSchema: resumeOutput,
+  outputSchema: actionOutput(WORDS.resume),
   annotations: {
     title: "Resume all DLQ runs",
     readOnlyHint: false,
@@ -23,6 +24,6 @@ export const dlqResumeAllTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_resume_all", context),
-  run: (planned, call) => runResumeTool("dlq_resume_all", planned, call),
+  plan: (args, context) => planAction(args, "dlq_resume_all", context),
+  run: (planned, call) => runActionTool("dlq_resume_all", planned, call),
 });

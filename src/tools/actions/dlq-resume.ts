@@ -4,9 +4,10 @@
 
 import { dlqResumeInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
-import { resumeOutput } from "../shared/output.js";
-import { planResume } from "../shared/plan.js";
-import { runResumeTool } from "./run.js";
+import { planAction } from "../shared/plan.js";
+import { actionOutput } from "./output.js";
+import { runActionTool } from "./run.js";
+import { WORDS } from "./words.js";
 
 export const DLQ_RESUME_DESCRIPTION = `Resume failed runs from the step that failed; each leaves the DLQ and runs again. Select with dlqIds or filter (where narrows it by status, body text or step URL); for everything use dlq_resume_all.
 
@@ -17,7 +18,7 @@ export const dlqResumeTool = defineTool({
   title: "Resume DLQ runs by id or filter",
   description: DLQ_RESUME_DESCRIPTION,
   inputSchema: dlqResumeInput,
-  outputSchema: resumeOutput,
+  outputSchema: actionOutput(WORDS.resume),
   annotations: {
     title: "Resume DLQ runs by id or filter",
     readOnlyHint: false,
@@ -25,6 +26,6 @@ export const dlqResumeTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planResume(args, "dlq_resume", context),
-  run: (planned, call) => runResumeTool("dlq_resume", planned, call),
+  plan: (args, context) => planAction(args, "dlq_resume", context),
+  run: (planned, call) => runActionTool("dlq_resume", planned, call),
 });

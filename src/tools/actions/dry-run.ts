@@ -6,19 +6,19 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_SAMPLE } from "../../args/schemas.js";
 import { type IdPreview, previewIds, previewSelection } from "../../engine/actions/preview.js";
-import type { ResumePlan } from "../../engine/actions/run.js";
-import { ACTIONS } from "../../engine/actions/table.js";
+import type { ActionPlan } from "../../engine/actions/run.js";
 import { indexesOf } from "../../mcp/cursor.js";
 import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import type { DlqMessage } from "../../wire/types.js";
-import { MAX_LIST_COUNT, MAX_RUNS_PER_RESUME_REQUEST } from "../../wire/types.js";
+import { MAX_IDS_PER_ACTION_REQUEST, MAX_LIST_COUNT } from "../../wire/types.js";
 import { compactMessage, fitMessage } from "../shared/compact.js";
 import { nearMissesFor } from "../shared/near-miss.js";
-import { inWordsOf, type ResumeResult } from "../shared/output.js";
-import type { ResumePlanned } from "../shared/plan.js";
+import type { ActionPlanned } from "../shared/plan.js";
 import { Summarizer } from "../shared/summary.js";
+import type { ActionResult } from "./output.js";
+import { inWordsOf, spoken } from "./words.js";
 
 /**
  * A preview reads at most this far: without maxPages a call is bounded by its deadline, and a
@@ -29,14 +29,14 @@ const PREVIEW_REACH = { ids: 500, entries: 10_000 };
 /** A sample message is cut to this; five of them and the grouped counts leave room for the ids. */
 const SAMPLE_MESSAGE_CHARS = 1_500;
 
-export async function previewResume(planned: ResumePlanned, call: ToolCall): Promise<CallToolResult> {
+export async function previewResume(planned: ActionPlanned, call: ToolCall): Promise<CallToolResult> {
   const { scope, context, journal } = call;
-  const plan = planned.resume;
-  const { done } = ACTIONS[plan.action];
-  const base: ResumeResult = {
+  const plan = planned.plan;
+  const { done } = spoken(plan.action);
+  const base: ActionResult = {
     mode: plan.selection.mode,
     workflowRuns: [],
-    resumed: 0,
+    changed: 0,
     pages: 0,
     complete: true,
     stopReason: "done",
@@ -77,7 +77,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
     const shownFound = fitting(foundIds, Math.max(room / 2, room - jsonChars(found.notFound)));
     const shownMissing = fitting(found.notFound, room - jsonChars(shownFound));
     const cut = shownFound.length < foundIds.length || shownMissing.length < found.notFound.length;
-    const result: ResumeResult = {
+    const result: ActionResult = {
       ...base,
       preview: {
         ...preview,
@@ -96,12 +96,12 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
           : ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`;
     return structuredResult(
       `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}`,
-      inWordsOf(ACTIONS[plan.action], result),
+      inWordsOf(spoken(plan.action), result),
     );
   }
 
   const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
-  const listedFirst = plan.where !== undefined || !ACTIONS[plan.action].bulkByFilter;
+  const listedFirst = plan.where !== undefined || !spoken(plan.action).bulkByFilter;
   // A call that lists its selection reads the pages it would read, the same size, and acts on
   // what matches there; otherwise it reaches as many entries as its action requests take, and one
   // entry past that reach tells whether more would be left.
@@ -140,7 +140,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   const matched = acted;
   const lowerBound = seen > acted || listed.stopReason !== "done";
   const nearMisses = matched === 0 && !lowerBound && filter ? await nearMissesFor(filter, scope) : [];
-  const result: ResumeResult = {
+  const result: ActionResult = {
     ...base,
     pages: listed.pages,
     ...(plan.where ? { scanned: listed.scanned } : {}),
@@ -164,7 +164,7 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";
   return structuredResult(
     `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}`,
-    inWordsOf(ACTIONS[plan.action], result),
+    inWordsOf(spoken(plan.action), result),
   );
 }
 
@@ -173,12 +173,12 @@ export async function previewResume(planned: ResumePlanned, call: ToolCall): Pro
  * all page by page, a resume acting on as many as its count, a restart on at most 50 (the cap the
  * OpenAPI states for restart only).
  */
-function callReach(plan: ResumePlan): number {
+function callReach(plan: ActionPlan): number {
   const perPage =
     plan.selection.mode === "ids"
-      ? MAX_RUNS_PER_RESUME_REQUEST
+      ? MAX_IDS_PER_ACTION_REQUEST
       : plan.action === "restart"
-        ? Math.min(plan.count, MAX_RUNS_PER_RESUME_REQUEST)
+        ? Math.min(plan.count, MAX_IDS_PER_ACTION_REQUEST)
         : plan.count;
   return Math.min(plan.maxPages * perPage, plan.maxRuns ?? Number.POSITIVE_INFINITY);
 }

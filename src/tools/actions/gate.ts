@@ -10,8 +10,7 @@
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { countSelection, type SelectionSize } from "../../engine/actions/preview.js";
-import type { ResumePlan } from "../../engine/actions/run.js";
-import { ACTIONS } from "../../engine/actions/table.js";
+import type { ActionPlan } from "../../engine/actions/run.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
 import type { Where } from "../../engine/where.js";
 import { answerOnCall, askUser } from "../../mcp/confirm/ask.js";
@@ -22,9 +21,10 @@ import { clip, plural, structuredResult, toolError } from "../../mcp/results.js"
 import type { ToolCall } from "../../mcp/tool.js";
 import type { DlqFilter } from "../../qstash/request.js";
 import { quoted } from "../../quote.js";
-import { inWordsOf, type ResumeResult } from "../shared/output.js";
-import type { Allowed, ResumePlanned } from "../shared/plan.js";
+import type { ActionPlanned, Allowed } from "../shared/plan.js";
 import { previewResume } from "./dry-run.js";
+import type { ActionResult } from "./output.js";
+import { inWordsOf, spoken } from "./words.js";
 
 /** Counting stops here: past it, "at least" is all a question needs to say. */
 const COUNT_AT_MOST = 1_000;
@@ -47,7 +47,7 @@ const PROCEED: Gate = { proceed: true };
 
 export async function confirmGate(
   tool: string,
-  planned: ResumePlanned,
+  planned: ActionPlanned,
   call: ToolCall,
   /** Said with the question, so the user weighs them before answering. */
   warnings: readonly string[] = [],
@@ -56,7 +56,7 @@ export async function confirmGate(
   const over = context.policy.confirmOver;
   if (over === undefined || !context.confirmations || planned.dryRun) return PROCEED;
   if (planned.allowed) return continuing(tool, planned, planned.allowed, call, over);
-  const action = ACTIONS[planned.resume.action];
+  const action = spoken(planned.plan.action);
   const binding = bindingOf(planned);
   const expiresAt = Date.now() + context.policy.operationLifetimeMs;
 
@@ -65,7 +65,7 @@ export async function confirmGate(
     return answered.proceed ? { proceed: true, grant: confirmed(answered.shown, expiresAt) } : answered;
   }
 
-  const sized = await sizeOf(planned.resume, call);
+  const sized = await sizeOf(planned.plan, call);
   if ("error" in sized) {
     return {
       proceed: false,
@@ -143,7 +143,7 @@ function confirmed(shown: Shown, expiresAt: number): Grant {
  */
 function continuing(
   tool: string,
-  planned: ResumePlanned,
+  planned: ActionPlanned,
   allowed: Allowed,
   call: ToolCall,
   over: number,
@@ -157,9 +157,9 @@ function continuing(
   const grant: Grant = {
     ...allowed,
     ...(allowance === undefined ? {} : { allowance }),
-    ...(planned.resume.continuation?.until === undefined ? {} : { until: planned.resume.continuation.until }),
+    ...(planned.plan.continuation?.until === undefined ? {} : { until: planned.plan.continuation.until }),
   };
-  const done = ACTIONS[planned.resume.action].done;
+  const done = spoken(planned.plan.action).done;
   if (allowance === 0) {
     return {
       proceed: false,
@@ -193,7 +193,7 @@ function continuing(
 }
 
 /** What a confirmation binds: the tool, the selection and every option that changes the outcome. */
-function bindingOf(planned: ResumePlanned): string {
+function bindingOf(planned: ActionPlanned): string {
   return fingerprint([planned.selection, planned.options]);
 }
 
@@ -203,7 +203,7 @@ function bindingOf(planned: ResumePlanned): string {
  * while it is counted or asked about is neither counted nor acted on.
  */
 async function sizeOf(
-  plan: ResumePlan,
+  plan: ActionPlan,
   call: ToolCall,
 ): Promise<{ size: SelectionSize; until?: number } | { error: { message: string } }> {
   if (plan.selection.mode === "ids") {
@@ -228,11 +228,11 @@ async function sizeOf(
 
 /** "Delete 312 DLQ entries matching label=billing, status 4xx?" */
 function questionFor(
-  planned: ResumePlanned,
+  planned: ActionPlanned,
   size: { entries: number; more: boolean; scanned: number },
 ): string {
-  const plan = planned.resume;
-  const action = ACTIONS[plan.action];
+  const plan = planned.plan;
+  const action = spoken(plan.action);
   const count = !size.more
     ? plural(size.entries, "DLQ entry", "DLQ entries")
     : size.entries > 0
@@ -280,12 +280,12 @@ function describeWhere(where: Where): string {
     .join(" and ");
 }
 
-function declined(planned: ResumePlanned): CallToolResult {
-  const action = ACTIONS[planned.resume.action];
-  const result: ResumeResult = {
+function declined(planned: ActionPlanned): CallToolResult {
+  const action = spoken(planned.plan.action);
+  const result: ActionResult = {
     mode: planned.mode,
     workflowRuns: [],
-    resumed: 0,
+    changed: 0,
     pages: 0,
     complete: false,
     stopReason: "declined",

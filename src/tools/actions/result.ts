@@ -1,12 +1,12 @@
 /**
- * A resume report → the tool result. Lists of runs and ids are shown inline as far as the size
+ * An action report → the tool result. Lists of runs and ids are shown inline as far as the size
  * bound allows; beyond that the whole report is a session resource, linked from the result.
  * Without a session (stateless HTTP) the runner already stopped before its report outgrew one
- * result, so every resumed run is inline.
+ * result, so every run it changed is inline.
  */
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
-import type { ResumeReport } from "../../engine/actions/report.js";
-import type { Action } from "../../engine/actions/table.js";
+import type { ActionReport } from "../../engine/actions/report.js";
+
 import {
   clip,
   cursorHint,
@@ -20,12 +20,13 @@ import {
   toolError,
 } from "../../mcp/results.js";
 import type { RunListStore } from "../../mcp/run-lists.js";
-import { inWordsOf, type ResumeResult, renameKey } from "../shared/output.js";
+import type { ActionResult } from "./output.js";
+import { inWordsOf, renameKey, type SpokenAction } from "./words.js";
 
 export interface ResumeDisplay {
   tool: string;
   /** Which redrive the report is of: its words, and its result's field names. */
-  action: Action;
+  action: SpokenAction;
   /** Runs listed inline at most; more go to the resource. */
   inlineRuns: number;
   maxResultChars: number;
@@ -48,17 +49,17 @@ const LIST_OVERHEAD_CHARS = 600;
  * What the call changed, as its result lists it: the new runs of a resume or restart, the dlqIds
  * a delete removed. Either goes in the slot `inWordsOf` names after the action.
  */
-export function changedBy(report: ResumeReport, action: Action): ResumeResult["workflowRuns"] {
+export function changedBy(report: ActionReport, action: SpokenAction): ActionResult["workflowRuns"] {
   return (
     action.answers === "count" ? report.deletedIds : report.workflowRuns
-  ) as ResumeResult["workflowRuns"];
+  ) as ActionResult["workflowRuns"];
 }
 
-export function resumeResultBase(report: ResumeReport, display: ResumeDisplay): ResumeResult {
-  const result: ResumeResult = {
+export function resumeResultBase(report: ActionReport, display: ResumeDisplay): ActionResult {
+  const result: ActionResult = {
     mode: report.mode,
     workflowRuns: [],
-    resumed: changedBy(report, display.action).length,
+    changed: changedBy(report, display.action).length,
     pages: report.pages,
     complete: report.continuation === undefined,
     stopReason: report.stopReason,
@@ -76,17 +77,17 @@ export function resumeResultBase(report: ResumeReport, display: ResumeDisplay): 
   return result;
 }
 
-export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): CallToolResult {
+export function resumeToolResult(report: ActionReport, display: ResumeDisplay): CallToolResult {
   const result = resumeResultBase(report, display);
   const counts = {
-    resumed: result.resumed,
+    changed: result.changed,
     notFound: report.notFound,
-    probablyResumed: report.probablyResumed,
+    probablyChanged: report.probablyChanged,
   };
   const nothingHappened =
-    counts.resumed === 0 &&
+    counts.changed === 0 &&
     !result.unreportedPossible &&
-    counts.probablyResumed.length === 0 &&
+    counts.probablyChanged.length === 0 &&
     result.stopReason !== "cancelled";
   // Nothing done: a tool error, still carrying the structured result (error kind, retryAfterSeconds, cursor).
   if (nothingHappened && result.stopReason === "error" && counts.notFound.length === 0) {
@@ -115,7 +116,7 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
   }
   const summary = summarizeResume(result, counts, display.action);
   const key = display.flowControlKey;
-  const paced = key !== undefined && result.resumed > 0;
+  const paced = key !== undefined && result.changed > 0;
   const hint = paced
     ? ` They start at the pace of key ${key}: watch with flow_control_status {"key": "${key}"}, stop with flow_control_update {"key": "${key}", "action": "pause"}.`
     : "";
@@ -125,9 +126,9 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
     display,
     display.maxResultChars - summary.length - hint.length - jsonChars(result) - (display.reserveChars ?? 0),
   );
-  const shown: ResumeResult = { ...result, ...lists };
+  const shown: ActionResult = { ...result, ...lists };
   const listed = shown.workflowRunsTruncated
-    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.resumed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
+    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.changed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
     : summary;
   const text = `${listed}${hint}`;
   const response = structuredResult(text, inWordsOf(display.action, shown));
@@ -136,27 +137,27 @@ export function resumeToolResult(report: ResumeReport, display: ResumeDisplay): 
 }
 
 function fitLists(
-  report: ResumeReport,
+  report: ActionReport,
   display: ResumeDisplay,
   room: number,
-): { lists: Partial<ResumeResult>; link?: ResourceLink } {
+): { lists: Partial<ActionResult>; link?: ResourceLink } {
   const budget = room - LIST_OVERHEAD_CHARS;
-  const { probablyResumed, notFound } = report;
+  const { probablyChanged, notFound } = report;
   const workflowRuns = changedBy(report, display.action);
   const { unit, units } = display.action;
-  const whole: Partial<ResumeResult> = {
+  const whole: Partial<ActionResult> = {
     workflowRuns,
-    ...(probablyResumed.length ? { probablyResumed } : {}),
+    ...(probablyChanged.length ? { probablyChanged } : {}),
     ...(notFound.length ? { notFound } : {}),
   };
   if (workflowRuns.length <= display.inlineRuns && jsonChars(whole) <= budget) return { lists: whole };
   if (!display.runLists) {
     // The runner kept the runs within one result; only ids that were never in the DLQ may be cut.
-    const rest = budget - jsonChars({ workflowRuns, probablyResumed });
+    const rest = budget - jsonChars({ workflowRuns, probablyChanged });
     return {
       lists: {
         workflowRuns,
-        ...(probablyResumed.length ? { probablyResumed } : {}),
+        ...(probablyChanged.length ? { probablyChanged } : {}),
         ...fitIds("notFound", notFound, rest),
       },
     };
@@ -166,15 +167,15 @@ function fitLists(
     `${plural(workflowRuns.length, unit, units)} ${display.action.done}`,
     {
       [display.action.listKey]: workflowRuns,
-      [renameKey("probablyResumed", display.action)]: probablyResumed,
+      [renameKey("probablyChanged", display.action)]: probablyChanged,
       notFound,
     },
   );
   let left = budget;
-  const lists: Partial<ResumeResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
-  // What changed comes first: runs most likely resumed, then resumed runs, then ids never there.
-  const probably = fitting(probablyResumed, left);
-  if (probably.length) lists.probablyResumed = probably;
+  const lists: Partial<ActionResult> = { workflowRunsTruncated: true, workflowRunsResource: uri };
+  // What changed comes first: ids most likely changed, then what changed, then ids never there.
+  const probably = fitting(probablyChanged, left);
+  if (probably.length) lists.probablyChanged = probably;
   left -= jsonChars(probably);
   lists.workflowRuns = fitting(workflowRuns.slice(0, display.inlineRuns), left);
   left -= jsonChars(lists.workflowRuns);
@@ -191,7 +192,7 @@ function fitLists(
   };
 }
 
-function fitIds(name: "notFound", ids: readonly string[], room: number): Partial<ResumeResult> {
+function fitIds(name: "notFound", ids: readonly string[], room: number): Partial<ActionResult> {
   if (ids.length === 0) return {};
   const shown = fitting(ids, room);
   return shown.length === ids.length ? { [name]: shown } : { [name]: shown, [`${name}Count`]: ids.length };
@@ -206,21 +207,21 @@ const BOUND_NAMES = {
 };
 
 function summarizeResume(
-  result: ResumeResult,
-  counts: { resumed: number; notFound: readonly string[]; probablyResumed: readonly string[] },
-  action: Action,
+  result: ActionResult,
+  counts: { changed: number; notFound: readonly string[]; probablyChanged: readonly string[] },
+  action: SpokenAction,
 ): string {
   const { done, Done, doing } = action;
-  const runs = plural(counts.resumed, action.unit, action.units);
+  const runs = plural(counts.changed, action.unit, action.units);
   const pages = plural(result.pages, "request");
   const extras = [
     counts.notFound.length
       ? `${plural(counts.notFound.length, "id")} not in the DLQ: ${preview(counts.notFound)}.`
       : "",
-    counts.probablyResumed.length
+    counts.probablyChanged.length
       ? action.answers === "count"
-        ? `${plural(counts.probablyResumed.length, "id")} were gone after a request that could not say which it removed (its answer was lost, it answered 404, or it counted fewer than it was sent) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyResumed)}.`
-        : `${plural(counts.probablyResumed.length, "id")} left the DLQ during a request that did not name what it ${done} (its answer was lost, or it answered 404 for some of its ids, which does not say whether it ${done} the others) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyResumed)}.`
+        ? `${plural(counts.probablyChanged.length, "id")} were gone after a request that could not say which it removed (its answer was lost, it answered 404, or it counted fewer than it was sent) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyChanged)}.`
+        : `${plural(counts.probablyChanged.length, "id")} left the DLQ during a request that did not name what it ${done} (its answer was lost, or it answered 404 for some of its ids, which does not say whether it ${done} the others) and were most likely ${done} by it, unless they had left before: ${preview(counts.probablyChanged)}.`
       : "",
     result.unreportedPossible
       ? `A request's outcome is unknown, so up to ${plural(result.unreportedAtMost ?? 0, `more ${action.unit}`, `more ${action.units}`)} may have been ${done} without being listed here; dlq_list shows what is still in the DLQ.`

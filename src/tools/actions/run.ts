@@ -5,9 +5,8 @@
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { LIMITS } from "../../args/schemas.js";
-import { emptyReport, type ResumeReport } from "../../engine/actions/report.js";
-import { runResume } from "../../engine/actions/run.js";
-import { ACTIONS } from "../../engine/actions/table.js";
+import { type ActionReport, emptyReport } from "../../engine/actions/report.js";
+import { runAction } from "../../engine/actions/run.js";
 import type { OperationLedger } from "../../mcp/confirm/operations.js";
 import { notifyClient, progressNotifier } from "../../mcp/context.js";
 import { encodeCursorWithin } from "../../mcp/cursor.js";
@@ -16,15 +15,15 @@ import type { ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import { keyUse, keyWarning } from "../shared/live-key.js";
 import { nearMissesFor } from "../shared/near-miss.js";
-import { renameKey } from "../shared/output.js";
-import type { ResumePlanned } from "../shared/plan.js";
+import type { ActionPlanned } from "../shared/plan.js";
 import { previewResume } from "./dry-run.js";
 import { confirmGate, type Grant } from "./gate.js";
 import { changedBy, resumeToolResult } from "./result.js";
+import { renameKey, spoken } from "./words.js";
 
-export async function runResumeTool(
+export async function runActionTool(
   tool: string,
-  planned: ResumePlanned,
+  planned: ActionPlanned,
   call: ToolCall,
 ): Promise<CallToolResult | InputRequiredResult> {
   const { context, scope, journal, extra } = call;
@@ -32,13 +31,13 @@ export async function runResumeTool(
   const gate = await confirmGate(tool, planned, call, warnings);
   if (!gate.proceed) return withWarnings(gate.result, warnings);
   const { grant } = gate;
-  if (grant?.until !== undefined && !planned.resume.continuation) {
+  if (grant?.until !== undefined && !planned.plan.continuation) {
     // The operation covers what was in the DLQ when it was sized (and asked about).
-    planned.resume.continuation = { until: grant.until };
+    planned.plan.continuation = { until: grant.until };
   }
   if (grant?.allowance !== undefined) {
     // Counted means capped: never more entries than the user was shown, or the gate counted.
-    planned.resume.maxRuns = Math.min(planned.resume.maxRuns ?? Number.POSITIVE_INFINITY, grant.allowance);
+    planned.plan.maxRuns = Math.min(planned.plan.maxRuns ?? Number.POSITIVE_INFINITY, grant.allowance);
   }
   if (planned.dryRun) {
     const result = await previewResume(planned, call);
@@ -46,15 +45,15 @@ export async function runResumeTool(
     return withWarnings(result, warnings);
   }
   const notify = progressNotifier(extra);
-  const action = ACTIONS[planned.resume.action];
+  const action = spoken(planned.plan.action);
   const { done } = action;
   const things = (count: number) => plural(count, action.unit, action.units);
   const report =
     grant?.allowance === 0
       ? nothingCounted(planned, grant.until)
-      : await runResume(
+      : await runAction(
           {
-            ...planned.resume,
+            ...planned.plan,
             ...(notify
               ? {
                   onPage: ({ resumed, handled, total }) =>
@@ -76,8 +75,8 @@ export async function runResumeTool(
   const nothingMatched = report.mode === "filter" && changed.length === 0 && report.stopReason === "done";
   // Near misses explain a filter that matched nothing; with where, the filter may have matched.
   const nearMisses =
-    nothingMatched && planned.resume.selection.mode === "filter" && !planned.resume.where
-      ? await nearMissesFor(planned.resume.selection.filter, scope)
+    nothingMatched && planned.plan.selection.mode === "filter" && !planned.plan.where
+      ? await nearMissesFor(planned.plan.selection.filter, scope)
       : undefined;
   journal.outcome({
     stopReason: report.stopReason,
@@ -87,7 +86,7 @@ export async function runResumeTool(
     cursor,
     snapshot: report.snapshot,
     notFound: report.notFound.length ? report.notFound : undefined,
-    [`probably${action.Done}`]: report.probablyResumed.length ? report.probablyResumed : undefined,
+    [`probably${action.Done}`]: report.probablyChanged.length ? report.probablyChanged : undefined,
     unreportedPossible: report.unreportedPossible || undefined,
     unreportedAtMost: report.unreportedPossible ? report.unreportedAtMost : undefined,
     error: report.error?.message,
@@ -100,8 +99,8 @@ export async function runResumeTool(
     ...(context.runLists ? { runLists: context.runLists } : {}),
     ...(cursor === undefined ? {} : { cursor }),
     ...(nearMisses?.length ? { nearMisses } : {}),
-    ...(action.answers === "runs" && planned.resume.options.flowControl
-      ? { flowControlKey: planned.resume.options.flowControl.key }
+    ...(action.answers === "runs" && planned.plan.options.flowControl
+      ? { flowControlKey: planned.plan.options.flowControl.key }
       : {}),
     // Warnings go in the summary and in the structured content: twice, and a label each time.
     reserveChars: warnings.reduce((chars, warning) => chars + 2 * warning.length + 40, 0),
@@ -121,7 +120,7 @@ export async function runResumeTool(
       cursor,
     });
     const summary = (toolResult.content[0] as { text: string }).text;
-    const changedAny = changed.length > 0 || report.unreportedPossible || report.probablyResumed.length > 0;
+    const changedAny = changed.length > 0 || report.unreportedPossible || report.probablyChanged.length > 0;
     await notifyClient(extra, context, changedAny ? "error" : "info", {
       message: `${tool} was cancelled${changedAny ? " after changing the DLQ" : ""}: ${summary}${uri ? ` The whole report is at ${uri}.` : ""}`,
       result: toolResult.structuredContent,
@@ -137,10 +136,10 @@ export async function runResumeTool(
  * operation under it is asked about (`confirmGate`); a continuation is checked again, since live
  * traffic may have come to the key since it began.
  */
-async function liveKeyWarnings(planned: ResumePlanned, call: ToolCall): Promise<string[]> {
-  const key = planned.resume.options.flowControl?.key;
+async function liveKeyWarnings(planned: ActionPlanned, call: ToolCall): Promise<string[]> {
+  const key = planned.plan.options.flowControl?.key;
   if (key === undefined) return [];
-  const warning = keyWarning(key, await keyUse(key, planned.resume.options.label, call.scope));
+  const warning = keyWarning(key, await keyUse(key, planned.plan.options.label, call.scope));
   return warning === undefined ? [] : [warning];
 }
 
@@ -178,8 +177,8 @@ function withWarnings<T extends CallToolResult | InputRequiredResult>(
  */
 export function cursorFor(
   tool: string,
-  planned: ResumePlanned,
-  report: ResumeReport,
+  planned: ActionPlanned,
+  report: ActionReport,
   grant: Grant | undefined,
   key: Buffer | undefined,
   operations: OperationLedger,
@@ -217,17 +216,17 @@ export function cursorFor(
 }
 
 /** Entries this call changed or may have: listed, probably changed, or unreported. */
-function changedSoFar(report: ResumeReport): number {
+function changedSoFar(report: ActionReport): number {
   return (
     report.workflowRuns.length +
     report.deletedIds.length +
-    report.probablyResumed.length +
+    report.probablyChanged.length +
     (report.unreportedPossible ? report.unreportedAtMost : 0)
   );
 }
 
 /** The gate counted nothing to change: the report of an operation that found nothing. */
-function nothingCounted(planned: ResumePlanned, until: number | undefined): ResumeReport {
+function nothingCounted(planned: ActionPlanned, until: number | undefined): ActionReport {
   const report = emptyReport(planned.mode);
   if (until !== undefined) report.snapshot = until;
   return report;

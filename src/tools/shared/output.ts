@@ -4,9 +4,8 @@
  * and the README's tool reference come from the same schemas, so the three cannot drift apart.
  */
 import { z } from "zod";
-import type { Action } from "../../engine/actions/table.js";
 
-const stopReason = z
+export const stopReason = z
   .enum([
     "done",
     "maxPages",
@@ -24,7 +23,7 @@ const stopReason = z
       "done: nothing left. maxPages, maxRuns, resultSize, deadline, shutdown: a bound was reached, continue with cursor. cancelled, error: partial, what is listed was done. unconfirmed: nothing done, the user must agree first (confirm). declined: the user said no.",
   });
 
-const errorInfo = z.object({
+export const errorInfo = z.object({
   kind: z.string(),
   message: z.string(),
   status: z.number().int().optional(),
@@ -86,13 +85,13 @@ export const compactMessage = z.object({
   }),
 });
 
-const nearMisses = z.array(z.string()).optional().meta({
+export const nearMisses = z.array(z.string()).optional().meta({
   description:
     "Nothing matched; what the DLQ holds that is close to the filter (another case, host or path).",
 });
 
 /** What a result that asks for the user's yes first carries. */
-const asked = {
+export const asked = {
   confirm: z.string().optional().meta({
     description:
       "With stopReason unconfirmed: pass it back with the same arguments, only after the user agreed to the preview.",
@@ -100,92 +99,8 @@ const asked = {
   confirmExpiresAt: z.string().optional(),
 };
 
-const journalIncomplete = z.boolean().optional().meta({
+export const journalIncomplete = z.boolean().optional().meta({
   description: "The audit journal could not record every line of this call.",
-});
-
-export const resumeOutput = z.object({
-  mode: z.enum(["ids", "filter", "all"]),
-  workflowRuns: z.array(
-    z.object({
-      dlqId: z
-        .string()
-        .optional()
-        .meta({ description: "The entry this run was, where QStash's answer tells (a request of one id)." }),
-      workflowRunId: z.string(),
-      workflowCreatedAt: z.number().optional(),
-    }),
-  ),
-  resumed: z.number().int().meta({ description: "Runs resumed by this call; workflowRuns may list fewer." }),
-  workflowRunsTruncated: z.boolean().optional().meta({
-    description: "Lists here are cut short to fit the result; workflowRunsResource has all of them.",
-  }),
-  workflowRunsResource: z.string().optional().meta({
-    description:
-      "URI of an MCP resource with everything this call resumed, probably resumed and did not find (readable for the rest of the session).",
-  }),
-  pages: z.number().int(),
-  complete: z.boolean(),
-  cursor: z
-    .string()
-    .optional()
-    .meta({ description: "Present exactly when entries may remain: pass it back to continue." }),
-  stopReason,
-  scanned: z.number().int().optional().meta({
-    description: "Listed selections (where, or a delete by filter or all): entries read, matching or not.",
-  }),
-  snapshot: z.string().optional().meta({
-    description:
-      "Filter and all: this operation, continuations included, acts only on entries that entered the DLQ at or before this time.",
-  }),
-  notFound: z.array(z.string()).optional().meta({ description: "Ids that were not in the DLQ." }),
-  notFoundCount: z.number().int().optional().meta({
-    description: "How many ids were not in the DLQ, when notFound lists only some.",
-  }),
-  probablyResumed: z.array(z.string()).optional().meta({
-    description:
-      "Ids that left the DLQ during a request that did not say what it did with them (its answer was lost, or it answered 404 for a batch of several ids): that request most likely resumed them, unless they had left before.",
-  }),
-  unreportedPossible: z.boolean().optional().meta({
-    description: "A request's outcome is unknown: runs may have been resumed without being listed here.",
-  }),
-  unreportedAtMost: z.number().int().optional().meta({
-    description: "With unreportedPossible: at most this many runs were resumed without being listed.",
-  }),
-  error: errorInfo.optional(),
-  nearMisses,
-  journalIncomplete,
-  warnings: z.array(z.string()).optional(),
-  flowControlKey: z.string().optional().meta({
-    description:
-      "The key the new runs wait under: flow_control_status watches it, flow_control_update pauses it.",
-  }),
-  ...asked,
-  preview: z
-    .object({
-      matched: z
-        .number()
-        .int()
-        .meta({ description: "Entries the call would resume (found within the bound)." }),
-      matchedIsLowerBound: z
-        .boolean()
-        .meta({ description: "True when more entries may match beyond maxPages." }),
-      unchecked: z.number().int().optional().meta({
-        description: "dlqIds mode: ids past what this call would reach (maxPages × 50), not checked.",
-      }),
-      found: z.array(z.string()).optional().meta({ description: "dlqIds mode: ids that are in the DLQ." }),
-      notFound: z
-        .array(z.string())
-        .optional()
-        .meta({ description: "dlqIds mode: ids that are not in the DLQ." }),
-      idsTruncated: z.boolean().optional().meta({
-        description: "found and notFound list only some ids, to fit the result; matched counts all.",
-      }),
-      sample: z.array(compactMessage),
-      summary: summaryOutput,
-    })
-    .optional()
-    .meta({ description: "Present for dryRun: what would be resumed. Nothing was." }),
 });
 
 export const callbackOutput = z.object({
@@ -305,61 +220,10 @@ export const listOutput = z.object({
   journalIncomplete,
 });
 
-export type ResumeResult = z.infer<typeof resumeOutput>;
 export type ListResult = z.infer<typeof listOutput>;
 export type CallbackResult = z.infer<typeof callbackOutput>;
 export type CompactMessage = z.infer<typeof compactMessage>;
 export type SummaryResult = z.infer<typeof summaryOutput>;
-
-/**
- * The result as the action's tool presents it: a restart reports `restarted` and
- * `probablyRestarted` where a resume reports `resumed` and `probablyResumed`, and a delete lists
- * `deletedIds` where the others list `workflowRuns`.
- */
-export function inWordsOf(action: Action, result: ResumeResult): Record<string, unknown> {
-  if (action.name === "resume") return result;
-  const renamed: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(result)) renamed[renameKey(key, action)] = value;
-  return renamed;
-}
-
-export function renameKey(key: string, action: Action): string {
-  if (key === "resumed") return action.done;
-  if (key === "probablyResumed") return `probably${action.Done}`;
-  if (key.startsWith("workflowRuns")) return `${action.listKey}${key.slice("workflowRuns".length)}`;
-  return key;
-}
-
-/** What a delete lists: the entries it removed. */
-const deletedIds = z.array(z.string()).meta({
-  description: "dlqIds of the entries deleted by this call; the count may be larger when the list is cut.",
-});
-
-/**
- * A redrive tool's output schema: resume's, with the action's own words in field names and
- * descriptions.
- */
-export function actionOutput(action: Action): z.ZodType {
-  if (action.name === "resume") return resumeOutput;
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, original] of Object.entries(resumeOutput.shape)) {
-    const field = key === "workflowRuns" && action.listKey === "deletedIds" ? deletedIds : original;
-    const description = (field as z.ZodType).meta()?.description;
-    shape[renameKey(key, action)] = description
-      ? (field as z.ZodType).meta({ description: inWords(description, action) })
-      : (field as z.ZodType);
-  }
-  return z.object(shape);
-}
-
-/** "resumed" → "restarted", and so on, in a description written for resume. */
-function inWords(text: string, action: Action): string {
-  return text
-    .replaceAll("resumed", action.done)
-    .replaceAll("Resumed", action.Done)
-    .replaceAll("resuming", action.doing)
-    .replaceAll("resume", action.verb);
-}
 
 export const inspectOutput = z.object({
   entries: z.array(

@@ -13,11 +13,11 @@ import {
   type DlqResumeArgs,
   type FilterArgs,
 } from "../../args/schemas.js";
-import type { ResumePlan } from "../../engine/actions/run.js";
-import type { ActionName } from "../../engine/actions/table.js";
+import type { ActionPlan } from "../../engine/actions/run.js";
 import type { ListPlan } from "../../engine/list.js";
 import type { ToolContext } from "../../mcp/context.js";
 import { type CursorState, decodeCursor, fingerprint } from "../../mcp/cursor.js";
+import type { ActionName } from "../../qstash/actions.js";
 import { encodeQuery } from "../../qstash/query.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
 
@@ -50,9 +50,9 @@ export interface Allowed {
   expiresAt?: number;
 }
 
-export interface ResumePlanned {
+export interface ActionPlanned {
   mode: Selection["mode"];
-  resume: ResumePlan;
+  plan: ActionPlan;
   selection: string;
   /** Fingerprint of the options (flow control, retries, label): a cursor continues only these. */
   options: string;
@@ -100,12 +100,12 @@ function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string
   };
 }
 
-export function planResume(
+export function planAction(
   args: DlqResumeArgs | DlqResumeAllArgs | DlqRestartArgs | DlqDeleteArgs,
   tool: string,
   context: PlanContext,
   action: ActionName = "resume",
-): ResumePlanned {
+): ActionPlanned {
   const { policy } = context;
   const stateless = !context.runLists;
   const base = {
@@ -144,7 +144,7 @@ export function planResume(
       ...(state ? { allowed: allowedBy(state) } : {}),
       dryRun,
       ...confirm,
-      resume: {
+      plan: {
         ...base,
         selection: { mode: "ids", dlqIds },
         ...(state?.ids ? { continuation: { ids: state.ids } } : {}),
@@ -179,7 +179,7 @@ export function planResume(
     ...(state ? { allowed: allowedBy(state) } : {}),
     dryRun,
     ...confirm,
-    resume: {
+    plan: {
       ...base,
       selection: filter ? { mode: "filter", filter } : { mode: "all" },
       ...(args.where ? { where: args.where } : {}),

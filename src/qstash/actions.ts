@@ -1,9 +1,10 @@
 /**
- * The actions a call can take on DLQ entries, as rows of one table: the same selection, pages,
- * retries, lost-answer handling, cursors and report for each; a row says only where its requests
- * go, what their answers carry, and how results speak of it.
+ * QStash's three actions on DLQ entries, as rows of one table of facts: where a request goes and
+ * what its answer carries. The engine runs every row the same way (selection, pages, retries,
+ * lost-answer handling, cursors, report); how a tool speaks of each is its own table
+ * (`src/tools/actions/words.ts`).
  */
-import { DLQ_PATHS } from "../../wire/types.js";
+import { DLQ_PATHS } from "../wire/types.js";
 
 export interface Action {
   name: "resume" | "restart" | "delete";
@@ -20,15 +21,6 @@ export interface Action {
    * entries and removes them by id instead, because its answer counts them without naming them.
    */
   bulkByFilter: boolean;
-  /** The words results use: "resumed", "Resumed", "resuming", "resume". */
-  done: string;
-  Done: string;
-  doing: string;
-  verb: string;
-  /** The result field that lists what the call changed, and what one item of it is called. */
-  listKey: "workflowRuns" | "deletedIds";
-  unit: "run" | "entry";
-  units: "runs" | "entries";
 }
 
 export const ACTIONS = {
@@ -38,13 +30,6 @@ export const ACTIONS = {
     path: DLQ_PATHS.resume,
     answers: "runs",
     bulkByFilter: true,
-    done: "resumed",
-    Done: "Resumed",
-    doing: "resuming",
-    verb: "resume",
-    listKey: "workflowRuns",
-    unit: "run",
-    units: "runs",
   },
   restart: {
     name: "restart",
@@ -52,13 +37,6 @@ export const ACTIONS = {
     path: DLQ_PATHS.restart,
     answers: "runs",
     bulkByFilter: true,
-    done: "restarted",
-    Done: "Restarted",
-    doing: "restarting",
-    verb: "restart",
-    listKey: "workflowRuns",
-    unit: "run",
-    units: "runs",
   },
   delete: {
     name: "delete",
@@ -66,13 +44,6 @@ export const ACTIONS = {
     path: DLQ_PATHS.list,
     answers: "count",
     bulkByFilter: false,
-    done: "deleted",
-    Done: "Deleted",
-    doing: "deleting",
-    verb: "delete",
-    listKey: "deletedIds",
-    unit: "entry",
-    units: "entries",
   },
 } as const satisfies Record<string, Action>;
 
