@@ -1,23 +1,35 @@
 // @ts-check
-// Regenerates the tool reference in README.md from the built tool definitions (`npm run docs`).
+// Regenerates the tool documentation from the built tool definitions (`npm run docs`): the tools
+// table in README.md and the tool reference in docs/tools.md, each between its markers.
 import { readFileSync, writeFileSync } from "node:fs";
 
 // Loaded from the build by URL so that type-checking the scripts does not pull in compiled output.
-/** @type {{ renderToolReference: () => string }} */
-const { renderToolReference } = await import(new URL("../dist/reference.js", import.meta.url).href);
-
-const START = "<!-- tool-reference:start -->";
-const END = "<!-- tool-reference:end -->";
-const readmeUrl = new URL("../README.md", import.meta.url);
-const readme = readFileSync(readmeUrl, "utf8");
-const start = readme.indexOf(START);
-const end = readme.indexOf(END);
-if (start < 0 || end < start) {
-  process.stderr.write(`README.md needs ${START} and ${END} markers.\n`);
-  process.exit(1);
-}
-const updated = `${readme.slice(0, start + START.length)}\n${renderToolReference()}\n${readme.slice(end)}`;
-writeFileSync(readmeUrl, updated);
-process.stdout.write(
-  updated === readme ? "README tool reference is up to date.\n" : "README tool reference updated.\n",
+/** @type {{ renderToolReference: () => string, renderToolsTable: () => string, TOOL_REFERENCE_PAGE: string }} */
+const { renderToolReference, renderToolsTable, TOOL_REFERENCE_PAGE } = await import(
+  new URL("../dist/reference.js", import.meta.url).href
 );
+
+/**
+ * Writes `content` between `<!-- name:start -->` and `<!-- name:end -->` in `path`.
+ * @param {string} path relative to the repository
+ * @param {string} name
+ * @param {string} content
+ */
+function fill(path, name, content) {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const url = new URL(`../${path}`, import.meta.url);
+  const text = readFileSync(url, "utf8");
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    process.stderr.write(`${path} needs ${start} and ${end} markers.\n`);
+    process.exit(1);
+  }
+  const updated = `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+  writeFileSync(url, updated);
+  process.stdout.write(`${path}: ${name} ${updated === text ? "is up to date" : "updated"}.\n`);
+}
+
+fill("README.md", "tools-table", renderToolsTable());
+fill(TOOL_REFERENCE_PAGE, "tool-reference", renderToolReference());

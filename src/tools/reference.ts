@@ -1,6 +1,7 @@
 /**
- * Renders the tool reference in the README from the tool definitions themselves, through zod 4's
- * native JSON Schema, so the documentation cannot drift from what clients are shown.
+ * Renders the tool documentation from the tool definitions themselves, so it cannot drift from
+ * what clients are shown: the README's tools table, and the tool reference in docs/tools.md
+ * through zod 4's native JSON Schema.
  */
 import { z } from "zod";
 import { TOOLS } from "./index.js";
@@ -22,6 +23,35 @@ interface JsonSchema {
   pattern?: string;
 }
 
+/** The page the reference is written to, as the README's table links to it. */
+export const TOOL_REFERENCE_PAGE = "docs/tools.md";
+
+/** One row per tool: its name, whether it changes something (and the hints that say so), its job. */
+export function renderToolsTable(): string {
+  const rows = TOOLS.map((tool) => {
+    const readOnly = tool.annotations.readOnlyHint === true;
+    const hints = readOnly
+      ? ["readOnlyHint"]
+      : (["destructiveHint", "idempotentHint"] as const).filter((hint) => tool.annotations[hint] === true);
+    const changes = `${readOnly ? "no" : "yes"}${hints.length > 0 ? ` (${hints.map((hint) => `\`${hint}\``).join(", ")})` : ""}`;
+    const heading = referenceHeading(tool.name, tool.title);
+    return `| \`${tool.name}\` | ${changes} | [${escapeCell(tool.title)}](${TOOL_REFERENCE_PAGE}#${slug(heading)}) |`;
+  });
+  return ["| tool | changes something | what it does |", "| --- | --- | --- |", ...rows].join("\n");
+}
+
+function referenceHeading(name: string, title: string): string {
+  return `\`${name}\` — ${title}`;
+}
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation but `-` and `_` dropped, spaces to `-`. */
+function slug(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+    .replaceAll(" ", "-");
+}
+
 export function renderToolReference(): string {
   const sections = TOOLS.map((tool) => {
     const input = z.toJSONSchema(tool.inputSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
@@ -31,7 +61,7 @@ export function renderToolReference(): string {
       .map(([key, value]) => `\`${key}: ${String(value)}\``)
       .join(", ");
     return [
-      `### \`${tool.name}\` — ${tool.title}`,
+      `### ${referenceHeading(tool.name, tool.title)}`,
       "",
       `Annotations: ${hints}.`,
       "",

@@ -1,7 +1,8 @@
 /**
  * A hostile review of the confirmation gate: sequences of real tool calls, against the real server
- * over stdio and the emulator, that changed the DLQ or flow control without the question the README
- * promises, or beyond what the question covered. Each test states the promise it held to.
+ * over stdio and the emulator, that changed the DLQ or flow control without the question
+ * docs/confirmation.md promises, or beyond what the question covered. Each test states the
+ * promise it held to.
  */
 import { describe, expect, it } from "vitest";
 import type { FaultRequest } from "../../src/emulator/faults.js";

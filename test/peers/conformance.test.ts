@@ -3,7 +3,7 @@
  * versions, against the Streamable HTTP transport (the suite tests servers over HTTP only): its
  * latest release for 2025-11-25 and its newest prerelease for 2026-07-28, run on Node 24 as they
  * require. Every check of a scenario must pass, except the ones named below with the reason they
- * cannot apply. The scenarios left out, and why, are listed in the README.
+ * cannot apply. The scenarios left out, and why, are listed in docs/testing.md.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
