@@ -11,21 +11,20 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CallToolRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import type { z } from "zod";
+import { LIMITS } from "../../src/args/limits.js";
+import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from "../../src/emulator/index.js";
+import type { Logger } from "../../src/log.js";
 import {
   dlqDeleteInput,
-  dlqInspectInput,
-  dlqListInput,
   dlqRestartInput,
   dlqResumeAllInput,
   dlqResumeInput,
-  dlqRetryCallbackInput,
-  flowControlStatusInput,
-  flowControlUpdateInput,
-  LIMITS,
-  workflowRunsInput,
-} from "../../src/args/schemas.js";
-import { type Emulator, SEED_LABELS, SEED_WORKFLOW_URLS, startEmulator } from "../../src/emulator/index.js";
-import type { Logger } from "../../src/log.js";
+} from "../../src/tools/actions/input.js";
+import { dlqInspectInput } from "../../src/tools/dlq-inspect/input.js";
+import { dlqListInput } from "../../src/tools/dlq-list/input.js";
+import { dlqRetryCallbackInput } from "../../src/tools/dlq-retry-failure-callback/input.js";
+import { flowControlStatusInput, flowControlUpdateInput } from "../../src/tools/flow-control/input.js";
+import { workflowRunsInput } from "../../src/tools/workflow-runs/input.js";
 import { type DlqMessage, FAILURE_FUNCTION_STATES } from "../../src/wire/types.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import { TEST_TOKEN } from "../support/harness.js";

@@ -3,9 +3,9 @@
  * listed first and removed by id, so that the result names every entry it deleted.
  */
 
-import { dlqDeleteInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
 import { planAction } from "../shared/plan.js";
+import { dlqDeleteInput } from "./input.js";
 import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";

@@ -2,9 +2,9 @@
  * dlq_restart: start DLQ entries' runs again from their first step, by id, filter or all.
  */
 
-import { dlqRestartInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
 import { planAction } from "../shared/plan.js";
+import { dlqRestartInput } from "./input.js";
 import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";

@@ -2,9 +2,9 @@
  * dlq_resume_all: resume every entry in the DLQ, each from the step that failed.
  */
 
-import { dlqResumeAllInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
 import { planAction } from "../shared/plan.js";
+import { dlqResumeAllInput } from "./input.js";
 import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";

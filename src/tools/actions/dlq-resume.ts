@@ -2,9 +2,9 @@
  * dlq_resume: resume DLQ entries by id or by filter, each from the step that failed.
  */
 
-import { dlqResumeInput } from "../../args/schemas.js";
 import { defineTool } from "../../mcp/tool.js";
 import { planAction } from "../shared/plan.js";
+import { dlqResumeInput } from "./input.js";
 import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";

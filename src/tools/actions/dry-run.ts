@@ -4,7 +4,7 @@
  * within this call's reach, grouped. Only GET requests are sent.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import { SUMMARY_SAMPLE } from "../../args/schemas.js";
+import { SUMMARY_SAMPLE } from "../../args/limits.js";
 import { type IdPreview, previewIds, previewSelection } from "../../engine/actions/preview.js";
 import type { ActionPlan } from "../../engine/actions/run.js";
 import { indexesOf } from "../../mcp/cursor.js";

@@ -4,7 +4,7 @@
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import { LIMITS } from "../../args/schemas.js";
+import { LIMITS } from "../../args/limits.js";
 import { type ActionReport, emptyReport } from "../../engine/actions/report.js";
 import { runAction } from "../../engine/actions/run.js";
 import type { OperationLedger } from "../../mcp/confirm/operations.js";

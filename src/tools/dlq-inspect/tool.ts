@@ -4,7 +4,6 @@
  * excerpt and time, and the failure function's state and answer. Read-only.
  */
 
-import { type DlqInspectArgs, dlqInspectInput } from "../../args/schemas.js";
 import { inspectEntries } from "../../engine/inspect.js";
 import { clip, errorInfo, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool } from "../../mcp/tool.js";
@@ -15,6 +14,7 @@ import { plainOrQuoted, quoted } from "../../quote.js";
 import type { DlqMessage } from "../../wire/types.js";
 import { compactMessage, fitMessage } from "../shared/compact.js";
 import { type CompactMessage, inspectOutput } from "../shared/output.js";
+import { type DlqInspectArgs, dlqInspectInput } from "./input.js";
 
 /** Bytes of each attempt's response body the logs are asked for. */
 const ATTEMPT_BODY_BYTES = 300;

@@ -4,7 +4,7 @@
  * continues exactly where it stopped.
  */
 
-import { dlqListInput, SUMMARY_SAMPLE } from "../../args/schemas.js";
+import { SUMMARY_SAMPLE } from "../../args/limits.js";
 import { runList } from "../../engine/list.js";
 import { encodeCursor } from "../../mcp/cursor.js";
 import { cursorHint, errorInfo, plural, structuredResult, toolError } from "../../mcp/results.js";
@@ -16,6 +16,7 @@ import { nearMissesFor } from "../shared/near-miss.js";
 import { type CompactMessage, type ListResult, listOutput } from "../shared/output.js";
 import { type ListPlanned, planList } from "../shared/plan.js";
 import { Summarizer } from "../shared/summary.js";
+import { dlqListInput } from "./input.js";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 

@@ -2,7 +2,6 @@
  * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
  */
 
-import { dlqRetryCallbackInput } from "../../args/schemas.js";
 import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../../engine/callbacks.js";
 import { type Answer, gateChange } from "../../mcp/confirm/ask.js";
 import { notifyClient, progressNotifier } from "../../mcp/context.js";
@@ -13,6 +12,7 @@ import { plainOrQuoted } from "../../quote.js";
 import type { CallbackResult } from "../shared/output.js";
 import { callbackOutput } from "../shared/output.js";
 import { ArgumentError } from "../shared/plan.js";
+import { dlqRetryCallbackInput } from "./input.js";
 
 export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
 

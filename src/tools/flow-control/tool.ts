@@ -4,11 +4,6 @@
  * resetRate) without redeploying. QStash keeps the state; this server only asks and tells.
  */
 
-import {
-  type FlowControlUpdateArgs,
-  flowControlStatusInput,
-  flowControlUpdateInput,
-} from "../../args/schemas.js";
 import { type Answer, gateChange } from "../../mcp/confirm/ask.js";
 import { fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
@@ -19,6 +14,7 @@ import type { QueryParams } from "../../qstash/query.js";
 import { quoted } from "../../quote.js";
 import { keyUse } from "../shared/live-key.js";
 import { flowStatusOutput, flowUpdateOutput } from "../shared/output.js";
+import { type FlowControlUpdateArgs, flowControlStatusInput, flowControlUpdateInput } from "./input.js";
 
 /** Keys listed in one result at most; the count says how many there are. */
 const LISTED_KEYS = 200;

@@ -4,7 +4,7 @@
  * when the caller asks for them.
  */
 
-import { DEFAULTS } from "../../args/schemas.js";
+import { DEFAULTS } from "../../args/limits.js";
 import { clip } from "../../mcp/results.js";
 import type { DlqMessage } from "../../wire/types.js";
 import type { CompactMessage } from "./output.js";

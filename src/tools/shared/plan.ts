@@ -4,15 +4,8 @@
  * belongs to another tool or another selection.
  */
 
-import {
-  DEFAULTS,
-  type DlqDeleteArgs,
-  type DlqListArgs,
-  type DlqRestartArgs,
-  type DlqResumeAllArgs,
-  type DlqResumeArgs,
-  type FilterArgs,
-} from "../../args/schemas.js";
+import type { FilterArgs } from "../../args/filter.js";
+import { DEFAULTS } from "../../args/limits.js";
 import type { ActionPlan } from "../../engine/actions/run.js";
 import type { ListPlan } from "../../engine/list.js";
 import type { ToolContext } from "../../mcp/context.js";
@@ -20,6 +13,8 @@ import { type CursorState, decodeCursor, fingerprint } from "../../mcp/cursor.js
 import type { ActionName } from "../../qstash/actions.js";
 import { encodeQuery } from "../../qstash/query.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
+import type { DlqDeleteArgs, DlqRestartArgs, DlqResumeAllArgs, DlqResumeArgs } from "../actions/input.js";
+import type { DlqListArgs } from "../dlq-list/input.js";
 
 /** Bad input that the schemas could not see; its message is shown to the caller as is. */
 export class ArgumentError extends Error {

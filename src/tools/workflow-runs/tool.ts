@@ -4,7 +4,6 @@
  * again with the step they failed at. Read-only, bounded and continued by cursor.
  */
 
-import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "../../args/schemas.js";
 import { runPages } from "../../engine/pages.js";
 import { decodeCursor, encodeCursor, fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
@@ -15,6 +14,7 @@ import type { QueryParams } from "../../qstash/query.js";
 import { runPair } from "../../qstash/request.js";
 import { workflowRunsOutput } from "../shared/output.js";
 import { ArgumentError } from "../shared/plan.js";
+import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "./input.js";
 
 /** The logs serve at most 10 runs a page, so a run list goes 10 pairs (`workflowRuns=ID@TS,…`) a request. */
 const LOG_COUNT = 10;
