@@ -13,8 +13,9 @@ import type { LoggedRun } from "../../qstash/parse.js";
 import { plainOrQuoted, quoted } from "../../quote.js";
 import type { DlqMessage } from "../../wire/types.js";
 import { compactMessage, fitMessage } from "../shared/compact.js";
-import { type CompactMessage, inspectOutput } from "../shared/output.js";
+import type { CompactMessage } from "../shared/output.js";
 import { type DlqInspectArgs, dlqInspectInput } from "./input.js";
+import { inspectOutput } from "./output.js";
 
 /** Bytes of each attempt's response body the logs are asked for. */
 const ATTEMPT_BODY_BYTES = 300;

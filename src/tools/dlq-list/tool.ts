@@ -13,10 +13,11 @@ import { quoted } from "../../quote.js";
 import type { DlqMessage } from "../../wire/types.js";
 import { compactMessage, fitMessage } from "../shared/compact.js";
 import { nearMissesFor } from "../shared/near-miss.js";
-import { type CompactMessage, type ListResult, listOutput } from "../shared/output.js";
+import type { CompactMessage } from "../shared/output.js";
 import { type ListPlanned, planList } from "../shared/plan.js";
 import { Summarizer } from "../shared/summary.js";
 import { dlqListInput } from "./input.js";
+import { type ListResult, listOutput } from "./output.js";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 

@@ -9,10 +9,10 @@ import { fingerprint } from "../../mcp/cursor.js";
 import { clip, errorInfo, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool, type ToolCall } from "../../mcp/tool.js";
 import { plainOrQuoted } from "../../quote.js";
-import type { CallbackResult } from "../shared/output.js";
-import { callbackOutput } from "../shared/output.js";
 import { ArgumentError } from "../shared/plan.js";
 import { dlqRetryCallbackInput } from "./input.js";
+import type { CallbackResult } from "./output.js";
+import { callbackOutput } from "./output.js";
 
 export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
 

@@ -13,8 +13,8 @@ import type { FlowKeyInfo } from "../../qstash/parse.js";
 import type { QueryParams } from "../../qstash/query.js";
 import { quoted } from "../../quote.js";
 import { keyUse } from "../shared/live-key.js";
-import { flowStatusOutput, flowUpdateOutput } from "../shared/output.js";
 import { type FlowControlUpdateArgs, flowControlStatusInput, flowControlUpdateInput } from "./input.js";
+import { flowStatusOutput, flowUpdateOutput } from "./output.js";
 
 /** Keys listed in one result at most; the count says how many there are. */
 const LISTED_KEYS = 200;

@@ -12,9 +12,9 @@ import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import type { LoggedRun } from "../../qstash/parse.js";
 import type { QueryParams } from "../../qstash/query.js";
 import { runPair } from "../../qstash/request.js";
-import { workflowRunsOutput } from "../shared/output.js";
 import { ArgumentError } from "../shared/plan.js";
 import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "./input.js";
+import { workflowRunsOutput } from "./output.js";
 
 /** The logs serve at most 10 runs a page, so a run list goes 10 pairs (`workflowRuns=ID@TS,…`) a request. */
 const LOG_COUNT = 10;
