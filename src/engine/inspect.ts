@@ -4,7 +4,7 @@
  * share an id). An entry that is gone, or one that cannot be read, is reported and the rest go on.
  */
 import { QStashError } from "../qstash/errors.js";
-import type { LoggedRun } from "../qstash/parse.js";
+import type { LoggedRun } from "../qstash/parse-logs.js";
 import { runPair } from "../qstash/request.js";
 import { plainOrQuoted } from "../quote.js";
 import type { DlqMessage } from "../wire/types.js";

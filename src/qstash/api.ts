@@ -15,19 +15,16 @@ import { ACTIONS, type ActionName } from "./actions.js";
 import type { QStashClient, QStashRequest } from "./client.js";
 import { QStashError } from "./errors.js";
 import {
-  type FlowKeyInfo,
-  type LoggedRun,
   type ParsedResume,
   parseCallbackBody,
   parseDeleteBody,
-  parseFlowKey,
-  parseFlowKeys,
   parseListBody,
-  parseLogsBody,
   parseMessageBody,
   parseResumeBody,
   type StartedRun,
 } from "./parse.js";
+import { type FlowKeyInfo, parseFlowKey, parseFlowKeys } from "./parse-flow.js";
+import { type LoggedRun, parseLogsBody } from "./parse-logs.js";
 import { encodeQuery, type QueryParams } from "./query.js";
 import {
   buildListQuery,

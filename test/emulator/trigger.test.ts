@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { parseCallbackBody, parseListBody, parseLogsBody } from "../../src/qstash/parse.js";
+import { parseCallbackBody, parseListBody } from "../../src/qstash/parse.js";
+import { parseLogsBody } from "../../src/qstash/parse-logs.js";
 import { call, NOW, nth, TOKEN } from "./helpers.js";
 
 const FAILING = "https://example.com/dlq-mcp-live/always-404";

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { inspectEntries } from "../../src/engine/inspect.js";
-import { parseLogsBody } from "../../src/qstash/parse.js";
+import { parseLogsBody } from "../../src/qstash/parse-logs.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_81ce";

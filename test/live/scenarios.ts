@@ -21,13 +21,9 @@ import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import {
-  parseFlowKey,
-  parseFlowKeys,
-  parseListBody,
-  parseLogsBody,
-  parseMessageBody,
-} from "../../src/qstash/parse.js";
+import { parseListBody, parseMessageBody } from "../../src/qstash/parse.js";
+import { parseFlowKey, parseFlowKeys } from "../../src/qstash/parse-flow.js";
+import { parseLogsBody } from "../../src/qstash/parse-logs.js";
 import { REDACTED, Redactor } from "../../src/redact.js";
 import { READ_ONLY_TOOLS, TOOLS } from "../../src/tools/index.js";
 import { type Connected, connectServer } from "../support/harness.js";

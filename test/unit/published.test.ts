@@ -12,13 +12,12 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import {
   parseCallbackBody,
   parseDeleteBody,
-  parseFlowKey,
-  parseFlowKeys,
   parseListBody,
-  parseLogsBody,
   parseMessageBody,
   parseResumeBody,
 } from "../../src/qstash/parse.js";
+import { parseFlowKey, parseFlowKeys } from "../../src/qstash/parse-flow.js";
+import { parseLogsBody } from "../../src/qstash/parse-logs.js";
 import { call, TOKEN } from "../emulator/helpers.js";
 
 const DIR = new URL("../fixtures/published/", import.meta.url);

@@ -9,7 +9,7 @@ import { clip, errorInfo, plural, preview, structuredResult, toolError } from ".
 import { defineTool } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import type { QStashError } from "../../qstash/errors.js";
-import type { LoggedRun } from "../../qstash/parse.js";
+import type { LoggedRun } from "../../qstash/parse-logs.js";
 import { plainOrQuoted, quoted } from "../../quote.js";
 import type { DlqMessage } from "../../wire/types.js";
 import { compactMessage, fitMessage } from "../shared/compact.js";

@@ -9,7 +9,7 @@ import { fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool, type ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
-import type { FlowKeyInfo } from "../../qstash/parse.js";
+import type { FlowKeyInfo } from "../../qstash/parse-flow.js";
 import type { QueryParams } from "../../qstash/query.js";
 import { quoted } from "../../quote.js";
 import { keyUse } from "../shared/live-key.js";

@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
-import type { LoggedRun } from "../../qstash/parse.js";
+import type { LoggedRun } from "../../qstash/parse-logs.js";
 import type { QueryParams } from "../../qstash/query.js";
 import { runPair } from "../../qstash/request.js";
 import { ArgumentError } from "../shared/plan.js";
