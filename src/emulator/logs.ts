@@ -6,7 +6,7 @@
 import type { DlqMessage } from "../wire/types.js";
 import { ALNUM, digest, hashedId } from "./ids.js";
 import { BadRequest } from "./params.js";
-import type { ResumedRecord } from "./store.js";
+import type { ResumedRecord } from "./redrive.js";
 
 export const RUN_STATES = ["RUN_STARTED", "RUN_SUCCESS", "RUN_FAILED", "RUN_CANCELED"] as const;
 /** Runs per page: the published API serves at most 10 runs a page, and 10 by default. */

@@ -15,6 +15,8 @@ import {
   MAX_RUNS_PER_RESUME_REQUEST,
   TRIGGER_PATH,
 } from "../wire/types.js";
+import { START_CURSOR } from "./cursors.js";
+import type { Selection } from "./filters.js";
 import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
 import { leaveOutEmpty } from "./omit-empty.js";
 import {
@@ -27,7 +29,8 @@ import {
   parseSelection,
   refuseUnknownParams,
 } from "./params.js";
-import { type DlqStore, DlqStoreError, type RedriveAction, type Selection, START_CURSOR } from "./store.js";
+import type { RedriveAction } from "./redrive.js";
+import { type DlqStore, DlqStoreError } from "./store.js";
 import { triggerRun } from "./trigger.js";
 
 /** Bulk delete by filter or all shares the list endpoint's page size. */

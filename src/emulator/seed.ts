@@ -1,5 +1,5 @@
 import { type DlqMessage, FAILURE_FUNCTION_STATES, type FailureFunctionState } from "../wire/types.js";
-import { compareKeys } from "./store.js";
+import { compareKeys } from "./cursors.js";
 
 export interface SeedOptions {
   /** How many DLQ messages to generate. */
