@@ -17,7 +17,8 @@ import {
 } from "../wire/types.js";
 import { START_CURSOR } from "./cursors.js";
 import type { Selection } from "./filters.js";
-import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
+import { runOfEntry, runOfRecord } from "./log-runs.js";
+import { answerLogs, LOG_PARAMS } from "./logs.js";
 import { leaveOutEmpty } from "./omit-empty.js";
 import {
   BadRequest,
