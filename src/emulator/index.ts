@@ -21,8 +21,10 @@ export type { DeliveryOptions, FlowControlInfo } from "./flow-control.js";
 export type { RecordedRequest } from "./http.js";
 export { UNAUTHORIZED_MESSAGE } from "./http.js";
 export type { RedriveAction, RefailOptions, ResumedRecord, ResumeOverrides } from "./redrive.js";
+export { mulberry32 } from "./rng.js";
 export type { SeedOptions } from "./seed.js";
-export { generateDlqMessages, mulberry32, SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed.js";
+export { generateDlqMessages } from "./seed.js";
+export { SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed-data.js";
 export { DlqStore, DlqStoreError } from "./store.js";
 
 export interface EmulatorOptions {
