@@ -3,7 +3,6 @@
  * such as a benchmark against the standalone command, can read its state and reset it. They are
  * not QStash's API, so they are neither recorded nor faulted.
  */
-import type { HttpContext } from "./http.js";
 import { BadRequest, refuseUnknownParams, single } from "./params.js";
 import type { ApiResult } from "./routes.js";
 
@@ -17,6 +16,15 @@ export interface ControlResetOptions {
   entries?: number;
   seed?: number;
   now?: number;
+}
+
+/**
+ * What the control endpoints act on. The listener's context provides it; defined here, not there,
+ * so these endpoints depend on nothing of the listener that calls them.
+ */
+export interface EmulatorControl {
+  state(): EmulatorState;
+  reset(options: ControlResetOptions): void;
 }
 
 export const CONTROL_PREFIX = "/__emulator/";
@@ -43,7 +51,7 @@ function controlResetOptions(params: URLSearchParams): ControlResetOptions {
 }
 
 export function control(
-  ctx: HttpContext,
+  ctx: EmulatorControl,
   method: string,
   url: URL,
 ): ApiResult & { headers?: Record<string, string> } {

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
-import { CONTROL_PREFIX, type ControlResetOptions, control, type EmulatorState } from "./control.js";
+import { CONTROL_PREFIX, control, type EmulatorControl } from "./control.js";
 import {
   DEFAULT_HUGE_BODY_BYTES,
   DEFAULT_SLOW_DELAY_MS,
@@ -37,7 +37,8 @@ export interface RecordedRequest {
   fault?: FaultKind;
 }
 
-export interface HttpContext {
+/** What the listener needs; the control endpoints' state and reset among it. */
+export interface HttpContext extends EmulatorControl {
   token: string;
   store: DlqStore;
   faults: FaultInjector;
@@ -49,8 +50,6 @@ export interface HttpContext {
   latencyMs: number;
   /** Aborted on shutdown so pending delays do not hold the process open. */
   signal: AbortSignal;
-  state(): EmulatorState;
-  reset(options: ControlResetOptions): void;
 }
 
 export const UNAUTHORIZED_MESSAGE = "Unauthorized: invalid or missing token";

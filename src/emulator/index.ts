@@ -6,28 +6,26 @@ import { type Fault, FaultInjector } from "./faults.js";
 import type { DeliveryOptions } from "./flow-control.js";
 import { createRequestListener, type HttpContext, type RecordedRequest } from "./http.js";
 import { type Quirks, REALISTIC_QUIRKS } from "./quirks.js";
+import type { RefailOptions, ResumedRecord } from "./redrive.js";
 import { DEFAULT_SEED, DEFAULT_SEED_ENTRIES, generateDlqMessages } from "./seed.js";
-import { DlqStore, type RefailOptions, type ResumedRecord } from "./store.js";
+import { DlqStore } from "./store.js";
 
 export type { EmulatorState } from "./control.js";
+export type { Cursor, SortKey } from "./cursors.js";
+export { decodeCursor, encodeCursor } from "./cursors.js";
 export type { Fault, FaultKind, FaultRequest } from "./faults.js";
 export { FAULT_KINDS } from "./faults.js";
+export type { DlqFilter, Selection } from "./filters.js";
+export { matchesFilter } from "./filters.js";
 export type { DeliveryOptions, FlowControlInfo } from "./flow-control.js";
 export type { RecordedRequest } from "./http.js";
 export { UNAUTHORIZED_MESSAGE } from "./http.js";
+export type { RedriveAction, RefailOptions, ResumedRecord, ResumeOverrides } from "./redrive.js";
+export { mulberry32 } from "./rng.js";
 export type { SeedOptions } from "./seed.js";
-export { generateDlqMessages, mulberry32, SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed.js";
-export type {
-  Cursor,
-  DlqFilter,
-  RedriveAction,
-  RefailOptions,
-  ResumedRecord,
-  ResumeOverrides,
-  Selection,
-  SortKey,
-} from "./store.js";
-export { DlqStore, DlqStoreError, decodeCursor, encodeCursor, matchesFilter } from "./store.js";
+export { generateDlqMessages } from "./seed.js";
+export { SEED_LABELS, SEED_WORKFLOW_URLS } from "./seed-data.js";
+export { DlqStore, DlqStoreError } from "./store.js";
 
 export interface EmulatorOptions {
   /** How QStash's looser answers are emulated; every quirk is on unless switched off here. */

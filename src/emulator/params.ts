@@ -13,7 +13,8 @@ import {
   RESOURCE_NAME_PATTERN,
   SERVER_MULTI_VALUE_FILTER_FIELDS,
 } from "../wire/types.js";
-import type { DlqFilter, ResumeOverrides, Selection } from "./store.js";
+import type { DlqFilter, Selection } from "./filters.js";
+import type { ResumeOverrides } from "./redrive.js";
 
 /** Flow-control periods QStash accepts, in seconds: one second up to one week. */
 const MIN_PERIOD_SECONDS = 1;

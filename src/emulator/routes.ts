@@ -15,7 +15,10 @@ import {
   MAX_LIST_COUNT,
   TRIGGER_PATH,
 } from "../wire/types.js";
-import { answerLogs, LOG_PARAMS, runOfEntry, runOfRecord } from "./logs.js";
+import { START_CURSOR } from "./cursors.js";
+import type { Selection } from "./filters.js";
+import { runOfEntry, runOfRecord } from "./log-runs.js";
+import { answerLogs, LOG_PARAMS } from "./logs.js";
 import { leaveOutEmpty } from "./omit-empty.js";
 import {
   BadRequest,
@@ -27,7 +30,8 @@ import {
   parseSelection,
   refuseUnknownParams,
 } from "./params.js";
-import { type DlqStore, DlqStoreError, type RedriveAction, type Selection, START_CURSOR } from "./store.js";
+import type { RedriveAction } from "./redrive.js";
+import { type DlqStore, DlqStoreError } from "./store.js";
 import { triggerRun } from "./trigger.js";
 
 /** Bulk delete by filter or all shares the list endpoint's page size. */

@@ -1,101 +1,28 @@
+/**
+ * The emulated Workflow DLQ as the endpoints call it: listing and selecting entries, resuming,
+ * restarting and deleting them in batches or one by one, and retrying or cancelling failure
+ * callbacks. The entries themselves are kept by `entries.ts`, the runs redriven by `redrive.ts`.
+ */
 import type { DlqMessage, FailureFunctionState, WorkflowRunRef } from "../wire/types.js";
-import { type DeliveryOptions, FlowControl } from "./flow-control.js";
-import { ALNUM, digest, hashedId, URL_SAFE } from "./ids.js";
+import { decodeCursor, encodeCursor, type SortKey, START_CURSOR } from "./cursors.js";
+import { DlqEntries } from "./entries.js";
+import { type DlqFilter, failureFunctionStateOf, type RunIdMatch, type Selection } from "./filters.js";
+import type { DeliveryOptions, FlowControl } from "./flow-control.js";
 import { type Quirks, REALISTIC_QUIRKS } from "./quirks.js";
-
-/** Parsed selection fields; several values of one field are ORed, fields are ANDed. */
-export interface DlqFilter {
-  workflowUrl?: readonly string[];
-  workflowRunId?: string;
-  workflowCreatedAt?: number;
-  label?: readonly string[];
-  /** Inclusive lower bound on createdAt, Unix milliseconds. */
-  fromDate?: number;
-  /** Inclusive upper bound on createdAt, Unix milliseconds. */
-  toDate?: number;
-  callerIp?: readonly string[];
-  flowControlKey?: readonly string[];
-  failureFunctionState?: readonly FailureFunctionState[];
-  /** The failed step's URL; a filter of the plain QStash DLQ, so only the legacy list path takes it. */
-  url?: string;
-  /** Like `url`, only on the legacy list path. */
-  responseStatus?: number;
-}
-
-export type Selection =
-  | { mode: "ids"; dlqIds: readonly string[] }
-  | { mode: "filter"; filter: DlqFilter }
-  | { mode: "all" };
-
-export interface SortKey {
-  createdAt: number;
-  dlqId: string;
-}
-
-/**
- * A cursor means "everything after this entry in listing order", so it survives removal of the
- * entries before it. Listed newest first, "after" is older: a cursor continues toward older
- * entries, as QStash's do (its published list example hands out a cursor older than the entry it
- * follows), and new failures land before it, never on a later page.
- */
-export type Cursor = SortKey;
-
-/** How `workflowRunId` in a filter matches: exactly, or as a prefix of the entry's run id. */
-export type RunIdMatch = "exact" | "prefix";
-
-export interface ResumeOverrides {
-  retries?: number;
-  flowControlKey?: string;
-  flowControlValue?: string;
-  /** The first label Upstash-Label gives. */
-  label?: string;
-  /** Every label, when Upstash-Label gives several. */
-  labels?: string[];
-}
-
-/**
- * What a redrive does to a DLQ entry. Both take entries the same way and record them the same
- * way; a restarted run starts over from its first step, a resumed one from the step that failed.
- */
-export type RedriveAction = "resume" | "restart";
+import {
+  type RedriveAction,
+  Redriver,
+  type RefailOptions,
+  type ResumedRecord,
+  type ResumeOverrides,
+  validateRefail,
+} from "./redrive.js";
 
 /** What retrying an entry's failure callback did, or why it could not. */
 export type CallbackRetry =
   | { status: "retried"; run: WorkflowRunRef }
   | { status: "notFound" }
   | { status: "refused"; state: FailureFunctionState | undefined };
-
-export interface RefailOptions {
-  /** Probability, 0 to 1, that a resumed run fails again and re-enters the DLQ. */
-  share: number;
-  /** Which runs fail again depends only on this seed and the new run's id; default 1. */
-  seed?: number;
-}
-
-export interface ResumedRecord extends ResumeOverrides {
-  action: RedriveAction;
-  /** The entry that was taken out of the DLQ. */
-  dlqId: string;
-  /** The failed run that entry belonged to. */
-  originalWorkflowRunId: string;
-  originalWorkflowCreatedAt: number;
-  /** The new run, as the answer reported it. */
-  workflowRunId: string;
-  workflowCreatedAt: number;
-  /** When the emulator resumed it, Unix milliseconds. */
-  at: number;
-  /** Set when the new run failed again: the dlqId of the entry it re-entered the DLQ as. */
-  refailedAs?: string;
-  /** The entry's workflow and failed step, for the logs the run leaves. */
-  workflowUrl?: string;
-  stepUrl?: string;
-  failStatus?: number;
-  failBody?: string;
-  label?: string;
-  /** With delivery: where the new run is, and when it finished. */
-  state?: "RUN_STARTED" | "RUN_SUCCESS" | "RUN_FAILED";
-  finishedAt?: number;
-}
 
 export interface DlqStoreOptions {
   /** QStash's looser answers (`quirks.ts`); all on unless switched off. */
@@ -115,10 +42,6 @@ export interface DlqStoreOptions {
   callbackRetriesFail?: boolean;
 }
 
-/** With delivery, how often a run fails again: a 4xx mostly persists, anything else mostly clears. */
-const PERSISTENT_FAILURE_SHARE = 0.9;
-const TRANSIENT_FAILURE_SHARE = 0.1;
-
 export type DlqStoreErrorCode = "not_found" | "invalid_cursor";
 
 export class DlqStoreError extends Error {
@@ -137,103 +60,9 @@ export interface BatchResult<T> {
   cursor?: string;
 }
 
-export function compareKeys(a: SortKey, b: SortKey): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
-  return a.dlqId < b.dlqId ? -1 : a.dlqId > b.dlqId ? 1 : 0;
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(["k", cursor.createdAt, cursor.dlqId]), "utf8").toString("base64url");
-}
-
-/** Returns undefined for anything this emulator did not issue. */
-export function decodeCursor(value: string): Cursor | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(raw)) return undefined;
-  if (raw.length === 3 && raw[0] === "k" && Number.isSafeInteger(raw[1]) && typeof raw[2] === "string") {
-    return { createdAt: raw[1], dlqId: raw[2] };
-  }
-  return undefined;
-}
-
-/**
- * A cursor for "from the start", in either order: used when a fault has to hand out a cursor that
- * leads back to the first page.
- */
-export const START_CURSOR = Buffer.from(JSON.stringify(["s"]), "utf8").toString("base64url");
-
 function setCallbackState(message: DlqMessage, state: FailureFunctionState): void {
   message.failureFunctionState = state;
   message.failureCallbackInfo = { ...message.failureCallbackInfo, state };
-}
-
-function failureFunctionStateOf(message: DlqMessage): FailureFunctionState | undefined {
-  return message.failureFunctionState ?? message.failureCallbackInfo?.state;
-}
-
-function oneOf<T>(wanted: readonly T[] | undefined, value: T | undefined): boolean {
-  return wanted === undefined || (value !== undefined && wanted.includes(value));
-}
-
-function runIdMatches(wanted: string, runId: string | undefined, match: RunIdMatch): boolean {
-  if (runId === undefined) return false;
-  return match === "prefix" ? runId.startsWith(wanted) : runId === wanted;
-}
-
-export function matchesFilter(message: DlqMessage, filter: DlqFilter, runId: RunIdMatch = "exact"): boolean {
-  if (!oneOf(filter.workflowUrl, message.workflowUrl)) return false;
-  if (filter.workflowRunId !== undefined && !runIdMatches(filter.workflowRunId, message.workflowRunId, runId))
-    return false;
-  if (filter.workflowCreatedAt !== undefined && message.workflowCreatedAt !== filter.workflowCreatedAt)
-    return false;
-  if (filter.label) {
-    const wanted = filter.label;
-    const hit =
-      (message.label !== undefined && wanted.includes(message.label)) ||
-      (message.labels?.some((l) => wanted.includes(l)) ?? false);
-    if (!hit) return false;
-  }
-  if (filter.fromDate !== undefined && message.createdAt < filter.fromDate) return false;
-  if (filter.toDate !== undefined && message.createdAt > filter.toDate) return false;
-  if (!oneOf(filter.callerIp, message.callerIP)) return false;
-  if (!oneOf(filter.flowControlKey, message.flowControlKey)) return false;
-  if (!oneOf(filter.failureFunctionState, failureFunctionStateOf(message))) return false;
-  if (filter.url !== undefined && message.url !== filter.url) return false;
-  if (filter.responseStatus !== undefined && message.responseStatus !== filter.responseStatus) return false;
-  return true;
-}
-
-/**
- * Also fills in the top-level `failureFunctionState` that newer servers send next to
- * `failureCallbackInfo.state`, so entries loaded in the older shape are served in the newer one.
- */
-function validateMessages(messages: readonly DlqMessage[]): DlqMessage[] {
-  const seen = new Set<string>();
-  for (const m of messages) {
-    if (typeof m.dlqId !== "string" || m.dlqId === "") throw new TypeError("every DLQ message needs a dlqId");
-    if (!Number.isSafeInteger(m.createdAt)) {
-      throw new TypeError(`DLQ message ${m.dlqId} needs an integer createdAt`);
-    }
-    if (seen.has(m.dlqId)) throw new TypeError(`duplicate dlqId ${m.dlqId}`);
-    seen.add(m.dlqId);
-    const state = m.failureCallbackInfo?.state;
-    if (m.failureFunctionState === undefined && state !== undefined) m.failureFunctionState = state;
-  }
-  return [...messages].sort(compareKeys);
-}
-
-function validateRefail(refail: RefailOptions): Required<RefailOptions> {
-  const { share, seed = 1 } = refail;
-  if (!(typeof share === "number" && share >= 0 && share <= 1))
-    throw new RangeError("refail.share must be a number from 0 to 1");
-  if (!Number.isSafeInteger(seed)) throw new RangeError("refail.seed must be an integer");
-  return { share, seed };
 }
 
 /**
@@ -241,48 +70,36 @@ function validateRefail(refail: RefailOptions): Required<RefailOptions> {
  * newest first, as QStash lists them; oldest first with the `newestFirst` quirk off.
  */
 export class DlqStore {
-  /** Every run resumed or restarted since the last load, in order. */
-  readonly resumed: ResumedRecord[] = [];
   /** Every failure callback retried since the last load, in order. */
   readonly callbackRetries: { dlqId: string; at: number }[] = [];
-  private entries: DlqMessage[] = [];
-  private readonly byId = new Map<string, DlqMessage>();
-  /** Every dlqId since the last load, gone ones included: a re-entry must not reuse one. */
-  private readonly issuedDlqIds = new Set<string>();
-  private readonly refail: Required<RefailOptions> | undefined;
-  private readonly delivery: DeliveryOptions | undefined;
+  private readonly entries = new DlqEntries();
+  private readonly runs: Redriver;
   private readonly callbackRetriesFail: boolean;
-  private flow: FlowControl;
-  /** Runs delivered later, by run id: what they need to fail again. */
-  private readonly pending = new Map<
-    string,
-    { message: DlqMessage; record: ResumedRecord; overrides: ResumeOverrides }
-  >();
 
   /** How this emulator answers where QStash is looser than a tidy reading of its docs. */
   readonly quirks: Quirks;
 
   constructor(messages: readonly DlqMessage[] = [], options: DlqStoreOptions = {}) {
-    this.refail = options.refail ? validateRefail(options.refail) : undefined;
-    this.delivery = options.delivery;
+    const refail = options.refail ? validateRefail(options.refail) : undefined;
     this.callbackRetriesFail = options.callbackRetriesFail ?? false;
     this.quirks = options.quirks ?? REALISTIC_QUIRKS;
-    this.flow = this.newFlow();
+    this.runs = new Redriver(this.entries, refail, options.delivery);
     this.load(messages);
+  }
+
+  /** Every run resumed or restarted since the last load, in order. */
+  get resumed(): ResumedRecord[] {
+    return this.runs.resumed;
   }
 
   /** Flow-control keys and their waitlists, as the flow-control endpoints serve them. */
   get flowControl(): FlowControl {
-    return this.flow;
+    return this.runs.flowControl;
   }
 
   /** Stops delivering: runs waiting or running stay as they are. */
   close(): void {
-    this.flow.close();
-  }
-
-  private newFlow(): FlowControl {
-    return new FlowControl(this.delivery ?? {}, (workflowRunId) => this.delivered(workflowRunId));
+    this.runs.close();
   }
 
   /**
@@ -291,24 +108,13 @@ export class DlqStore {
    * copies to keep yours apart.
    */
   load(messages: readonly DlqMessage[]): void {
-    const sorted = validateMessages(messages);
-    this.entries = sorted;
-    this.byId.clear();
-    this.issuedDlqIds.clear();
-    for (const m of sorted) {
-      this.byId.set(m.dlqId, m);
-      this.issuedDlqIds.add(m.dlqId);
-    }
-    this.resumed.length = 0;
+    this.entries.load(messages);
     this.callbackRetries.length = 0;
-    // Runs of the contents before are forgotten with them.
-    this.flow.close();
-    this.flow = this.newFlow();
-    this.pending.clear();
+    this.runs.reset();
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.size;
   }
 
   /**
@@ -317,30 +123,25 @@ export class DlqStore {
    * its time, so a test may add one that is older than entries already there.
    */
   add(messages: readonly DlqMessage[]): void {
-    for (const message of validateMessages(messages)) {
-      if (this.byId.has(message.dlqId)) throw new TypeError(`duplicate dlqId ${message.dlqId}`);
-      this.entries.splice(this.indexAfter(message), 0, message);
-      this.byId.set(message.dlqId, message);
-      this.issuedDlqIds.add(message.dlqId);
-    }
+    this.entries.add(messages);
   }
 
   /** The matching entries in the order the list endpoint serves them. */
   list(filter: DlqFilter = {}): DlqMessage[] {
-    const matching = this.entries.filter((m) => matchesFilter(m, filter));
+    const matching = this.entries.matching(filter);
     return this.quirks.newestFirst ? matching.reverse() : matching;
   }
 
   get(dlqId: string): DlqMessage | undefined {
-    return this.byId.get(dlqId);
+    return this.entries.get(dlqId);
   }
 
   has(dlqId: string): boolean {
-    return this.byId.has(dlqId);
+    return this.entries.has(dlqId);
   }
 
   delete(dlqId: string): boolean {
-    return this.removeIds([dlqId]) === 1;
+    return this.entries.remove([dlqId]) === 1;
   }
 
   /**
@@ -354,21 +155,7 @@ export class DlqStore {
     after?: SortKey,
     runId: RunIdMatch = "exact",
   ): { entries: DlqMessage[]; hasMore: boolean } {
-    const out: DlqMessage[] = [];
-    const newestFirst = this.quirks.newestFirst;
-    const step = newestFirst ? -1 : 1;
-    let i = newestFirst
-      ? (after ? this.lowerBound(after) : this.entries.length) - 1
-      : after
-        ? this.indexAfter(after)
-        : 0;
-    for (; i >= 0 && i < this.entries.length; i += step) {
-      const message = this.entries[i] as DlqMessage;
-      if (!matchesFilter(message, filter, runId)) continue;
-      if (out.length === limit) return { entries: out, hasMore: true };
-      out.push(message);
-    }
-    return { entries: out, hasMore: false };
+    return this.entries.page(filter, limit, after, runId, this.quirks.newestFirst);
   }
 
   /**
@@ -416,11 +203,11 @@ export class DlqStore {
         );
       }
       const ids = [...new Set(selection.dlqIds)];
-      const missing = ids.filter((id) => !this.byId.has(id));
+      const missing = ids.filter((id) => !this.entries.has(id));
       if (missing.length > 0 && !this.quirks.partialIdBatches) {
         throw new DlqStoreError("not_found", "some DLQ messages were not found");
       }
-      const items = ids.flatMap((id) => this.byId.get(id) ?? []);
+      const items = ids.flatMap((id) => this.entries.get(id) ?? []);
       return { items, missing };
     }
 
@@ -457,7 +244,7 @@ export class DlqStore {
     action: RedriveAction = "resume",
   ): BatchResult<WorkflowRunRef> {
     const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
-    const runs = this.redrive(action, batch.items, overrides, receivedAt);
+    const runs = this.runs.redrive(action, batch.items, overrides, receivedAt);
     if (batch.missing.length > 0) throw new DlqStoreError("not_found", "some DLQ messages were not found");
     return batch.cursor === undefined ? { items: runs } : { items: runs, cursor: batch.cursor };
   }
@@ -468,8 +255,8 @@ export class DlqStore {
     receivedAt = Date.now(),
     action: RedriveAction = "resume",
   ): WorkflowRunRef | undefined {
-    const message = this.byId.get(dlqId);
-    return message ? this.redrive(action, [message], overrides, receivedAt)[0] : undefined;
+    const message = this.entries.get(dlqId);
+    return message ? this.runs.redrive(action, [message], overrides, receivedAt)[0] : undefined;
   }
 
   /**
@@ -478,7 +265,7 @@ export class DlqStore {
    * (none, in progress, succeeded, cancelled) is refused, as QStash refuses it.
    */
   retryCallback(dlqId: string, receivedAt = Date.now()): CallbackRetry {
-    const message = this.byId.get(dlqId);
+    const message = this.entries.get(dlqId);
     if (!message) return { status: "notFound" };
     const state = failureFunctionStateOf(message);
     if (state !== "CALLBACK_FAIL") return { status: "refused", state };
@@ -495,7 +282,7 @@ export class DlqStore {
 
   /** Cancels a failure callback in progress; false when none is. */
   cancelCallback(dlqId: string): boolean | undefined {
-    const message = this.byId.get(dlqId);
+    const message = this.entries.get(dlqId);
     if (!message) return undefined;
     if (failureFunctionStateOf(message) !== "CALLBACK_INPROGRESS") return false;
     setCallbackState(message, "CALLBACK_CANCELED");
@@ -512,175 +299,7 @@ export class DlqStore {
     cursor?: string,
   ): { deleted: number; cursor?: string } {
     const batch = this.take(selection, limit, cursor, this.bulkRunIdMatch);
-    const deleted = this.removeIds(batch.items.map((m) => m.dlqId));
+    const deleted = this.entries.remove(batch.items.map((m) => m.dlqId));
     return batch.cursor === undefined ? { deleted } : { deleted, cursor: batch.cursor };
-  }
-
-  private redrive(
-    action: RedriveAction,
-    messages: readonly DlqMessage[],
-    overrides: ResumeOverrides,
-    receivedAt: number,
-  ): WorkflowRunRef[] {
-    // The OpenAPI describes workflowCreatedAt of a resumed run as when that new run was created:
-    // the moment the emulator resumes it, never earlier than the request's arrival.
-    const at = Math.max(Date.now(), receivedAt);
-    this.removeIds(messages.map((m) => m.dlqId));
-    const records = messages.map((message) => {
-      const record: ResumedRecord = {
-        action,
-        dlqId: message.dlqId,
-        // Entries loaded without workflow metadata still need a stable run identity.
-        originalWorkflowRunId: message.workflowRunId ?? `wfr_${message.dlqId}`,
-        originalWorkflowCreatedAt: message.workflowCreatedAt ?? message.createdAt,
-        workflowRunId: hashedId("wfr_", URL_SAFE, 21, ["run", action, message.dlqId]),
-        workflowCreatedAt: at,
-        at,
-      };
-      if (overrides.retries !== undefined) record.retries = overrides.retries;
-      if (overrides.flowControlKey !== undefined) record.flowControlKey = overrides.flowControlKey;
-      if (overrides.flowControlValue !== undefined) record.flowControlValue = overrides.flowControlValue;
-      if (overrides.label !== undefined) record.label = overrides.label;
-      else if (message.label !== undefined) record.label = message.label;
-      if (overrides.labels !== undefined) record.labels = overrides.labels;
-      if (message.workflowUrl !== undefined) record.workflowUrl = message.workflowUrl;
-      if (message.url !== undefined) record.stepUrl = message.url;
-      if (message.responseStatus !== undefined) record.failStatus = message.responseStatus;
-      if (message.responseBody !== undefined) record.failBody = message.responseBody;
-      this.resumed.push(record);
-      return { message, record };
-    });
-    if (this.delivery) {
-      for (const { message, record } of records) {
-        record.state = "RUN_STARTED";
-        this.pending.set(record.workflowRunId, { message, record, overrides });
-        this.flow.submit(record.workflowRunId, overrides.flowControlKey, overrides.flowControlValue);
-      }
-    } else {
-      // Delivered at once, but the key is known from now on, as QStash knows it.
-      if (overrides.flowControlKey !== undefined) {
-        this.flow.observe(overrides.flowControlKey, overrides.flowControlValue);
-      }
-      // The batch was chosen before any of its runs could fail again, so a request never acts on
-      // an entry it put back itself; a later page of the same bulk action can.
-      for (const { message, record } of records) {
-        if (this.failsAgain(record.workflowRunId)) this.reenter(message, record, overrides);
-      }
-    }
-    return records.map(({ record }) => ({
-      workflowRunId: record.workflowRunId,
-      workflowCreatedAt: record.workflowCreatedAt,
-    }));
-  }
-
-  /** A delivered run has run: it succeeded, or failed again and re-enters the DLQ. */
-  private delivered(workflowRunId: string): void {
-    const run = this.pending.get(workflowRunId);
-    if (!run) return;
-    this.pending.delete(workflowRunId);
-    const status = run.message.responseStatus ?? 500;
-    const transient = this.refail?.share ?? TRANSIENT_FAILURE_SHARE;
-    const share =
-      status >= 400 && status < 500 && status !== 429
-        ? Math.max(PERSISTENT_FAILURE_SHARE, transient)
-        : transient;
-    const seed = String(this.refail?.seed ?? 1);
-    const roll = digest(["delivery", seed, workflowRunId]).readUInt32BE(0) / 2 ** 32;
-    run.record.finishedAt = Date.now();
-    if (roll < share) {
-      run.record.state = "RUN_FAILED";
-      this.reenter(run.message, run.record, run.overrides);
-    } else {
-      run.record.state = "RUN_SUCCESS";
-    }
-  }
-
-  private failsAgain(workflowRunId: string): boolean {
-    if (!this.refail || this.refail.share <= 0) return false;
-    if (this.refail.share >= 1) return true;
-    const roll = digest(["refail", String(this.refail.seed), workflowRunId]).readUInt32BE(0) / 2 ** 32;
-    return roll < this.refail.share;
-  }
-
-  /** The new run failed too: the same step with the same payload, under the new run's identity. */
-  private reenter(message: DlqMessage, record: ResumedRecord, overrides: ResumeOverrides): void {
-    let dlqId = hashedId("dlq_", ALNUM, 22, ["dlq", record.workflowRunId]);
-    for (let salt = 1; this.issuedDlqIds.has(dlqId); salt++) {
-      dlqId = hashedId("dlq_", ALNUM, 22, ["dlq", record.workflowRunId, String(salt)]);
-    }
-    const entry: DlqMessage = {
-      ...structuredClone(message),
-      dlqId,
-      workflowRunId: record.workflowRunId,
-      workflowCreatedAt: record.workflowCreatedAt,
-      // A run fails after it was created, which was no earlier than the request's arrival.
-      createdAt: Math.max(Date.now(), record.at + 1),
-    };
-    if (message.messageId !== undefined) entry.messageId = hashedId("msg_", ALNUM, 40, ["msg", dlqId]);
-    const runHeader =
-      entry.header && Object.keys(entry.header).find((name) => /^upstash-workflow-runid$/i.test(name));
-    if (entry.header && runHeader) entry.header[runHeader] = [record.workflowRunId];
-    if (overrides.retries !== undefined) entry.maxRetries = overrides.retries;
-    if (overrides.flowControlKey !== undefined) entry.flowControlKey = overrides.flowControlKey;
-    if (overrides.label !== undefined) {
-      entry.label = overrides.label;
-      if (overrides.labels === undefined) delete entry.labels;
-      else entry.labels = [...overrides.labels];
-    }
-    this.entries.splice(this.indexAfter(entry), 0, entry);
-    this.byId.set(dlqId, entry);
-    this.issuedDlqIds.add(dlqId);
-    record.refailedAs = dlqId;
-  }
-
-  private removeIds(ids: readonly string[]): number {
-    const indexes: number[] = [];
-    for (const id of ids) {
-      const message = this.byId.get(id);
-      if (!message) continue;
-      const index = this.indexOf(message);
-      if (index >= 0) indexes.push(index);
-      this.byId.delete(id);
-    }
-    // A page is usually one stretch of neighbours: each stretch goes in one splice, from the back
-    // so earlier indexes stay valid, instead of one splice (a move of the whole tail) per entry.
-    indexes.sort((a, b) => b - a);
-    let end = 0;
-    for (let i = 0; i < indexes.length; i = end) {
-      end = i + 1;
-      while (end < indexes.length && indexes[end] === (indexes[end - 1] as number) - 1) end++;
-      this.entries.splice(indexes[end - 1] as number, end - i);
-    }
-    return indexes.length;
-  }
-
-  /** First index whose key is not less than `key`. */
-  private lowerBound(key: SortKey): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.entries[mid] as DlqMessage, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** First index whose key is strictly greater than `key`. */
-  private indexAfter(key: SortKey): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const entry = this.entries[mid] as DlqMessage;
-      if (compareKeys(entry, key) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private indexOf(message: DlqMessage): number {
-    const lo = this.lowerBound(message);
-    return this.entries[lo] === message ? lo : -1;
   }
 }
