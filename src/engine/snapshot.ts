@@ -6,8 +6,8 @@
  */
 import type { QStashError } from "../qstash/errors.js";
 import type { DlqFilter } from "../qstash/request.js";
+import type { ActionPlan } from "./actions/plan.js";
 import { type ActionReport, emptyReport } from "./actions/report.js";
-import type { ActionPlan } from "./actions/run.js";
 import type { CallScope } from "./scope.js";
 
 /** Without a Date header, the local clock stands in, held back against a skew of this much. */

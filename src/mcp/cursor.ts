@@ -246,24 +246,7 @@ function parse(cursor: string, key: Buffer | undefined): Wire | undefined {
   } catch {
     return undefined;
   }
-  if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return undefined;
-  const w = wire as Record<string, unknown>;
-  const known = new Set(["t", "s", "n", "u", "k", "m", "o", "d", "q", "p", "c", "a", "r", "x"]);
-  if (Object.keys(w).some((key) => !known.has(key))) return undefined;
-  if (typeof w.t !== "string" || typeof w.s !== "string") return undefined;
-  if (w.n !== undefined && (typeof w.n !== "string" || w.n === "")) return undefined;
-  if (w.u !== undefined && !isCount(w.u)) return undefined;
-  if (w.k !== undefined && !isCount(w.k)) return undefined;
-  if (w.m !== undefined && !isAnchor(w.m)) return undefined;
-  if (w.o !== undefined && !isCount(w.o)) return undefined;
-  if (w.d !== undefined && !isRanges(w.d)) return undefined;
-  if (w.q !== undefined && !isRanges(w.q)) return undefined;
-  if (w.p !== undefined && (typeof w.p !== "string" || w.p === "")) return undefined;
-  if (w.c !== undefined && w.c !== 1) return undefined;
-  if (w.a !== undefined && !isCount(w.a)) return undefined;
-  if (w.r !== undefined && (typeof w.r !== "string" || w.r === "")) return undefined;
-  if (w.x !== undefined && !isCount(w.x)) return undefined;
-  return w as unknown as Wire;
+  return isWire(wire) ? wire : undefined;
 }
 
 /** Ranges lie past the offset, in order, within the list. */
@@ -276,4 +259,26 @@ function rangesFit(ids: IdProgress, length: number): boolean {
     return ok;
   });
   return ordered && ids.uncertain.every(([start, end]) => start < end && end <= length);
+}
+
+/** Whether a decoded body is a cursor of this server's shape, every field checked. */
+function isWire(wire: unknown): wire is Wire {
+  if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return false;
+  const w: Record<string, unknown> = { ...wire };
+  const known = new Set(["t", "s", "n", "u", "k", "m", "o", "d", "q", "p", "c", "a", "r", "x"]);
+  if (Object.keys(w).some((key) => !known.has(key))) return false;
+  if (typeof w.t !== "string" || typeof w.s !== "string") return false;
+  if (w.n !== undefined && (typeof w.n !== "string" || w.n === "")) return false;
+  if (w.u !== undefined && !isCount(w.u)) return false;
+  if (w.k !== undefined && !isCount(w.k)) return false;
+  if (w.m !== undefined && !isAnchor(w.m)) return false;
+  if (w.o !== undefined && !isCount(w.o)) return false;
+  if (w.d !== undefined && !isRanges(w.d)) return false;
+  if (w.q !== undefined && !isRanges(w.q)) return false;
+  if (w.p !== undefined && (typeof w.p !== "string" || w.p === "")) return false;
+  if (w.c !== undefined && w.c !== 1) return false;
+  if (w.a !== undefined && !isCount(w.a)) return false;
+  if (w.r !== undefined && (typeof w.r !== "string" || w.r === "")) return false;
+  if (w.x !== undefined && !isCount(w.x)) return false;
+  return true;
 }

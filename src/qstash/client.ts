@@ -175,7 +175,7 @@ export class QStashClient {
     this.pool ??= import("undici").then(
       (undici) =>
         // A bundled CommonJS module may expose its exports on `default` only.
-        new (undici.Pool ?? (undici as unknown as { default: typeof undici }).default.Pool)(this.origin, {
+        new (undici.Pool ?? undici.default.Pool)(this.origin, {
           connections: this.connections,
           pipelining: 1,
           keepAliveTimeout: 10_000,

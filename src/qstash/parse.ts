@@ -14,8 +14,16 @@ import { z } from "zod";
 import type { DlqMessage, ListResponse } from "../wire/types.js";
 import { QStashError } from "./errors.js";
 
+/**
+ * A DLQ message as far as this server checks it: an object with a string `dlqId`. The other fields
+ * are QStash's, all optional in the wire type but `createdAt`, and are carried as they came.
+ */
+const dlqMessage = z.custom<DlqMessage>(
+  (value) => typeof value === "object" && value !== null && typeof Reflect.get(value, "dlqId") === "string",
+);
+
 const listBody = z.object({
-  messages: z.array(z.looseObject({ dlqId: z.string() })).nullish(),
+  messages: z.array(dlqMessage).nullish(),
   cursor: z.string().nullish(),
 });
 
@@ -149,7 +157,7 @@ export function parseDeleteBody(body: unknown, where: string): ParsedResume {
 export function parseListBody(body: unknown, where: string): ListResponse {
   const parsed = listBody.safeParse(body);
   if (!parsed.success || listIn(body, "messages", ["cursor"]) === undefined) throw shapeError(where);
-  const messages = ((parsed.data.messages ?? []) as unknown as DlqMessage[]).map(withRunTime);
+  const messages = (parsed.data.messages ?? []).map(withRunTime);
   return parsed.data.cursor ? { messages, cursor: parsed.data.cursor } : { messages };
 }
 
@@ -163,9 +171,9 @@ export function parseCallbackBody(body: unknown, where: string): StartedRun {
     : { workflowRunId: id, workflowCreatedAt: createdAt };
 }
 export function parseMessageBody(body: unknown, where: string): DlqMessage {
-  const parsed = z.looseObject({ dlqId: z.string() }).safeParse(body);
+  const parsed = dlqMessage.safeParse(body);
   if (!parsed.success) throw shapeError(where);
-  return withRunTime(parsed.data as unknown as DlqMessage);
+  return withRunTime(parsed.data);
 }
 
 export function shapeError(where: string): QStashError {

@@ -35,6 +35,8 @@ export async function serveStdio(
       "warning",
       `Refused a ${bytes}-byte message on stdin: the limit is ${maxBytes} bytes. The session goes on.`,
     );
+    // The one cast through unknown in the source: JSON-RPC 2.0 answers a request whose id could
+    // not be read with `"id": null`, which the SDK's message type does not allow.
     void transport
       .send({
         jsonrpc: "2.0",

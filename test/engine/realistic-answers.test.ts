@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
-import { type ActionPlan, runAction } from "../../src/engine/actions/run.js";
+import type { ActionPlan } from "../../src/engine/actions/plan.js";
+import { runAction } from "../../src/engine/actions/run.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { FIXED_NOW } from "../support/data.js";
 import { engineFor, json, scriptedServer } from "../support/engine.js";

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type ActionPlan, runAction } from "../../src/engine/actions/run.js";
+import type { ActionPlan } from "../../src/engine/actions/plan.js";
+import { runAction } from "../../src/engine/actions/run.js";
 import { decodeCursor, encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 

@@ -10,8 +10,8 @@ import type { Selection } from "../../qstash/request.js";
 import { type PageLoopOutcome, runPages } from "../pages.js";
 import type { CallScope } from "../scope.js";
 import { openSnapshot } from "../snapshot.js";
+import type { ActionPlan } from "./plan.js";
 import { type ActionReport, ReportBudget, reportProgress } from "./report.js";
-import type { ActionPlan } from "./run.js";
 
 export async function actAtEndpoint(plan: ActionPlan, scope: CallScope): Promise<ActionReport> {
   const opened = await openSnapshot(plan, scope);

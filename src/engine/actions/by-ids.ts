@@ -16,8 +16,8 @@ import { MAX_QUERY_CHARS } from "../../qstash/request.js";
 import { MAX_IDS_PER_ACTION_REQUEST } from "../../wire/types.js";
 import { lookUpIds } from "../lookup.js";
 import type { CallScope, StopReason } from "../scope.js";
+import type { ActionPlan } from "./plan.js";
 import { type ActionReport, emptyReport, ReportBudget, reportProgress } from "./report.js";
-import type { ActionPlan } from "./run.js";
 
 interface BatchOutcome {
   runs: StartedRun[];

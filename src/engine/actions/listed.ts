@@ -14,8 +14,8 @@ import type { CallScope } from "../scope.js";
 import { openSnapshot } from "../snapshot.js";
 import { matcher } from "../where.js";
 import { actOnIds } from "./by-ids.js";
+import type { ActionPlan } from "./plan.js";
 import { type ActionReport, ReportBudget, reportProgress } from "./report.js";
-import type { ActionPlan } from "./run.js";
 
 interface ActedPage {
   scanned: number;

@@ -3,19 +3,10 @@
  * grow when it has to fit in one result (no session resource to hold the rest).
  */
 
-import type { IdProgress } from "../../mcp/cursor.js";
 import type { QStashError } from "../../qstash/errors.js";
 import type { StartedRun } from "../../qstash/parse.js";
 import type { StopReason } from "../scope.js";
-import type { ActionPlan, ActionProgress } from "./run.js";
-
-export interface Continuation {
-  /** QStash's cursor; absent: from the start of the operation. */
-  next?: string;
-  /** The operation's snapshot time. */
-  until?: number;
-  ids?: IdProgress;
-}
+import type { ActionPlan, ActionProgress, Continuation } from "./plan.js";
 
 export interface ActionReport {
   mode: "ids" | "filter" | "all";

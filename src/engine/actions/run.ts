@@ -1,47 +1,17 @@
 /**
- * Resume plans and their runner: id lists go out in concurrent batches, filters and "all" page
+ * The dispatcher of action plans: id lists go out in concurrent batches, filters and "all" page
  * by cursor inside a snapshot of the DLQ. Either way the runner stops at the page, run, size or
- * time bound, on cancellation, shutdown or an error, and returns what was resumed so far with
+ * time bound, on cancellation, shutdown or an error, and returns what it changed so far with
  * where to continue.
  */
 
-import { ACTIONS, type ActionName } from "../../qstash/actions.js";
-import type { ResumeOptions, Selection } from "../../qstash/request.js";
+import { ACTIONS } from "../../qstash/actions.js";
 import type { CallScope } from "../scope.js";
-import type { Where } from "../where.js";
 import { actAtEndpoint } from "./by-endpoint.js";
 import { actOnIds } from "./by-ids.js";
 import { actOnListed } from "./listed.js";
-import type { ActionReport, Continuation } from "./report.js";
-
-export interface ActionProgress {
-  pages: number;
-  resumed: number;
-  /** Id lists: ids dealt with so far, against `total`. */
-  handled: number;
-  total?: number;
-}
-
-export interface ActionPlan {
-  /** Resume (from the failed step) or restart (from the first): the same run either way. */
-  action: ActionName;
-  selection: Selection;
-  /** Filter and all: only listed entries that match it are acted on, by id. */
-  where?: Where;
-  options: ResumeOptions;
-  /** Entries per request in filter and all modes. */
-  count: number;
-  maxPages: number;
-  /** Never resume more runs than this in one call. */
-  maxRuns?: number;
-  /** Id batches sent at once. */
-  concurrency: number;
-  /** Where an earlier call of the same operation stopped. */
-  continuation?: Continuation;
-  /** The report must fit in this many characters: no session resource can hold the rest. */
-  maxReportChars?: number;
-  onPage?: (progress: ActionProgress) => void;
-}
+import type { ActionPlan } from "./plan.js";
+import type { ActionReport } from "./report.js";
 
 /**
  * Ids go out in batches; a filter or all goes to the action's endpoint page by page, unless the

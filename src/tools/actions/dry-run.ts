@@ -5,8 +5,8 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_SAMPLE } from "../../args/limits.js";
+import type { ActionPlan } from "../../engine/actions/plan.js";
 import { type IdPreview, previewIds, previewSelection } from "../../engine/actions/preview.js";
-import type { ActionPlan } from "../../engine/actions/run.js";
 import { indexesOf } from "../../mcp/cursor.js";
 import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";

@@ -9,8 +9,8 @@
  * whose operation was not asked about still counts toward the session's unasked changes.
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
+import type { ActionPlan } from "../../engine/actions/plan.js";
 import { countSelection, type SelectionSize } from "../../engine/actions/preview.js";
-import type { ActionPlan } from "../../engine/actions/run.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
 import type { Where } from "../../engine/where.js";
 import { answerOnCall, askUser } from "../../mcp/confirm/ask.js";

@@ -6,7 +6,7 @@
 
 import type { FilterArgs } from "../../args/filter.js";
 import { DEFAULTS } from "../../args/limits.js";
-import type { ActionPlan } from "../../engine/actions/run.js";
+import type { ActionPlan } from "../../engine/actions/plan.js";
 import type { ListPlan } from "../../engine/list.js";
 import type { ToolContext } from "../../mcp/context.js";
 import { type CursorState, decodeCursor, fingerprint } from "../../mcp/cursor.js";
