@@ -9,9 +9,13 @@ import { z } from "zod";
 import { CallScope } from "../engine/scope.js";
 import type { CallJournal } from "../journal.js";
 import { QStashError } from "../qstash/errors.js";
-import { ArgumentError } from "../tools/shared/plan.js";
 import type { CallExtra, ToolContext } from "./context.js";
 import { textChars, toolError } from "./results.js";
+
+/** Bad input that the schemas could not see; its message is shown to the caller as is. */
+export class ArgumentError extends Error {
+  override name = "ArgumentError";
+}
 
 export interface ToolCall {
   server: McpServer;

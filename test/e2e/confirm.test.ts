@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
+import { encodeCursor, fingerprint } from "../../src/engine/cursor.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 import { type Asker, connectHttp, ERAS, type McpTestClient } from "../support/clients.js";
 import { FIXED_NOW } from "../support/data.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fingerprint } from "../../src/mcp/cursor.js";
+import { fingerprint } from "../../src/engine/cursor.js";
 import { optionsFingerprint } from "../../src/tools/shared/plan.js";
 import { SEED_OPTIONS } from "../support/data.js";
 import {

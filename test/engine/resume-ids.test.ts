@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ActionPlan } from "../../src/engine/actions/plan.js";
 import { runAction } from "../../src/engine/actions/run.js";
-import { decodeCursor, encodeCursor, fingerprint } from "../../src/mcp/cursor.js";
+import { decodeCursor, encodeCursor, fingerprint } from "../../src/engine/cursor.js";
 import { type Engine, engineFor, json, scriptedServer } from "../support/engine.js";
 
 const TOKEN = "engine_token_3d9a";

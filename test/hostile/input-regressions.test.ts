@@ -6,7 +6,7 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/args/limits.js";
-import { fingerprint } from "../../src/mcp/cursor.js";
+import { fingerprint } from "../../src/engine/cursor.js";
 import { TOOLS } from "../../src/tools/index.js";
 import { optionsFingerprint } from "../../src/tools/shared/plan.js";
 import { seededMessages } from "../support/data.js";

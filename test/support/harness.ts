@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
-import { type CursorState, encodeCursor } from "../../src/mcp/cursor.js";
+import { type CursorState, encodeCursor } from "../../src/engine/cursor.js";
 import { QStashClient } from "../../src/qstash/client.js";
 import { type Asker, connectStdio, type Era, type McpTestClient, SUITE_ERA } from "./clients.js";
 

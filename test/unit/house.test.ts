@@ -88,6 +88,41 @@ describe("the source's shape", () => {
     expect(cyclesAmong(SOURCES)).toEqual([]);
   });
 
+  it("keeps the layers: each folder of src imports only the ones below it", () => {
+    // Top-level modules (journal.ts, policy.ts, quote.ts…) are named by file; folders by name.
+    const BELOW: Record<string, readonly string[]> = {
+      wire: [],
+      emulator: ["wire"],
+      qstash: ["wire", "quote.ts", "redact.ts"],
+      engine: ["qstash", "wire", "quote.ts"],
+      args: ["wire", "quote.ts"],
+      mcp: [
+        "engine",
+        "qstash",
+        "wire",
+        "quote.ts",
+        "redact.ts",
+        "journal.ts",
+        "policy.ts",
+        "calls.ts",
+        "log.ts",
+      ],
+      tools: ["args", "mcp", "engine", "qstash", "wire", "quote.ts", "policy.ts"],
+      transports: ["calls.ts", "log.ts"],
+    };
+    const layerOf = (file: string) => file.split("/")[1] ?? "";
+    const crossings = SOURCES.flatMap((file) => {
+      const from = layerOf(file);
+      const allowed = BELOW[from];
+      if (allowed === undefined) return [];
+      return importsOf(file)
+        .map((target) => layerOf(target))
+        .filter((to) => to !== from && !allowed.includes(to))
+        .map((to) => `${file} → ${to}`);
+    });
+    expect(crossings).toEqual([]);
+  });
+
   it("has no source file over 400 lines", () => {
     const long = SOURCES.map((file) => ({ file, lines: read(file).split("\n").length })).filter(
       (file) => file.lines > 400,

@@ -1,5 +1,5 @@
 /**
- * Resuming an id list: batches of at most 50 ids in a sliding window of concurrent requests.
+ * Acting on an id list (resume, restart or delete): batches of at most 50 ids in a sliding window of concurrent requests.
  * QStash answers a batch with a missing id with a 404 that does not say whether it acted on the
  * others (a delete counts what it deleted instead), so the batch is then checked id by id: what is
  * still in the DLQ is sent again, and what left may have been acted on by that request. Ids that
@@ -8,12 +8,12 @@
  * cursor remembers which ranges were in doubt.
  */
 
-import { indexesOf, rangesOf } from "../../mcp/cursor.js";
 import { asQStashError, QStashError } from "../../qstash/errors.js";
 import type { StartedRun } from "../../qstash/parse.js";
 import { encodedPairLength } from "../../qstash/query.js";
 import { MAX_QUERY_CHARS } from "../../qstash/request.js";
 import { MAX_IDS_PER_ACTION_REQUEST } from "../../wire/types.js";
+import { indexesOf, rangesOf } from "../cursor.js";
 import { lookUpIds } from "../lookup.js";
 import type { CallScope, StopReason } from "../scope.js";
 import type { ActionPlan } from "./plan.js";

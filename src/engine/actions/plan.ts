@@ -4,9 +4,9 @@
  * (`run.ts`) so the runners it picks depend on the plan, never on each other.
  */
 
-import type { IdProgress } from "../../mcp/cursor.js";
 import type { ActionName } from "../../qstash/actions.js";
 import type { ResumeOptions, Selection } from "../../qstash/request.js";
+import type { IdProgress } from "../cursor.js";
 import type { Where } from "../where.js";
 
 export interface ActionProgress {

@@ -1,5 +1,5 @@
 /**
- * dryRun: what a resume call with these arguments would select, without resuming. For ids, which
+ * dryRun: what an action call with these arguments would select, without acting. For ids, which
  * of the ids this call would reach are in the DLQ; for a filter or all, the matching entries
  * within this call's reach, grouped. Only GET requests are sent.
  */
@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { SUMMARY_SAMPLE } from "../../args/limits.js";
 import type { ActionPlan } from "../../engine/actions/plan.js";
 import { type IdPreview, previewIds, previewSelection } from "../../engine/actions/preview.js";
-import { indexesOf } from "../../mcp/cursor.js";
+import { indexesOf } from "../../engine/cursor.js";
 import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";

@@ -11,12 +11,12 @@
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import type { ActionPlan } from "../../engine/actions/plan.js";
 import { countSelection, type SelectionSize } from "../../engine/actions/preview.js";
+import { fingerprint } from "../../engine/cursor.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
 import type { Where } from "../../engine/where.js";
 import { answerOnCall, askUser } from "../../mcp/confirm/ask.js";
 import type { Shown } from "../../mcp/confirm/token.js";
 import { newOperationId, pastThreshold } from "../../mcp/confirm/unasked.js";
-import { fingerprint } from "../../mcp/cursor.js";
 import { clip, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import type { DlqFilter } from "../../qstash/request.js";

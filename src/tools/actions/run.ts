@@ -1,15 +1,15 @@
 /**
- * The run of dlq_resume and dlq_resume_all: plan → runner (or preview, for a dry run) → result,
- * journaled on the way. A cancelled call's report cannot travel in its result, which the client
+ * The run every action tool shares (resume, resume all, restart, delete): plan → gate → runner
+ * (or preview, for a dry run) → result, journaled on the way. A cancelled call's report cannot travel in its result, which the client
  * drops, so it goes out as a log message and, within a session, as a resource.
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { LIMITS } from "../../args/limits.js";
 import { type ActionReport, emptyReport } from "../../engine/actions/report.js";
 import { runAction } from "../../engine/actions/run.js";
+import { encodeCursorWithin } from "../../engine/cursor.js";
 import type { OperationLedger } from "../../mcp/confirm/operations.js";
 import { notifyClient, progressNotifier } from "../../mcp/context.js";
-import { encodeCursorWithin } from "../../mcp/cursor.js";
 import { clip, plural } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";

@@ -5,8 +5,8 @@
  */
 
 import { SUMMARY_SAMPLE } from "../../args/limits.js";
+import { encodeCursor } from "../../engine/cursor.js";
 import { runList } from "../../engine/list.js";
-import { encodeCursor } from "../../mcp/cursor.js";
 import { cursorHint, errorInfo, plural, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool } from "../../mcp/tool.js";
 import { quoted } from "../../quote.js";

@@ -3,13 +3,12 @@
  */
 
 import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../../engine/callbacks.js";
+import { fingerprint } from "../../engine/cursor.js";
 import { type Answer, gateChange } from "../../mcp/confirm/ask.js";
 import { notifyClient, progressNotifier } from "../../mcp/context.js";
-import { fingerprint } from "../../mcp/cursor.js";
 import { clip, errorInfo, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
-import { defineTool, type ToolCall } from "../../mcp/tool.js";
+import { ArgumentError, defineTool, type ToolCall } from "../../mcp/tool.js";
 import { plainOrQuoted } from "../../quote.js";
-import { ArgumentError } from "../shared/plan.js";
 import { dlqRetryCallbackInput } from "./input.js";
 import type { CallbackResult } from "./output.js";
 import { callbackOutput } from "./output.js";

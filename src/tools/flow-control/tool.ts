@@ -4,8 +4,8 @@
  * resetRate) without redeploying. QStash keeps the state; this server only asks and tells.
  */
 
+import { fingerprint } from "../../engine/cursor.js";
 import { type Answer, gateChange } from "../../mcp/confirm/ask.js";
-import { fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool, type ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";

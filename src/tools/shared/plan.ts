@@ -7,19 +7,15 @@
 import type { FilterArgs } from "../../args/filter.js";
 import { DEFAULTS } from "../../args/limits.js";
 import type { ActionPlan } from "../../engine/actions/plan.js";
+import { type CursorState, decodeCursor, fingerprint } from "../../engine/cursor.js";
 import type { ListPlan } from "../../engine/list.js";
 import type { ToolContext } from "../../mcp/context.js";
-import { type CursorState, decodeCursor, fingerprint } from "../../mcp/cursor.js";
+import { ArgumentError } from "../../mcp/tool.js";
 import type { ActionName } from "../../qstash/actions.js";
 import { encodeQuery } from "../../qstash/query.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
 import type { DlqDeleteArgs, DlqRestartArgs, DlqResumeAllArgs, DlqResumeArgs } from "../actions/input.js";
 import type { DlqListArgs } from "../dlq-list/input.js";
-
-/** Bad input that the schemas could not see; its message is shown to the caller as is. */
-export class ArgumentError extends Error {
-  override name = "ArgumentError";
-}
 
 /** Room a resume result keeps for its summary and fields besides the lists of ids. */
 const RESULT_RESERVE_CHARS = 6_000;

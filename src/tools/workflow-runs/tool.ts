@@ -4,15 +4,14 @@
  * again with the step they failed at. Read-only, bounded and continued by cursor.
  */
 
+import { decodeCursor, encodeCursor, fingerprint } from "../../engine/cursor.js";
 import { runPages } from "../../engine/pages.js";
-import { decodeCursor, encodeCursor, fingerprint } from "../../mcp/cursor.js";
 import { errorInfo, fitting, plural, structuredResult, toolError } from "../../mcp/results.js";
-import { defineTool } from "../../mcp/tool.js";
+import { ArgumentError, defineTool } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import type { LoggedRun } from "../../qstash/parse-logs.js";
 import type { QueryParams } from "../../qstash/query.js";
 import { runPair } from "../../qstash/request.js";
-import { ArgumentError } from "../shared/plan.js";
 import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "./input.js";
 import { workflowRunsOutput } from "./output.js";
 

@@ -9,7 +9,7 @@
  * it stops being honoured.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { ListAnchor } from "../engine/list.js";
+import type { ListAnchor } from "./list.js";
 
 const PREFIX = "wdlq1.";
 
