@@ -5,7 +5,7 @@
  * Read-only by default: the built server is spawned with `--read-only` and driven over stdio
  * through the MCP SDK's client (list, a summary, inspect, the logs, the status of every
  * flow-control key), and the same endpoints are read raw, each answer checked by the server's own
- * parsers (`src/dlq/responses.ts`) and, with a save directory, written as a fixture.
+ * parsers (`src/qstash/parse.ts`) and, with a save directory, written as a fixture.
  *
  * With `write`, it makes entries of its own and touches nothing else: it triggers a few runs at an
  * address that always fails, under a label and a flow-control key made for this run, waits for
@@ -563,7 +563,7 @@ async function change(
 
 /**
  * Waits until QStash's clock has passed `at`. A change by label acts inside a snapshot taken from
- * QStash's `Date` header in whole seconds (src/dlq/snapshot.ts), so an entry that entered the DLQ
+ * QStash's `Date` header in whole seconds (src/engine/snapshot.ts), so an entry that entered the DLQ
  * in the second the change began is left for a later call.
  */
 async function clockPast(raw: Raw, at: number, wait: { long: number; every: number }): Promise<void> {
