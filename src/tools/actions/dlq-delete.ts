@@ -10,12 +10,15 @@ import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_delete";
+
 export const DLQ_DELETE_DESCRIPTION = `Delete DLQ entries without running them: runs that must not run again (an order already fulfilled, a 422 that fails every time). Cannot be undone.
 
 Select with one of dlqIds, filter, all: true; where narrows. Preview with dryRun. Lists the deleted dlqIds.`;
 
 export const dlqDeleteTool = defineTool({
-  name: "dlq_delete",
+  name: NAME,
   title: "Delete DLQ entries",
   description: DLQ_DELETE_DESCRIPTION,
   inputSchema: dlqDeleteInput,
@@ -28,6 +31,6 @@ export const dlqDeleteTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
-  plan: (args, context) => planAction(args, "dlq_delete", context, "delete"),
-  run: (planned, call) => runActionTool("dlq_delete", planned, call),
+  plan: (args, context) => planAction(args, NAME, context, "delete"),
+  run: (planned, call) => runActionTool(NAME, planned, call),
 });

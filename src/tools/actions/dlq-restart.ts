@@ -9,12 +9,15 @@ import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_restart";
+
 export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step, with the original payload: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
 
 Select with one of dlqIds, filter, all: true; where narrows. Changes production: preview with dryRun, pass flowControl.`;
 
 export const dlqRestartTool = defineTool({
-  name: "dlq_restart",
+  name: NAME,
   title: "Restart DLQ runs from the first step",
   description: DLQ_RESTART_DESCRIPTION,
   inputSchema: dlqRestartInput,
@@ -26,6 +29,6 @@ export const dlqRestartTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planAction(args, "dlq_restart", context, "restart"),
-  run: (planned, call) => runActionTool("dlq_restart", planned, call),
+  plan: (args, context) => planAction(args, NAME, context, "restart"),
+  run: (planned, call) => runActionTool(NAME, planned, call),
 });

@@ -9,10 +9,13 @@ import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_resume_all";
+
 export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every run in the DLQ from its failed step: when the whole DLQ should run again (after a shared dependency's outage); for a subset use dlq_resume. Changes production: preview with dryRun, pass flowControl; where narrows it.`;
 
 export const dlqResumeAllTool = defineTool({
-  name: "dlq_resume_all",
+  name: NAME,
   title: "Resume all DLQ runs",
   description: DLQ_RESUME_ALL_DESCRIPTION,
   inputSchema: dlqResumeAllInput,
@@ -24,6 +27,6 @@ export const dlqResumeAllTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planAction(args, "dlq_resume_all", context),
-  run: (planned, call) => runActionTool("dlq_resume_all", planned, call),
+  plan: (args, context) => planAction(args, NAME, context),
+  run: (planned, call) => runActionTool(NAME, planned, call),
 });

@@ -9,12 +9,15 @@ import { actionOutput } from "./output.js";
 import { runActionTool } from "./run.js";
 import { WORDS } from "./words.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_resume";
+
 export const DLQ_RESUME_DESCRIPTION = `Resume failed runs from the step that failed; each leaves the DLQ and runs again. Select with dlqIds or filter (where narrows it by status, body text or step URL); for everything use dlq_resume_all.
 
 Changes production: preview with dryRun, and pass flowControl (e.g. {"key": "billing-redrive-1", "rate": 10, "period": "1s"}) for a fragile downstream. Lists the new runs.`;
 
 export const dlqResumeTool = defineTool({
-  name: "dlq_resume",
+  name: NAME,
   title: "Resume DLQ runs by id or filter",
   description: DLQ_RESUME_DESCRIPTION,
   inputSchema: dlqResumeInput,
@@ -26,6 +29,6 @@ export const dlqResumeTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => planAction(args, "dlq_resume", context),
-  run: (planned, call) => runActionTool("dlq_resume", planned, call),
+  plan: (args, context) => planAction(args, NAME, context),
+  run: (planned, call) => runActionTool(NAME, planned, call),
 });

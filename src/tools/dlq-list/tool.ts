@@ -19,6 +19,9 @@ import { Summarizer } from "../shared/summary.js";
 import { dlqListInput } from "./input.js";
 import { type ListResult, listOutput } from "./output.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_list";
+
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 
 Each message has the failed step's status and a body preview. filter narrows (e.g. {"label": "payments"}); where matches status, body text or step URL; summary groups by workflow, label, status and error. Headers and bodies can hold secrets: ask only when needed.`;
@@ -29,13 +32,13 @@ const LIST_RESERVE_CHARS = 4_000;
 const SAMPLE_MESSAGE_CHARS = 1_500;
 
 export const dlqListTool = defineTool({
-  name: "dlq_list",
+  name: NAME,
   title: "List DLQ runs",
   description: DLQ_LIST_DESCRIPTION,
   inputSchema: dlqListInput,
   outputSchema: listOutput,
   annotations: { title: "List DLQ runs", readOnlyHint: true, openWorldHint: true },
-  plan: (args, context) => planList(args, "dlq_list", context),
+  plan: (args, context) => planList(args, NAME, context),
   async run(planned: ListPlanned, { scope, context, journal }, args) {
     const room = context.policy.maxResultChars - LIST_RESERVE_CHARS;
     const options = { includeHeaders: args.includeHeaders, includeBodies: args.includeBodies };
@@ -71,10 +74,7 @@ export const dlqListTool = defineTool({
     };
     const report = await runList(planned.list, scope, { add });
     const cursor = report.continuation
-      ? encodeCursor(
-          { tool: "dlq_list", selection: planned.selection, ...report.continuation },
-          context.cursorKey,
-        )
+      ? encodeCursor({ tool: NAME, selection: planned.selection, ...report.continuation }, context.cursorKey)
       : undefined;
     const result: ListResult = {
       returned: report.returned,

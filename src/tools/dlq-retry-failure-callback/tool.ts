@@ -13,12 +13,15 @@ import { dlqRetryCallbackInput } from "./input.js";
 import type { CallbackResult } from "./output.js";
 import { callbackOutput } from "./output.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "dlq_retry_failure_callback";
+
 export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
 
 At most 200 dlqIds, one request each. Per id: retried, refused (with the reason), not in the DLQ, or failed (call again with those).`;
 
 export const dlqRetryFailureCallbackTool = defineTool({
-  name: "dlq_retry_failure_callback",
+  name: NAME,
   title: "Retry failed failure callbacks",
   description: DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION,
   inputSchema: dlqRetryCallbackInput,
@@ -74,7 +77,7 @@ export const dlqRetryFailureCallbackTool = defineTool({
       // The client drops a cancelled call's result: what was retried reaches it as a log message,
       // and within a session as a resource too.
       const uri = call.context.runLists?.keep(
-        "dlq_retry_failure_callback",
+        NAME,
         `cancelled call: ${plural(report.retried.length, "failure callback")} retried`,
         result.structuredContent as Record<string, unknown>,
       );
@@ -98,7 +101,7 @@ function gateCallbacks(
   confirm: string | undefined,
   call: ToolCall,
 ): Promise<Answer> {
-  const tool = "dlq_retry_failure_callback";
+  const tool = NAME;
   return gateChange(
     {
       tool,

@@ -15,6 +15,9 @@ import { runPair } from "../../qstash/request.js";
 import { RUN_STATES, type WorkflowRunsArgs, workflowRunsInput } from "./input.js";
 import { workflowRunsOutput } from "./output.js";
 
+/** The tool's name, written once: definitions, cursors and journal lines use this. */
+const NAME = "workflow_runs";
+
 /** The logs serve at most 10 runs a page, so a run list goes 10 pairs (`workflowRuns=ID@TS,…`) a request. */
 const LOG_COUNT = 10;
 const RUNS_PER_REQUEST = LOG_COUNT;
@@ -30,7 +33,7 @@ interface Planned {
 }
 
 export const workflowRunsTool = defineTool({
-  name: "workflow_runs",
+  name: NAME,
   title: "Outcome of workflow runs",
   description: `Did the redrive work? Runs by workflowRuns (as a resume or restart result lists them) or by label, workflowUrl, dates and state: counts by state (RUN_STARTED, RUN_SUCCESS, RUN_FAILED, RUN_CANCELED) and the runs that failed again, with their step. Read-only.`,
   inputSchema: workflowRunsInput,
@@ -48,7 +51,7 @@ export const workflowRunsTool = defineTool({
       ? {
           mode: "runs" as const,
           selection: fingerprint([
-            "workflow_runs",
+            NAME,
             args.workflowRuns.map((run) => runPair(run.workflowRunId, run.workflowCreatedAt)),
           ]),
           pages: chunks(
@@ -58,7 +61,7 @@ export const workflowRunsTool = defineTool({
       : {
           mode: "filter" as const,
           selection: fingerprint([
-            "workflow_runs",
+            NAME,
             args.label,
             args.workflowUrl,
             args.fromDate,
@@ -77,7 +80,7 @@ export const workflowRunsTool = defineTool({
     if (args.cursor === undefined) return { ...base, maxPages };
     const state = decodeCursor(
       args.cursor,
-      { tool: "workflow_runs", selection: base.selection, describe: "selection" },
+      { tool: NAME, selection: base.selection, describe: "selection" },
       context.cursorKey,
     );
     if (typeof state === "string") throw new ArgumentError(state);
@@ -120,7 +123,7 @@ export const workflowRunsTool = defineTool({
     const cursor = outcome.remaining
       ? encodeCursor(
           {
-            tool: "workflow_runs",
+            tool: NAME,
             selection: planned.selection,
             ...(outcome.next ? { next: outcome.next } : {}),
           },
