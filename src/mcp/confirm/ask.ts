@@ -43,6 +43,11 @@ export interface Question {
   text: string;
   /** The past participle of the change, for "nothing was …": "resumed", "paused". */
   done: string;
+  /**
+   * The call is itself a dry run: its preview is the question, and the token it hands out is for
+   * the same arguments without `dryRun`.
+   */
+  dryRun?: boolean;
   /** What the token path returns beside the token: a dry run of the change. */
   preview(): Promise<CallToolResult>;
   /** What a "no" returns. */
@@ -108,8 +113,7 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
   const { context, extra, journal } = call;
   const signer = context.confirmations;
   if (!signer) return { proceed: true, shown: question.shown };
-  const elicitation = clientCapabilities(call)?.elicitation;
-  if (elicitation && formSupported(elicitation)) {
+  if (canElicit(call)) {
     if (extra.mcpReq.envelope !== undefined) {
       // 2026-07-28: the question travels in the result; the client retries with the answer and
       // this state, which any replica can check.
@@ -123,7 +127,7 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
         }),
       };
     }
-    if (context.runLists && extra.mcpReq.elicitInput) {
+    if (extra.mcpReq.elicitInput) {
       // A 2025 session: the question is a request to the client, answered on the same connection.
       try {
         const ask = extra.mcpReq.elicitInput;
@@ -151,8 +155,15 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
   if (preview.isError) return { proceed: false, result: preview };
   const data = preview.structuredContent as Record<string, unknown>;
   const until = new Date(confirmation.expiresAt).toISOString();
-  const text = `${question.text} Nothing was ${question.done}: ask the user, and only if they agree call ${question.tool} again with the same arguments and confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`;
-  journal.outcome({ stopReason: "unconfirmed", entries: question.shown.entries, confirmExpiresAt: until });
+  const text = question.dryRun
+    ? `Dry run: ${question.text} Nothing was ${question.done}. This change needs the user's yes: ask them, and only if they agree call ${question.tool} again with the same arguments, without dryRun, and with confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`
+    : `${question.text} Nothing was ${question.done}: ask the user, and only if they agree call ${question.tool} again with the same arguments and confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`;
+  journal.outcome({
+    stopReason: "unconfirmed",
+    entries: question.shown.entries,
+    confirmExpiresAt: until,
+    ...(question.dryRun ? { dryRun: true } : {}),
+  });
   return {
     proceed: false,
     result: structuredResult(text, {
@@ -239,6 +250,21 @@ const TOKEN_PROBLEMS = {
   otherCall: (tool: string) =>
     `This confirm token confirms other arguments (a different selection or options); nothing was changed. Call ${tool} without confirm to be asked about these.`,
 };
+
+/**
+ * Whether this call can ask the user itself: the client declares form elicitation, and the
+ * question can reach it (in band on 2026-07-28; as a request on a 2025 session, which stateless
+ * HTTP does not keep open). Where it cannot, a question is a preview with a confirm token.
+ */
+export function canElicit(call: ToolCall): boolean {
+  const elicitation = clientCapabilities(call)?.elicitation;
+  if (!elicitation || !formSupported(elicitation)) return false;
+  const { extra, context } = call;
+  return (
+    extra.mcpReq.envelope !== undefined ||
+    (context.runLists !== undefined && extra.mcpReq.elicitInput !== undefined)
+  );
+}
 
 function clientCapabilities(call: ToolCall): ClientCapabilities | undefined {
   const declared = call.extra.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY];

@@ -14,7 +14,7 @@ import { countSelection, type SelectionSize } from "../../engine/actions/preview
 import { fingerprint } from "../../engine/cursor.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
 import type { Where } from "../../engine/where.js";
-import { answerOnCall, askUser } from "../../mcp/confirm/ask.js";
+import { answerOnCall, askUser, canElicit } from "../../mcp/confirm/ask.js";
 import type { Shown } from "../../mcp/confirm/token.js";
 import { newOperationId, pastThreshold } from "../../mcp/confirm/unasked.js";
 import { clip, plural, structuredResult, toolError } from "../../mcp/results.js";
@@ -54,13 +54,20 @@ export async function confirmGate(
 ): Promise<Gate> {
   const { context } = call;
   const over = context.policy.confirmOver;
-  if (over === undefined || !context.confirmations || planned.dryRun) return PROCEED;
-  if (planned.allowed) return continuing(tool, planned, planned.allowed, call, over);
+  if (over === undefined || !context.confirmations) return PROCEED;
+  if (planned.dryRun) {
+    // The preview is the question: where the real call would be asked with a token, a dry run of
+    // it hands out that token beside its preview, so preview and act take two calls. Where the
+    // client can ask the user itself, the real call asks, and the dry run is only a preview.
+    if (planned.allowed || planned.confirm !== undefined || canElicit(call)) return PROCEED;
+  } else if (planned.allowed) return continuing(tool, planned, planned.allowed, call, over);
   const action = spoken(planned.plan.action);
   const binding = bindingOf(planned);
   const expiresAt = Date.now() + context.policy.operationLifetimeMs;
 
-  const answered = answerOnCall(tool, binding, planned.confirm, action.done, call, () => declined(planned));
+  const answered = planned.dryRun
+    ? undefined
+    : answerOnCall(tool, binding, planned.confirm, action.done, call, () => declined(planned));
   if (answered) {
     return answered.proceed ? { proceed: true, grant: confirmed(answered.shown, expiresAt) } : answered;
   }
@@ -87,6 +94,7 @@ export async function confirmGate(
     !size.more &&
     (size.entries === 0 ||
       (warnings.length === 0 && planned.mode !== "all" && alreadyUnasked + size.entries <= over));
+  if (small && planned.dryRun) return PROCEED;
   if (small) {
     // Unasked: capped at what was counted, and counted toward the session's unasked changes.
     const operation = tally ? tally.reserve(size.entries) : newOperationId();
@@ -117,6 +125,7 @@ export async function confirmGate(
       shown,
       text,
       done: action.done,
+      dryRun: planned.dryRun,
       preview: () => previewResume(planned, call),
       declined: () => declined(planned),
     },
