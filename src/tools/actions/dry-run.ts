@@ -17,6 +17,7 @@ import { compactMessage, fitMessage } from "../shared/compact.js";
 import { nearMissesFor } from "../shared/near-miss.js";
 import type { ActionPlanned } from "../shared/plan.js";
 import { Summarizer } from "../shared/summary.js";
+import { appliedInWords, appliedOf } from "./applied.js";
 import type { ActionResult } from "./output.js";
 import { inWordsOf, spoken } from "./words.js";
 
@@ -32,7 +33,10 @@ const SAMPLE_MESSAGE_CHARS = 1_500;
 export async function previewResume(planned: ActionPlanned, call: ToolCall): Promise<CallToolResult> {
   const { scope, context, journal } = call;
   const plan = planned.plan;
-  const { done } = spoken(plan.action);
+  const { done, answers } = spoken(plan.action);
+  const applied = answers === "runs" ? appliedOf(plan.options) : undefined;
+  // The first line says how the new runs would go out, as the real call's result will.
+  const pace = applied ? ` New runs: ${appliedInWords(applied)}.` : "";
   const base: ActionResult = {
     mode: plan.selection.mode,
     workflowRuns: [],
@@ -41,6 +45,7 @@ export async function previewResume(planned: ActionPlanned, call: ToolCall): Pro
     complete: true,
     stopReason: "done",
     ...(journal.failed ? { journalIncomplete: true } : {}),
+    ...(applied ? { applied } : {}),
   };
   const samples: DlqMessage[] = [];
   const summarizer = new Summarizer();
@@ -95,7 +100,7 @@ export async function previewResume(planned: ActionPlanned, call: ToolCall): Pro
           ? ` ${plural(unchecked, "more id")} were not checked: a preview looks up at most ${PREVIEW_REACH.ids}.`
           : ` ${plural(unchecked, "more id")} lie beyond this call's bound and were not checked; raise maxPages to include them.`;
     return structuredResult(
-      `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}`,
+      `Dry run, nothing ${done}: ${found.found.length} of ${plural(reached.length, "id")} are in the DLQ and would be ${done}.${missing}${beyond}${pace}`,
       inWordsOf(spoken(plan.action), result),
     );
   }
@@ -163,7 +168,7 @@ export async function previewResume(planned: ActionPlanned, call: ToolCall): Pro
       : " More match than this call would reach: the real call returns a cursor, or raise maxPages.";
   const close = nearMisses.length ? ` Nothing matched; close to it: ${nearMisses.join("; ")}.` : "";
   return structuredResult(
-    `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}`,
+    `Dry run, nothing ${done}: ${count} would be ${done} by this call.${widen}${close}${pace}`,
     inWordsOf(spoken(plan.action), result),
   );
 }

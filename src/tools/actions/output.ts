@@ -13,6 +13,7 @@ import {
   stopReason,
   summaryOutput,
 } from "../shared/output.js";
+import { appliedOutput } from "./applied.js";
 import { type ActionWords, inWords, renameKey } from "./words.js";
 
 /** What an action call reports, in neutral names: `changed`, `probablyChanged`, `workflowRuns`. */
@@ -72,6 +73,7 @@ export const actionResult = z.object({
     description:
       "The key the new runs wait under: flow_control_status watches it, flow_control_update pauses it.",
   }),
+  applied: appliedOutput.optional(),
   ...asked,
   preview: z
     .object({
@@ -111,6 +113,8 @@ const deletedIds = z.array(z.string()).meta({
 export function actionOutput(words: ActionWords): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, original] of Object.entries(actionResult.shape)) {
+    // A delete starts no runs: nothing is applied to them.
+    if (key === "applied" && words.listKey === "deletedIds") continue;
     const field: z.ZodType = key === "workflowRuns" && words.listKey === "deletedIds" ? deletedIds : original;
     const description = field.meta()?.description;
     shape[renameKey(key, words)] = description

@@ -20,6 +20,8 @@ import {
   toolError,
 } from "../../mcp/results.js";
 import type { RunListStore } from "../../mcp/run-lists.js";
+import { plainOrQuoted } from "../../quote.js";
+import { type Applied, appliedInWords } from "./applied.js";
 import type { ActionResult } from "./output.js";
 import { inWordsOf, renameKey, type SpokenAction } from "./words.js";
 
@@ -38,6 +40,8 @@ export interface ResumeDisplay {
   nearMisses?: string[];
   /** The redrive's flow-control key: the result says how to watch and stop it. */
   flowControlKey?: string;
+  /** What a resume or restart gave its new runs, echoed in the result and its first line. */
+  applied?: Applied;
   /** Characters the caller adds to the result afterwards (warnings), kept free here. */
   reserveChars?: number;
 }
@@ -74,6 +78,7 @@ export function resumeResultBase(report: ActionReport, display: ResumeDisplay): 
   if (report.error) result.error = errorInfo(report.error);
   if (display.nearMisses?.length) result.nearMisses = display.nearMisses;
   if (display.journalIncomplete) result.journalIncomplete = true;
+  if (display.applied) result.applied = display.applied;
   return result;
 }
 
@@ -114,7 +119,7 @@ export function resumeToolResult(report: ActionReport, display: ResumeDisplay): 
       }),
     };
   }
-  const summary = summarizeResume(result, counts, display.action);
+  const summary = summarizeResume(result, counts, display, report.workflowRuns[0]?.workflowRunId);
   const key = display.flowControlKey;
   const paced = key !== undefined && result.changed > 0;
   const hint = paced
@@ -209,10 +214,18 @@ const BOUND_NAMES = {
 function summarizeResume(
   result: ActionResult,
   counts: { changed: number; notFound: readonly string[]; probablyChanged: readonly string[] },
-  action: SpokenAction,
+  display: ResumeDisplay,
+  /** The first new run: a result of one names it in its first line. */
+  firstRun: string | undefined,
 ): string {
+  const { action } = display;
   const { done, Done, doing } = action;
-  const runs = plural(counts.changed, action.unit, action.units);
+  const newRun =
+    counts.changed === 1 && action.answers === "runs" && firstRun !== undefined
+      ? ` (new run ${plainOrQuoted(firstRun, 100)})`
+      : "";
+  const runs = `${plural(counts.changed, action.unit, action.units)}${newRun}`;
+  const applied = display.applied ? `, ${appliedInWords(display.applied)}` : "";
   const pages = plural(result.pages, "request");
   const extras = [
     counts.notFound.length
@@ -242,14 +255,14 @@ function summarizeResume(
   const join = (head: string) => clip(tail ? `${head} ${tail}` : head, 1_400);
   switch (result.stopReason) {
     case "done":
-      return join(`${Done} ${runs} in ${pages} (${result.mode})${snapshot}.`);
+      return join(`${Done} ${runs} in ${pages} (${result.mode})${applied}${snapshot}.`);
     case "maxPages":
     case "maxRuns":
     case "resultSize":
     case "deadline":
     case "shutdown":
       return join(
-        `${Done} ${runs} in ${pages} (${result.mode}), stopping at ${BOUND_NAMES[result.stopReason]}.`,
+        `${Done} ${runs} in ${pages} (${result.mode})${applied}, stopping at ${BOUND_NAMES[result.stopReason]}.`,
       );
     case "cancelled":
       return join(`Partial: cancelled after ${doing} ${runs} in ${pages}.`);

@@ -16,6 +16,7 @@ import { SUMMARY_MAX_CHARS } from "../../policy.js";
 import { keyUse, keyWarning } from "../shared/live-key.js";
 import { nearMissesFor } from "../shared/near-miss.js";
 import type { ActionPlanned } from "../shared/plan.js";
+import { appliedOf } from "./applied.js";
 import { previewResume } from "./dry-run.js";
 import { confirmGate, type Grant } from "./gate.js";
 import { changedBy, resumeToolResult } from "./result.js";
@@ -102,6 +103,7 @@ export async function runActionTool(
     ...(action.answers === "runs" && planned.plan.options.flowControl
       ? { flowControlKey: planned.plan.options.flowControl.key }
       : {}),
+    ...(action.answers === "runs" ? { applied: appliedOf(planned.plan.options) } : {}),
     // Warnings go in the summary and in the structured content: twice, and a label each time.
     reserveChars: warnings.reduce((chars, warning) => chars + 2 * warning.length + 40, 0),
     journalIncomplete: journal.failed,
