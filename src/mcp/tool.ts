@@ -25,8 +25,13 @@ export interface ToolCall {
   extra: CallExtra;
 }
 
-export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Plan = unknown> {
-  name: string;
+export interface ToolDefinition<
+  Input extends z.ZodType = z.ZodType,
+  Plan = unknown,
+  Name extends string = string,
+> {
+  /** Kept as its literal, so the list of tools also gives the type of their names. */
+  name: Name;
   title: string;
   description: string;
   inputSchema: Input;
@@ -53,9 +58,9 @@ function dotPath(path: readonly PropertyKey[]): string {
   );
 }
 
-export function defineTool<Input extends z.ZodType, Plan>(
-  definition: ToolDefinition<Input, Plan>,
-): ToolDefinition<Input, Plan> {
+export function defineTool<Input extends z.ZodType, Plan, Name extends string>(
+  definition: ToolDefinition<Input, Plan, Name>,
+): ToolDefinition<Input, Plan, Name> {
   return definition;
 }
 

@@ -15,7 +15,7 @@ import { dlqRetryFailureCallbackTool } from "./dlq-retry-failure-callback/tool.j
 import { flowControlStatusTool, flowControlUpdateTool } from "./flow-control/tool.js";
 import { workflowRunsTool } from "./workflow-runs/tool.js";
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS = [
   dlqListTool,
   dlqInspectTool,
   dlqResumeTool,
@@ -26,7 +26,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   flowControlStatusTool,
   flowControlUpdateTool,
   workflowRunsTool,
-];
+] as const satisfies readonly ToolDefinition[];
+
+/** Every tool's name, as a type: a table keyed by it needs an entry for each tool. */
+export type ToolName = (typeof TOOLS)[number]["name"];
 
 /** The tools whose annotations say they change nothing: what read-only mode keeps and `--help` names. */
 export const READ_ONLY_TOOLS: readonly ToolDefinition[] = TOOLS.filter(

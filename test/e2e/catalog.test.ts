@@ -2,12 +2,10 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOOL_NAMES, toolNamesIn } from "../support/data.js";
+import { READ_ONLY_TOOL_NAMES, TOOL_NAMES, toolNamesIn } from "../support/data.js";
 import { connectServer, type Fixture, SERVER_ENTRY, startFixture, textOf } from "../support/harness.js";
 
 const run = promisify(execFile);
-/** The tools annotated read-only, sorted: what read-only mode keeps and `--help` names. */
-const READ_ONLY_TOOL_NAMES = ["dlq_inspect", "dlq_list", "flow_control_status", "workflow_runs"];
 const version = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;

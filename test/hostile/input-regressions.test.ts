@@ -7,22 +7,13 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/args/limits.js";
 import { fingerprint } from "../../src/engine/cursor.js";
-import { TOOLS } from "../../src/tools/index.js";
+import { TOOLS, type ToolName } from "../../src/tools/index.js";
 import { optionsFingerprint } from "../../src/tools/shared/plan.js";
 import { seededMessages } from "../support/data.js";
 import { type Fixture, sealedCursor, startFixture } from "../support/harness.js";
-import {
-  type Args,
-  brokenRules,
-  type CallTool,
-  type InMemoryFixture,
-  idList,
-  nest,
-  own,
-  startInMemory,
-  type ToolName,
-  textOf,
-} from "./input-support.js";
+import { type CallTool, type InMemoryFixture, startInMemory } from "./input-support.js";
+import { brokenRules, textOf } from "./oracle.js";
+import { type Args, idList, nest, own } from "./values.js";
 
 const ids = seededMessages().map((message) => message.dlqId);
 const VALIDATION_PREFIX = /^Input validation error: Invalid arguments for tool dlq_\w+: /;

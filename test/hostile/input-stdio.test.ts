@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../../src/tools/index.js";
 import { SEED_OPTIONS, seededMessages } from "../support/data.js";
 import { type Fixture, startFixture } from "../support/harness.js";
-import { CALL_BOUND_MS, describeStats, runHostileProperty, TOOL_NAMES } from "./input-support.js";
+import { describeStats, runHostileProperty } from "./input-support.js";
+import { CALL_BOUND_MS } from "./oracle.js";
 
 /** Generated calls per tool over stdio; the in-memory suite carries the volume. */
 const STDIO_RUNS_PER_TOOL = 300;
@@ -26,7 +27,7 @@ describe("hostile input, over stdio", () => {
     await fixture?.close();
   });
 
-  it.each(TOOL_NAMES)(
+  it.each(TOOLS.map((tool) => tool.name))(
     "%s: every generated call is answered in bounds, and invalid ones are refused without a request",
     async (tool) => {
       const running = fixture as Fixture;

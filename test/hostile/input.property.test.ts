@@ -4,17 +4,10 @@
  * Set INPUT_FC_SEED to replay the seed a failure reported; CI runs a fixed seed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOOLS } from "../../src/tools/index.js";
+import { TOOLS, type ToolName } from "../../src/tools/index.js";
 import { replaySeed, SEED_OPTIONS, seededMessages } from "../support/data.js";
-import {
-  CALL_BOUND_MS,
-  describeStats,
-  type InMemoryFixture,
-  runHostileProperty,
-  startInMemory,
-  TOOL_NAMES,
-  type ToolName,
-} from "./input-support.js";
+import { describeStats, type InMemoryFixture, runHostileProperty, startInMemory } from "./input-support.js";
+import { CALL_BOUND_MS } from "./oracle.js";
 
 /** Generated calls per tool. Most are invalid and never leave the server, which keeps this fast. */
 const DLQ_LIST_RUNS = 10_000;
@@ -49,7 +42,7 @@ describe("hostile input, in memory", () => {
     await fixture?.close();
   });
 
-  it.each(TOOL_NAMES)(
+  it.each(TOOLS.map((tool) => tool.name))(
     "%s: every generated call is answered in bounds, and invalid ones are refused without a request",
     async (tool) => {
       const started = performance.now();

@@ -20,6 +20,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
+import type { z } from "zod";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { parseListBody, parseMessageBody } from "../../src/qstash/parse.js";
 import { parseFlowKey, parseFlowKeys } from "../../src/qstash/parse-flow.js";
@@ -117,7 +118,7 @@ class Skip extends Error {}
 /** A refusal of the write guard: the suite would have touched something not its own. */
 export class Refused extends Error {}
 
-const TOOL_SCHEMAS = new Map(TOOLS.map((tool) => [tool.name, tool.outputSchema]));
+const TOOL_SCHEMAS = new Map<string, z.ZodType>(TOOLS.map((tool) => [tool.name, tool.outputSchema]));
 
 // ---------------------------------------------------------------------------------------------
 // Raw answers, checked by the server's parsers and saved as fixtures without secrets

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toolsFor } from "../../src/tools/index.js";
 import { TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
@@ -42,12 +43,9 @@ interface Called {
 
 function expectCatalogue(listed: Listed) {
   expect(listed.tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES]);
-  expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual([
-    "dlq_list",
-    "dlq_inspect",
-    "flow_control_status",
-    "workflow_runs",
-  ]);
+  expect(listed.tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name)).toEqual(
+    toolsFor({ readOnly: true }).map((tool) => tool.name),
+  );
 }
 
 function expectListing(called: Called, count: number) {

@@ -1,5 +1,6 @@
 /** The seeded DLQ the end-to-end tests run against, reproducible from its options. */
 import { generateDlqMessages } from "../../src/emulator/seed.js";
+import { TOOLS, toolsFor } from "../../src/tools/index.js";
 import type { DlqMessage } from "../../src/wire/types.js";
 
 export const FIXED_NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -19,18 +20,12 @@ export function hasLabel(message: DlqMessage, label: string): boolean {
 }
 
 /** Every tool a full server offers, sorted: what a client listing them must see. */
-export const TOOL_NAMES = [
-  "dlq_delete",
-  "dlq_inspect",
-  "dlq_list",
-  "dlq_restart",
-  "dlq_resume",
-  "dlq_resume_all",
-  "dlq_retry_failure_callback",
-  "flow_control_status",
-  "flow_control_update",
-  "workflow_runs",
-] as const;
+export const TOOL_NAMES: readonly string[] = TOOLS.map((tool) => tool.name).sort();
+
+/** The tools annotated read-only, sorted: what read-only mode keeps and `--help` names. */
+export const READ_ONLY_TOOL_NAMES: readonly string[] = toolsFor({ readOnly: true })
+  .map((tool) => tool.name)
+  .sort();
 
 /** The tool names a text mentions, sorted, each read whole (dlq_resume_all does not name dlq_resume). */
 export function toolNamesIn(text: string): string[] {

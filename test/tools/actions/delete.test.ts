@@ -5,9 +5,9 @@
  * snapshot, so that even those are named.
  */
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW, hasLabel } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { FIXED_NOW, hasLabel } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
 
 interface DeleteResult {
   mode: string;

@@ -5,13 +5,13 @@
  * which any replica of a stateless deployment accepts. Nothing changes until the user agreed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { encodeCursor, fingerprint } from "../../src/engine/cursor.js";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { type Asker, connectHttp, ERAS, type McpTestClient } from "../support/clients.js";
-import { FIXED_NOW } from "../support/data.js";
-import { type Fixture, sealedCursor, TEST_TOKEN, textOf, useFixture } from "../support/harness.js";
-import { startHttpServer } from "../support/http-server.js";
+import { type Emulator, startEmulator } from "../../../src/emulator/index.js";
+import { encodeCursor, fingerprint } from "../../../src/engine/cursor.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { type Asker, connectHttp, ERAS, type McpTestClient } from "../../support/clients.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { type Fixture, sealedCursor, TEST_TOKEN, textOf, useFixture } from "../../support/harness.js";
+import { startHttpServer } from "../../support/http-server.js";
 
 interface Gated {
   stopReason: string;

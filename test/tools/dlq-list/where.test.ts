@@ -3,9 +3,9 @@
  * lists: the failed step's status (codes and classes), text in its response body, its URL.
  */
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
 
 interface Listed {
   returned: number;

@@ -4,8 +4,8 @@
  * resume's do.
  */
 import { describe, expect, it } from "vitest";
-import { FIXED_NOW } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
 
 interface RestartResult {
   mode: string;

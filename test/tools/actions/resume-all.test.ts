@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_OPTIONS, seededMessages, sortedIds } from "../support/data.js";
-import { type Fixture, resumeData, startFixture } from "../support/harness.js";
+import { SEED_OPTIONS, seededMessages, sortedIds } from "../../support/data.js";
+import { type Fixture, resumeData, startFixture } from "../../support/harness.js";
 
 describe("dlq_resume_all", () => {
   let fixture: Fixture;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { hasLabel, SEED_OPTIONS, seededMessages, sortedIds } from "../support/data.js";
-import { resumeData, textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { hasLabel, SEED_OPTIONS, seededMessages, sortedIds } from "../../support/data.js";
+import { resumeData, textOf, useFixture } from "../../support/harness.js";
 
 const messages = seededMessages();
 const first = messages[0] as DlqMessage;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW, hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { type Fixture, startFixture, textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { FIXED_NOW, hasLabel, SEED_OPTIONS, seededMessages } from "../../support/data.js";
+import { type Fixture, startFixture, textOf, useFixture } from "../../support/harness.js";
 
 interface Listed {
   messages: Record<string, unknown>[];

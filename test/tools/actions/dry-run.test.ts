@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hasLabel, SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { resumeData, textOf, useFixture } from "../support/harness.js";
+import { hasLabel, SEED_OPTIONS, seededMessages } from "../../support/data.js";
+import { resumeData, textOf, useFixture } from "../../support/harness.js";
 
 const messages = seededMessages();
 const label = "payments";

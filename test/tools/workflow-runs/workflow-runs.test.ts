@@ -4,9 +4,9 @@
  * tagged them with) come back as counts by state and the runs that failed again, with the step.
  */
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
 
 interface Outcome {
   runs: number;

@@ -4,9 +4,9 @@
  * within its bound however large the entries.
  */
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { SEED_OPTIONS, seededMessages } from "../support/data.js";
-import { textChars, textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { SEED_OPTIONS, seededMessages } from "../../support/data.js";
+import { textChars, textOf, useFixture } from "../../support/harness.js";
 
 interface Inspected {
   entries: {

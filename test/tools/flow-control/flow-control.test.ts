@@ -4,9 +4,9 @@
  * flow_control_update pauses it (the stop button), lets it go again and changes its pace.
  */
 import { describe, expect, it } from "vitest";
-import { FIXED_NOW } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
-import { until } from "../support/wait.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
+import { until } from "../../support/wait.js";
 
 interface FlowKey {
   key: string;

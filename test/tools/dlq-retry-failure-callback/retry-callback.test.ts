@@ -2,9 +2,9 @@
  * dlq_retry_failure_callback: per id, what happened to its failure callback, explained.
  */
 import { describe, expect, it } from "vitest";
-import type { DlqMessage } from "../../src/wire/types.js";
-import { FIXED_NOW } from "../support/data.js";
-import { textOf, useFixture } from "../support/harness.js";
+import type { DlqMessage } from "../../../src/wire/types.js";
+import { FIXED_NOW } from "../../support/data.js";
+import { textOf, useFixture } from "../../support/harness.js";
 
 interface CallbackData {
   retried: { dlqId: string; workflowRunId: string }[];
