@@ -68,6 +68,25 @@ const DLQ_ID_PROBLEMS = {
   surrogate: "contains an unpaired UTF-16 surrogate",
 } as const;
 
+/** How a list of ids is named in its messages. */
+interface IdNames {
+  field: string;
+  what: string;
+  fix: string;
+}
+
+const DLQ_ID_NAMES: IdNames = {
+  field: "dlqIds",
+  what: "DLQ id",
+  fix: "pass the dlqId strings dlq_list returns.",
+};
+
+export const RUN_ID_NAMES: IdNames = {
+  field: "workflowRunIds",
+  what: "workflow run id",
+  fix: "pass run ids as a log, a customer or dlq_list shows them (wfr_…).",
+};
+
 /**
  * Ids are checked one by one here rather than by an element schema, so that a list of thousands
  * of bad ids gets one message that names a few of them, not one line per id. The published JSON
@@ -77,9 +96,10 @@ export function dlqIdList(
   max: number,
   tooMany: string,
   empty = "dlqIds is empty: pass at least one DLQ id, or use filter, or dlq_resume_all.",
+  names: IdNames = DLQ_ID_NAMES,
 ) {
   return z
-    .array(z.unknown(), { error: "dlqIds must be a list of DLQ id strings." })
+    .array(z.unknown(), { error: `${names.field} must be a list of ${names.what} strings.` })
     .min(1, { error: empty })
     .max(max, { error: tooMany })
     .transform((ids, ctx) => {
@@ -102,7 +122,7 @@ export function dlqIdList(
       for (const [problem, indexes] of problems) {
         ctx.addIssue({
           code: "custom",
-          message: `The DLQ id at dlqIds[${listed(indexes.map(String))}] ${DLQ_ID_PROBLEMS[problem]}: pass the dlqId strings dlq_list returns.`,
+          message: `The ${names.what} at ${names.field}[${listed(indexes.map(String))}] ${DLQ_ID_PROBLEMS[problem]}: ${names.fix}`,
         });
       }
       return problems.size > 0 ? z.NEVER : trimmed;

@@ -79,3 +79,51 @@ export async function inspectEntries(
   }
   return outcome;
 }
+
+/** Entries listed per run id: a run id names one run's entry, rarely a few (a run id reused). */
+const ENTRIES_PER_RUN_ID = 10;
+
+export interface RunIdLookup {
+  /** The entries of the run ids found, in the order asked. */
+  dlqIds: string[];
+  /** Run ids no DLQ entry carries. */
+  missing: string[];
+  failed: { dlqId: string; error: QStashError }[];
+}
+
+/**
+ * The DLQ entries of some workflow run ids: one list request each, filtered by `workflowRunId`
+ * and kept only where the entry's run id is exactly the one asked, since QStash may match that
+ * filter as a prefix (see docs/qstash-uncertain.md).
+ */
+export async function entriesOfRuns(runIds: readonly string[], scope: CallScope): Promise<RunIdLookup> {
+  const ids = [...new Set(runIds)];
+  const found = await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async (runId) => {
+    const halt = scope.halted();
+    if (halt) {
+      const error = new QStashError(
+        "aborted",
+        `Stopped (${halt}) before looking up ${plainOrQuoted(runId, 64)}.`,
+        {
+          surelyNotProcessed: true,
+        },
+      );
+      return { runId, listed: { ok: false as const, error } };
+    }
+    const listed = await scope.attempt((context) =>
+      scope.api.list({ workflowRunId: runId }, { count: ENTRIES_PER_RUN_ID }, context),
+    );
+    return { runId, listed };
+  });
+  const outcome: RunIdLookup = { dlqIds: [], missing: [], failed: [] };
+  for (const { runId, listed } of found) {
+    if (!listed.ok) {
+      outcome.failed.push({ dlqId: runId, error: listed.error });
+      continue;
+    }
+    const exact = listed.value.messages.filter((message) => message.workflowRunId === runId);
+    if (exact.length === 0) outcome.missing.push(runId);
+    else outcome.dlqIds.push(...exact.map((message) => message.dlqId));
+  }
+  return outcome;
+}

@@ -31,7 +31,8 @@ export const actionResult = z.object({
   ),
   changed: z.number().int().meta({ description: "Runs {done} by this call; workflowRuns may list fewer." }),
   workflowRunsTruncated: z.boolean().optional().meta({
-    description: "Lists here are cut short to fit the result; workflowRunsResource has all of them.",
+    description:
+      "Lists here are cut short to fit the result; workflowRunsResource has all of them, or, without one, workflow_runs by applied.label.",
   }),
   workflowRunsResource: z.string().optional().meta({
     description:

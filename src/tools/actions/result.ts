@@ -132,8 +132,14 @@ export function resumeToolResult(report: ActionReport, display: ResumeDisplay): 
     display.maxResultChars - summary.length - hint.length - jsonChars(result) - (display.reserveChars ?? 0),
   );
   const shown: ActionResult = { ...result, ...lists };
+  const label = display.applied?.label;
+  const everyRun = link
+    ? `; all of them are at ${link.uri}`
+    : label
+      ? `; every run this call ${display.action.done} carries the label ${label}: workflow_runs {"label": "${label}"} lists them all`
+      : "";
   const listed = shown.workflowRunsTruncated
-    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.changed, display.action.unit, display.action.units)}${link ? `; all of them are at ${link.uri}` : ""}.`
+    ? `${summary} Listing the first ${shown.workflowRuns.length} of ${plural(shown.changed, display.action.unit, display.action.units)}${everyRun}.`
     : summary;
   const text = `${listed}${hint}`;
   const response = structuredResult(text, inWordsOf(display.action, shown));
@@ -156,6 +162,19 @@ function fitLists(
     ...(notFound.length ? { notFound } : {}),
   };
   if (workflowRuns.length <= display.inlineRuns && jsonChars(whole) <= budget) return { lists: whole };
+  if (!display.runLists && display.applied?.label) {
+    // No session to hold the rest, and none needed: every new run carries the label, so QStash's
+    // logs list them all (workflow_runs by label), from any replica. The result keeps the count,
+    // what is uncertain, and the first runs.
+    const lists: Partial<ActionResult> = {
+      ...(probablyChanged.length ? { probablyChanged } : {}),
+    };
+    let left = budget - jsonChars(lists);
+    lists.workflowRuns = fitting(workflowRuns.slice(0, display.inlineRuns), left);
+    left -= jsonChars(lists.workflowRuns);
+    if (lists.workflowRuns.length < workflowRuns.length) lists.workflowRunsTruncated = true;
+    return { lists: { ...lists, ...fitIds("notFound", notFound, left) } };
+  }
   if (!display.runLists) {
     // The runner kept the runs within one result; only ids that were never in the DLQ may be cut.
     const rest = budget - jsonChars({ workflowRuns, probablyChanged });
@@ -262,7 +281,11 @@ function summarizeResume(
     case "deadline":
     case "shutdown":
       return join(
-        `${Done} ${runs} in ${pages} (${result.mode})${applied}, stopping at ${BOUND_NAMES[result.stopReason]}.`,
+        `${Done} ${runs} in ${pages} (${result.mode})${applied}, stopping at ${BOUND_NAMES[result.stopReason]}.${
+          result.stopReason === "resultSize" && !display.runLists && action.answers === "runs"
+            ? ` Without a session every ${action.unit} must be listed here, so each call stops at the result bound: give the next call (without cursor) a label, such as "redrive-${new Date().toISOString().slice(0, 10)}", and it ${done} the rest in a few calls, the count here and every run listed by workflow_runs {"label": …}.`
+            : ""
+        }`,
       );
     case "cancelled":
       return join(`Partial: cancelled after ${doing} ${runs} in ${pages}.`);

@@ -45,13 +45,14 @@ export const inspectOutput = z.object({
         .meta({ description: "From the logs; absent when they no longer hold the run." }),
     }),
   ),
-  gone: z
-    .array(z.string())
-    .meta({ description: "Not in the DLQ (resumed, restarted, deleted or never there)." }),
+  gone: z.array(z.string()).meta({
+    description:
+      "Ids asked (dlqIds or workflowRunIds) not in the DLQ: resumed, restarted, deleted or never there.",
+  }),
   failed: z
     .array(z.object({ dlqId: z.string(), error: errorInfo }))
     .optional()
-    .meta({ description: "Ids whose entry could not be read." }),
+    .meta({ description: "Ids asked whose entry could not be read (dlqId holds the id as asked)." }),
   logsError: errorInfo
     .optional()
     .meta({ description: "The logs could not be read; entries are shown without runs." }),

@@ -4,7 +4,7 @@
  * excerpt and time, and the failure function's state and answer. Read-only.
  */
 
-import { inspectEntries } from "../../engine/inspect.js";
+import { entriesOfRuns, inspectEntries } from "../../engine/inspect.js";
 import { clip, errorInfo, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
 import { defineTool } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
@@ -31,7 +31,7 @@ const NAME_CHARS = 200;
 export const dlqInspectTool = defineTool({
   name: "dlq_inspect",
   title: "Why DLQ runs failed",
-  description: `Why did these runs fail? For up to 10 dlqIds: the entry and its run from the logs (steps, the failed step, each attempt's status, body excerpt and time, the failure function's state and response). A gone dlqId is reported. Read-only.`,
+  description: `Why did these runs fail? For up to 10 dlqIds or workflowRunIds: the entry and its run from the logs (steps, the failed step, each attempt's status, body excerpt and time, the failure function's state and response). An id not in the DLQ is reported. Read-only.`,
   inputSchema: dlqInspectInput,
   outputSchema: inspectOutput,
   annotations: {
@@ -41,9 +41,19 @@ export const dlqInspectTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
-  plan: (args: DlqInspectArgs) => ({ mode: "ids", dlqIds: args.dlqIds }),
+  plan: (args: DlqInspectArgs) =>
+    args.workflowRunIds
+      ? { mode: "runs", dlqIds: [], workflowRunIds: args.workflowRunIds }
+      : { mode: "ids", dlqIds: args.dlqIds ?? [], workflowRunIds: [] },
   run: async (planned, { scope, journal, context }, args) => {
-    const inspected = await inspectEntries(planned.dlqIds, scope, ATTEMPT_BODY_BYTES);
+    // From the run id a customer quoted to its entry: listed by run id, then read as by dlqId.
+    const byRun =
+      planned.workflowRunIds.length > 0 ? await entriesOfRuns(planned.workflowRunIds, scope) : undefined;
+    const inspected = await inspectEntries(byRun ? byRun.dlqIds : planned.dlqIds, scope, ATTEMPT_BODY_BYTES);
+    if (byRun) {
+      inspected.gone.unshift(...byRun.missing);
+      inspected.failed.unshift(...byRun.failed);
+    }
     journal.outcome({
       inspected: inspected.entries.length,
       gone: inspected.gone,

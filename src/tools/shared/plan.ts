@@ -11,7 +11,7 @@ import { type CursorState, decodeCursor, fingerprint } from "../../engine/cursor
 import type { ListPlan } from "../../engine/list.js";
 import type { ToolContext } from "../../mcp/context.js";
 import { ArgumentError } from "../../mcp/tool.js";
-import type { ActionName } from "../../qstash/actions.js";
+import { ACTIONS, type ActionName } from "../../qstash/actions.js";
 import { encodeQuery } from "../../qstash/query.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
 import type { DlqDeleteArgs, DlqRestartArgs, DlqResumeAllArgs, DlqResumeArgs } from "../actions/input.js";
@@ -98,24 +98,28 @@ export function planAction(
   action: ActionName = "resume",
 ): ActionPlanned {
   const { policy } = context;
-  const stateless = !context.runLists;
+  const options = resumeOptions(args);
+  // Without a session there is no resource for what does not fit one result, so the call stops
+  // before that — unless the new runs carry a label: QStash then holds the list (workflow_runs by
+  // that label), any replica can answer it, and the result shows the count and the first runs.
+  const listedByLabel = options.label !== undefined && ACTIONS[action].answers === "runs";
+  const bounded = !context.runLists && !listedByLabel;
   const base = {
     action,
-    options: resumeOptions(args),
+    options,
     count: args.count ?? DEFAULTS.resumeCount,
     // Unbounded by pages unless asked: a call then runs until its deadline or its size bound,
     // so a large incident drains in a few calls rather than hundreds.
     maxPages: args.maxPages ?? Number.POSITIVE_INFINITY,
     concurrency: policy.idConcurrency,
     ...(policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall }),
-    // Without a session there is no resource for what does not fit: the call stops before that.
-    ...(stateless
+    ...(bounded
       ? { maxReportChars: policy.maxResultChars - Math.min(RESULT_RESERVE_CHARS, policy.maxResultChars / 4) }
       : {}),
   };
   const dryRun = args.dryRun ?? false;
   const confirm = args.confirm === undefined ? {} : { confirm: args.confirm };
-  const options = optionsFingerprint(base.options);
+  const optionsPrint = optionsFingerprint(base.options);
   if (args.confirm !== undefined && (dryRun || args.cursor !== undefined)) {
     throw new ArgumentError(
       "confirm goes with the first call of an operation, as the result that asked for it said: leave out dryRun and cursor (a cursor continues an operation already confirmed).",
@@ -127,11 +131,11 @@ export function planAction(
     const state =
       args.cursor === undefined
         ? undefined
-        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length, options);
+        : readCursor(args.cursor, context, tool, selection, "dlqIds list", dlqIds.length, optionsPrint);
     return {
       mode: "ids",
       selection,
-      options,
+      options: optionsPrint,
       ...(state ? { allowed: allowedBy(state) } : {}),
       dryRun,
       ...confirm,
@@ -157,7 +161,7 @@ export function planAction(
   const state =
     args.cursor === undefined
       ? undefined
-      : readCursor(args.cursor, context, tool, selection, describe, undefined, options);
+      : readCursor(args.cursor, context, tool, selection, describe, undefined, optionsPrint);
   if (state && dryRun) {
     throw new ArgumentError(
       "dryRun previews a selection from its start, and a cursor only continues a call that acted: call the dry run without cursor.",
@@ -166,7 +170,7 @@ export function planAction(
   return {
     mode,
     selection,
-    options,
+    options: optionsPrint,
     ...(state ? { allowed: allowedBy(state) } : {}),
     dryRun,
     ...confirm,
