@@ -19,10 +19,10 @@ export const dlqListInput = z.strictObject(
   {
     filter: filterSchema.optional(),
     where: whereSchema.optional(),
-    count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}).`).optional(),
+    count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}; with summary, ${LIMITS.listCount}).`).optional(),
     cursor: cursorSchema.optional(),
     maxPages: maxPagesSchema(
-      `Requests before a cursor is returned (default ${DEFAULTS.listMaxPages}).`,
+      `Requests before a cursor is returned (default ${DEFAULTS.listMaxPages}; with summary, until the deadline).`,
     ).optional(),
     includeHeaders,
     includeBodies,
@@ -36,7 +36,7 @@ export const dlqListInput = z.strictObject(
       .boolean({ error: "summary must be true or false (a boolean, not a string)." })
       .optional()
       .meta({
-        description: `Counts by workflow, label, status, callback state and error, and ${SUMMARY_SAMPLE} samples; raise count and maxPages to cover more.`,
+        description: `Counts of the whole selection by workflow, label, status, callback state and error, and ${SUMMARY_SAMPLE} samples; complete says it covered everything.`,
       }),
   },
   {

@@ -137,5 +137,11 @@ function listSummary(result: ListResult): string {
     result.scanned === undefined
       ? ""
       : ` (${plural(result.scanned, "entry", "entries")} read, these matched where)`;
+  if (result.summary) {
+    const covered = result.complete
+      ? `Summarised all ${plural(result.returned, "DLQ entry", "DLQ entries")} of the selection${matched} in ${plural(result.pages, "request")}.`
+      : `Summarised the first ${plural(result.returned, "DLQ entry", "DLQ entries")}${matched} in ${plural(result.pages, "request")}; more remain: the counts cover only these. Call again with the cursor to summarise the rest, and add the counts.`;
+    return `${covered}${grouped}${stopped}${close}`;
+  }
   return `Listed ${plural(result.returned, "DLQ message")}${matched} in ${plural(result.pages, "request")}.${grouped}${stopped}${close}${cursorHint(result.cursor, "More remain")}`;
 }

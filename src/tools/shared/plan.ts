@@ -14,6 +14,7 @@ import { ArgumentError } from "../../mcp/tool.js";
 import { ACTIONS, type ActionName } from "../../qstash/actions.js";
 import { encodeQuery } from "../../qstash/query.js";
 import { type DlqFilter, MAX_QUERY_CHARS, type ResumeOptions, type Selection } from "../../qstash/request.js";
+import { MAX_LIST_COUNT } from "../../wire/types.js";
 import type { DlqDeleteArgs, DlqRestartArgs, DlqResumeAllArgs, DlqResumeArgs } from "../actions/input.js";
 import type { DlqListArgs } from "../dlq-list/input.js";
 
@@ -73,8 +74,10 @@ export function planList(args: DlqListArgs, tool: string, context: PlanContext):
     list: {
       ...(filter ? { filter } : {}),
       ...(args.where ? { where: args.where } : {}),
-      count: args.count ?? DEFAULTS.listCount,
-      maxPages: args.maxPages ?? DEFAULTS.listMaxPages,
+      // A summary reads the whole selection (largest pages, until the call's deadline): a
+      // summary of one page would look like a summary of everything.
+      count: args.count ?? (args.summary ? MAX_LIST_COUNT : DEFAULTS.listCount),
+      maxPages: args.maxPages ?? (args.summary ? Number.POSITIVE_INFINITY : DEFAULTS.listMaxPages),
       ...(state?.next === undefined ? {} : { from: state.next }),
       ...(state?.after === undefined ? {} : { after: state.after }),
     },

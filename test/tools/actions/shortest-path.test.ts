@@ -116,6 +116,19 @@ function shortestPath(transport: string, setup: () => { call: Call; emulator: ()
       });
     });
 
+    it("summarises the whole selection by default, and says so", async () => {
+      const result = await call("dlq_list", { summary: true });
+      const listed = result.structuredContent as { complete: boolean; summary: { entries: number } };
+      expect(listed.summary.entries).toBe(ENTRIES);
+      expect(listed.complete).toBe(true);
+      expect(textOf(result)).toMatch(/^Summarised all 150 DLQ entries of the selection in 2 requests\./);
+      const partial = await call("dlq_list", { summary: true, count: 100, maxPages: 1 });
+      expect(textOf(partial)).toMatch(
+        /^Summarised the first 100 DLQ entries in 1 request; more remain: the counts cover only these/,
+      );
+      expect((partial.structuredContent as { cursor?: string }).cursor).toBeTruthy();
+    });
+
     it("explains a run from the run id a customer quoted, in one call", async () => {
       const [first, second] = emulator().store.list();
       const result = await call("dlq_inspect", {
