@@ -48,7 +48,7 @@ export function dateArgument(name: string) {
       return ms;
     })
     .meta({
-      description: `Entered the DLQ ${name === "fromDate" ? "from" : "until"} (inclusive): Unix ms or ISO-8601.`,
+      description: `Entered the DLQ ${name === "fromDate" ? "from" : "until"}.`,
     });
 }
 

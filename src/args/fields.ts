@@ -47,8 +47,8 @@ export const whereSchema = z
         })
         .optional()
         .meta({ description: 'e.g. [503, "5xx"]' }),
-      responseBodyContains: text("where.responseBodyContains").optional().meta({ description: "Any case." }),
-      failedStepUrl: text("where.failedStepUrl").optional().meta({ description: "Or its start." }),
+      responseBodyContains: text("where.responseBodyContains").optional(),
+      failedStepUrl: text("where.failedStepUrl").optional(),
     },
     { error: unknownArguments("where", "responseStatus, responseBodyContains, failedStepUrl") },
   )
@@ -57,24 +57,25 @@ export const whereSchema = z
     // An unknown key is the mistake to report, not the emptiness it leaves behind.
     when: (payload) => payload.issues.length === 0,
   })
-  .meta({ description: "Matched on listed entries." });
+  .meta({ description: "Narrows by status, body text or step URL (or its start), any case." });
 
 const dryRunSchema = z
   .boolean({ error: "dryRun must be true or false (a boolean, not a string)." })
-  .meta({ description: "Preview; change nothing." });
+  .meta({ description: "Preview only; may return confirm." });
 
 /** The token a result that asked for the user's yes handed out, passed back after they agreed. */
 export const confirmSchema = z
   .string({ error: "confirm must be the token string a result returned." })
   .min(1, { error: "confirm is empty: pass the token the result returned, or leave it out." })
-  .max(LIMITS.cursorLength, { error: "confirm is longer than any token this server returns." });
+  .max(LIMITS.cursorLength, { error: "confirm is longer than any token this server returns." })
+  .meta({ description: "Token a result gave; only once the user agreed." });
 
 /** The bounds and continuation every action by filter or all takes. */
 export const pagingShape = {
   count: countSchema(LIMITS.resumeCount, `Per request (default ${DEFAULTS.resumeCount}).`).optional(),
   cursor: cursorSchema.optional(),
   where: whereSchema.optional(),
-  maxPages: maxPagesSchema("Requests per call (default: until the deadline).").optional(),
+  maxPages: maxPagesSchema("Requests per call.").optional(),
   dryRun: dryRunSchema.optional(),
   confirm: confirmSchema.optional(),
 };

@@ -59,7 +59,7 @@ export const filterSchema = z
       });
     }
   })
-  .meta({ description: "Fields ANDed, list values ORed." });
+  .meta({ description: "Whole values; fields ANDed, list values ORed." });
 
 const DLQ_ID_PROBLEMS = {
   type: "is not a string",

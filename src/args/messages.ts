@@ -104,7 +104,8 @@ export const cursorSchema = z
   .min(1, { error: "cursor is empty: leave it out to start from the beginning." })
   .max(LIMITS.cursorLength, {
     error: `cursor is longer than ${LIMITS.cursorLength} characters, so no call returned it: pass the cursor exactly as a result gave it.`,
-  });
+  })
+  .meta({ description: "From the last result, to continue." });
 
 export const maxPagesSchema = (description: string) =>
   z

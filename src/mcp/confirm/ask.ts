@@ -50,6 +50,11 @@ export interface Question {
   dryRun?: boolean;
   /** What the token path returns beside the token: a dry run of the change. */
   preview(): Promise<CallToolResult>;
+  /**
+   * The question again once the preview has read further than the count did, so the two agree:
+   * what the user is shown, and the words. Undefined: the question stands as it is.
+   */
+  agreeWith?(preview: CallToolResult): { shown: Shown; text: string } | undefined;
   /** What a "no" returns. */
   declined(): CallToolResult;
 }
@@ -150,17 +155,20 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
     }
   }
 
-  const confirmation = signer.issue(question.binding, "confirm", question.shown);
   const preview = await question.preview();
   if (preview.isError) return { proceed: false, result: preview };
+  const agreed = question.agreeWith?.(preview);
+  const shown = agreed?.shown ?? question.shown;
+  const asked = agreed?.text ?? question.text;
+  const confirmation = signer.issue(question.binding, "confirm", shown);
   const data = preview.structuredContent as Record<string, unknown>;
   const until = new Date(confirmation.expiresAt).toISOString();
   const text = question.dryRun
-    ? `Dry run: ${question.text} Nothing was ${question.done}. This change needs the user's yes: ask them, and only if they agree call ${question.tool} again with the same arguments, without dryRun, and with confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`
-    : `${question.text} Nothing was ${question.done}: ask the user, and only if they agree call ${question.tool} again with the same arguments and confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`;
+    ? `Dry run: ${asked} Nothing was ${question.done}. This change needs the user's yes: ask them, and only if they agree call ${question.tool} again with the same arguments, without dryRun, and with confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`
+    : `${asked} Nothing was ${question.done}: ask the user, and only if they agree call ${question.tool} again with the same arguments and confirm: "${confirmation.token}" (valid until ${until}). The preview below shows what would be ${question.done}.`;
   journal.outcome({
     stopReason: "unconfirmed",
-    entries: question.shown.entries,
+    entries: shown.entries,
     confirmExpiresAt: until,
     ...(question.dryRun ? { dryRun: true } : {}),
   });

@@ -15,7 +15,7 @@ const NAME = "dlq_delete";
 
 export const DLQ_DELETE_DESCRIPTION = `Delete DLQ entries without running them: runs that must not run again (an order already fulfilled, a 422 that fails every time). Cannot be undone.
 
-Select with one of dlqIds, filter, all: true; where narrows. Preview with dryRun. Lists the deleted dlqIds.`;
+Select with one of dlqIds, filter, all: true; where narrows. Lists the deleted dlqIds.`;
 
 export const dlqDeleteTool = defineTool({
   name: NAME,

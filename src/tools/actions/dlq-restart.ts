@@ -14,7 +14,7 @@ const NAME = "dlq_restart";
 
 export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step, with the original payload: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
 
-Select with one of dlqIds, filter, all: true; where narrows. Changes production: preview with dryRun, pass flowControl.`;
+Select with one of dlqIds, filter, all: true; where narrows.`;
 
 export const dlqRestartTool = defineTool({
   name: NAME,

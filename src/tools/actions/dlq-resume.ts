@@ -12,7 +12,7 @@ import { WORDS } from "./words.js";
 /** The tool's name, written once: definitions, cursors and journal lines use this. */
 const NAME = "dlq_resume";
 
-export const DLQ_RESUME_DESCRIPTION = `Resume failed runs from the step that failed; each leaves the DLQ and runs again. Select with dlqIds or filter (where narrows it by status, body text or step URL); for everything use dlq_resume_all.
+export const DLQ_RESUME_DESCRIPTION = `Resume failed runs from the step that failed; they leave the DLQ. Select with dlqIds or filter (where narrows it); everything: dlq_resume_all; changed code: dlq_restart.
 
 Changes production: preview with dryRun, and pass flowControl (e.g. {"key": "billing-redrive-1", "rate": 10, "period": "1s"}) for a fragile downstream. Lists the new runs.`;
 

@@ -117,7 +117,9 @@ export async function confirmGate(
     alreadyUnasked > 0
       ? pastThreshold(alreadyUnasked, over)
       : "";
-  const text = clip([questionFor(planned, size), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
+  const ask = (counted: SelectionSize) =>
+    clip([questionFor(planned, counted), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
+  const text = ask(size);
   const answer = await askUser(
     {
       tool,
@@ -127,6 +129,19 @@ export async function confirmGate(
       done: action.done,
       dryRun: planned.dryRun,
       preview: () => previewResume(planned, call),
+      // The count stops early; a preview reads further. The question then says what the preview
+      // found, and the token carries that: the question and its preview never disagree.
+      agreeWith: (preview) => {
+        const read = (
+          preview.structuredContent as { preview?: { matched: number; matchedIsLowerBound: boolean } }
+        ).preview;
+        if (!size.more || read === undefined || read.matched <= size.entries) return undefined;
+        const counted = { entries: read.matched, more: read.matchedIsLowerBound, scanned: read.matched };
+        return {
+          shown: { ...shown, entries: read.matched, exact: !read.matchedIsLowerBound },
+          text: ask(counted),
+        };
+      },
       declined: () => declined(planned),
     },
     call,

@@ -19,10 +19,13 @@ export const dlqListInput = z.strictObject(
   {
     filter: filterSchema.optional(),
     where: whereSchema.optional(),
-    count: countSchema(LIMITS.listCount, `Messages per request (default ${DEFAULTS.listCount}; with summary, ${LIMITS.listCount}).`).optional(),
+    count: countSchema(
+      LIMITS.listCount,
+      `Per request (default ${DEFAULTS.listCount}; summary: ${LIMITS.listCount}).`,
+    ).optional(),
     cursor: cursorSchema.optional(),
     maxPages: maxPagesSchema(
-      `Requests before a cursor is returned (default ${DEFAULTS.listMaxPages}; with summary, until the deadline).`,
+      `Requests per call (default ${DEFAULTS.listMaxPages}; summary: until the deadline).`,
     ).optional(),
     includeHeaders,
     includeBodies,

@@ -24,7 +24,7 @@ const NAME = "dlq_list";
 
 export const DLQ_LIST_DESCRIPTION = `List failed Upstash Workflow runs in the Dead Letter Queue. Read-only.
 
-Each message has the failed step's status and a body preview. filter narrows (e.g. {"label": "payments"}); where matches status, body text or step URL; summary groups by workflow, label, status and error. Headers and bodies can hold secrets: ask only when needed.`;
+Each message has the failed step's status and a body preview. filter narrows (e.g. {"label": "payments"}); summary groups by workflow, label, status and error. Headers and bodies can hold secrets: ask only when needed.`;
 
 /** Room a list result keeps for its summary and fields besides the messages. */
 const LIST_RESERVE_CHARS = 4_000;

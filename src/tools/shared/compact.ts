@@ -25,7 +25,7 @@ export function compactMessage(message: DlqMessage, options: CompactOptions = {}
   assign(compact, "label", labels[0]);
   if (labels.length > 1) compact.labels = labels;
   assign(compact, "responseStatus", message.responseStatus);
-  assign(compact, "failureCallbackState", message.failureCallbackInfo?.state);
+  assign(compact, "failureFunctionState", message.failureFunctionState ?? message.failureCallbackInfo?.state);
   if (message.url && message.url !== message.workflowUrl) compact.failedStepUrl = message.url;
   assign(compact, "callerIp", message.callerIP);
   assign(compact, "flowControlKey", message.flowControlKey);

@@ -40,7 +40,7 @@ export const summaryOutput = z
     byWorkflowUrl: groupCounts,
     byLabel: groupCounts,
     byResponseStatus: groupCounts,
-    byFailureCallbackState: groupCounts,
+    byFailureFunctionState: groupCounts,
     byError: z
       .array(
         z.object({
@@ -75,7 +75,10 @@ export const compactMessage = z.object({
   responseStatus: z.number().optional(),
   responseBody: z.string().optional(),
   responseBodyTruncated: z.boolean().optional(),
-  failureCallbackState: z.string().optional(),
+  failureFunctionState: z
+    .string()
+    .optional()
+    .meta({ description: "The failure function's state, as filter.failureFunctionState takes it." }),
   failedStepUrl: z.string().optional(),
   callerIp: z.string().optional(),
   flowControlKey: z.string().optional(),

@@ -56,7 +56,7 @@ const KEYS: Record<Exclude<keyof SummaryResult, "entries" | "otherGroups" | "byE
   byWorkflowUrl: (message) => message.workflowUrl,
   byLabel: (message) => labelsOf(message),
   byResponseStatus: (message) => message.responseStatus,
-  byFailureCallbackState: (message) => message.failureCallbackInfo?.state,
+  byFailureFunctionState: (message) => message.failureFunctionState ?? message.failureCallbackInfo?.state,
 };
 
 export class Summarizer {
@@ -121,7 +121,7 @@ export class Summarizer {
       byWorkflowUrl: groups("byWorkflowUrl"),
       byLabel: groups("byLabel"),
       byResponseStatus: groups("byResponseStatus"),
-      byFailureCallbackState: groups("byFailureCallbackState"),
+      byFailureFunctionState: groups("byFailureFunctionState"),
     };
     const errors = [...this.errors]
       .sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b))

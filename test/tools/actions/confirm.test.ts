@@ -262,15 +262,18 @@ describe("what must not get past the confirmation", () => {
   }));
   const fixture = useFixture({ messages: late }, { confirm: true });
 
-  it("a count that found nothing before its bound still asks, naming what it does not know", async () => {
+  it("a count that found nothing before its bound still asks, and says what its preview found", async () => {
     const result = await fixture.call("dlq_delete", {
       all: true,
       where: { responseBodyContains: "fulfilled" },
     });
     expect(data(result).stopReason).toBe("unconfirmed");
+    // The count stopped at its bound having found none; the preview read on and found all 60: the
+    // question says 60, as the preview beside it does.
     expect(textOf(result)).toMatch(
-      /^Delete an unknown number of DLQ entries \(none among the first 2,000 read\)/,
+      /^Delete 60 DLQ entries from the whole DLQ with body containing "fulfilled"\?/,
     );
+    expect(data(result).preview).toMatchObject({ matched: 60, matchedIsLowerBound: false });
     expect(fixture.emulator.requests.filter(CHANGES)).toEqual([]);
     expect(fixture.emulator.store.size).toBe(2_160);
   });
