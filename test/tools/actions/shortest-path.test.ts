@@ -37,9 +37,43 @@ const ENTRIES = 150;
 type Call = (name: string, args: Record<string, unknown>) => Promise<CallToolResult>;
 
 /** The same checks, run against a stdio session and against a stateless HTTP replica. */
-function shortestPath(transport: string, setup: () => { call: Call; emulator: () => Emulator }) {
+function shortestPath(
+  transport: string,
+  setup: () => { call: Call; emulator: () => Emulator; client: () => McpTestClient },
+) {
   describe(`over ${transport}`, () => {
-    const { call, emulator } = setup();
+    const { call, emulator, client } = setup();
+
+    it("says once, in its instructions and arguments, what an argument does that is not obvious", async () => {
+      const tools = (await client().listTools()).tools;
+      const resume = tools.find((tool) => tool.name === "dlq_resume");
+      const properties = resume?.inputSchema.properties as Record<string, { description?: string }>;
+      for (const name of ["confirm", "cursor", "where", "maxPages", "count", "dryRun", "filter"]) {
+        expect(properties[name]?.description, name).toBeTruthy();
+      }
+      expect(properties.dryRun?.description).toMatch(/confirm/);
+      const instructions = client().getInstructions() ?? "";
+      expect(instructions).toMatch(/filter fields match whole values/);
+      expect(instructions).toMatch(/fromDate and toDate are inclusive/);
+      expect(instructions).toMatch(/time zone/);
+      for (const name of ["dlq_resume", "dlq_resume_all"]) {
+        expect(tools.find((tool) => tool.name === name)?.description).toMatch(/dlq_restart/);
+      }
+    });
+
+    it("calls the failure function's state by one name in filters and results", async () => {
+      const result = await call("dlq_list", {
+        filter: { failureFunctionState: "CALLBACK_FAIL" },
+        summary: true,
+      });
+      const listed = result.structuredContent as {
+        messages: { failureFunctionState?: string }[];
+        summary: { byFailureFunctionState: { value: string }[] };
+      };
+      expect(listed.messages.length).toBeGreaterThan(0);
+      expect(listed.messages.every((message) => message.failureFunctionState === "CALLBACK_FAIL")).toBe(true);
+      expect(listed.summary.byFailureFunctionState.map((group) => group.value)).toEqual(["CALLBACK_FAIL"]);
+    });
 
     it("a dry run that would be asked hands out the token with its preview; passing it back acts", async () => {
       const args = { flowControl: { key: "redrive-7", rate: 10 } };
@@ -166,7 +200,11 @@ function shortestPath(transport: string, setup: () => { call: Call; emulator: ()
 
 shortestPath("stdio", () => {
   const fixture = useFixture({ entries: ENTRIES, seed: 9, now: FIXED_NOW }, { confirm: true });
-  return { call: (name, args) => fixture.call(name, args), emulator: () => fixture.emulator };
+  return {
+    call: (name, args) => fixture.call(name, args),
+    emulator: () => fixture.emulator,
+    client: () => fixture.client,
+  };
 });
 
 shortestPath("stateless HTTP", () => {
@@ -191,6 +229,7 @@ shortestPath("stateless HTTP", () => {
   return {
     call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     emulator: () => emulator,
+    client: () => client,
   };
 });
 
