@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import { Pool } from "undici";
 
@@ -155,6 +156,34 @@ async function connect(url, args = [], defaults = false) {
   const client = new Client({ name: "bench", version: "0" });
   await client.connect(transport);
   return { client, pid: /** @type {number} */ (transport.pid) };
+}
+
+/**
+ * The measured server over stateless Streamable HTTP with its default bounds (confirmation on),
+ * at the URL it announces on stderr. @param {string} qstashUrl
+ */
+async function startHttp(qstashUrl) {
+  const child = spawn(process.execPath, [SERVER, "--http", "--port", "0", "--no-journal"], {
+    env: { PATH: process.env.PATH ?? "", QSTASH_URL: qstashUrl, QSTASH_TOKEN: TOKEN },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk.toString("utf8");
+      const match = /Streamable HTTP at (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (match) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`the HTTP server exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url: /** @type {string} */ (url),
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** @param {string} name @param {string} ours @param {string} reference @param {number} ratio @param {string} target @param {boolean} met @param {string} [note] */
@@ -479,6 +508,78 @@ for (const size of SIZES.idLists) {
     `each result ≤ ${bound.toLocaleString("en")}`,
     after.largest <= bound && before.largest <= bound,
     `largest result ${after.largest.toLocaleString("en")} vs ${before.largest.toLocaleString("en")} characters`,
+  );
+}
+
+// g. The same drain over stateless HTTP, where no session can hold a report: with the redrive's
+// own label, results report counts and the first runs and point to workflow_runs, which counts
+// every run from QStash's logs; the reference is the same drain without a label, whose every run
+// must be listed inline, so each call stops at the result bound.
+{
+  const entries = SIZES.drain;
+  const emulator = await startEmulator({ entries, seed: 6, latencyMs: LATENCY_MS });
+  const http = await startHttp(emulator.url);
+  /** @param {Record<string, unknown>} args */
+  const drain = async (args) => {
+    const client = new Client({ name: "bench", version: "0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+    let calls = 0;
+    let largest = 0;
+    let resumed = 0;
+    /** @param {string} name @param {Record<string, unknown>} arguments_ */
+    const call = async (name, arguments_) => {
+      calls += 1;
+      const result =
+        /** @type {{ content: { type: string, text?: string }[], structuredContent: Record<string, any> }} */ (
+          await client.callTool({ name, arguments: arguments_ }, undefined, { timeout: 120_000 })
+        );
+      largest = Math.max(largest, JSON.stringify(result.content).length);
+      return result.structuredContent;
+    };
+    // The preview is the question: the user agrees to it, and the next call passes its token.
+    const preview = await call("dlq_resume_all", { ...args, dryRun: true });
+    /** @type {Record<string, unknown>} */
+    let next = { ...args, confirm: preview.confirm };
+    for (;;) {
+      const data = await call("dlq_resume_all", next);
+      resumed += data.resumed ?? 0;
+      if (!data.cursor) break;
+      next = { ...args, cursor: data.cursor };
+      if (calls > 2_000) throw new Error("the drain did not end");
+    }
+    const drainCalls = calls;
+    let counted = 0;
+    if (typeof args.label === "string") {
+      /** @type {string | undefined} */
+      let cursor;
+      do {
+        const page = await call("workflow_runs", { label: args.label, ...(cursor ? { cursor } : {}) });
+        counted += page.runs ?? 0;
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    await client.close();
+    return { calls: drainCalls, countCalls: calls - drainCalls, largest, resumed, counted };
+  };
+  const labelled = await drain({ label: "redrive-bench" });
+  await emulator.reset();
+  const unlabelled = await drain({});
+  await http.stop();
+  await emulator.close();
+  if (labelled.resumed !== entries || labelled.counted !== entries || unlabelled.resumed !== entries) {
+    throw new Error(
+      `drained ${labelled.resumed} (workflow_runs counted ${labelled.counted}) and ${unlabelled.resumed} of ${entries}`,
+    );
+  }
+  const bound = 40_000;
+  row(
+    `g. calls to drain ${entries.toLocaleString("en")} entries over stateless HTTP, with a label`,
+    `${labelled.calls} calls`,
+    `${unlabelled.calls} calls (no label)`,
+    labelled.calls / unlabelled.calls,
+    "≤ 5 calls, each result ≤ 40,000",
+    labelled.calls <= 5 && labelled.largest <= bound,
+    `preview included; largest result ${labelled.largest.toLocaleString("en")} characters; workflow_runs by the label counted all ${labelled.counted.toLocaleString("en")} runs in ${labelled.countCalls} calls`,
   );
 }
 
