@@ -61,7 +61,7 @@ describe("npm run demo", () => {
   });
 
   it("groups the sandbox DLQ by workflow, status and error", () => {
-    expect(run.stdout).toContain("Listed 600 DLQ messages in 6 requests.");
+    expect(run.stdout).toContain("Summarised all 600 DLQ entries of the selection in 6 requests.");
     expect(run.stdout).toMatch(/^ {4}\/api\/workflows\/payments +\d+$/m);
     expect(run.stdout).toMatch(/^ {4}HTTP 500 +\d+$/m);
     expect(run.stdout).toMatch(/^ {2}by error:$/m);
