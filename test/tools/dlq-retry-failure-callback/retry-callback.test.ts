@@ -82,7 +82,7 @@ describe("dlq_retry_failure_callback", () => {
   it.each([
     [{ dlqIds: [] }, /dlqIds is empty/],
     [{ dlqIds: Array.from({ length: 201 }, (_, i) => `dlq_${i}`) }, /at most 200 ids per call here/],
-    [{ dlqIds: ["dlq_a"], filter: { label: "x" } }, /Unknown argument/],
+    [{ dlqIds: ["dlq_a"], filter: { label: "x" } }, /either dlqIds or filter, not both/],
   ])("refuses %j before any request", async (args, message) => {
     const result = await fixture.call("dlq_retry_failure_callback", args);
     expect(result.isError).toBe(true);
