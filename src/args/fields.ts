@@ -59,7 +59,7 @@ export const whereSchema = z
   })
   .meta({ description: "Narrows by status, body text or step URL (or its start), any case." });
 
-const dryRunSchema = z
+export const dryRunSchema = z
   .boolean({ error: "dryRun must be true or false (a boolean, not a string)." })
   .meta({ description: "Preview only; may return confirm." });
 

@@ -194,6 +194,12 @@ export interface Change {
   entries: number;
   /** Ask whatever the count: the change can hurt production (live traffic's flow-control key). */
   always: boolean;
+  /** The count is a lower bound (more match than one call reaches); exact when absent. */
+  atLeast?: boolean;
+  /** The snapshot the entries were counted in: a yes is held to it. */
+  snapshot?: number;
+  /** A dry run: never counted toward the tally; where the change would be asked by token, the token comes with its preview. */
+  dryRun?: boolean;
   question: string;
   preview(): Promise<CallToolResult>;
   declined(): CallToolResult;
@@ -205,25 +211,28 @@ export interface Change {
  * entries, or when the session's unasked changes would pass that; otherwise counted toward them.
  */
 export async function gateChange(change: Change, call: ToolCall): Promise<Answer> {
-  const shown: Shown = { entries: change.entries, exact: true };
+  const shown: Shown = {
+    entries: change.entries,
+    exact: change.atLeast !== true,
+    ...(change.snapshot === undefined ? {} : { snapshot: change.snapshot }),
+  };
   const over = call.context.policy.confirmOver;
   if (over === undefined || !call.context.confirmations) return { proceed: true, shown };
-  const answered = answerOnCall(
-    change.tool,
-    change.binding,
-    change.confirm,
-    change.done,
-    call,
-    change.declined,
-  );
+  // A dry run asks nothing where the client can ask the user itself: the real call will.
+  if (change.dryRun && canElicit(call)) return { proceed: true, shown };
+  const answered = change.dryRun
+    ? undefined
+    : answerOnCall(change.tool, change.binding, change.confirm, change.done, call, change.declined);
   if (answered) return answered;
   const tally = call.context.unasked;
   const alreadyUnasked = tally?.reserved ?? 0;
-  if (!change.always && alreadyUnasked + change.entries <= over) {
-    tally?.reserve(change.entries);
+  // A count that is only a lower bound is never small: asked, like an action's "at least".
+  const sized = !change.always && !change.atLeast;
+  if (sized && alreadyUnasked + change.entries <= over) {
+    if (!change.dryRun) tally?.reserve(change.entries);
     return { proceed: true, shown };
   }
-  const slicing = !change.always && change.entries <= over ? ` ${pastThreshold(alreadyUnasked, over)}` : "";
+  const slicing = sized && change.entries <= over ? ` ${pastThreshold(alreadyUnasked, over)}` : "";
   return askUser(
     {
       tool: change.tool,
@@ -231,6 +240,7 @@ export async function gateChange(change: Change, call: ToolCall): Promise<Answer
       shown,
       text: clip(`${change.question}${slicing}`, 1_000),
       done: change.done,
+      ...(change.dryRun ? { dryRun: true } : {}),
       preview: change.preview,
       declined: change.declined,
     },

@@ -36,6 +36,18 @@ export const callbackOutput = z.object({
   }),
   stopReason,
   complete: z.boolean().optional(),
+  cursor: z.string().optional().meta({ description: "Pass back with the same filter and where to go on." }),
+  scanned: z.number().int().optional(),
+  preview: z
+    .object({
+      matched: z.number().int(),
+      matchedIsLowerBound: z.boolean(),
+      dlqIds: z.array(z.string()),
+      notFound: z.array(z.string()).optional(),
+      notFailed: z.array(z.object({ dlqId: z.string(), state: z.string().optional() })).optional(),
+    })
+    .optional()
+    .meta({ description: "A dry run: the entries a call would retry; nothing was sent." }),
   ...asked,
   journalIncomplete,
 });

@@ -1,24 +1,37 @@
 /**
- * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed.
+ * dlq_retry_failure_callback: run the failure callback of DLQ entries again, where it failed: by
+ * dlqIds, or by filter (and where) over the entries in CALLBACK_FAIL (`by-filter.ts`).
  */
 
-import { type CallbackReport, type ProbablyRetried, retryCallbacks } from "../../engine/callbacks.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { LIMITS } from "../../args/limits.js";
+import { previewIds } from "../../engine/actions/preview.js";
+import { retryCallbacks } from "../../engine/callbacks.js";
 import { fingerprint } from "../../engine/cursor.js";
 import { type Answer, gateChange } from "../../mcp/confirm/ask.js";
 import { notifyClient, progressNotifier } from "../../mcp/context.js";
-import { clip, errorInfo, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
+import { fitting, plural, preview, structuredResult, toolError } from "../../mcp/results.js";
 import { ArgumentError, defineTool, type ToolCall } from "../../mcp/tool.js";
-import { plainOrQuoted } from "../../quote.js";
+import type { DlqFilter } from "../../qstash/request.js";
+import { MAX_LIST_COUNT } from "../../wire/types.js";
+import { planList } from "../shared/plan.js";
+import { describeSelection, type FilterPlanned, journalOutcome, retryByFilter } from "./by-filter.js";
 import { dlqRetryCallbackInput } from "./input.js";
 import type { CallbackResult } from "./output.js";
 import { callbackOutput } from "./output.js";
+import { callbackResult, idsThatFit } from "./result.js";
 
 /** The tool's name, written once: definitions, cursors and journal lines use this. */
 const NAME = "dlq_retry_failure_callback";
 
-export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Call the failure callback again for DLQ entries whose callback failed; the entries stay in the DLQ and their runs do not start.
+interface IdsPlanned {
+  mode: "ids";
+  dlqIds: string[];
+  dryRun: boolean;
+  confirm?: string;
+}
 
-At most 200 dlqIds, one request each. Per id: retried, refused (with the reason), not in the DLQ, or failed (call again with those).`;
+export const DLQ_RETRY_FAILURE_CALLBACK_DESCRIPTION = `Rerun failure callbacks of DLQ entries in CALLBACK_FAIL, by dlqIds or filter; entries stay, runs don't start.`;
 
 export const dlqRetryFailureCallbackTool = defineTool({
   name: NAME,
@@ -33,23 +46,64 @@ export const dlqRetryFailureCallbackTool = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  plan: (args, context) => {
+  plan: (args, context): IdsPlanned | FilterPlanned => {
+    const dryRun = args.dryRun ?? false;
+    const confirm = args.confirm === undefined ? {} : { confirm: args.confirm };
+    if (args.confirm !== undefined && (dryRun || args.cursor !== undefined)) {
+      throw new ArgumentError(
+        "confirm goes with the first call, as the result that asked for it said: leave out dryRun and cursor (a cursor continues an operation already confirmed).",
+      );
+    }
+    if (args.filter !== undefined) {
+      if (dryRun && args.cursor !== undefined) {
+        throw new ArgumentError(
+          "dryRun previews a selection from its start: call the dry run without cursor.",
+        );
+      }
+      // QStash retries only callbacks that failed: the selection is those, whether said or not.
+      const filter = { ...args.filter, failureFunctionState: "CALLBACK_FAIL" as const };
+      const listed = planList(
+        {
+          filter,
+          ...(args.where ? { where: args.where } : {}),
+          ...(args.cursor === undefined ? {} : { cursor: args.cursor }),
+          count: MAX_LIST_COUNT,
+          maxPages: Number.POSITIVE_INFINITY,
+        },
+        NAME,
+        context,
+      );
+      return {
+        mode: "filter",
+        tool: NAME,
+        listed,
+        continuing: args.cursor !== undefined,
+        describe: describeSelection(listed.list.filter as DlqFilter, args.where),
+        dryRun,
+        ...confirm,
+      };
+    }
     const dlqIds = [...new Set(args.dlqIds)];
     // Every id is named in the result, whatever happened to it, and the result has its bound.
     const longest = dlqIds.reduce((chars, id) => Math.max(chars, JSON.stringify(id).length), 0);
-    const fits = Math.floor(
-      (context.policy.maxResultChars - RESULT_RESERVE_CHARS) / (2 * longest + PER_ID_CHARS),
-    );
+    const fits = idsThatFit(longest, context.policy.maxResultChars);
     if (dlqIds.length > fits) {
       throw new ArgumentError(
         `Pass at most ${fits} of these ids at once: the result names each one and must stay within ${context.policy.maxResultChars} characters. Split the list.`,
       );
     }
-    return { mode: "ids", dlqIds, ...(args.confirm === undefined ? {} : { confirm: args.confirm }) };
+    return { mode: "ids", dlqIds, dryRun, ...confirm };
   },
   run: async (planned, call) => {
-    const gate = await gateCallbacks(planned.dlqIds, planned.confirm, call);
+    if (planned.mode === "filter") return retryByFilter(planned, call, LIMITS.callbackIdsPerCall);
+    let dryRun: CallToolResult | undefined;
+    const look = async () => {
+      dryRun ??= await previewCallbacks(planned.dlqIds, call);
+      return dryRun;
+    };
+    const gate = await gateCallbacks(planned, look, call);
     if (!gate.proceed) return gate.result;
+    if (planned.dryRun) return look();
     const notify = progressNotifier(call.extra);
     const report = await retryCallbacks(
       {
@@ -61,17 +115,7 @@ export const dlqRetryFailureCallbackTool = defineTool({
       },
       call.scope,
     );
-    call.journal.outcome({
-      stopReason: report.stopReason,
-      retried: report.retried.length,
-      probablyRetried: report.probablyRetried.length
-        ? report.probablyRetried.map((entry) => entry.dlqId)
-        : undefined,
-      refused: report.refused.length ? report.refused.map((refusal) => refusal.dlqId) : undefined,
-      notFound: report.notFound.length ? report.notFound : undefined,
-      failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
-      notAttempted: report.notAttempted.length ? report.notAttempted : undefined,
-    });
+    journalOutcome(report, call);
     const result = callbackResult(report, call.journal.failed);
     if (report.stopReason === "cancelled") {
       // The client drops a cancelled call's result: what was retried reaches it as a log message,
@@ -97,28 +141,32 @@ export const dlqRetryFailureCallbackTool = defineTool({
  * `--confirm-over` of them, or past the session's unasked changes, are asked about first.
  */
 function gateCallbacks(
-  dlqIds: readonly string[],
-  confirm: string | undefined,
+  planned: IdsPlanned,
+  look: () => Promise<CallToolResult>,
   call: ToolCall,
 ): Promise<Answer> {
   const tool = NAME;
+  const { dlqIds } = planned;
   return gateChange(
     {
       tool,
       binding: fingerprint([tool, [...dlqIds].sort()]),
-      confirm,
+      confirm: planned.confirm,
       done: "retried",
       entries: dlqIds.length,
       always: false,
+      dryRun: planned.dryRun,
       question: `Retry the failure callbacks of ${plural(dlqIds.length, "DLQ entry", "DLQ entries")} by id? Each callback runs again where it failed.`,
       preview: async () =>
-        structuredResult(
-          `Would retry up to ${plural(dlqIds.length, "failure callback")}: ${preview(dlqIds)}.`,
-          {
-            retried: [],
-            stopReason: "unconfirmed",
-          },
-        ),
+        planned.dryRun
+          ? look()
+          : structuredResult(
+              `Would retry up to ${plural(dlqIds.length, "failure callback")}: ${preview(dlqIds)}.`,
+              {
+                retried: [],
+                stopReason: "unconfirmed",
+              },
+            ),
       declined: () =>
         structuredResult("The user did not confirm: no failure callback was retried.", {
           retried: [],
@@ -129,59 +177,45 @@ function gateCallbacks(
   );
 }
 
-/** Room a result keeps for its summary and fields besides the lists of ids. */
-const RESULT_RESERVE_CHARS = 4_000;
-/** A listed id's own fields (a run id, a refusal's reason, an error), beside the id twice over. */
-const PER_ID_CHARS = 150;
-
-function callbackResult(
-  report: CallbackReport,
-  journalIncomplete: boolean,
-): ReturnType<typeof structuredResult> {
-  const result: CallbackResult = { retried: report.retried, stopReason: report.stopReason };
-  if (journalIncomplete) result.journalIncomplete = true;
-  if (report.probablyRetried.length) result.probablyRetried = report.probablyRetried;
-  if (report.refused.length) result.refused = report.refused;
-  if (report.notFound.length) result.notFound = report.notFound;
-  if (report.failed.length) {
-    result.failed = report.failed.map(({ dlqId, error }) => ({ dlqId, error: errorInfo(error) }));
-  }
-  if (report.notAttempted.length) result.notAttempted = report.notAttempted;
-  const parts = [
-    `Retried ${plural(report.retried.length, "failure callback")}.`,
-    report.probablyRetried.length ? probablyRetriedText(report.probablyRetried) : "",
-    report.refused.length
-      ? `Refused by QStash: ${report.refused
-          .slice(0, 5)
-          .map((refusal) => `${plainOrQuoted(refusal.dlqId, 64)} (${refusal.reason})`)
-          .join(", ")}${report.refused.length > 5 ? `, and ${report.refused.length - 5} more` : ""}.`
-      : "",
-    report.notFound.length ? `Not in the DLQ: ${preview(report.notFound)}.` : "",
-    report.failed.length
-      ? `${plural(report.failed.length, "request")} failed (${report.failed[0]?.error.message}): call again with those ids.`
-      : "",
-    report.notAttempted.length
-      ? `Stopped (${report.stopReason}) before ${plural(report.notAttempted.length, "id")}: call again with them.`
-      : "",
-  ].filter(Boolean);
-  const nothing = report.retried.length === 0 && report.probablyRetried.length === 0;
-  if (nothing && report.failed.length > 0 && report.refused.length === 0 && report.notFound.length === 0) {
-    return { ...toolError(parts.slice(1).join(" ")), structuredContent: result };
-  }
-  return structuredResult(parts.join(" "), result);
-}
-
 /**
- * The ids whose answer was lost, each with what its entry read afterwards: whether to retry one
- * is the caller's call, since its callback (a refund, a notification) may have run already.
+ * A dry run by ids: which are in the DLQ with a failed callback (and would be retried), which are
+ * in another state, which are not there. One lookup per id, GET only.
  */
-function probablyRetriedText(entries: readonly ProbablyRetried[]): string {
-  const shown = entries.slice(0, 5).map(({ dlqId, state }) => {
-    const id = clip(dlqId, 64);
-    if (state === "gone") return `${id} is no longer in the DLQ`;
-    if (state === "unknown") return `${id} could not be read`;
-    return `${id} reads ${state} now`;
-  });
-  const more = entries.length > 5 ? `, and ${entries.length - 5} more` : "";
-  return `${plural(entries.length, "more")} probably retried: the answer was lost, so the callback may have run and was not sent again (${shown.join("; ")}${more}). Check the callback's effects before retrying ${entries.length === 1 ? "it" : "any of them"}.`;
+async function previewCallbacks(dlqIds: readonly string[], call: ToolCall): Promise<CallToolResult> {
+  let found: Awaited<ReturnType<typeof previewIds>>;
+  try {
+    found = await previewIds(dlqIds, call.scope);
+  } catch (error) {
+    return toolError(`Dry run failed: ${(error as Error).message} Nothing was retried.`);
+  }
+  const stateOf = (message: (typeof found.found)[number]) =>
+    message.failureFunctionState ?? message.failureCallbackInfo?.state;
+  const failed = found.found.filter((message) => stateOf(message) === "CALLBACK_FAIL").map((m) => m.dlqId);
+  const notFailed = found.found
+    .filter((message) => stateOf(message) !== "CALLBACK_FAIL")
+    .map((message) => {
+      const state = stateOf(message);
+      return { dlqId: message.dlqId, ...(state === undefined ? {} : { state }) };
+    });
+  const room = call.context.policy.maxResultChars / 3;
+  const result: CallbackResult = {
+    retried: [],
+    stopReason: "done",
+    complete: true,
+    preview: {
+      matched: failed.length,
+      matchedIsLowerBound: false,
+      dlqIds: fitting(failed, room),
+      ...(found.notFound.length ? { notFound: fitting(found.notFound, room) } : {}),
+      ...(notFailed.length ? { notFailed: fitting(notFailed, room) } : {}),
+    },
+  };
+  const others = notFailed.length
+    ? ` ${plural(notFailed.length, "is", "are")} in another state (QStash would refuse ${notFailed.length === 1 ? "it" : "them"}).`
+    : "";
+  const missing = found.notFound.length ? ` Not in the DLQ: ${preview(found.notFound)}.` : "";
+  return structuredResult(
+    `Dry run, nothing retried: ${plural(failed.length, "entry", "entries")} of ${dlqIds.length} ${failed.length === 1 ? "has" : "have"} a failed callback and would be retried.${others}${missing}`,
+    result,
+  );
 }

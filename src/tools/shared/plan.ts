@@ -26,7 +26,13 @@ export interface ListPlanned {
   list: ListPlan;
   /** The selection's fingerprint, for the cursor this call returns. */
   selection: string;
+  /** A continuation of a change by filter: what its operation was allowed, and its snapshot. */
+  allowed?: Allowed;
+  until?: number;
 }
+
+/** What a listing takes of the arguments (dlq_list's, or a change's that lists its selection). */
+export type ListArgs = Pick<DlqListArgs, "filter" | "where" | "cursor" | "count" | "maxPages" | "summary">;
 
 /**
  * What an operation was allowed to do, as its cursor carries it from call to call: whether the
@@ -58,7 +64,7 @@ export interface ActionPlanned {
 /** What planning needs of the server: its bounds, whether a session holds reports, the cursor seal. */
 export type PlanContext = Pick<ToolContext, "policy" | "runLists" | "cursorKey">;
 
-export function planList(args: DlqListArgs, tool: string, context: PlanContext): ListPlanned {
+export function planList(args: ListArgs, tool: string, context: PlanContext): ListPlanned {
   const filter = args.filter === undefined ? undefined : toDlqFilter(args.filter);
   if (filter) assertSendable(filter);
   // A cursor continues one selection: the filter and the where it matched against.
@@ -71,6 +77,8 @@ export function planList(args: DlqListArgs, tool: string, context: PlanContext):
   return {
     mode: filter ? "filter" : "all",
     selection,
+    ...(state?.until === undefined ? {} : { until: state.until }),
+    ...(state?.expiresAt === undefined && !state?.confirmed ? {} : { allowed: allowedBy(state) }),
     list: {
       ...(filter ? { filter } : {}),
       ...(args.where ? { where: args.where } : {}),
@@ -85,7 +93,7 @@ export function planList(args: DlqListArgs, tool: string, context: PlanContext):
 }
 
 /** The same where however it was written: its statuses in one order, each once. */
-function canonicalWhere(where: NonNullable<DlqListArgs["where"]>): Record<string, unknown> {
+function canonicalWhere(where: NonNullable<ListArgs["where"]>): Record<string, unknown> {
   return {
     ...where,
     ...(where.responseStatus

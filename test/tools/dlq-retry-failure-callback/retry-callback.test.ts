@@ -69,6 +69,28 @@ describe("dlq_retry_failure_callback", () => {
     expect(fixture.emulator.store.callbackRetries).toHaveLength(1);
   });
 
+  it("a dry run by ids says which have a failed callback, and sends only lookups", async () => {
+    const failed = inState("CALLBACK_FAIL").slice(0, 2);
+    const succeeded = inState("CALLBACK_SUCCESS")[0] as DlqMessage;
+    const result = await fixture.call("dlq_retry_failure_callback", {
+      dlqIds: [...failed.map((m) => m.dlqId), succeeded.dlqId, "dlq_not_there"],
+      dryRun: true,
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      retried: [],
+      preview: {
+        matched: 2,
+        dlqIds: failed.map((m) => m.dlqId),
+        notFound: ["dlq_not_there"],
+        notFailed: [{ dlqId: succeeded.dlqId, state: "CALLBACK_SUCCESS" }],
+      },
+    });
+    expect(textOf(result)).toMatch(/^Dry run, nothing retried: 2 entries of 4 have a failed callback/);
+    expect(fixture.emulator.requests.every((r) => r.method === "GET")).toBe(true);
+    expect(fixture.emulator.store.callbackRetries).toEqual([]);
+  });
+
   it("journals every request and the outcome", async () => {
     const [entry] = inState("CALLBACK_FAIL");
     await fixture.call("dlq_retry_failure_callback", { dlqIds: [entry?.dlqId] });
@@ -82,7 +104,7 @@ describe("dlq_retry_failure_callback", () => {
   it.each([
     [{ dlqIds: [] }, /dlqIds is empty/],
     [{ dlqIds: Array.from({ length: 201 }, (_, i) => `dlq_${i}`) }, /at most 200 ids per call here/],
-    [{ dlqIds: ["dlq_a"], filter: { label: "x" } }, /Unknown argument/],
+    [{ dlqIds: ["dlq_a"], filter: { label: "x" } }, /either dlqIds or filter, not both/],
   ])("refuses %j before any request", async (args, message) => {
     const result = await fixture.call("dlq_retry_failure_callback", args);
     expect(result.isError).toBe(true);
