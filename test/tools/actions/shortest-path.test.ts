@@ -61,6 +61,15 @@ function shortestPath(
       }
     });
 
+    it("says no limit for a key without one, never a limit of 0", async () => {
+      emulator().store.flowControl.observe("unlimited", undefined);
+      const result = await call("flow_control_status", { key: "unlimited" });
+      expect(textOf(result).split("\n")[0]).toBe('key "unlimited": 0 runs waiting, no limit.');
+      expect(result.structuredContent).toMatchObject({
+        keys: [{ key: "unlimited", rate: { max: null }, parallelism: { max: null } }],
+      });
+    });
+
     it("calls the failure function's state by one name in filters and results", async () => {
       const result = await call("dlq_list", {
         filter: { failureFunctionState: "CALLBACK_FAIL" },
