@@ -18,7 +18,7 @@ export async function actAtEndpoint(plan: ActionPlan, scope: CallScope): Promise
   if (!opened.ok) return opened.report;
   const { report, until } = opened;
   const bounded: Selection = { mode: "filter", filter: opened.filter };
-  const budget = new ReportBudget(plan.maxReportChars);
+  const budget = new ReportBudget(plan.maxReportChars, plan.runsListedByLabel);
   const progress = { pages: 0, resumed: 0, handled: 0 };
   // How many runs the next request may act on: the count it is sent. The current OpenAPI caps a
   // bulk restart at 50 a request but says a resume acts on as many as its count, so the count,

@@ -36,7 +36,7 @@ export async function actOnIds(
   ids: readonly string[],
   scope: CallScope,
   /** Shared with the caller when these ids are one page of a listed selection. */
-  budget = new ReportBudget(plan.maxReportChars),
+  budget = new ReportBudget(plan.maxReportChars, plan.runsListedByLabel),
 ): Promise<ActionReport> {
   const report = emptyReport("ids");
   const start = plan.continuation?.ids ?? { offset: 0, done: [], uncertain: [] };

@@ -28,7 +28,7 @@ export async function actOnListed(plan: ActionPlan, scope: CallScope): Promise<A
   const { report, until, filter } = opened;
   report.scanned = 0;
   const matches = picker(plan, filter);
-  const budget = new ReportBudget(plan.maxReportChars);
+  const budget = new ReportBudget(plan.maxReportChars, plan.runsListedByLabel);
   const changed = () => report.workflowRuns.length + report.deletedIds.length + report.probablyChanged.length;
   const runsLeft = () => (plan.maxRuns === undefined ? Number.POSITIVE_INFINITY : plan.maxRuns - changed());
   const progress = { pages: 0, resumed: 0, handled: 0 };

@@ -35,6 +35,8 @@ export interface ActionPlan {
   continuation?: Continuation;
   /** The report must fit in this many characters: no session resource can hold the rest. */
   maxReportChars?: number;
+  /** The new runs carry the redrive's label: the result lists the first, QStash's logs all. */
+  runsListedByLabel?: boolean;
   onPage?: (progress: ActionProgress) => void;
 }
 

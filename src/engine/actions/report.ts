@@ -59,9 +59,17 @@ export class ReportBudget {
   private used = 0;
   private longestRun = RUN_CHARS_FLOOR;
 
-  constructor(private readonly limit: number = Number.POSITIVE_INFINITY) {}
+  /**
+   * @param runsElsewhere The runs are listed elsewhere (by their label, in QStash's logs): only
+   * the ids the result must name (not found, probably changed) count against the limit.
+   */
+  constructor(
+    private readonly limit: number = Number.POSITIVE_INFINITY,
+    private readonly runsElsewhere = false,
+  ) {}
 
   addRuns(runs: readonly StartedRun[]): void {
+    if (this.runsElsewhere) return;
     for (const run of runs) {
       const chars = JSON.stringify(run).length + 1;
       this.used += chars;
@@ -80,6 +88,8 @@ export class ReportBudget {
    */
   fits(runs: number, idChars = 0, inFlight = 0): boolean {
     if (!Number.isFinite(this.limit)) return true;
+    // Only ids count: a request may bring back as many as it sends, none of them runs.
+    if (this.runsElsewhere) return this.used + (inFlight + runs) * (idChars + 4) <= this.limit;
     if (this.used === 0) return inFlight === 0;
     return this.used + (inFlight + runs) * Math.max(this.longestRun, idChars + 4) <= this.limit;
   }

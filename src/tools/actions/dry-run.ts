@@ -8,6 +8,7 @@ import { SUMMARY_SAMPLE } from "../../args/limits.js";
 import type { ActionPlan } from "../../engine/actions/plan.js";
 import { type IdPreview, previewIds, previewSelection } from "../../engine/actions/preview.js";
 import { indexesOf } from "../../engine/cursor.js";
+import { withinSnapshot } from "../../engine/snapshot.js";
 import { errorInfo, fitting, jsonChars, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import { SUMMARY_MAX_CHARS } from "../../policy.js";
@@ -30,7 +31,15 @@ const PREVIEW_REACH = { ids: 500, entries: 10_000 };
 /** A sample message is cut to this; five of them and the grouped counts leave room for the ids. */
 const SAMPLE_MESSAGE_CHARS = 1_500;
 
-export async function previewResume(planned: ActionPlanned, call: ToolCall): Promise<CallToolResult> {
+/**
+ * @param until The snapshot a question was counted in: a preview beside a question reads only
+ * what entered the DLQ by then, as the operation it asks about would.
+ */
+export async function previewResume(
+  planned: ActionPlanned,
+  call: ToolCall,
+  until?: number,
+): Promise<CallToolResult> {
   const { scope, context, journal } = call;
   const plan = planned.plan;
   const { done, answers } = spoken(plan.action);
@@ -105,7 +114,8 @@ export async function previewResume(planned: ActionPlanned, call: ToolCall): Pro
     );
   }
 
-  const filter = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
+  const selected = plan.selection.mode === "filter" ? plan.selection.filter : undefined;
+  const filter = until === undefined ? selected : withinSnapshot(selected ?? {}, until);
   const listedFirst = plan.where !== undefined || !spoken(plan.action).bulkByFilter;
   // A call that lists its selection reads the pages it would read, the same size, and acts on
   // what matches there; otherwise it reaches as many entries as its action requests take, and one
@@ -144,7 +154,7 @@ export async function previewResume(planned: ActionPlanned, call: ToolCall): Pro
   }
   const matched = acted;
   const lowerBound = seen > acted || listed.stopReason !== "done";
-  const nearMisses = matched === 0 && !lowerBound && filter ? await nearMissesFor(filter, scope) : [];
+  const nearMisses = matched === 0 && !lowerBound && selected ? await nearMissesFor(selected, scope) : [];
   const result: ActionResult = {
     ...base,
     pages: listed.pages,

@@ -128,7 +128,7 @@ export async function confirmGate(
       text,
       done: action.done,
       dryRun: planned.dryRun,
-      preview: () => previewResume(planned, call),
+      preview: () => previewResume(planned, call, until),
       // The count stops early; a preview reads further. The question then says what the preview
       // found, and the token carries that: the question and its preview never disagree.
       agreeWith: (preview) => {

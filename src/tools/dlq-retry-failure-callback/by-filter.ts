@@ -8,6 +8,13 @@
  * confirmed operation and goes on within its snapshot until it expires; a cursor handed out where
  * they are not (no --confirm-over) is refused where they are. Nothing goes unasked by cursor, so
  * no continuation adds to the session's unasked changes.
+ *
+ * Unlike a resumed entry, an entry whose callback was retried stays in the DLQ, and one whose
+ * callback failed again at once reads CALLBACK_FAIL again: passed back a second time, a cursor
+ * would list it again and run its callback (often a refund) once more. So a cursor is spent once
+ * (the process's ledger refuses it the second time), and an operation confirmed at an exact
+ * count carries what it may still retry, so entries that became visible late inside the snapshot
+ * never take it past what the user was shown.
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { type CallbackReport, retryCallbacks } from "../../engine/callbacks.js";
@@ -15,6 +22,8 @@ import { encodeCursor } from "../../engine/cursor.js";
 import { type ListReport, runList } from "../../engine/list.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
 import { answerOnCall, gateChange } from "../../mcp/confirm/ask.js";
+import { CLOCK_SKEW_TOLERANCE_MS } from "../../mcp/confirm/token.js";
+import { newOperationId } from "../../mcp/confirm/unasked.js";
 import { progressNotifier } from "../../mcp/context.js";
 import { clip, errorInfo, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
@@ -31,8 +40,8 @@ export interface FilterPlanned {
   mode: "filter";
   tool: string;
   listed: ListPlanned;
-  /** A cursor came with the call: it goes on from the cursor's place, inside its snapshot. */
-  continuing: boolean;
+  /** The cursor the call came with: it goes on from the cursor's place, inside its snapshot, once. */
+  cursor?: string;
   /** The selection as the question names it. */
   describe: string;
   dryRun: boolean;
@@ -81,17 +90,27 @@ export async function retryByFilter(
   const gated = context.policy.confirmOver !== undefined && context.confirmations !== undefined;
   const binding = planned.listed.selection;
   let until = planned.listed.until;
-  let allowance = cap;
+  const allowance = cap;
   let confirmed = planned.listed.allowed?.confirmed ?? false;
   let expiresAt = planned.listed.allowed?.expiresAt;
   let found: Found | undefined;
+  /** What the operation may still retry; undefined: all it finds in its snapshot ("at least"). */
+  let left = planned.listed.allowed?.allowance;
+  let operation = planned.listed.allowed?.operation;
 
-  if (planned.continuing) {
+  if (planned.cursor !== undefined) {
     if (gated && !confirmed) {
       return toolError(
         `This cursor was handed out where changes are not asked about, and here they are: nothing was retried. Call ${tool} again without cursor; a large change is asked about first.`,
       );
     }
+    const lasts = (expiresAt ?? Date.now() + context.policy.operationLifetimeMs) + CLOCK_SKEW_TOLERANCE_MS;
+    if (!context.operations.spend(planned.cursor, lasts)) {
+      return toolError(
+        `This cursor was already used: the callbacks it led to were retried, and passing it back would run some of them again. Nothing was retried. Continue with the cursor the last result returned, or call ${tool} again without cursor to be asked anew.`,
+      );
+    }
+    if (left !== undefined && operation !== undefined) left = context.operations.allowanceOf(operation, left);
   } else {
     const answered = gated
       ? answerOnCall(tool, binding, planned.confirm, "retried", call, declined)
@@ -100,7 +119,8 @@ export async function retryByFilter(
     if (answered) {
       // The user agreed to what they were shown: that snapshot, and no more than its exact count.
       until = answered.shown.snapshot;
-      if (answered.shown.exact) allowance = Math.min(cap, answered.shown.entries);
+      if (answered.shown.exact) left = answered.shown.entries;
+      operation = newOperationId();
       confirmed = true;
       expiresAt = Date.now() + context.policy.operationLifetimeMs;
     } else {
@@ -144,6 +164,9 @@ export async function retryByFilter(
       );
       if (!answer.proceed) return answer.result;
       if (planned.dryRun) return dryRun();
+      // Counted means capped: an exact count is all this operation may retry.
+      if (answer.shown.exact) left = answer.shown.entries;
+      operation = newOperationId();
       if (count === 0 && !more) return callbackResult(emptyReport(), call.journal.failed, { complete: true });
       // Where changes are asked about, a selection that goes on by cursor was asked about.
       confirmed = gated && more;
@@ -154,14 +177,19 @@ export async function retryByFilter(
   if (until === undefined) {
     return toolError(`This cursor carries no snapshot: call ${tool} again without cursor.`);
   }
-  found ??= await listWithin(planned, until, allowance, call);
+  found ??= await listWithin(planned, until, Math.min(allowance, left ?? Number.POSITIVE_INFINITY), call);
   if (found.list.error && found.dlqIds.length === 0) {
     return toolError(
       `Could not list the selection: ${found.list.error.message} Nothing was retried; call again.`,
     );
   }
   const report = await retry(found.dlqIds, call);
-  const goesOn = found.list.continuation !== undefined && (confirmed || !gated);
+  // Every id this call listed counts against the allowance, whether or not its request went out.
+  if (left !== undefined) left = Math.max(0, left - found.dlqIds.length);
+  if (left !== undefined && operation !== undefined && expiresAt !== undefined) {
+    context.operations.record(operation, left, expiresAt + CLOCK_SKEW_TOLERANCE_MS);
+  }
+  const goesOn = found.list.continuation !== undefined && (confirmed || !gated) && left !== 0;
   const cursor = goesOn
     ? encodeCursor(
         {
@@ -170,6 +198,8 @@ export async function retryByFilter(
           ...found.list.continuation,
           until,
           ...(confirmed ? { confirmed: true } : {}),
+          ...(left === undefined ? {} : { allowance: left }),
+          ...(operation === undefined ? {} : { operation }),
           ...(expiresAt === undefined ? {} : { expiresAt }),
         },
         context.cursorKey,

@@ -77,7 +77,7 @@ export const dlqRetryFailureCallbackTool = defineTool({
         mode: "filter",
         tool: NAME,
         listed,
-        continuing: args.cursor !== undefined,
+        ...(args.cursor === undefined ? {} : { cursor: args.cursor }),
         describe: describeSelection(listed.list.filter as DlqFilter, args.where),
         dryRun,
         ...confirm,

@@ -114,7 +114,7 @@ export function planAction(
   // before that — unless the new runs carry a label: QStash then holds the list (workflow_runs by
   // that label), any replica can answer it, and the result shows the count and the first runs.
   const listedByLabel = options.label !== undefined && ACTIONS[action].answers === "runs";
-  const bounded = !context.runLists && !listedByLabel;
+  const bounded = !context.runLists;
   const base = {
     action,
     options,
@@ -124,6 +124,7 @@ export function planAction(
     maxPages: args.maxPages ?? Number.POSITIVE_INFINITY,
     concurrency: policy.idConcurrency,
     ...(policy.maxRunsPerCall === undefined ? {} : { maxRuns: policy.maxRunsPerCall }),
+    ...(bounded && listedByLabel ? { runsListedByLabel: true } : {}),
     ...(bounded
       ? { maxReportChars: policy.maxResultChars - Math.min(RESULT_RESERVE_CHARS, policy.maxResultChars / 4) }
       : {}),
