@@ -144,3 +144,50 @@ describe("a labelled drain over stateless HTTP", () => {
     expect(textChars(result)).toBeLessThanOrEqual(40_000);
   });
 });
+
+describe("dlq_retry_failure_callback by filter: a yes to an exact count", () => {
+  // 150 failed callbacks: one call names them all, so the count is exact, and past 100 it asks.
+  const failed = failedCallbacks("refunds", 150, "cb", Date.now() - DAY);
+  const fixture = useFixture({ messages: failed }, { confirm: true });
+
+  it.fails("SP-4: retries no more callbacks than the count the user agreed to", async () => {
+    const args = { filter: { label: "refunds" } };
+    const asked = await fixture.call("dlq_retry_failure_callback", args);
+    expect(gated(asked).stopReason).toBe("unconfirmed");
+    expect(textOf(asked)).toMatch(/Retry the failure callbacks of 150 DLQ entries/);
+    // 40 more become visible late inside the snapshot (older, so listed after the 150).
+    fixture.emulator.store.add(failedCallbacks("refunds", 40, "late", Date.now() - 3 * DAY));
+    const first = await fixture.call("dlq_retry_failure_callback", {
+      ...args,
+      confirm: gated(asked).confirm,
+    });
+    expect(first.isError).toBeFalsy();
+    let next = gated(first).cursor;
+    for (let calls = 0; next && calls < 5; calls++) {
+      const more = await fixture.call("dlq_retry_failure_callback", { ...args, cursor: next });
+      next = gated(more).cursor;
+    }
+    // The user was asked about 150 callbacks, exactly: a yes covers no more than that.
+    expect(fixture.emulator.store.callbackRetries.length).toBeLessThanOrEqual(150);
+  });
+});
+
+describe("unasked callback retries by filter and the session's total", () => {
+  const failed = failedCallbacks("refunds", 60, "cb", Date.now() - DAY);
+  const others = labelled("other", 60, "o", Date.now() - 2 * DAY);
+  const fixture = useFixture({ messages: [...failed, ...others] }, { confirm: true });
+
+  it("SP-5: a dry run adds nothing; an unasked retry by filter adds to the total the next change is held to", async () => {
+    const args = { filter: { label: "refunds" } };
+    const dry = await fixture.call("dlq_retry_failure_callback", { ...args, dryRun: true });
+    expect(gated(dry).confirm).toBeUndefined();
+    const retried = await fixture.call("dlq_retry_failure_callback", args);
+    expect(gated(retried).stopReason).toBe("done");
+    expect(fixture.emulator.store.callbackRetries).toHaveLength(60);
+    const dlqIds = others.map((message) => message.dlqId);
+    // 60 unasked so far: 60 more would pass 100, so this asks.
+    const next = await fixture.call("dlq_delete", { dlqIds });
+    expect(gated(next).stopReason).toBe("unconfirmed");
+    expect(fixture.emulator.requests.filter(CHANGES)).toEqual([]);
+  });
+});
