@@ -33,7 +33,7 @@ describe("dlq_retry_failure_callback by filter: a confirmed cursor passed back a
   const failed = failedCallbacks("refunds", 260, "cb", Date.now() - DAY);
   const fixture = useFixture({ messages: failed, callbackRetriesFail: true }, { confirm: true });
 
-  it.fails("SP-1: does not run a callback (a refund) a second time", async () => {
+  it("SP-1: does not run a callback (a refund) a second time", async () => {
     const args = { filter: { label: "refunds" } };
     const asked = await fixture.call("dlq_retry_failure_callback", args);
     expect(gated(asked).stopReason).toBe("unconfirmed");
@@ -72,7 +72,7 @@ describe("the question that agrees with its preview", () => {
   const after = labelled("billing", 60, "new", Date.now() + 3_600_000, 1_000);
   const fixture = useFixture({ messages: [...before, ...after] }, { confirm: true });
 
-  it.fails("SP-2: counts only the snapshot, so the token allows no entry the user was not shown", async () => {
+  it("SP-2: counts only the snapshot, so the token allows no entry the user was not shown", async () => {
     const args = { filter: { label: "billing" } };
     const dry = await fixture.call("dlq_delete", { ...args, dryRun: true });
     expect(gated(dry).stopReason).toBe("unconfirmed");
@@ -130,7 +130,7 @@ describe("a labelled drain over stateless HTTP", () => {
     await emulator?.close();
   });
 
-  it.fails("SP-3: stays within the result bound when QStash's 404s leave every id probably resumed", async () => {
+  it("SP-3: stays within the result bound when QStash's 404s leave every id probably resumed", async () => {
     // Each batch of 50 holds ids that are gone: QStash acts on the others and answers 404, so
     // every id of the batch is "probably resumed". With a label the runner no longer stops at
     // the result bound, and the result keeps probablyResumed whole.
@@ -150,7 +150,7 @@ describe("dlq_retry_failure_callback by filter: a yes to an exact count", () => 
   const failed = failedCallbacks("refunds", 150, "cb", Date.now() - DAY);
   const fixture = useFixture({ messages: failed }, { confirm: true });
 
-  it.fails("SP-4: retries no more callbacks than the count the user agreed to", async () => {
+  it("SP-4: retries no more callbacks than the count the user agreed to", async () => {
     const args = { filter: { label: "refunds" } };
     const asked = await fixture.call("dlq_retry_failure_callback", args);
     expect(gated(asked).stopReason).toBe("unconfirmed");
