@@ -3,7 +3,8 @@
 // figure a ratio to a reference measured side by side in the same run. Prints a markdown table
 // and writes it to bench/RESULTS.md. Timings never fail anything: this is a report, not a test.
 // `--quick` runs smaller sizes and fewer rounds; `--smoke` runs tiny ones, one round each, so the
-// suite can check every figure is still produced (both leave RESULTS.md alone).
+// suite can check every figure is still produced (both leave RESULTS.md alone). `--only d` (or
+// `--only a,d`) runs just those benchmarks.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -21,6 +22,11 @@ const LATENCY_MS = 5;
 const rows = [];
 const smoke = process.argv.includes("--smoke");
 const quick = smoke || process.argv.includes("--quick");
+/** `--only d` (or `--only a,d`) runs just those benchmarks; a partial run leaves RESULTS.md alone. */
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? "").split(",");
+/** @param {string} letter */
+const runs = (letter) => !only || only.includes(letter);
 /** Sizes and rounds of each mode: the full run, `--quick`, and `--smoke`. */
 const SIZES = smoke
   ? { rounds: 1, filter: 200, idLists: [200], startups: 1, singles: 20, memory: 1_000, drain: 1_000 }
@@ -206,7 +212,7 @@ function row(name, ours, reference, ratio, target, met, note = "") {
 const ms = (value) => `${value.toFixed(0)} ms`;
 
 // a. 10,000 entries by filter: one bounded tool call vs the official client's documented loop.
-{
+if (runs("a")) {
   const entries = SIZES.filter;
   const emulator = await startEmulator({ entries, seed: 1, latencyMs: LATENCY_MS });
   const filter = { fromDate: Date.UTC(2000, 0, 1) };
@@ -239,7 +245,7 @@ const ms = (value) => `${value.toFixed(0)} ms`;
 }
 
 // b. Id lists: concurrent ≤ 50-id batches vs the same batches one after another.
-for (const size of SIZES.idLists) {
+for (const size of runs("b") ? SIZES.idLists : []) {
   const emulator = await startEmulator({ entries: size, seed: 2, latencyMs: LATENCY_MS });
   const ids = await emulator.ids();
   const official = new WorkflowClient({ baseUrl: emulator.url, token: TOKEN });
@@ -304,7 +310,7 @@ for (const size of SIZES.idLists) {
 
 // c. Spawn → first answer, on each protocol era's opening: this server vs a bare one-tool server
 // on the same SDK.
-{
+if (runs("c")) {
   const OPENINGS = {
     "initialize (2025-11-25)": {
       jsonrpc: "2.0",
@@ -372,7 +378,7 @@ for (const size of SIZES.idLists) {
 }
 
 // d. Single-id resumes: one tool call each over stdio vs the official client called directly.
-{
+if (runs("d")) {
   const count = SIZES.singles;
   const emulator = await startEmulator({ entries: count * 2, seed: 3, latencyMs: LATENCY_MS });
   const ids = await emulator.ids();
@@ -400,7 +406,7 @@ for (const size of SIZES.idLists) {
 }
 
 // e. Peak memory of one bounded call that resumes 100,000 entries.
-{
+if (runs("e")) {
   const entries = SIZES.memory;
   const emulator = await startEmulator({ entries, seed: 4, latencyMs: LATENCY_MS });
   // One call covers every entry (the bench's servers run with a long deadline); the client waits
@@ -432,7 +438,7 @@ for (const size of SIZES.idLists) {
 // f. Draining a large incident: calls and characters of tool output a model reads, with the
 // default bounds (deadline and result size, after the user confirmed) against the former
 // default of 10 requests a call.
-{
+if (runs("f")) {
   const entries = SIZES.drain;
   /** @param {import("@modelcontextprotocol/sdk/client/index.js").Client} client @param {Record<string, unknown>} args */
   const drain = async (client, args) => {
@@ -593,4 +599,4 @@ const table = [
 ].join("\n");
 const report = `# Benchmarks\n\nMeasured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\`${smoke ? " --smoke" : quick ? " --quick" : ""} on ${machine}.\nEvery request to the emulator carries ${LATENCY_MS} ms of injected latency; each ratio is this server over the reference measured in the same run.\n\n${table}\n`;
 process.stdout.write(`${report}\n`);
-if (!quick) writeFileSync(new URL("./RESULTS.md", import.meta.url), report);
+if (!quick && !only) writeFileSync(new URL("./RESULTS.md", import.meta.url), report);

@@ -92,8 +92,8 @@ export class Journal {
 
   /** Opens the record of one tool call; every line it writes carries the call's id. */
   startCall(tool: string, mode: string, args: unknown): CallJournal {
-    const call = { callId: randomBytes(6).toString("hex"), tool, mode };
     if (!this.path) return NOT_JOURNALED;
+    const call = { callId: randomBytes(6).toString("hex"), tool, mode };
     const state: CallState = { callId: call.callId, lost: 0, reported: false };
     // Arguments are scrubbed before they are cut short, so no prefix of the token survives a cut.
     const scrubbed = this.redactor.deep(args);

@@ -8,7 +8,7 @@
  * retries, label), whether the user confirmed it, how many more entries it may change, and when
  * it stops being honoured.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import type { ListAnchor } from "./list.js";
 
 const PREFIX = "wdlq1.";
@@ -194,7 +194,7 @@ export function decodeCursor(
 /** A short, stable fingerprint of what a cursor continues. */
 export function fingerprint(value: unknown): string {
   // JSON keeps the parts apart whatever characters they hold (ids may contain any separator).
-  return createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
+  return hash("sha256", JSON.stringify(value), "base64url").slice(0, 16);
 }
 
 /** Index ranges covering a set of indexes, for the cursor. */

@@ -21,6 +21,12 @@ export type StopReason =
 /** How long a request in flight at the deadline may still take before it is cut off. */
 export const DEADLINE_CUTOFF_MS = 2_000;
 
+/**
+ * What stops whatever a finished call left in flight or waiting. Made once: every call ends with
+ * it, and a fresh error's stack trace would cost each call more than the rest of its scope.
+ */
+const CALL_OVER = new DOMException("The call is over.", "AbortError");
+
 export interface ScopeJournal {
   sending?(record: SendingRecord): void;
   request(record: RequestRecord): void;
@@ -52,8 +58,13 @@ export class CallScope {
   readonly signal: AbortSignal;
   private readonly retry: RetryPolicy;
   private readonly requestsController = new AbortController();
-  /** Ends retry waits early: cancellation, shutdown, the cut-off, dispose. */
-  private readonly wakeController = new AbortController();
+  /**
+   * Ends retry waits early: cancellation, shutdown, the cut-off, dispose. Made by the first wait
+   * (most calls never wait), already aborted if any of those came first.
+   */
+  private wakeController: AbortController | undefined;
+  /** The cut-off came, or the scope was disposed: a wait made after it ends at once. */
+  private woken = false;
   private readonly caller: AbortSignal | undefined;
   private readonly stopping: AbortSignal | undefined;
   private readonly journal: ScopeJournal | undefined;
@@ -61,7 +72,7 @@ export class CallScope {
   // A plain timer held by the scope: an AbortSignal.timeout() combined with AbortSignal.any() can
   // be garbage-collected before it fires on Node 20, and the cut-off would come late or never.
   private cutoff: NodeJS.Timeout;
-  private readonly unlisten: () => void;
+  private unlisten: (() => void) | undefined;
 
   constructor(options: ScopeOptions) {
     this.api = options.api;
@@ -76,17 +87,27 @@ export class CallScope {
     // Every request in flight listens on this signal; a window of batches and their lookups is more
     // than the default ten listeners.
     setMaxListeners(0, this.signal);
-    // Every retry wait listens on the wake signal too.
-    setMaxListeners(0, this.wakeController.signal);
     this.cutoff = setTimeout(() => this.abortAll(), options.deadlineMs + this.cutoffMs);
-    const wake = () => this.wakeController.abort();
-    for (const signal of [this.caller, this.stopping]) {
-      if (signal?.aborted) wake();
-      else signal?.addEventListener("abort", wake, { once: true });
+  }
+
+  /** The signal that ends retry waits early (see `wakeController`). */
+  private get wake(): AbortSignal {
+    if (this.wakeController) return this.wakeController.signal;
+    const controller = new AbortController();
+    this.wakeController = controller;
+    // Every retry wait listens on the wake signal.
+    setMaxListeners(0, controller.signal);
+    if (this.woken || this.caller?.aborted || this.stopping?.aborted) {
+      controller.abort();
+      return controller.signal;
     }
+    const wake = () => controller.abort();
+    for (const signal of [this.caller, this.stopping])
+      signal?.addEventListener("abort", wake, { once: true });
     this.unlisten = () => {
       for (const signal of [this.caller, this.stopping]) signal?.removeEventListener("abort", wake);
     };
+    return controller.signal;
   }
 
   /** No new page starts after this time, Unix milliseconds. */
@@ -157,9 +178,13 @@ export class CallScope {
     send: (context: RequestContext) => Promise<T>,
     options: { ambiguousIsFinal?: boolean } = {},
   ): Promise<Attempted<T>> {
+    const scope = this;
     return withRetries(() => send(this.requests), this.retry, {
       signal: this.signal,
-      wake: this.wakeController.signal,
+      // Read only when a retry waits.
+      get wake() {
+        return scope.wake;
+      },
       deadlineAt: this.deadlineAt,
       mayRetry: () => !this.cancelled && !this.stopping?.aborted,
       ...(this.onRetry ? { onRetry: this.onRetry } : {}),
@@ -170,12 +195,13 @@ export class CallScope {
   /** The call is over: anything still in flight or waiting is stray, and is stopped. */
   dispose(): void {
     clearTimeout(this.cutoff);
-    this.unlisten();
-    this.abortAll();
+    this.unlisten?.();
+    this.abortAll(CALL_OVER);
   }
 
-  private abortAll(): void {
-    this.wakeController.abort();
-    this.requestsController.abort();
+  private abortAll(reason?: unknown): void {
+    this.woken = true;
+    this.wakeController?.abort(reason);
+    this.requestsController.abort(reason);
   }
 }

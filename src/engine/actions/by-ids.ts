@@ -115,7 +115,8 @@ export async function actOnIds(
       reportProgress(plan, { ...progress, total });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, worker));
+  // No more workers than ids left: every batch holds at least one, so none would find work.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
 
   // Batches go into the report in list order, whatever order they finished in.
   outcomes.sort((a, b) => (a.batch[0] as number) - (b.batch[0] as number));
