@@ -51,8 +51,9 @@ export interface CallbackReport {
   stopReason: StopReason;
 }
 
-export async function retryCallbacks(plan: CallbackPlan, scope: CallScope): Promise<CallbackReport> {
-  const report: CallbackReport = {
+/** A report of nothing retried: where a call that found no entry starts, and ends. */
+export function emptyCallbackReport(): CallbackReport {
+  return {
     retried: [],
     probablyRetried: [],
     refused: [],
@@ -61,6 +62,10 @@ export async function retryCallbacks(plan: CallbackPlan, scope: CallScope): Prom
     notAttempted: [],
     stopReason: "done",
   };
+}
+
+export async function retryCallbacks(plan: CallbackPlan, scope: CallScope): Promise<CallbackReport> {
+  const report = emptyCallbackReport();
   let handled = 0;
   await mapWithConcurrency(plan.dlqIds, plan.concurrency, async (dlqId) => {
     const halt = scope.halted();

@@ -17,7 +17,7 @@
  * never take it past what the user was shown.
  */
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import { type CallbackReport, retryCallbacks } from "../../engine/callbacks.js";
+import { type CallbackReport, emptyCallbackReport, retryCallbacks } from "../../engine/callbacks.js";
 import { encodeCursor } from "../../engine/cursor.js";
 import { type ListReport, runList } from "../../engine/list.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
@@ -167,7 +167,8 @@ export async function retryByFilter(
       // Counted means capped: an exact count is all this operation may retry.
       if (answer.shown.exact) left = answer.shown.entries;
       operation = newOperationId();
-      if (count === 0 && !more) return callbackResult(emptyReport(), call.journal.failed, { complete: true });
+      if (count === 0 && !more)
+        return callbackResult(emptyCallbackReport(), call.journal.failed, { complete: true });
       // Where changes are asked about, a selection that goes on by cursor was asked about.
       confirmed = gated && more;
       if (confirmed) expiresAt = Date.now() + context.policy.operationLifetimeMs;
@@ -239,18 +240,6 @@ export function journalOutcome(report: CallbackReport, call: ToolCall): void {
     failed: report.failed.length ? report.failed.map((failure) => failure.dlqId) : undefined,
     notAttempted: report.notAttempted.length ? report.notAttempted : undefined,
   });
-}
-
-function emptyReport(): CallbackReport {
-  return {
-    retried: [],
-    probablyRetried: [],
-    refused: [],
-    notFound: [],
-    failed: [],
-    notAttempted: [],
-    stopReason: "done",
-  };
 }
 
 /** What a call with these arguments would retry: the entries found, and whether more match. */
