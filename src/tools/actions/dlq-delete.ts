@@ -13,7 +13,7 @@ import { WORDS } from "./words.js";
 /** The tool's name, written once: definitions, cursors and journal lines use this. */
 const NAME = "dlq_delete";
 
-export const DLQ_DELETE_DESCRIPTION = `Delete DLQ entries without running them: runs that must not run again (an order already fulfilled, a 422 that fails every time). Cannot be undone.
+export const DLQ_DELETE_DESCRIPTION = `Delete DLQ entries without running them: runs that must not run again (an order already fulfilled). Cannot be undone.
 
 Select with one of dlqIds, filter, all: true; where narrows. Lists the deleted dlqIds.`;
 

@@ -12,9 +12,9 @@ import { WORDS } from "./words.js";
 /** The tool's name, written once: definitions, cursors and journal lines use this. */
 const NAME = "dlq_restart";
 
-export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step, with the original payload: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
+export const DLQ_RESTART_DESCRIPTION = `Restart failed runs from their first step: when the code changed before the failed step (resume fails with "incompatible step") or earlier steps must run again.
 
-Select with one of dlqIds, filter, all: true; where narrows.`;
+Select with one of dlqIds, filter, all: true; where narrows. Preview: dryRun; pace: flowControl.`;
 
 export const dlqRestartTool = defineTool({
   name: NAME,

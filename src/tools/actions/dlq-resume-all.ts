@@ -12,7 +12,7 @@ import { WORDS } from "./words.js";
 /** The tool's name, written once: definitions, cursors and journal lines use this. */
 const NAME = "dlq_resume_all";
 
-export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every run in the DLQ from its failed step, as after a shared dependency's outage; where narrows it. A subset: dlq_resume. Changed code: dlq_restart.`;
+export const DLQ_RESUME_ALL_DESCRIPTION = `Resume every run in the DLQ from its failed step, as after a shared outage; where narrows. Preview: dryRun; pace: flowControl. A subset: dlq_resume. Changed code: dlq_restart.`;
 
 export const dlqResumeAllTool = defineTool({
   name: NAME,
