@@ -29,9 +29,27 @@ const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? "").split(","
 const runs = (letter) => !only || only.includes(letter);
 /** Sizes and rounds of each mode: the full run, `--quick`, and `--smoke`. */
 const SIZES = smoke
-  ? { rounds: 1, filter: 200, idLists: [200], startups: 1, singles: 20, memory: 1_000, drain: 1_000 }
+  ? {
+      rounds: 1,
+      filter: 200,
+      idLists: [200],
+      startups: 1,
+      singles: 20,
+      memory: 1_000,
+      drain: 1_000,
+      counted: 1_000,
+    }
   : quick
-    ? { rounds: 3, filter: 2_000, idLists: [1_000], startups: 5, singles: 200, memory: 20_000, drain: 20_000 }
+    ? {
+        rounds: 3,
+        filter: 2_000,
+        idLists: [1_000],
+        startups: 5,
+        singles: 200,
+        memory: 20_000,
+        drain: 20_000,
+        counted: 5_000,
+      }
     : {
         rounds: 9,
         filter: 10_000,
@@ -40,6 +58,9 @@ const SIZES = smoke
         singles: 1_000,
         memory: 100_000,
         drain: 100_000,
+        // workflow_runs reads the logs 10 runs a request, and the emulator builds every run it
+        // holds for each: counting is measured on a drain of this size.
+        counted: 10_000,
       };
 
 /**
@@ -544,8 +565,8 @@ if (runs("f")) {
   const entries = SIZES.drain;
   const emulator = await startEmulator({ entries, seed: 6, latencyMs: LATENCY_MS });
   const http = await startHttp(emulator.url);
-  /** @param {Record<string, unknown>} args */
-  const drain = async (args) => {
+  /** @param {Record<string, unknown>} args @param {boolean} count */
+  const drain = async (args, count) => {
     const client = new Client({ name: "bench", version: "0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
     let calls = 0;
@@ -574,7 +595,7 @@ if (runs("f")) {
     }
     const drainCalls = calls;
     let counted = 0;
-    if (typeof args.label === "string") {
+    if (count && typeof args.label === "string") {
       /** @type {string | undefined} */
       let cursor;
       do {
@@ -586,14 +607,27 @@ if (runs("f")) {
     await client.close();
     return { calls: drainCalls, countCalls: calls - drainCalls, largest, resumed, counted };
   };
-  const labelled = await drain({ label: "redrive-bench" });
+  const labelled = await drain({ label: "redrive-bench" }, false);
+  const resumed = await emulator.resumed();
   await emulator.reset();
-  const unlabelled = await drain({});
+  const unlabelled = await drain({}, false);
   await http.stop();
   await emulator.close();
-  if (labelled.resumed !== entries || labelled.counted !== entries || unlabelled.resumed !== entries) {
+  // workflow_runs by the label counts every run of a labelled drain (of `counted` entries).
+  const small = await startEmulator({ entries: SIZES.counted, seed: 7, latencyMs: LATENCY_MS });
+  const smallHttp = await startHttp(small.url);
+  http.url = smallHttp.url;
+  const checked = await drain({ label: "redrive-count" }, true);
+  await smallHttp.stop();
+  await small.close();
+  if (
+    labelled.resumed !== entries ||
+    resumed !== entries ||
+    unlabelled.resumed !== entries ||
+    checked.counted !== SIZES.counted
+  ) {
     throw new Error(
-      `drained ${labelled.resumed} (workflow_runs counted ${labelled.counted}) and ${unlabelled.resumed} of ${entries}`,
+      `drained ${labelled.resumed} and ${unlabelled.resumed} of ${entries}; workflow_runs counted ${checked.counted} of ${SIZES.counted}`,
     );
   }
   const bound = 40_000;
@@ -604,7 +638,7 @@ if (runs("f")) {
     labelled.calls / unlabelled.calls,
     "≤ 5 calls, each result ≤ 40,000",
     labelled.calls <= 5 && labelled.largest <= bound,
-    `preview included; largest result ${labelled.largest.toLocaleString("en")} characters; workflow_runs by the label counted all ${labelled.counted.toLocaleString("en")} runs in ${labelled.countCalls} calls`,
+    `preview included; largest result ${labelled.largest.toLocaleString("en")} characters; workflow_runs by the label counts every run of a labelled drain (${SIZES.counted.toLocaleString("en")} of ${SIZES.counted.toLocaleString("en")} in ${checked.countCalls} calls)`,
   );
 }
 
