@@ -48,7 +48,7 @@ const SIZES = smoke
         singles: 200,
         memory: 20_000,
         drain: 20_000,
-        counted: 5_000,
+        counted: 1_000,
       }
     : {
         rounds: 9,
@@ -60,7 +60,7 @@ const SIZES = smoke
         drain: 100_000,
         // workflow_runs reads the logs 10 runs a request, and the emulator builds every run it
         // holds for each: counting is measured on a drain of this size.
-        counted: 10_000,
+        counted: 2_000,
       };
 
 /**
