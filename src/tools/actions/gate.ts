@@ -13,14 +13,13 @@ import type { ActionPlan } from "../../engine/actions/plan.js";
 import { countSelection, type SelectionSize } from "../../engine/actions/preview.js";
 import { fingerprint } from "../../engine/cursor.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
-import type { Where } from "../../engine/where.js";
 import { answerOnCall, askUser, canElicit } from "../../mcp/confirm/ask.js";
 import type { Shown } from "../../mcp/confirm/token.js";
 import { newOperationId, pastThreshold } from "../../mcp/confirm/unasked.js";
 import { clip, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import type { DlqFilter } from "../../qstash/request.js";
-import { quoted } from "../../quote.js";
+import { describeFilter, describeWhere } from "../shared/describe.js";
 import type { ActionPlanned, Allowed } from "../shared/plan.js";
 import { previewResume } from "./dry-run.js";
 import type { ActionResult } from "./output.js";
@@ -284,24 +283,6 @@ function questionFor(
         : " Each runs again from its failed step.";
   const verb = `${action.verb.charAt(0).toUpperCase()}${action.verb.slice(1)}`;
   return clip(`${verb} ${count}${selection}${narrowed}${pace}?${effect}`, 600);
-}
-
-/** The user's values quoted: they may have been copied from the DLQ, line breaks and all. */
-function describeFilter(filter: DlqFilter): string {
-  return Object.entries(filter)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${quoted(Array.isArray(value) ? value.join("|") : String(value), 82)}`)
-    .join(", ");
-}
-
-function describeWhere(where: Where): string {
-  return [
-    where.responseStatus ? `status ${where.responseStatus.join(" or ")}` : "",
-    where.responseBodyContains ? `body containing ${quoted(where.responseBodyContains, 82)}` : "",
-    where.failedStepUrl ? `step URL starting ${quoted(where.failedStepUrl, 82)}` : "",
-  ]
-    .filter(Boolean)
-    .join(" and ");
 }
 
 function declined(planned: ActionPlanned): CallToolResult {

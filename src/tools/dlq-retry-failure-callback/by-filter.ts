@@ -28,7 +28,6 @@ import { progressNotifier } from "../../mcp/context.js";
 import { clip, errorInfo, plural, structuredResult, toolError } from "../../mcp/results.js";
 import type { ToolCall } from "../../mcp/tool.js";
 import type { DlqFilter } from "../../qstash/request.js";
-import { quoted } from "../../quote.js";
 import type { ListPlanned } from "../shared/plan.js";
 import type { CallbackResult } from "./output.js";
 import { callbackResult, idsThatFit } from "./result.js";
@@ -265,12 +264,4 @@ function declined(): CallToolResult {
     retried: [],
     stopReason: "declined",
   });
-}
-
-/** "label=billing, workflowUrl=…" with where's conditions: the user's values quoted. */
-export function describeSelection(filter: DlqFilter, where: Record<string, unknown> | undefined): string {
-  const parts = Object.entries({ ...filter, ...(where ?? {}) })
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${quoted(Array.isArray(value) ? value.join("|") : String(value), 82)}`);
-  return parts.join(", ");
 }

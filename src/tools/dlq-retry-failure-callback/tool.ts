@@ -14,8 +14,9 @@ import { fitting, plural, preview, structuredResult, toolError } from "../../mcp
 import { ArgumentError, defineTool, type ToolCall } from "../../mcp/tool.js";
 import type { DlqFilter } from "../../qstash/request.js";
 import { MAX_LIST_COUNT } from "../../wire/types.js";
+import { describeSelection } from "../shared/describe.js";
 import { planList } from "../shared/plan.js";
-import { describeSelection, type FilterPlanned, journalOutcome, retryByFilter } from "./by-filter.js";
+import { type FilterPlanned, journalOutcome, retryByFilter } from "./by-filter.js";
 import { dlqRetryCallbackInput } from "./input.js";
 import type { CallbackResult } from "./output.js";
 import { callbackOutput } from "./output.js";
