@@ -3,6 +3,8 @@
  * clients whose configuration passes only environment variables can set it too.
  */
 import { parseArgs } from "node:util";
+import { isLoopbackUrl } from "./auth/issuer.js";
+import { parseScopeMap } from "./auth/scopes.js";
 
 interface FlagSpec {
   type: "boolean" | "string";
@@ -13,6 +15,21 @@ interface FlagSpec {
   /** A one-letter alias, for the flags people type before they have read the help. */
   short?: string;
 }
+
+/** An absolute URL, https unless it points at this machine (a test, a local provider). */
+const publicUrl = (name: string) => (value: string) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${name} takes an absolute URL, got "${value}".`;
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackUrl(url))) {
+    return `${name} must be an https URL (http only on localhost), got "${value}".`;
+  }
+  if (url.hash || url.search) return `${name} takes a URL without query or fragment, got "${value}".`;
+  return undefined;
+};
 
 const positiveInteger = (name: string) => (value: string) =>
   /^\d+$/.test(value) && Number(value) > 0
@@ -110,7 +127,28 @@ export const FLAGS = {
   "auth-token": {
     type: "string",
     value: "TOKEN",
-    help: "HTTP: bearer token clients must send; required when --host is not loopback.",
+    help: "HTTP: one bearer token every client sends (a single operator); a --host that is not loopback needs this or --oauth-issuer.",
+  },
+  "oauth-issuer": {
+    type: "string",
+    value: "URL",
+    check: publicUrl("--oauth-issuer"),
+    help: "HTTP: sign in with this identity provider (its issuer URL, exactly as its metadata names it); needs --resource-url.",
+  },
+  "resource-url": {
+    type: "string",
+    value: "URL",
+    check: publicUrl("--resource-url"),
+    help: "HTTP with --oauth-issuer: this server's public MCP URL (https://…/mcp), which access tokens must be issued for (their aud).",
+  },
+  "oauth-scope-map": {
+    type: "string",
+    value: "MAP",
+    check: (value) => {
+      const scopes = parseScopeMap(value);
+      return typeof scopes === "string" ? scopes : undefined;
+    },
+    help: "HTTP with --oauth-issuer: the provider's names for the two scopes, as dlq:read=NAME,dlq:write=NAME (default dlq:read and dlq:write).",
   },
   "allowed-origins": {
     type: "string",
@@ -243,6 +281,24 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     throw new Error(
       `--runs-succeed sends no run back to the DLQ, and --refail-share says how many to send: keep one of them. ${RUN_HELP}`,
     );
+  }
+  const oauth = ["oauth-issuer", "resource-url", "oauth-scope-map"].filter(
+    (name) => flags[name] !== undefined,
+  );
+  if (oauth.length > 0 && !(flags.help || flags.version)) {
+    if (flags["auth-token"] !== undefined) {
+      throw new Error(
+        `--auth-token (one shared secret) and --${oauth[0]} (sign-in with an identity provider) are two ways to let clients in: keep one of them. ${RUN_HELP}`,
+      );
+    }
+    if (!flags.http || positionals[0] === "emulator") {
+      throw new Error(`--${oauth[0]} signs in clients of the HTTP server: add --http. ${RUN_HELP}`);
+    }
+    if (flags["oauth-issuer"] === undefined || flags["resource-url"] === undefined) {
+      throw new Error(
+        `Sign-in needs both --oauth-issuer (the identity provider) and --resource-url (this server's public /mcp URL). ${RUN_HELP}`,
+      );
+    }
   }
   if (flags["no-confirm"] && flags["confirm-over"] !== undefined) {
     throw new Error(

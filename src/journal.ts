@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Caller } from "./auth/caller.js";
 import type { Logger } from "./log.js";
 import type { RequestRecord, SendingRecord } from "./qstash/api.js";
 import { NO_SECRET, type Redactor } from "./redact.js";
@@ -59,6 +60,8 @@ interface CallState {
   lost: number;
   /** A failure of this call is already on stderr. */
   reported: boolean;
+  /** Every line of the call passes through it: the process's secrets and the caller's token. */
+  redactor: Redactor;
 }
 
 export class Journal {
@@ -90,13 +93,27 @@ export class Journal {
     return this.lost;
   }
 
-  /** Opens the record of one tool call; every line it writes carries the call's id. */
-  startCall(tool: string, mode: string, args: unknown): CallJournal {
+  /**
+   * Opens the record of one tool call; every line it writes carries the call's id and, with
+   * sign-in, who called. `options.redactor` is the call's own, which also knows the caller's token.
+   */
+  startCall(
+    tool: string,
+    mode: string,
+    args: unknown,
+    options: { caller?: Caller; redactor?: Redactor } = {},
+  ): CallJournal {
     if (!this.path) return NOT_JOURNALED;
-    const call = { callId: randomBytes(6).toString("hex"), tool, mode };
-    const state: CallState = { callId: call.callId, lost: 0, reported: false };
+    const redactor = options.redactor ?? this.redactor;
+    const call = {
+      callId: randomBytes(6).toString("hex"),
+      tool,
+      mode,
+      ...(options.caller ? { caller: options.caller } : {}),
+    };
+    const state: CallState = { callId: call.callId, lost: 0, reported: false, redactor };
     // Arguments are scrubbed before they are cut short, so no prefix of the token survives a cut.
-    const scrubbed = this.redactor.deep(args);
+    const scrubbed = redactor.deep(args);
     this.append({ type: "call", ...call, args: sanitize(scrubbed) }, state);
     // Every request line carries the arguments too, so one line reads on its own; long lists are
     // shortened there, the call line keeps them whole.
@@ -129,7 +146,7 @@ export class Journal {
       state.lost += 1;
       return;
     }
-    const line = `${this.torn ? "\n" : ""}${this.redactor.text(JSON.stringify({ at: new Date().toISOString(), ...entry }))}\n`;
+    const line = `${this.torn ? "\n" : ""}${state.redactor.text(JSON.stringify({ at: new Date().toISOString(), ...entry }))}\n`;
     try {
       if (this.fd === undefined) {
         if (this.path === JOURNAL_TO_STDOUT) {

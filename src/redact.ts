@@ -1,7 +1,8 @@
 /**
- * Scrubs the QStash token out of anything that leaves the process: tool results, errors, log
- * lines and journal lines. Every form the token can travel in is replaced, before any text is
- * cut short, so no prefix of it survives a truncation either.
+ * Scrubs secrets out of anything that leaves the process: tool results, errors, log lines and
+ * journal lines. The process-wide one knows the QStash token; a signed-in caller's call adds that
+ * caller's access token (see `including`). Every form a secret can travel in is replaced, before
+ * any text is cut short, so no prefix of it survives a truncation either.
  */
 
 export const REDACTED = "[redacted]";
@@ -15,10 +16,20 @@ export class Redactor {
   /** Strings shorter than this cannot hold any form: they skip the regular expression. */
   private readonly shortest: number;
 
-  constructor(secret: string | undefined) {
-    const forms = secret && secret.length >= MIN_SECRET_LENGTH ? secretForms(secret) : [];
+  /** The secrets themselves, so that `including` can add more. */
+  private readonly secrets: readonly string[];
+
+  constructor(secret: string | readonly string[] | undefined) {
+    const secrets = typeof secret === "string" ? [secret] : (secret ?? []);
+    this.secrets = secrets.filter((one) => one.length >= MIN_SECRET_LENGTH);
+    const forms = [...new Set(this.secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
     this.shortest = forms.reduce((min, form) => Math.min(min, form.length), Number.POSITIVE_INFINITY);
     this.pattern = forms.length > 0 ? new RegExp(forms.map(patternOf).join("|"), "g") : undefined;
+  }
+
+  /** A redactor that scrubs these secrets too (a caller's access token and its signature). */
+  including(more: readonly string[]): Redactor {
+    return new Redactor([...this.secrets, ...more]);
   }
 
   /** The text with every form of the secret replaced. */

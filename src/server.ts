@@ -3,6 +3,7 @@
  */
 
 import { McpServer } from "@modelcontextprotocol/server";
+import type { AccessScopes } from "./auth/scopes.js";
 import { CallTracker } from "./calls.js";
 import { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
@@ -33,6 +34,8 @@ export interface ServerOptions {
   calls?: CallTracker;
   /** Spent confirm tokens and operations' allowances, shared by every server of the process. */
   operations?: OperationLedger;
+  /** With sign-in: the scope names; a change then needs the write one (403 insufficient_scope). */
+  scopes?: AccessScopes;
 }
 
 export const SERVER_INSTRUCTIONS = `Find failed Upstash Workflow runs in the Dead Letter Queue and bring them back: resume from the failed step, restart from the first, retry a failed failure callback, or delete what must not run again.
@@ -67,6 +70,7 @@ export function createServer(options: ServerOptions): McpServer {
     calls: options.calls ?? new CallTracker(),
     operations: options.operations ?? new OperationLedger(),
     redactor: options.client.redactor,
+    ...(options.scopes ? { scopes: options.scopes } : {}),
   };
   const confirmationKey = options.client.derivedKey("confirmation");
   if (confirmationKey) context.confirmations = new ConfirmationSigner(confirmationKey);

@@ -3,6 +3,9 @@
  * front of it.
  */
 import { randomBytes } from "node:crypto";
+import { IssuerMisconfigured } from "../auth/issuer.js";
+import { ResourceServer } from "../auth/resource.js";
+import { DEFAULT_SCOPES, parseScopeMap } from "../auth/scopes.js";
 import { CallTracker } from "../calls.js";
 import type { Flags } from "../cli.js";
 import { resolveCredentials } from "../config.js";
@@ -72,13 +75,23 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
 
   if (flags.http) {
     const { serveHttp } = await import("../transports/http.js");
+    const resourceServer = await signIn(flags, log);
+    // Clients call the resource URL: its host name is one this server answers to.
+    const resourceHost = resourceServer?.settings.resourceUrl.hostname;
+    const allowedHosts = listFlag(flags["allowed-hosts"]);
     const handle = await serveHttp({
       host: flags.host ?? "127.0.0.1",
       port: flags.port === undefined ? DEFAULT_HTTP_PORT : Number(flags.port),
       authToken: flags["auth-token"],
+      ...(resourceServer ? { resourceServer } : {}),
       allowedOrigins: listFlag(flags["allowed-origins"]),
-      allowedHosts: listFlag(flags["allowed-hosts"]),
-      createMcpServer: () => createServer({ ...serverOptions, stateless: true }),
+      allowedHosts: resourceHost ? [...(allowedHosts ?? []), resourceHost] : allowedHosts,
+      createMcpServer: () =>
+        createServer({
+          ...serverOptions,
+          stateless: true,
+          ...(resourceServer ? { scopes: resourceServer.settings.scopes } : {}),
+        }),
       calls,
       log,
       version: PACKAGE_VERSION,
@@ -118,7 +131,13 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
     // at once, and must not kill it by doing so.
     log.log(
       "info",
-      `MCP over Streamable HTTP at ${handle.url}${flags["auth-token"] ? " (bearer token required)" : ""}`,
+      `MCP over Streamable HTTP at ${handle.url}${
+        resourceServer
+          ? ` (sign-in with ${resourceServer.settings.issuer} for ${resourceServer.settings.resourceUrl.href})`
+          : flags["auth-token"]
+            ? " (bearer token required)"
+            : ""
+      }`,
     );
     return;
   }
@@ -133,6 +152,28 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
     },
     onClose: closeBackendAndJournal,
   });
+}
+
+/**
+ * The resource server, when sign-in is configured. Its provider's metadata is read now: a wrong
+ * issuer stops the start with what to set; a provider that cannot be reached only warns, since
+ * every request tries again (a replica must not fail to start because the provider blinked).
+ */
+async function signIn(flags: Flags, log: Logger): Promise<ResourceServer | undefined> {
+  const issuer = flags["oauth-issuer"];
+  const resourceUrl = flags["resource-url"];
+  if (issuer === undefined || resourceUrl === undefined) return undefined;
+  const scopes = flags["oauth-scope-map"] ? parseScopeMap(flags["oauth-scope-map"]) : DEFAULT_SCOPES;
+  // The command line was checked already; a bad map cannot reach here.
+  if (typeof scopes === "string") throw new Error(scopes);
+  const resourceServer = new ResourceServer({ issuer, resourceUrl: new URL(resourceUrl), scopes });
+  try {
+    await resourceServer.prepare();
+  } catch (error) {
+    if (error instanceof IssuerMisconfigured) throw error;
+    log.log("warning", `${(error as Error).message} Each request tries again.`);
+  }
+  return resourceServer;
 }
 
 /**

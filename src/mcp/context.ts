@@ -2,6 +2,8 @@
  * What every tool needs from the server that hosts it, and the per-call plumbing they share:
  * progress notifications and log messages to the client.
  */
+import type { AuthInfo } from "@modelcontextprotocol/server";
+import type { AccessScopes } from "../auth/scopes.js";
 import type { CallTracker } from "../calls.js";
 import type { Journal } from "../journal.js";
 import type { Logger } from "../log.js";
@@ -32,10 +34,14 @@ export interface ToolContext {
   cursorKey?: Buffer;
   /** The changes this session made without asking; absent in stateless mode (no session). */
   unasked?: UnaskedTally;
+  /** With sign-in: the scope names reading and changing need; absent otherwise. */
+  scopes?: AccessScopes;
 }
 
 /** The parts of the SDK's request context that the tools use; the same on every protocol era. */
 export interface CallExtra {
+  /** Over HTTP with sign-in: the verified token, its scopes and the caller beside it. */
+  http?: { authInfo?: AuthInfo };
   mcpReq: {
     signal: AbortSignal;
     _meta?: { progressToken?: string | number };

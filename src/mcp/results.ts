@@ -4,7 +4,12 @@
  * tool error (`isError`) only when nothing was done; anything partial is a result that says so
  * first.
  */
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import {
+  type CallToolResult,
+  type InputRequiredResult,
+  isInputRequiredResult,
+} from "@modelcontextprotocol/server";
+import { type Caller, describeCaller } from "../auth/caller.js";
 import { SUMMARY_MAX_CHARS } from "../policy.js";
 import { type QStashError, type QStashErrorKind, TRANSIENT_KINDS } from "../qstash/errors.js";
 import { plainOrQuoted } from "../quote.js";
@@ -96,4 +101,31 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
 export function preview(ids: readonly string[]): string {
   const shown = ids.slice(0, 5).map((id) => plainOrQuoted(id, 64));
   return ids.length <= 5 ? shown.join(", ") : `${shown.join(", ")} and ${ids.length - 5} more`;
+}
+
+/**
+ * A change's result, saying who asked for it: `requestedBy` in its structured content (and the
+ * JSON beside it), a sentence after its summary. A tool error gets the sentence only.
+ */
+export function attributed(
+  result: CallToolResult | InputRequiredResult,
+  caller: Caller,
+): CallToolResult | InputRequiredResult {
+  // A question still out to the user changed nothing yet; its answer's call will say who.
+  if (isInputRequiredResult(result)) return result;
+  const said = ` Requested by ${describeCaller(caller)}.`;
+  const [summary, ...rest] = result.content;
+  const data = result.structuredContent;
+  const withCaller = data === undefined ? undefined : { ...data, requestedBy: caller };
+  const content = [
+    ...(summary === undefined
+      ? []
+      : [summary.type === "text" ? { ...summary, text: `${summary.text}${said}` } : summary]),
+    ...rest.map((part) =>
+      withCaller !== undefined && part.type === "text" && part.text === JSON.stringify(data)
+        ? { ...part, text: JSON.stringify(withCaller) }
+        : part,
+    ),
+  ];
+  return { ...result, content, ...(withCaller === undefined ? {} : { structuredContent: withCaller }) };
 }

@@ -1,16 +1,27 @@
 /**
  * The one wrapper every tool goes through: configuration check, arguments → plan (a bad one is
- * a tool error that sends nothing), the call scope with its deadline, cancellation and shutdown
- * notice, the journal, and on the way out the token scrubbed from the result and the result
- * held to its size bound.
+ * a tool error that sends nothing), the signed-in caller's scope, the call scope with its
+ * deadline, cancellation and shutdown notice, the journal (naming the caller), and on the way
+ * out the tokens scrubbed from the result, a change's result signed with who asked for it, and
+ * the result held to its size bound.
  */
-import type { CallToolResult, InputRequiredResult, McpServer, Tool } from "@modelcontextprotocol/server";
+import type {
+  CallToolResult,
+  InputRequiredResult,
+  McpServer,
+  ScopeChallengeHandler,
+  Tool,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
+import type { Caller } from "../auth/caller.js";
+import type { AccessScopes } from "../auth/scopes.js";
+import { holds } from "../auth/scopes.js";
 import { CallScope } from "../engine/scope.js";
 import type { CallJournal } from "../journal.js";
 import { QStashError } from "../qstash/errors.js";
+import { callContext, signedInCaller } from "./caller.js";
 import type { CallExtra, ToolContext } from "./context.js";
-import { textChars, toolError } from "./results.js";
+import { attributed, textChars, toolError } from "./results.js";
 
 /** Bad input that the schemas could not see; its message is shown to the caller as is. */
 export class ArgumentError extends Error {
@@ -23,6 +34,8 @@ export interface ToolCall {
   scope: CallScope;
   journal: CallJournal;
   extra: CallExtra;
+  /** Who signed in for this call (a server with sign-in); undefined otherwise. */
+  caller?: Caller;
 }
 
 export interface ToolDefinition<
@@ -72,13 +85,39 @@ export function defineTool<Input extends z.ZodType, Plan, Name extends string>(
  */
 const ANY_OBJECT = z.looseObject({});
 
-export function registerTool(server: McpServer, context: ToolContext, tool: ToolDefinition): void {
+/**
+ * A change asked for with a token that may only read: the SDK answers 403 insufficient_scope
+ * naming both scopes before the call starts, so the client can ask the user to sign in for more.
+ */
+function writeScopeChallenge(scopes: AccessScopes): ScopeChallengeHandler {
+  return ({ authInfo }) =>
+    authInfo === undefined || holds(authInfo.scopes, scopes.write)
+      ? undefined
+      : {
+          scopes: [scopes.read, scopes.write],
+          errorDescription: `This tool changes the DLQ: it needs the ${scopes.write} scope.`,
+        };
+}
+
+export function registerTool(server: McpServer, serverContext: ToolContext, tool: ToolDefinition): void {
   const { name, title, description, inputSchema, outputSchema, annotations } = tool;
+  const changes = annotations.readOnlyHint !== true;
+  const scopeChallenge =
+    changes && serverContext.scopes ? { scopeChallenge: writeScopeChallenge(serverContext.scopes) } : {};
   server.registerTool(
     name,
-    { title, description, inputSchema: ANY_OBJECT, outputSchema, annotations },
+    { title, description, inputSchema: ANY_OBJECT, outputSchema, annotations, ...scopeChallenge },
     async (rawArgs: unknown, rawExtra: unknown) => {
       const extra = rawExtra as CallExtra;
+      const caller = signedInCaller(extra);
+      // The caller's own token joins the QStash one in everything this call writes or returns.
+      const context = callContext(serverContext, extra);
+      if (changes && serverContext.scopes && caller && !holds(caller.scopes, serverContext.scopes.write)) {
+        // The SDK's scope challenge stops this first over HTTP; this holds wherever it does not.
+        return toolError(
+          `${name} changes the DLQ and your sign-in may only read it (it lacks the ${serverContext.scopes.write} scope): nothing was changed. Sign in again granting ${serverContext.scopes.write}.`,
+        );
+      }
       const parsed = inputSchema.safeParse(context.redactor.deep(rawArgs));
       if (!parsed.success) {
         return context.redactor.deep(
@@ -104,7 +143,10 @@ export function registerTool(server: McpServer, context: ToolContext, tool: Tool
         throw error;
       }
       const active = context.calls.begin();
-      const journal = context.journal.startCall(name, plan.mode, args);
+      const journal = context.journal.startCall(name, plan.mode, args, {
+        redactor: context.redactor,
+        ...(caller ? { caller: caller.who } : {}),
+      });
       const scope = new CallScope({
         api: context.api,
         retry: context.policy.retry,
@@ -116,9 +158,12 @@ export function registerTool(server: McpServer, context: ToolContext, tool: Tool
           context.log.log("warning", `${error.message} Retrying (attempt ${attempt + 1}) in ${delayMs} ms.`),
       });
       try {
-        const result = context.redactor.deep(
-          await tool.run(plan, { server, context, scope, journal, extra }, args),
+        const ran = await tool.run(
+          plan,
+          { server, context, scope, journal, extra, ...(caller ? { caller: caller.who } : {}) },
+          args,
         );
+        const result = context.redactor.deep(changes && caller ? attributed(ran, caller.who) : ran);
         const chars = "content" in result ? textChars(result as CallToolResult) : 0;
         if (chars > context.policy.maxResultChars) {
           // Every result builder fits its bound; a result over it is this server's bug, and is

@@ -1,9 +1,11 @@
 /**
  * MCP over Streamable HTTP at /mcp, stateless on every protocol era: each POST is served by a
  * fresh server (2026-07-28 has no sessions; 2025-era clients are served per request too), so any
- * replica behind a load balancer can answer any request. Around it: bearer-token auth
- * compared in constant time, Host/Origin checks against DNS rebinding, /healthz, and a drain on
- * SIGTERM that lets in-flight calls finish, starts none, and refuses a body still arriving.
+ * replica behind a load balancer can answer any request. Around it: sign-in, either a shared
+ * bearer token compared in constant time or access tokens from the team's identity provider
+ * (`../auth`, with its Protected Resource Metadata served here), Host/Origin checks against DNS
+ * rebinding, /healthz, and a drain on SIGTERM that lets in-flight calls finish, starts none, and
+ * refuses a body still arriving.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
@@ -15,15 +17,23 @@ import {
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createMcpHandler, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
+import {
+  type AuthInfo,
+  createMcpHandler,
+  type McpHttpHandler,
+  type McpServer,
+} from "@modelcontextprotocol/server";
+import { isRefusal, type ResourceServer, type SignedIn } from "../auth/resource.js";
 import type { CallTracker } from "../calls.js";
 import type { Logger } from "../log.js";
 
 export interface HttpServeOptions {
   host: string;
   port: number;
-  /** Required unless the host is loopback. */
+  /** One shared bearer token; this or `resourceServer` is required unless the host is loopback. */
   authToken?: string;
+  /** Sign-in with the team's identity provider: tokens checked, the caller handed to the tools. */
+  resourceServer?: ResourceServer;
   /** Origins browsers may call from, besides loopback ones. */
   allowedOrigins?: string[];
   /** Host header values accepted besides loopback ones; when bound to loopback only these and loopback pass. */
@@ -56,11 +66,12 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> {
-  if (!isLoopbackHost(options.host) && !options.authToken) {
+  if (!isLoopbackHost(options.host) && !options.authToken && !options.resourceServer) {
     throw new Error(
-      `Refusing to serve on ${options.host} without authentication: set --auth-token or WORKFLOW_DLQ_MCP_AUTH_TOKEN, or bind to 127.0.0.1.`,
+      `Refusing to serve on ${options.host} without authentication: set --oauth-issuer and --resource-url (sign-in for a team), or --auth-token (one shared secret), or bind to 127.0.0.1.`,
     );
   }
+  const resourceServer = options.resourceServer;
   const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
   const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
   const mcp = createMcpHandler(() => options.createMcpServer(), {
@@ -96,6 +107,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
         version: options.version,
       });
     }
+    if (resourceServer?.isMetadataPath(url.pathname)) return sendMetadata(req, res, resourceServer);
     if (url.pathname !== MCP_PATH) return sendJson(res, 404, { error: "Not found. MCP is served at /mcp." });
     if (draining) return shuttingDown(res);
 
@@ -110,6 +122,15 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     if (expectedDigest && !authorized(req.headers.authorization, expectedDigest)) {
       res.setHeader("WWW-Authenticate", 'Bearer realm="workflow-dlq-mcp"');
       return jsonRpcError(res, 401, -32001, "Missing or invalid bearer token.");
+    }
+    let signedIn: SignedIn | undefined;
+    if (resourceServer) {
+      const outcome = await resourceServer.authenticate(req.headers.authorization);
+      if (isRefusal(outcome)) {
+        for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
+        return jsonRpcError(res, outcome.status, -32001, outcome.message);
+      }
+      signedIn = outcome;
     }
     if (req.method !== "POST") {
       // Stateless: there is no session to stream to or to delete.
@@ -145,7 +166,8 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     // Checked again: the drain may have begun while the body was arriving, and refused it then.
     if (res.headersSent) return;
     if (draining) return shuttingDown(res);
-    await forward(mcp, req, res, text, body);
+    const authInfo = signedIn && resourceServer ? authInfoOf(signedIn, resourceServer) : undefined;
+    await forward(mcp, req, res, text, body, authInfo);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -208,6 +230,7 @@ async function forward(
   res: ServerResponse,
   text: string,
   body: unknown,
+  authInfo: AuthInfo | undefined,
 ): Promise<void> {
   const hangUp = new AbortController();
   res.on("close", () => {
@@ -225,7 +248,7 @@ async function forward(
     body: text,
     signal: hangUp.signal,
   });
-  const response = await mcp.fetch(request, { parsedBody: body });
+  const response = await mcp.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
   // The connection is this server's to manage (keep-alive, the drain closing idle sockets).
   res.writeHead(response.status, [...response.headers].filter(([name]) => !HOP_BY_HOP.has(name)).flat());
   if (!response.body) {
@@ -235,6 +258,44 @@ async function forward(
   res.flushHeaders();
   // A client that hung up ends the copy early; that is not this server's failure.
   await pipeline(Readable.fromWeb(response.body as never), res).catch(() => {});
+}
+
+/**
+ * The signed-in caller as the SDK carries it to the tools (`ctx.http.authInfo`). The resource
+ * metadata URL rides along so the SDK's per-tool scope challenge (a change asked for with a
+ * read-only token) points clients to the same document as the 401s.
+ */
+function authInfoOf(signedIn: SignedIn, resourceServer: ResourceServer): AuthInfo {
+  return {
+    token: signedIn.token,
+    clientId: signedIn.caller.clientId ?? "",
+    scopes: signedIn.scopes,
+    expiresAt: signedIn.expiresAt,
+    resource: resourceServer.settings.resourceUrl,
+    resourceMetadataUrl: resourceServer.metadataUrl,
+    extra: { caller: signedIn.caller },
+  };
+}
+
+/**
+ * RFC 9728's document. Public, and read by browser-based clients from other origins, so any
+ * origin may read it (it says where to sign in, nothing more).
+ */
+function sendMetadata(req: IncomingMessage, res: ServerResponse, resourceServer: ResourceServer): void {
+  res.setHeader("Access-Control-Allow-Origin", "*");
+  if (req.method === "OPTIONS") {
+    res
+      .writeHead(204, { "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Max-Age": "86400" })
+      .end();
+    return;
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.setHeader("Allow", "GET, OPTIONS");
+    sendJson(res, 405, { error: "Method not allowed: GET the metadata." });
+    return;
+  }
+  res.setHeader("Cache-Control", "public, max-age=3600");
+  sendJson(res, 200, resourceServer.metadata());
 }
 
 function digest(value: string): Buffer {

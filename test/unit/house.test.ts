@@ -96,7 +96,9 @@ describe("the source's shape", () => {
       qstash: ["wire", "quote.ts", "redact.ts"],
       engine: ["qstash", "wire", "quote.ts"],
       args: ["wire", "quote.ts"],
+      auth: ["quote.ts"],
       mcp: [
+        "auth",
         "engine",
         "qstash",
         "wire",
@@ -108,7 +110,7 @@ describe("the source's shape", () => {
         "log.ts",
       ],
       tools: ["args", "mcp", "engine", "qstash", "wire", "quote.ts", "policy.ts"],
-      transports: ["calls.ts", "log.ts"],
+      transports: ["auth", "calls.ts", "log.ts"],
     };
     const layerOf = (file: string) => file.split("/")[1] ?? "";
     const crossings = SOURCES.flatMap((file) => {

@@ -13,9 +13,10 @@ import {
   type InputRequiredResult,
   inputRequired,
 } from "@modelcontextprotocol/server";
+import { describeCaller } from "../../auth/caller.js";
 import { clip, structuredResult, toolError } from "../results.js";
 import type { ToolCall } from "../tool.js";
-import { CLOCK_SKEW_TOLERANCE_MS, type Shown } from "./token.js";
+import { CLOCK_SKEW_TOLERANCE_MS, callerKey, type Shown } from "./token.js";
 import { pastThreshold } from "./unasked.js";
 
 /** The key of the one question a call asks, in `inputRequests` and `inputResponses`. */
@@ -80,7 +81,7 @@ export function answerOnCall(
   const signer = context.confirmations;
   if (!signer) return undefined;
   if (confirm !== undefined) {
-    const check = signer.check(confirm, binding, "confirm");
+    const check = signer.check(confirm, binding, "confirm", Date.now(), keyOf(call));
     if (!check.ok) return { proceed: false, result: toolError(TOKEN_PROBLEMS[check.why](tool)) };
     // A yes covers one operation: passed back again, it would redo the change (a callback runs
     // twice, a key is paused again) or act anew on entries that turned up since.
@@ -93,7 +94,8 @@ export function answerOnCall(
   const answer = extra.mcpReq.inputResponses?.[QUESTION];
   if (answer === undefined) return undefined;
   const state = extra.mcpReq.requestState?.();
-  const check = typeof state === "string" ? signer.check(state, binding, "question") : undefined;
+  const check =
+    typeof state === "string" ? signer.check(state, binding, "question", Date.now(), keyOf(call)) : undefined;
   const fresh =
     check?.ok === true &&
     context.operations.spend(state as string, check.expiresAt + CLOCK_SKEW_TOLERANCE_MS);
@@ -118,6 +120,7 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
   const { context, extra, journal } = call;
   const signer = context.confirmations;
   if (!signer) return { proceed: true, shown: question.shown };
+  const caller = keyOf(call);
   if (canElicit(call)) {
     if (extra.mcpReq.envelope !== undefined) {
       // 2026-07-28: the question travels in the result; the client retries with the answer and
@@ -126,9 +129,12 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
         proceed: false,
         result: inputRequired({
           inputRequests: {
-            [QUESTION]: inputRequired.elicit({ message: question.text, requestedSchema: ANSWER_SCHEMA }),
+            [QUESTION]: inputRequired.elicit({
+              message: askedBy(question.text, call),
+              requestedSchema: ANSWER_SCHEMA,
+            }),
           },
-          requestState: signer.issue(question.binding, "question", question.shown).token,
+          requestState: signer.issue(question.binding, "question", question.shown, Date.now(), caller).token,
         }),
       };
     }
@@ -139,7 +145,7 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
         // The user's thinking time is not the call's: its deadline waits with them.
         const reply = await call.scope.whileWaiting(() =>
           ask(
-            { mode: "form", message: question.text, requestedSchema: ANSWER_SCHEMA },
+            { mode: "form", message: askedBy(question.text, call), requestedSchema: ANSWER_SCHEMA },
             { signal: extra.mcpReq.signal },
           ),
         );
@@ -159,8 +165,8 @@ export async function askUser(question: Question, call: ToolCall): Promise<Answe
   if (preview.isError) return { proceed: false, result: preview };
   const agreed = question.agreeWith?.(preview);
   const shown = agreed?.shown ?? question.shown;
-  const asked = agreed?.text ?? question.text;
-  const confirmation = signer.issue(question.binding, "confirm", shown);
+  const asked = askedBy(agreed?.text ?? question.text, call);
+  const confirmation = signer.issue(question.binding, "confirm", shown, Date.now(), caller);
   const data = preview.structuredContent as Record<string, unknown>;
   const until = new Date(confirmation.expiresAt).toISOString();
   const text = question.dryRun
@@ -248,6 +254,16 @@ export async function gateChange(change: Change, call: ToolCall): Promise<Answer
   );
 }
 
+/** The signed-in caller a confirmation is bound to; none without sign-in. */
+function keyOf(call: ToolCall): string | undefined {
+  return call.caller ? callerKey(call.caller.sub) : undefined;
+}
+
+/** The question, naming who asked for the change where a caller signed in. */
+function askedBy(text: string, call: ToolCall): string {
+  return call.caller ? `${text} Asked for by ${describeCaller(call.caller)}.` : text;
+}
+
 function shownOf(check: Shown): Shown {
   return {
     entries: check.entries,
@@ -265,6 +281,8 @@ const TOKEN_PROBLEMS = {
     `This confirm token has expired; nothing was changed. Call ${tool} again without confirm, and ask the user again.`,
   spent: (tool: string) =>
     `This confirm token was already used: a yes covers one operation, and passing it back again would change the DLQ anew. Nothing was changed. Call ${tool} without confirm to ask the user again.`,
+  otherCaller: (tool: string) =>
+    `This confirm token was given to another signed-in user: one person's yes does not confirm another's change. Nothing was changed. Call ${tool} without confirm to be asked yourself.`,
   otherCall: (tool: string) =>
     `This confirm token confirms other arguments (a different selection or options); nothing was changed. Call ${tool} without confirm to be asked about these.`,
 };

@@ -3,9 +3,10 @@
  * client cannot ask through elicitation. A token names the call it confirms (tool, selection and
  * options, as one fingerprint), how many entries the user was shown, and when it expires, signed
  * with a key every replica holding the same QStash token derives alike, so any of them can check
- * it. It carries no secret: only the signature is.
+ * it. It carries no secret: only the signature is. On a server with sign-in it also names (by a
+ * digest of their subject) the caller it was issued to: one person's yes is not another's.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 const PREFIX = "wdlqc1.";
 /** Long enough to ask a person, short enough that a token found later is dead. */
@@ -41,7 +42,7 @@ export type ConfirmationPurpose = "confirm" | "question";
 
 export type ConfirmationCheck =
   | ({ ok: true; issuedAt: number; expiresAt: number } & Shown)
-  | { ok: false; why: "malformed" | "forged" | "expired" | "otherCall" };
+  | { ok: false; why: "malformed" | "forged" | "expired" | "otherCall" | "otherCaller" };
 
 interface Payload {
   /** The fingerprint of the call it confirms. */
@@ -54,12 +55,26 @@ interface Payload {
   /** Issued and expires, Unix milliseconds, by the issuing replica's clock. */
   t: number;
   e: number;
+  /** With sign-in: whom it was issued to, as `callerKey` gives it. */
+  w?: string;
+}
+
+/** A signed-in caller's subject as a token names it: a digest, so the token does not spell it out. */
+export function callerKey(sub: string): string {
+  return createHash("sha256").update(sub).digest("base64url").slice(0, 22);
 }
 
 export class ConfirmationSigner {
   constructor(private readonly key: Buffer) {}
 
-  issue(binding: string, purpose: ConfirmationPurpose, shown: Shown, now = Date.now()): Confirmation {
+  issue(
+    binding: string,
+    purpose: ConfirmationPurpose,
+    shown: Shown,
+    now = Date.now(),
+    /** `callerKey` of the signed-in caller asking; none without sign-in. */
+    caller?: string,
+  ): Confirmation {
     const expiresAt = now + CONFIRMATION_LIFETIME_MS;
     const payload: Payload = {
       b: binding,
@@ -69,12 +84,19 @@ export class ConfirmationSigner {
       ...(shown.snapshot === undefined ? {} : { u: shown.snapshot }),
       t: now,
       e: expiresAt,
+      ...(caller === undefined ? {} : { w: caller }),
     };
     const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
     return { token: `${PREFIX}${body}.${this.sign(body)}`, issuedAt: now, expiresAt };
   }
 
-  check(token: string, binding: string, purpose: ConfirmationPurpose, now = Date.now()): ConfirmationCheck {
+  check(
+    token: string,
+    binding: string,
+    purpose: ConfirmationPurpose,
+    now = Date.now(),
+    caller?: string,
+  ): ConfirmationCheck {
     if (!token.startsWith(PREFIX)) return { ok: false, why: "malformed" };
     const [body, signature, ...rest] = token.slice(PREFIX.length).split(".");
     if (!body || !signature || rest.length > 0) return { ok: false, why: "malformed" };
@@ -92,6 +114,7 @@ export class ConfirmationSigner {
     if (typeof payload.e !== "number" || payload.e + CLOCK_SKEW_TOLERANCE_MS < now) {
       return { ok: false, why: "expired" };
     }
+    if (payload.w !== caller) return { ok: false, why: "otherCaller" };
     if (payload.b !== binding || payload.p !== purpose) return { ok: false, why: "otherCall" };
     return {
       ok: true,

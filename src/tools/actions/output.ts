@@ -10,6 +10,7 @@ import {
   errorInfo,
   journalIncomplete,
   nearMisses,
+  requestedBy,
   stopReason,
   summaryOutput,
 } from "../shared/output.js";
@@ -69,6 +70,7 @@ export const actionResult = z.object({
   error: errorInfo.optional(),
   nearMisses,
   journalIncomplete,
+  requestedBy,
   warnings: z.array(z.string()).optional(),
   flowControlKey: z.string().optional().meta({
     description:

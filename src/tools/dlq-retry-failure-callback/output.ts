@@ -1,6 +1,6 @@
 /** dlq_retry_failure_callback's result: each entry retried, probably retried, refused, not found or failed. */
 import { z } from "zod";
-import { asked, errorInfo, journalIncomplete, stopReason } from "../shared/output.js";
+import { asked, errorInfo, journalIncomplete, requestedBy, stopReason } from "../shared/output.js";
 
 export const callbackOutput = z.object({
   retried: z
@@ -50,6 +50,7 @@ export const callbackOutput = z.object({
     .meta({ description: "A dry run: the entries a call would retry; nothing was sent." }),
   ...asked,
   journalIncomplete,
+  requestedBy,
 });
 
 export type CallbackResult = z.infer<typeof callbackOutput>;

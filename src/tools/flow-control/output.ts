@@ -1,6 +1,6 @@
 /** flow_control_status's and flow_control_update's results: a key's waitlist, pace and pins. */
 import { z } from "zod";
-import { asked, errorInfo, journalIncomplete, stopReason } from "../shared/output.js";
+import { asked, errorInfo, journalIncomplete, requestedBy, stopReason } from "../shared/output.js";
 
 /** QStash reports an unset limit as 0 or leaves it out; either is "no limit", shown as null. */
 const limitMax = z
@@ -38,4 +38,5 @@ export const flowUpdateOutput = z.object({
   complete: z.boolean().optional(),
   ...asked,
   journalIncomplete,
+  requestedBy,
 });

@@ -108,6 +108,19 @@ export const journalIncomplete = z.boolean().optional().meta({
   description: "The audit journal could not record every line of this call.",
 });
 
+/** Set by the tool wrapper on a change's result when the caller signed in (mcp/results.ts). */
+export const requestedBy = z
+  .object({
+    sub: z.string(),
+    clientId: z.string().optional(),
+    email: z.string().optional(),
+    name: z.string().optional(),
+  })
+  .optional()
+  .meta({
+    description: "Who asked for this change: the signed-in caller, as their access token names them.",
+  });
+
 export const failedStep = z.object({
   name: z.string().optional(),
   type: z.string().optional(),
