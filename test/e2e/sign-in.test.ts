@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeJwt } from "jose";
+import { decodeJwt, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { ERAS } from "../support/clients.js";
@@ -370,6 +370,21 @@ describe("who asked, on a change that needs a yes", () => {
   });
 });
 
+describe("an agent that puts the caller's own token into its arguments", () => {
+  it.each([
+    ["dlq_inspect", (token: string) => ({ dlqIds: [token, Buffer.from(token).toString("base64")] })],
+    ["dlq_list", (token: string) => ({ filter: { label: token }, count: 1 })],
+    ["dlq_list", (token: string) => ({ cursor: encodeURIComponent(token) })],
+    ["dlq_resume", (token: string) => ({ dlqIds: [`${token}x`], dryRun: true })],
+  ])("never gets it back from %s, in any form", async (name, argsOf) => {
+    const token = await idp.clientToken(resource, `${READ} ${WRITE}`);
+    tokens.push(token);
+    const answered = await post(token, name, argsOf(token));
+    expect(answered.status).toBe(200);
+    for (const form of leakForms(token)) expect(answered.body).not.toContain(form);
+  });
+});
+
 describe("the provider's signing key rotates", () => {
   it("accepts tokens signed with the new key once it is published, fetching the keys again", async () => {
     const before = await idp.clientToken(resource, READ);
@@ -391,6 +406,65 @@ describe("the provider's signing key rotates", () => {
     expect(idp.jwksRequests).toBeGreaterThan(fetched);
     // The old key is still published: tokens signed with it still pass.
     expect((await post(before)).status).toBe(200);
+  });
+});
+
+describe("starting with a provider that is wrong or away", () => {
+  it("stops at once, saying what to set, when the issuer is not the one the provider names", async () => {
+    const port = await freePort();
+    const started = startHttpServer(
+      [
+        "--port",
+        String(port),
+        "--oauth-issuer",
+        `${idp.issuer}/`,
+        "--resource-url",
+        `http://127.0.0.1:${port}/mcp`,
+      ],
+      { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
+    );
+    await expect(started).rejects.toThrow(
+      new RegExp(`names its issuer "${idp.issuer}": set --oauth-issuer to exactly that`),
+    );
+  });
+
+  it("starts with a warning when the provider cannot be reached, and answers 503 until it can", async () => {
+    const gone = await freePort();
+    const port = await freePort();
+    const away = await startHttpServer(
+      [
+        "--port",
+        String(port),
+        "--oauth-issuer",
+        `http://127.0.0.1:${gone}`,
+        "--resource-url",
+        `http://127.0.0.1:${port}/mcp`,
+      ],
+      { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
+    );
+    try {
+      expect(away.stderr()).toMatch(
+        /warning: The sign-in provider at http:\/\/127\.0\.0\.1:\d+ could not be reached/,
+      );
+      // Any token that names the configured issuer: its keys are what cannot be read.
+      const { privateKey } = await generateKeyPair("RS256");
+      const token = await new SignJWT({ scope: READ })
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(`http://127.0.0.1:${gone}`)
+        .setAudience(`http://127.0.0.1:${port}/mcp`)
+        .setSubject("ada-1815")
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      const response = await fetch(away.url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+    } finally {
+      await away.stop();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The MCP Inspector's CLI, an independent client, run on Node 24 as it requires: it lists the
  * tools and calls the read-only one against the sandbox over stdio, and over Streamable HTTP
- * with a bearer token passed by --header.
+ * with a bearer token passed by --header: the shared one, and an access token from a real
+ * OpenID provider when the server signs in with it.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { toolsFor } from "../../src/tools/index.js";
 import { TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+import { freePort, READ, startProvider, type TestProvider } from "../support/oidc.js";
 import { INSPECTOR_CLI, NODE_24 } from "../support/platform.js";
 
 const run = promisify(execFile);
@@ -105,5 +107,61 @@ describe("the MCP Inspector CLI over Streamable HTTP with a bearer token", () =>
     );
     expect(refused?.code).toBe(3);
     expect(JSON.parse(refused?.stderr ?? "{}")).toMatchObject({ error: { code: "auth_required" } });
+  });
+});
+
+describe("the MCP Inspector CLI with an access token from the team's identity provider", () => {
+  let idp: TestProvider;
+  let http: HttpServerProcess;
+  let token: string;
+  beforeAll(async () => {
+    idp = await startProvider();
+    const port = await freePort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    idp.resources.add(resource);
+    http = await startHttpServer([
+      "--sandbox",
+      "--sandbox-entries",
+      "12",
+      "--port",
+      String(port),
+      "--oauth-issuer",
+      idp.issuer,
+      "--resource-url",
+      resource,
+    ]);
+    token = await idp.clientToken(resource, READ);
+  });
+  afterAll(async () => {
+    await http.stop();
+    await idp.close();
+    expect(http.stderr()).not.toContain(token);
+  });
+  const bearer = () => ["--header", `Authorization: Bearer ${token}`];
+
+  it("lists the tools and calls dlq_list with a read-only token", async () => {
+    expectCatalogue(
+      (await inspect([http.url, ...bearer()], ["--method", "tools/list"])) as unknown as Listed,
+    );
+    const called = await inspect(
+      [http.url, ...bearer()],
+      ["--method", "tools/call", "--tool-name", "dlq_list", "--tool-arg", "count=3"],
+    );
+    expectListing(called as Called, 3);
+  });
+
+  it("is refused a change with that token", async () => {
+    const refused = await inspect(
+      [http.url, ...bearer()],
+      ["--method", "tools/call", "--tool-name", "dlq_resume_all", "--tool-arg", "dryRun=true"],
+    ).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(refused?.code).toBeGreaterThan(0);
+    // The Inspector read the 403's challenge: it names the scopes a change needs.
+    expect(JSON.parse(refused?.stderr ?? "{}")).toMatchObject({
+      error: { message: 'Insufficient scope: required "dlq:read dlq:write"' },
+    });
   });
 });

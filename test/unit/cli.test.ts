@@ -65,3 +65,53 @@ describe("--journal to stdout", () => {
     expect(parse("--journal", "-", "--help").command).toBe("help");
   });
 });
+
+describe("sign-in flags", () => {
+  const issuer = ["--oauth-issuer", "https://id.example.com/oauth2/default"];
+  const resource = ["--resource-url", "https://dlq.example.com/mcp"];
+
+  it("takes an issuer and a resource URL with --http, from flags or the environment", () => {
+    expect(parse("--http", ...issuer, ...resource).flags).toMatchObject({
+      "oauth-issuer": "https://id.example.com/oauth2/default",
+      "resource-url": "https://dlq.example.com/mcp",
+    });
+    const fromEnv = parseCommandLine(["--http"], {
+      WORKFLOW_DLQ_MCP_OAUTH_ISSUER: "https://id.example.com",
+      WORKFLOW_DLQ_MCP_RESOURCE_URL: "https://dlq.example.com/mcp",
+    });
+    expect(fromEnv.flags["oauth-issuer"]).toBe("https://id.example.com");
+  });
+
+  it.each([
+    [["--http", ...issuer, ...resource, "--auth-token", "s3cret"], /two ways to let clients in: keep one/],
+    [[...issuer, ...resource], /add --http/],
+    [["--http", ...issuer], /needs both --oauth-issuer .* and --resource-url/],
+    [["--http", ...resource], /needs both/],
+    [
+      ["--http", "--oauth-issuer", "http://id.example.com", ...resource],
+      /must be an https URL \(http only on localhost\)/,
+    ],
+    [["--http", ...issuer, "--resource-url", "dlq.example.com/mcp"], /takes an absolute URL/],
+    [["--http", ...issuer, "--resource-url", "https://dlq.example.com/mcp#x"], /without query or fragment/],
+    [
+      ["--http", ...issuer, ...resource, "--oauth-scope-map", "read=a"],
+      /takes dlq:read=SCOPE,dlq:write=SCOPE/,
+    ],
+    [["--http", ...issuer, ...resource, "--oauth-scope-map", "dlq:read=x,dlq:write=x"], /the same scope/],
+    [["--http", ...issuer, ...resource, "--oauth-scope-map", 'dlq:read=a"b'], /is not a scope name/],
+  ])("%j is refused, saying what to change", (argv, message) => {
+    expect(problem(...argv)).toMatch(message);
+  });
+
+  it("accepts http on loopback, for a provider on this machine", () => {
+    expect(() =>
+      parse(
+        "--http",
+        "--oauth-issuer",
+        "http://127.0.0.1:8080",
+        "--resource-url",
+        "http://localhost:3333/mcp",
+      ),
+    ).not.toThrow();
+  });
+});

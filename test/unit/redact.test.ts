@@ -87,6 +87,21 @@ describe("Redactor.text", () => {
   });
 });
 
+describe("Redactor.including", () => {
+  const ACCESS = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+
+  it("scrubs a caller's access token, in its forms, beside the secret it had, and leaves the original alone", () => {
+    const call = redactor.including([ACCESS, "c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"]);
+    const text = `${SECRET} ${ACCESS} ${base64(ACCESS)} ${encodeURIComponent(ACCESS)} sig=c2lnbmF0dXJlLW9mLXRoZS10b2tlbg`;
+    const scrubbed = call.text(text);
+    for (const form of [SECRET, ACCESS, base64(ACCESS), "c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"]) {
+      expect(scrubbed).not.toContain(form);
+    }
+    expect(redactor.text(ACCESS)).toBe(ACCESS);
+    expect(NO_SECRET.including([ACCESS]).text(`a ${ACCESS} b`)).toBe(`a ${REDACTED} b`);
+  });
+});
+
 describe("Redactor.deep", () => {
   it("scrubs strings at any depth, and object keys, without touching the original", () => {
     const value = {
