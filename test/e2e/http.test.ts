@@ -155,13 +155,13 @@ describe("bearer-token auth", () => {
 });
 
 describe("binding beyond loopback", () => {
-  it("refuses to start without an auth token", async () => {
+  it("refuses to start without sign-in or an auth token, naming both", async () => {
     await expect(
       run(process.execPath, [SERVER_ENTRY, "--http", "--host", "0.0.0.0", "--port", "0", "--sandbox"]),
     ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(
-        /Refusing to serve on 0\.0\.0\.0 without authentication: set --auth-token/,
+        /Refusing to serve on 0\.0\.0\.0 without authentication: set --oauth-issuer and --resource-url \(sign-in for a team\), or --auth-token/,
       ),
     });
   });
