@@ -76,16 +76,13 @@ export async function serve(flags: Flags, log: Logger): Promise<void> {
   if (flags.http) {
     const { serveHttp } = await import("../transports/http.js");
     const resourceServer = await signIn(flags, log);
-    // Clients call the resource URL: its host name is one this server answers to.
-    const resourceHost = resourceServer?.settings.resourceUrl.hostname;
-    const allowedHosts = listFlag(flags["allowed-hosts"]);
     const handle = await serveHttp({
       host: flags.host ?? "127.0.0.1",
       port: flags.port === undefined ? DEFAULT_HTTP_PORT : Number(flags.port),
       authToken: flags["auth-token"],
       ...(resourceServer ? { resourceServer } : {}),
       allowedOrigins: listFlag(flags["allowed-origins"]),
-      allowedHosts: resourceHost ? [...(allowedHosts ?? []), resourceHost] : allowedHosts,
+      allowedHosts: listFlag(flags["allowed-hosts"]),
       createMcpServer: () =>
         createServer({
           ...serverOptions,

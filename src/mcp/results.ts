@@ -113,19 +113,20 @@ export function attributed(
 ): CallToolResult | InputRequiredResult {
   // A question still out to the user changed nothing yet; its answer's call will say who.
   if (isInputRequiredResult(result)) return result;
-  const said = ` Requested by ${describeCaller(caller)}.`;
+  const said = `Requested by ${describeCaller(caller)}.`;
   const [summary, ...rest] = result.content;
   const data = result.structuredContent;
   const withCaller = data === undefined ? undefined : { ...data, requestedBy: caller };
-  const content = [
-    ...(summary === undefined
-      ? []
-      : [summary.type === "text" ? { ...summary, text: `${summary.text}${said}` } : summary]),
-    ...rest.map((part) =>
-      withCaller !== undefined && part.type === "text" && part.text === JSON.stringify(data)
-        ? { ...part, text: JSON.stringify(withCaller) }
-        : part,
-    ),
-  ];
+  const json = rest.map((part) =>
+    withCaller !== undefined && part.type === "text" && part.text === JSON.stringify(data)
+      ? { ...part, text: JSON.stringify(withCaller) }
+      : part,
+  );
+  // After the summary where it fits; otherwise on its own, last, so nothing the summary says is cut.
+  const fits = summary?.type === "text" && summary.text.length + said.length + 1 <= SUMMARY_MAX_CHARS;
+  const content =
+    summary?.type === "text" && fits
+      ? [{ ...summary, text: `${summary.text} ${said}` }, ...json]
+      : [...(summary ? [summary] : []), ...json, { type: "text" as const, text: said }];
   return { ...result, content, ...(withCaller === undefined ? {} : { structuredContent: withCaller }) };
 }

@@ -74,6 +74,11 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   const resourceServer = options.resourceServer;
   const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
   const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
+  // Clients call the resource URL, so where Host is checked its host name always passes.
+  const allowedHosts = [
+    ...(options.allowedHosts ?? []),
+    ...(resourceServer ? [resourceServer.settings.resourceUrl.hostname] : []),
+  ];
   const mcp = createMcpHandler(() => options.createMcpServer(), {
     onerror: (error) => options.log.log("warning", `MCP request failed: ${error.message}`),
   });
@@ -112,7 +117,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     if (draining) return shuttingDown(res);
 
     const hostName = hostnameOf(req.headers.host);
-    if (checkHost && !(isLoopbackHost(hostName) || options.allowedHosts?.includes(hostName))) {
+    if (checkHost && !(isLoopbackHost(hostName) || allowedHosts.includes(hostName))) {
       return jsonRpcError(res, 403, -32000, `Host "${req.headers.host ?? ""}" is not allowed.`);
     }
     const origin = req.headers.origin;

@@ -1,8 +1,11 @@
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { callerOf, describeCaller } from "../../src/auth/caller.js";
 import { metadataUrls } from "../../src/auth/issuer.js";
 import { challenge, metadataUrlOf } from "../../src/auth/resource.js";
 import { DEFAULT_SCOPES, holds, parseScopeMap } from "../../src/auth/scopes.js";
+import { attributed, structuredResult, toolError } from "../../src/mcp/results.js";
+import { SUMMARY_MAX_CHARS } from "../../src/policy.js";
 
 describe("--oauth-scope-map", () => {
   it("renames either scope, keeping the other's default", () => {
@@ -88,5 +91,39 @@ describe("the resource's metadata URL and challenges", () => {
     expect(challenge({ error: "invalid_token", error_description: 'say "hi"\\\nnow' })).toBe(
       'Bearer error="invalid_token", error_description="say \\"hi\\"\\\\ now"',
     );
+  });
+});
+
+describe("a change's result, naming who asked", () => {
+  const ada = { sub: "ada-1815", email: "ada@example.com", name: "Ada Lovelace", clientId: "claude" };
+
+  it("adds requestedBy to the structured content and its JSON, and a sentence after the summary", () => {
+    const result = attributed(structuredResult("Resumed 3 runs.", { changed: 3 }), ada) as CallToolResult;
+    expect(result.structuredContent).toEqual({ changed: 3, requestedBy: ada });
+    expect(result.content[0]).toEqual({
+      type: "text",
+      text: 'Resumed 3 runs. Requested by "Ada Lovelace" <"ada@example.com"> (sub "ada-1815", client "claude").',
+    });
+    expect(JSON.parse((result.content[1] as { text: string }).text)).toEqual({
+      changed: 3,
+      requestedBy: ada,
+    });
+  });
+
+  it("never cuts a full summary: the sentence then comes last, on its own", () => {
+    const summary = `${"x".repeat(SUMMARY_MAX_CHARS - 20)} confirm: "t"`;
+    const result = attributed(structuredResult(summary, { changed: 0 }), ada) as CallToolResult;
+    expect(result.content[0]).toEqual({ type: "text", text: summary });
+    expect(result.content.at(-1)).toEqual({
+      type: "text",
+      text: expect.stringMatching(/^Requested by "Ada/),
+    });
+  });
+
+  it("says who asked on a tool error too, which has no structured content", () => {
+    const result = attributed(toolError("Nothing was resumed."), ada) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toBeUndefined();
+    expect((result.content[0] as { text: string }).text).toMatch(/^Nothing was resumed\. Requested by "Ada/);
   });
 });

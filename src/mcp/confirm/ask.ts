@@ -19,6 +19,9 @@ import type { ToolCall } from "../tool.js";
 import { CLOCK_SKEW_TOLERANCE_MS, callerKey, type Shown } from "./token.js";
 import { pastThreshold } from "./unasked.js";
 
+/** A question's words at most, warnings and who asked included. */
+export const QUESTION_MAX_CHARS = 1_000;
+
 /** The key of the one question a call asks, in `inputRequests` and `inputResponses`. */
 const QUESTION = "confirm";
 
@@ -244,7 +247,7 @@ export async function gateChange(change: Change, call: ToolCall): Promise<Answer
       tool: change.tool,
       binding: change.binding,
       shown,
-      text: clip(`${change.question}${slicing}`, 1_000),
+      text: clip(`${change.question}${slicing}`, QUESTION_MAX_CHARS),
       done: change.done,
       ...(change.dryRun ? { dryRun: true } : {}),
       preview: change.preview,
@@ -259,9 +262,14 @@ function keyOf(call: ToolCall): string | undefined {
   return call.caller ? callerKey(call.caller.sub) : undefined;
 }
 
-/** The question, naming who asked for the change where a caller signed in. */
+/**
+ * The question, naming who asked for the change where a caller signed in; the question is cut
+ * to make room, so the two together keep the question's bound.
+ */
 function askedBy(text: string, call: ToolCall): string {
-  return call.caller ? `${text} Asked for by ${describeCaller(call.caller)}.` : text;
+  if (!call.caller) return text;
+  const asker = ` Asked for by ${describeCaller(call.caller)}.`;
+  return `${clip(text, QUESTION_MAX_CHARS - asker.length)}${asker}`;
 }
 
 function shownOf(check: Shown): Shown {

@@ -13,7 +13,7 @@ import type { ActionPlan } from "../../engine/actions/plan.js";
 import { countSelection, type SelectionSize } from "../../engine/actions/preview.js";
 import { fingerprint } from "../../engine/cursor.js";
 import { readSnapshot, withinSnapshot } from "../../engine/snapshot.js";
-import { answerOnCall, askUser, canElicit } from "../../mcp/confirm/ask.js";
+import { answerOnCall, askUser, canElicit, QUESTION_MAX_CHARS } from "../../mcp/confirm/ask.js";
 import type { Shown } from "../../mcp/confirm/token.js";
 import { newOperationId, pastThreshold } from "../../mcp/confirm/unasked.js";
 import { clip, plural, structuredResult, toolError } from "../../mcp/results.js";
@@ -117,7 +117,7 @@ export async function confirmGate(
       ? pastThreshold(alreadyUnasked, over)
       : "";
   const ask = (counted: SelectionSize) =>
-    clip([questionFor(planned, counted), slicing, ...warnings].filter(Boolean).join(" "), 1_000);
+    clip([questionFor(planned, counted), slicing, ...warnings].filter(Boolean).join(" "), QUESTION_MAX_CHARS);
   const text = ask(size);
   const answer = await askUser(
     {
