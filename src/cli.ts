@@ -28,6 +28,8 @@ const publicUrl = (name: string) => (value: string) => {
     return `${name} must be an https URL (http only on localhost), got "${value}".`;
   }
   if (url.hash || url.search) return `${name} takes a URL without query or fragment, got "${value}".`;
+  // Both URLs are published (the resource metadata names them): no credentials in them.
+  if (url.username || url.password) return `${name} takes a URL without a user name or password.`;
   return undefined;
 };
 

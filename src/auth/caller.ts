@@ -15,13 +15,18 @@ export interface Caller {
   name?: string;
 }
 
-/** Claims longer than this are cut: a name is a name, not a paragraph. */
+/** Claims shown to people are cut past this: a name is a name, not a paragraph. */
 const MAX_CLAIM_CHARS = 200;
+/**
+ * A subject is never cut: it tells people apart (a confirm token is bound to it), and two long
+ * ones may share any prefix. One longer than this is refused rather than cut.
+ */
+const MAX_SUB_CHARS = 1_024;
 
 /** The caller a verified token's claims name; undefined without a usable `sub`. */
 export function callerOf(claims: Record<string, unknown>): Caller | undefined {
-  const sub = claim(claims.sub);
-  if (sub === undefined) return undefined;
+  const sub = claims.sub;
+  if (typeof sub !== "string" || sub.trim() === "" || sub.length > MAX_SUB_CHARS) return undefined;
   // `client_id` is RFC 9068's; `azp` is OpenID's and what Keycloak and Auth0 set; Entra ID's is `appid` (v1) or `azp` (v2).
   const clientId = claim(claims.client_id) ?? claim(claims.azp) ?? claim(claims.appid);
   const email = claim(claims.email);

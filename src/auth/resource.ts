@@ -39,13 +39,16 @@ export class ResourceServer {
   readonly metadataUrl: string;
   private readonly verifier: AccessTokenVerifier;
 
+  /** The provider failure last reported: each is logged once, not once per request it refuses. */
+  private reported: Error | undefined;
+
   constructor(
     readonly settings: OAuthSettings,
-    verifier?: AccessTokenVerifier,
+    /** Where a provider failure is told in full; callers are told only that it failed. */
+    private readonly report: (message: string) => void = () => {},
   ) {
     this.metadataUrl = metadataUrlOf(settings.resourceUrl);
-    this.verifier =
-      verifier ?? new AccessTokenVerifier({ issuer: settings.issuer, audience: settings.resourceUrl.href });
+    this.verifier = new AccessTokenVerifier({ issuer: settings.issuer, audience: settings.resourceUrl.href });
   }
 
   /** Reads the provider's metadata now, so that a wrong issuer shows at startup. */
@@ -91,9 +94,18 @@ export class ResourceServer {
       verified = await this.verifier.verify(token);
     } catch (error) {
       if (error instanceof TokenRejected) return this.invalid(error.message);
-      const why =
-        error instanceof ProviderUnavailable ? error.message : "The access token could not be checked.";
-      return { status: 503, headers: { "Retry-After": "5" }, message: `${why} Try again shortly.` };
+      if (error !== this.reported) {
+        this.reported = error as Error;
+        this.report(
+          `${error instanceof ProviderUnavailable ? error.message : String(error)} Requests get 503 until it can be read.`,
+        );
+      }
+      // The details (addresses, errors) are for the operator's log, not for whoever asked.
+      return {
+        status: 503,
+        headers: { "Retry-After": "5" },
+        message: "The sign-in provider could not be reached to check the access token. Try again shortly.",
+      };
     }
     if (!holds(verified.scopes, read)) {
       return {
@@ -131,6 +143,18 @@ export class ResourceServer {
   mayChange(scopes: readonly string[]): boolean {
     return holds(scopes, this.settings.scopes.write);
   }
+}
+
+/**
+ * What of an access token must never be written: the token, its signature alone (with it, the
+ * rest of a JWT, which anyone can read, rebuilds the token), and the signature's bytes as base64
+ * and hex. The redactor adds each one's usual encodings.
+ */
+export function secretsOf(token: string): string[] {
+  const signature = token.split(".")[2];
+  if (!signature) return [token];
+  const bytes = Buffer.from(signature, "base64url");
+  return [token, signature, bytes.toString("base64"), bytes.toString("hex")];
 }
 
 export function isRefusal(outcome: SignedIn | Refusal): outcome is Refusal {

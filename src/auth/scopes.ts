@@ -36,10 +36,23 @@ export function parseScopeMap(text: string): AccessScopes | string {
     seen.add(key);
     scopes[key] = value;
   }
-  if (scopes.read === scopes.write) {
-    return "--oauth-scope-map gives reading and changing the same scope: a read-only caller could then change the DLQ.";
+  // Disjoint as `holds` reads them: no scope a token can carry may stand for both.
+  const standsFor = (scope: string, other: string) => namesOf(scope).some((name) => holds([name], other));
+  if (standsFor(scopes.read, scopes.write) || standsFor(scopes.write, scopes.read)) {
+    return `--oauth-scope-map: a token holding "${scopes.read}" would also hold "${scopes.write}" (or the other way round), so a read-only caller could change the DLQ. Give the two scopes names that differ in their last part.`;
   }
   return scopes;
+}
+
+/** The names a token may carry a scope by: the scope itself, and for a URI scope its last part. */
+function namesOf(scope: string): string[] {
+  const last = lastSegment(scope);
+  return last === undefined ? [scope] : [scope, last];
+}
+
+function lastSegment(scope: string): string | undefined {
+  const slash = scope.lastIndexOf("/");
+  return slash > 0 && scope.includes("://") ? scope.slice(slash + 1) : undefined;
 }
 
 /**
@@ -48,7 +61,5 @@ export function parseScopeMap(text: string): AccessScopes | string {
  * configured URI scope is also held by a token that names its last path segment.
  */
 export function holds(granted: readonly string[], scope: string): boolean {
-  if (granted.includes(scope)) return true;
-  const slash = scope.lastIndexOf("/");
-  return slash > 0 && scope.includes("://") && granted.includes(scope.slice(slash + 1));
+  return namesOf(scope).some((name) => name !== "" && granted.includes(name));
 }

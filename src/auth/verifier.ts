@@ -38,11 +38,14 @@ export const CLOCK_TOLERANCE_SECONDS = 60;
  * within seconds, and a flood of forged key ids cannot turn into a flood of requests to it.
  */
 const KEYS_COOLDOWN_MS = 5_000;
-/** Keys are fetched again this often even when every token names a known one. */
+/**
+ * Keys are fetched again this often even when every token names a known one (a key the provider
+ * withdrew stops working), in the background: while that fetch fails, the keys held go on working.
+ */
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 const KEYS_TIMEOUT_MS = 5_000;
-/** After the provider could not be reached, the next try waits this long. */
-const DISCOVERY_RETRY_MS = 5_000;
+/** After the provider's metadata or keys could not be read, the next try waits this long. */
+const PROVIDER_RETRY_MS = 5_000;
 /** Far longer than any provider's access token; a longer header is refused unread. */
 const MAX_TOKEN_CHARS = 16_384;
 /** Asymmetric signatures only: the keys are public, so a shared-secret HMAC could be forged by anyone. */
@@ -64,8 +67,11 @@ type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
 export class AccessTokenVerifier {
   private keys: Promise<KeySet> | undefined;
+  /** Until then, the provider's last failure answers for it: no request reaches the provider. */
   private retryAt = 0;
-  private lastFailure: Error | undefined;
+  private lastFailure: ProviderUnavailable | undefined;
+  /** When the keys were last fetched, or a background fetch of them began; 0 before the first. */
+  private keysFetchedAt = 0;
 
   constructor(
     private readonly options: VerifierOptions,
@@ -73,16 +79,26 @@ export class AccessTokenVerifier {
   ) {}
 
   /**
-   * Reads the provider's metadata now, so a misconfiguration shows at startup: throws
-   * IssuerMisconfigured for one, ProviderUnavailable when the provider could not be reached.
+   * Reads the provider's metadata and keys now, so a misconfiguration shows at startup: throws
+   * IssuerMisconfigured for one, ProviderUnavailable when the provider could not be read.
    */
   async prepare(): Promise<void> {
+    let keys: KeySet;
     try {
-      await this.keySet();
+      keys = await this.keySet();
     } catch (error) {
       throw error instanceof ProviderUnavailable && error.cause instanceof IssuerMisconfigured
         ? error.cause
         : error;
+    }
+    try {
+      await keys.reload();
+      this.keysFetchedAt = Date.now();
+    } catch (error) {
+      throw this.unavailable(
+        `The sign-in provider's keys could not be read: ${(error as Error).message}`,
+        error,
+      );
     }
   }
 
@@ -101,6 +117,8 @@ export class AccessTokenVerifier {
     }
     const keys = await this.keySet();
     const now = Date.now();
+    if (now < this.retryAt && this.lastFailure) throw this.lastFailure;
+    this.refreshInBackground(keys, now);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -113,8 +131,11 @@ export class AccessTokenVerifier {
         currentDate: new Date(now),
       }));
     } catch (error) {
-      throw rejection(error);
+      const refused = rejection(error);
+      throw refused instanceof ProviderUnavailable ? this.unavailable(refused.message, error) : refused;
     }
+    // The first token read the keys (jose fetches them on first use): the refresh counts from it.
+    if (this.keysFetchedAt === 0) this.keysFetchedAt = now;
     if (typeof payload.iat === "number" && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) {
       throw new TokenRejected("The access token is not valid yet: it was issued in the future.");
     }
@@ -130,22 +151,36 @@ export class AccessTokenVerifier {
       ({ jwksUri }) =>
         createRemoteJWKSet(jwksUri, {
           cooldownDuration: KEYS_COOLDOWN_MS,
-          cacheMaxAge: KEYS_MAX_AGE_MS,
+          // Never dropped for their age: refreshInBackground fetches them again instead.
+          cacheMaxAge: Number.POSITIVE_INFINITY,
           timeoutDuration: KEYS_TIMEOUT_MS,
         }),
       (error: unknown) => {
         this.keys = undefined;
-        this.retryAt = Date.now() + DISCOVERY_RETRY_MS;
         const message =
           error instanceof IssuerMisconfigured || error instanceof IssuerUnreachable
             ? error.message
             : `The sign-in provider's metadata could not be read: ${(error as Error).message}`;
-        this.lastFailure = new ProviderUnavailable(message, { cause: error });
-        throw this.lastFailure;
+        throw this.unavailable(message, error);
       },
     );
     this.keys = keys;
     return keys;
+  }
+
+  /** The provider failed: that failure answers every request until the retry is due. */
+  private unavailable(message: string, cause: unknown): ProviderUnavailable {
+    this.retryAt = Date.now() + PROVIDER_RETRY_MS;
+    this.lastFailure = new ProviderUnavailable(message, { cause });
+    return this.lastFailure;
+  }
+
+  private refreshInBackground(keys: KeySet, now: number): void {
+    if (this.keysFetchedAt === 0 || now - this.keysFetchedAt < KEYS_MAX_AGE_MS || keys.reloading) return;
+    this.keysFetchedAt = now;
+    keys.reload().catch(() => {
+      // The keys held go on working; the next refresh is due KEYS_MAX_AGE_MS from now.
+    });
   }
 }
 
@@ -159,6 +194,7 @@ function scopesOf(payload: JWTPayload): string[] {
   return [...found];
 }
 
+/** What went wrong: the token (401), or the provider's keys, which could not be read (503). */
 function rejection(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new TokenRejected("The access token has expired.");
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -181,11 +217,17 @@ function rejection(error: unknown): Error {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new TokenRejected("The access token's signature does not verify.");
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new ProviderUnavailable("The sign-in provider's keys could not be read just now.");
-  }
-  if (error instanceof errors.JOSEError)
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSEAlgNotAllowed ||
+    error instanceof errors.JOSENotSupported
+  ) {
     return new TokenRejected("The access token is not a valid signed JWT.");
-  // fetch's own failures: the keys' address did not answer.
-  return new ProviderUnavailable("The sign-in provider's keys could not be read just now.");
+  }
+  // Anything else is about the keys, not the token: their address did not answer, or answered
+  // other than 200 with a key set. Refusing the token would send good callers to sign in again.
+  return new ProviderUnavailable(
+    `The sign-in provider's keys could not be read: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }

@@ -163,7 +163,10 @@ async function signIn(flags: Flags, log: Logger): Promise<ResourceServer | undef
   const scopes = flags["oauth-scope-map"] ? parseScopeMap(flags["oauth-scope-map"]) : DEFAULT_SCOPES;
   // The command line was checked already; a bad map cannot reach here.
   if (typeof scopes === "string") throw new Error(scopes);
-  const resourceServer = new ResourceServer({ issuer, resourceUrl: new URL(resourceUrl), scopes });
+  const resourceServer = new ResourceServer(
+    { issuer, resourceUrl: new URL(resourceUrl), scopes },
+    (message) => log.log("warning", message),
+  );
   try {
     await resourceServer.prepare();
   } catch (error) {

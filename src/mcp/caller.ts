@@ -5,6 +5,7 @@
  */
 import type { AuthInfo } from "@modelcontextprotocol/server";
 import type { Caller } from "../auth/caller.js";
+import { secretsOf } from "../auth/resource.js";
 import type { CallExtra, ToolContext } from "./context.js";
 
 export interface SignedInCaller {
@@ -25,9 +26,7 @@ export function signedInCaller(extra: CallExtra): SignedInCaller | undefined {
 export function callContext(context: ToolContext, extra: CallExtra): ToolContext {
   const token = extra.http?.authInfo?.token;
   if (!token) return context;
-  // The token, and its signature alone: with it, the rest of a JWT (which anyone can read) is enough to rebuild it.
-  const signature = token.split(".")[2];
-  const redactor = context.redactor.including(signature ? [token, signature] : [token]);
+  const redactor = context.redactor.including(secretsOf(token));
   return {
     ...context,
     redactor,

@@ -7,6 +7,7 @@
  * rebinding, /healthz, and a drain on SIGTERM that lets in-flight calls finish, starts none, and
  * refuses a body still arriving.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
   createServer as createHttpServer,
@@ -23,9 +24,10 @@ import {
   type McpHttpHandler,
   type McpServer,
 } from "@modelcontextprotocol/server";
-import { isRefusal, type ResourceServer, type SignedIn } from "../auth/resource.js";
+import { isRefusal, type ResourceServer, type SignedIn, secretsOf } from "../auth/resource.js";
 import type { CallTracker } from "../calls.js";
 import type { Logger } from "../log.js";
+import { NO_SECRET, REDACTED, type Redactor } from "../redact.js";
 
 export interface HttpServeOptions {
   host: string;
@@ -75,12 +77,15 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
   const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
   // Clients call the resource URL, so where Host is checked its host name always passes.
+  // Host names are case-blind: both sides are compared lower-cased.
   const allowedHosts = [
     ...(options.allowedHosts ?? []),
     ...(resourceServer ? [resourceServer.settings.resourceUrl.hostname] : []),
-  ];
+  ].map((host) => host.toLowerCase());
   const mcp = createMcpHandler(() => options.createMcpServer(), {
-    onerror: (error) => options.log.log("warning", `MCP request failed: ${error.message}`),
+    // The SDK's messages may quote what the request sent, its headers among them: the caller's
+    // token is scrubbed from them like from everything else.
+    onerror: (error) => options.log.log("warning", scrubbed(`MCP request failed: ${error.message}`)),
   });
   let inFlight = 0;
   let draining = false;
@@ -98,7 +103,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       if (inFlight === 0) for (const resolve of idle.splice(0)) resolve();
     });
     handle(req, res).catch((error: unknown) => {
-      options.log.log("error", `HTTP request failed: ${(error as Error).message}`);
+      options.log.log("error", scrubbed(`HTTP request failed: ${(error as Error).message}`));
       if (!res.headersSent) jsonRpcError(res, 500, -32603, "Internal server error");
       else res.destroy();
     });
@@ -172,7 +177,10 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     if (res.headersSent) return;
     if (draining) return shuttingDown(res);
     const authInfo = signedIn && resourceServer ? authInfoOf(signedIn, resourceServer) : undefined;
-    await forward(mcp, req, res, text, body, authInfo);
+    if (!signedIn) return forward(mcp, req, res, text, body, authInfo);
+    await callerSecrets.run(NO_SECRET.including(secretsOf(signedIn.token)), () =>
+      forward(mcp, req, res, text, body, authInfo),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -211,6 +219,15 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       return settled;
     },
   };
+}
+
+/** The signed-in caller's token, for the log lines the request causes: `scrubbed` reads it. */
+const callerSecrets = new AsyncLocalStorage<Redactor>();
+/** Any JWT, should a line be written outside the request that carried it. */
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g;
+
+function scrubbed(line: string): string {
+  return (callerSecrets.getStore() ?? NO_SECRET).text(line).replace(JWT_SHAPE, REDACTED);
 }
 
 /** Headers of one connection, not of the message: they do not cross into or out of the SDK. */
@@ -313,8 +330,13 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
   return timingSafeEqual(digest(presented), expected);
 }
 
+/** The Host header's name, lower-cased as host names compare (and as URL.hostname has them). */
 function hostnameOf(hostHeader: string | undefined): string {
   if (!hostHeader) return "";
+  return hostNameIn(hostHeader).toLowerCase();
+}
+
+function hostNameIn(hostHeader: string): string {
   if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
   return hostHeader.replace(/:\d+$/, "");
 }

@@ -104,6 +104,27 @@ describe("Streamable HTTP, stateless, against the sandbox", () => {
   });
 });
 
+describe("allowed hosts", () => {
+  let server: HttpServerProcess;
+  beforeAll(async () => {
+    server = await startHttpServer([
+      "--sandbox",
+      "--sandbox-entries",
+      "10",
+      "--allowed-hosts",
+      "DLQ.example.com",
+    ]);
+  });
+  afterAll(() => server.stop());
+
+  it("compares Host names without regard to case, as host names are", async () => {
+    for (const host of ["dlq.example.com", "Dlq.Example.COM:3333"]) {
+      expect((await postInitialize(server.url, { host })).status, host).toBe(200);
+    }
+    expect((await postInitialize(server.url, { host: "dlq.example.org" })).status).toBe(403);
+  });
+});
+
 describe("bearer-token auth", () => {
   let server: HttpServerProcess;
   beforeAll(async () => {

@@ -58,6 +58,8 @@ export interface TestProvider {
   rotateKey(): Promise<void>;
   /** Requests for the provider's keys so far: how often a server fetched them. */
   readonly jwksRequests: number;
+  /** While true, the provider's keys answer 500, as in an outage. */
+  failKeys: boolean;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startProvider(): Promise<TestProvider> {
     alter: undefined as ((claims: Record<string, unknown>) => void) | undefined,
     keys: [signingKey()],
     jwksRequests: 0,
+    failKeys: false,
   };
 
   const configuration = (): Configuration => ({
@@ -166,7 +169,13 @@ export async function startProvider(): Promise<TestProvider> {
         });
         return;
       }
-      if (path === "/jwks") state.jwksRequests += 1;
+      if (path === "/jwks") {
+        state.jwksRequests += 1;
+        if (state.failKeys) {
+          res.writeHead(500).end();
+          return;
+        }
+      }
       void callback(req, res);
     };
   };
@@ -257,6 +266,12 @@ export async function startProvider(): Promise<TestProvider> {
     },
     get jwksRequests() {
       return state.jwksRequests;
+    },
+    get failKeys() {
+      return state.failKeys;
+    },
+    set failKeys(fail: boolean) {
+      state.failKeys = fail;
     },
     close: () =>
       new Promise<void>((resolve) => {

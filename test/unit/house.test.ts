@@ -110,7 +110,7 @@ describe("the source's shape", () => {
         "log.ts",
       ],
       tools: ["args", "mcp", "engine", "qstash", "wire", "quote.ts", "policy.ts"],
-      transports: ["auth", "calls.ts", "log.ts"],
+      transports: ["auth", "calls.ts", "log.ts", "redact.ts"],
     };
     const layerOf = (file: string) => file.split("/")[1] ?? "";
     const crossings = SOURCES.flatMap((file) => {
