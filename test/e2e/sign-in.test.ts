@@ -19,8 +19,10 @@ import { connectSignedIn, isAuthorizationNeeded, TestOAuthClient } from "../supp
 import {
   ADA,
   freePort,
+  postToolCall,
   READ,
   startProvider,
+  startSignedInServer,
   type TestProvider,
   type TestUser,
   WRITE,
@@ -42,27 +44,14 @@ const tokens: string[] = [];
 beforeAll(async () => {
   idp = await startProvider();
   emulator = await startEmulator({ token: TEST_TOKEN, entries: 60, seed: 11 });
-  const port = await freePort();
-  resource = `http://127.0.0.1:${port}/mcp`;
-  idp.resources.add(resource);
   idp.resources.add(OTHER_RESOURCE);
   journalDir = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-sign-in-"));
-  server = await startHttpServer(
-    [
-      "--port",
-      String(port),
-      "--oauth-issuer",
-      idp.issuer,
-      "--resource-url",
-      resource,
-      "--journal",
-      join(journalDir, "journal.jsonl"),
-      "--confirm-over",
-      "2",
-    ],
+  ({ server, resource } = await startSignedInServer(
+    idp,
+    ["--journal", join(journalDir, "journal.jsonl"), "--confirm-over", "2"],
     { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
     { confirm: true },
-  );
+  ));
 });
 
 afterAll(async () => {
@@ -73,23 +62,8 @@ afterAll(async () => {
 });
 
 /** A raw MCP request, as a client that brings its own token sends it. */
-async function post(
-  token: string | undefined,
-  name = "dlq_list",
-  args: Record<string, unknown> = { count: 1 },
-) {
-  const response = await fetch(server.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
-  });
-  const body = await response.text();
-  return { status: response.status, challenge: response.headers.get("www-authenticate") ?? "", body };
+function post(token: string | undefined, name = "dlq_list", args: Record<string, unknown> = { count: 1 }) {
+  return postToolCall(server.url, token, name, args);
 }
 
 /** The parameters of a `WWW-Authenticate: Bearer` challenge. */

@@ -14,8 +14,15 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { TOOLS, type ToolName } from "../../src/tools/index.js";
 import { replaySeed, SEED_OPTIONS, seededMessages } from "../support/data.js";
 import { leakForms, TEST_TOKEN } from "../support/harness.js";
-import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
-import { freePort, READ, startProvider, type TestProvider, WRITE } from "../support/oidc.js";
+import type { HttpServerProcess } from "../support/http-server.js";
+import {
+  postToolCall,
+  READ,
+  startProvider,
+  startSignedInServer,
+  type TestProvider,
+  WRITE,
+} from "../support/oidc.js";
 import { callArbitrary } from "./calls.js";
 import { type Args, own } from "./values.js";
 
@@ -35,23 +42,12 @@ const seeds = { dlqIds: seeded.map((message) => message.dlqId), now: SEED_OPTION
 beforeAll(async () => {
   idp = await startProvider();
   emulator = await startEmulator({ token: TEST_TOKEN, ...SEED_OPTIONS });
-  const port = await freePort();
-  const resource = `http://127.0.0.1:${port}/mcp`;
-  idp.resources.add(resource);
   journalDir = mkdtempSync(join(tmpdir(), "workflow-dlq-mcp-sign-in-property-"));
-  server = await startHttpServer(
-    [
-      "--port",
-      String(port),
-      "--oauth-issuer",
-      idp.issuer,
-      "--resource-url",
-      resource,
-      "--journal",
-      join(journalDir, "journal.jsonl"),
-    ],
-    { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-  );
+  let resource: string;
+  ({ server, resource } = await startSignedInServer(idp, ["--journal", join(journalDir, "journal.jsonl")], {
+    QSTASH_URL: emulator.url,
+    QSTASH_TOKEN: TEST_TOKEN,
+  }));
   readOnly = await idp.clientToken(resource, READ);
   readWrite = await idp.clientToken(resource, `${READ} ${WRITE}`);
 });
@@ -63,18 +59,8 @@ afterAll(async () => {
   rmSync(journalDir, { recursive: true, force: true });
 });
 
-async function call(token: string, name: ToolName, args: Args) {
-  const response = await fetch(server.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
-  });
-  return { status: response.status, headers: [...response.headers].join("\n"), body: await response.text() };
+function call(token: string, name: ToolName, args: Args) {
+  return postToolCall(server.url, token, name, args);
 }
 
 const anyCall = fc

@@ -14,7 +14,7 @@ import { toolsFor } from "../../src/tools/index.js";
 import { TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
-import { freePort, READ, startProvider, type TestProvider } from "../support/oidc.js";
+import { READ, startProvider, startSignedInServer, type TestProvider } from "../support/oidc.js";
 import { INSPECTOR_CLI, NODE_24 } from "../support/platform.js";
 
 const run = promisify(execFile);
@@ -116,20 +116,8 @@ describe("the MCP Inspector CLI with an access token from the team's identity pr
   let token: string;
   beforeAll(async () => {
     idp = await startProvider();
-    const port = await freePort();
-    const resource = `http://127.0.0.1:${port}/mcp`;
-    idp.resources.add(resource);
-    http = await startHttpServer([
-      "--sandbox",
-      "--sandbox-entries",
-      "12",
-      "--port",
-      String(port),
-      "--oauth-issuer",
-      idp.issuer,
-      "--resource-url",
-      resource,
-    ]);
+    let resource: string;
+    ({ server: http, resource } = await startSignedInServer(idp, ["--sandbox", "--sandbox-entries", "12"]));
     token = await idp.clientToken(resource, READ);
   });
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
+import { type HttpServerProcess, startHttpServer } from "./http-server.js";
 
 export const READ = "dlq:read";
 export const WRITE = "dlq:write";
@@ -288,4 +289,50 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/**
+ * The built server over HTTP signing people in with `idp`, on a port chosen first: its resource
+ * URL, which the provider issues tokens for, names that port.
+ */
+export async function startSignedInServer(
+  idp: TestProvider,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  options: { confirm?: boolean } = {},
+): Promise<{ server: HttpServerProcess; resource: string }> {
+  const port = await freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  idp.resources.add(resource);
+  const server = await startHttpServer(
+    ["--port", String(port), "--oauth-issuer", idp.issuer, "--resource-url", resource, ...args],
+    env,
+    options,
+  );
+  return { server, resource };
+}
+
+/** A raw `tools/call` as a client that brings its own token sends it (2025-11-25, stateless). */
+export async function postToolCall(
+  url: string,
+  token: string | undefined,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ status: number; challenge: string; headers: string; body: string }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+  });
+  return {
+    status: response.status,
+    challenge: response.headers.get("www-authenticate") ?? "",
+    headers: [...response.headers].join("\n"),
+    body: await response.text(),
+  };
 }
