@@ -156,6 +156,17 @@ export async function startProvider(): Promise<TestProvider> {
       url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
     pkce: { required: () => true },
+    // Set, so the provider does not remark on each default it would otherwise use.
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      Grant: 3_600,
+      IdToken: 600,
+      Interaction: 600,
+      RefreshToken: 3_600,
+      Session: 3_600,
+    },
   });
 
   let provider = new Provider(issuer, configuration());
