@@ -4,7 +4,7 @@
  * the configured issuer, for this server's resource URL (RFC 8707: `aud` must name it), within
  * its validity give or take a small clock skew, with a subject. `jose` does the cryptography.
  */
-import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, customFetch, decodeJwt, errors, type JWTPayload, jwtVerify } from "jose";
 import { type Caller, callerOf } from "./caller.js";
 import { discoverIssuer, type IssuerMetadata, IssuerMisconfigured, IssuerUnreachable } from "./issuer.js";
 
@@ -72,6 +72,21 @@ export class AccessTokenVerifier {
   private lastFailure: ProviderUnavailable | undefined;
   /** When the keys were last fetched, or a background fetch of them began; 0 before the first. */
   private keysFetchedAt = 0;
+  /** When a fetch of the keys last failed: no answer, not 200, or no key set in it. */
+  private keysFailedAt = Number.NEGATIVE_INFINITY;
+
+  /** The keys' fetch, as jose makes it, noting every failure so `verify` can tell it from the token's. */
+  private readonly keysFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      const response = await fetch(url, init);
+      const text = response.status === 200 ? await response.text() : undefined;
+      if (text === undefined || !isKeySet(text)) this.keysFailedAt = Date.now();
+      return text === undefined ? response : new Response(text, { status: 200, headers: response.headers });
+    } catch (error) {
+      this.keysFailedAt = Date.now();
+      throw error;
+    }
+  };
 
   constructor(
     private readonly options: VerifierOptions,
@@ -131,8 +146,16 @@ export class AccessTokenVerifier {
         currentDate: new Date(now),
       }));
     } catch (error) {
-      const refused = rejection(error);
-      throw refused instanceof ProviderUnavailable ? this.unavailable(refused.message, error) : refused;
+      // Only a fetch of the keys that failed while this token was checked is the provider's
+      // fault (503 for everyone, for a few seconds); whatever else went wrong is the token's, so no
+      // crafted token can make the server turn everybody away.
+      if (this.keysFailedAt >= now) {
+        throw this.unavailable(
+          `The sign-in provider's keys could not be read: ${(error as Error).message}`,
+          error,
+        );
+      }
+      throw rejection(error);
     }
     // The first token read the keys (jose fetches them on first use): the refresh counts from it.
     if (this.keysFetchedAt === 0) this.keysFetchedAt = now;
@@ -154,6 +177,7 @@ export class AccessTokenVerifier {
           // Never dropped for their age: refreshInBackground fetches them again instead.
           cacheMaxAge: Number.POSITIVE_INFINITY,
           timeoutDuration: KEYS_TIMEOUT_MS,
+          [customFetch]: this.keysFetch,
         }),
       (error: unknown) => {
         this.keys = undefined;
@@ -184,6 +208,18 @@ export class AccessTokenVerifier {
   }
 }
 
+/** A JWK Set as RFC 7517 has it: an object whose `keys` is a list. */
+function isKeySet(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return (
+      typeof parsed === "object" && parsed !== null && Array.isArray((parsed as { keys?: unknown }).keys)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** `scope` (RFC 9068, a space-separated string) or `scp` (Okta and Entra ID; a string or a list). */
 function scopesOf(payload: JWTPayload): string[] {
   const found = new Set<string>();
@@ -194,8 +230,8 @@ function scopesOf(payload: JWTPayload): string[] {
   return [...found];
 }
 
-/** What went wrong: the token (401), or the provider's keys, which could not be read (503). */
-function rejection(error: unknown): Error {
+/** Why a token is refused: a check it failed, in words that never quote it. */
+function rejection(error: unknown): TokenRejected {
   if (error instanceof errors.JWTExpired) return new TokenRejected("The access token has expired.");
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -217,17 +253,7 @@ function rejection(error: unknown): Error {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new TokenRejected("The access token's signature does not verify.");
   }
-  if (
-    error instanceof errors.JWSInvalid ||
-    error instanceof errors.JWTInvalid ||
-    error instanceof errors.JOSEAlgNotAllowed ||
-    error instanceof errors.JOSENotSupported
-  ) {
-    return new TokenRejected("The access token is not a valid signed JWT.");
-  }
-  // Anything else is about the keys, not the token: their address did not answer, or answered
-  // other than 200 with a key set. Refusing the token would send good callers to sign in again.
-  return new ProviderUnavailable(
-    `The sign-in provider's keys could not be read: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  // Whatever else a token can make jose throw: a malformed header or payload, an algorithm or
+  // extension it does not take. A failure to read the keys is told apart before this is asked.
+  return new TokenRejected("The access token is not a valid signed JWT.");
 }

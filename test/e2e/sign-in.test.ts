@@ -463,6 +463,42 @@ describe("starting with a provider that is wrong or away", () => {
   });
 });
 
+describe("tokens crafted to trip the checks", () => {
+  it("are refused one by one, and never turn the server away from a good token", async () => {
+    const good = await idp.clientToken(resource, READ);
+    tokens.push(good);
+    const { privateKey } = await generateKeyPair("ES256");
+    const claims = {
+      iss: idp.issuer,
+      aud: resource,
+      sub: "mallory",
+      scope: `${READ} ${WRITE}`,
+      exp: 9_999_999_999,
+    };
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    /** Headers jose would not sign: written by hand, with a signature of nothing in particular. */
+    const forged = (header: Record<string, unknown>) => `${part(header)}.${part(claims)}.AAAA`;
+    const crafted = [
+      await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "no-such-key" }).sign(privateKey),
+      forged({ alg: "ES256", kid: 42 }),
+      forged({ alg: "RS256", kid: {} }),
+      forged({ alg: "RS256", crit: ["urn:x"], "urn:x": 1 }),
+      forged({ alg: "RS256", b64: false, crit: ["b64"] }),
+      forged({ alg: "RS256", jku: "http://127.0.0.1:9/keys", kid: "k" }),
+      forged({ alg: "none" }),
+      forged({ alg: "HS256" }),
+      forged({ alg: ["RS256"] }),
+      forged({}),
+    ];
+    for (const token of crafted) {
+      const refused = await post(token);
+      expect(refused.status, token.slice(0, 40)).toBe(401);
+      expect(params(refused.challenge).error).toBe("invalid_token");
+      expect((await post(good)).status).toBe(200);
+    }
+  });
+});
+
 describe("the provider's keys go away", () => {
   it("answers 503, not 401, fetching them at most once every few seconds, and takes tokens again once they are back", async () => {
     const port = await freePort();
