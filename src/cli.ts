@@ -24,12 +24,13 @@ const publicUrl = (name: string) => (value: string) => {
   } catch {
     return `${name} takes an absolute URL, got "${value}".`;
   }
+  // Both URLs are published (the resource metadata names them): no credentials in them, nor in
+  // this message.
+  if (url.username || url.password) return `${name} takes a URL without a user name or password.`;
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackUrl(url))) {
     return `${name} must be an https URL (http only on localhost), got "${value}".`;
   }
   if (url.hash || url.search) return `${name} takes a URL without query or fragment, got "${value}".`;
-  // Both URLs are published (the resource metadata names them): no credentials in them.
-  if (url.username || url.password) return `${name} takes a URL without a user name or password.`;
   return undefined;
 };
 

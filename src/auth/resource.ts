@@ -97,7 +97,7 @@ export class ResourceServer {
       if (error !== this.reported) {
         this.reported = error as Error;
         this.report(
-          `${error instanceof ProviderUnavailable ? error.message : String(error)} Requests get 503 until it can be read.`,
+          `${error instanceof ProviderUnavailable ? error.message : String(error)} A token it is needed for gets 503 until then; the server asks again in a few seconds.`,
         );
       }
       // The details (addresses, errors) are for the operator's log, not for whoever asked.

@@ -50,9 +50,14 @@ function namesOf(scope: string): string[] {
   return last === undefined ? [scope] : [scope, last];
 }
 
+/** The last segment of a URI scope's path (`api://app/DLQ.Read` → `DLQ.Read`); none without a path. */
 function lastSegment(scope: string): string | undefined {
-  const slash = scope.lastIndexOf("/");
-  return slash > 0 && scope.includes("://") ? scope.slice(slash + 1) : undefined;
+  const scheme = scope.indexOf("://");
+  if (scheme <= 0) return undefined;
+  const rest = scope.slice(scheme + 3);
+  const slash = rest.lastIndexOf("/");
+  const last = slash > 0 ? rest.slice(slash + 1) : "";
+  return last === "" ? undefined : last;
 }
 
 /**

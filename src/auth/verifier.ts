@@ -4,7 +4,15 @@
  * the configured issuer, for this server's resource URL (RFC 8707: `aud` must name it), within
  * its validity give or take a small clock skew, with a subject. `jose` does the cryptography.
  */
-import { createRemoteJWKSet, customFetch, decodeJwt, errors, type JWTPayload, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
 import { type Caller, callerOf } from "./caller.js";
 import { discoverIssuer, type IssuerMetadata, IssuerMisconfigured, IssuerUnreachable } from "./issuer.js";
 
@@ -67,25 +75,41 @@ type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
 export class AccessTokenVerifier {
   private keys: Promise<KeySet> | undefined;
-  /** Until then, the provider's last failure answers for it: no request reaches the provider. */
+  /** Until then, the metadata's last failure answers for it: discovery is not tried again. */
   private retryAt = 0;
   private lastFailure: ProviderUnavailable | undefined;
   /** When the keys were last fetched, or a background fetch of them began; 0 before the first. */
   private keysFetchedAt = 0;
-  /** When a fetch of the keys last failed: no answer, not 200, or no key set in it. */
-  private keysFailedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The last failed fetch of the keys, and until when it stands for the next ones: a token that
+   * needs the keys fetched (the first, or one naming a new key id) meanwhile is answered with it,
+   * and the provider is not asked. A token the keys already held verify is never held up by it.
+   */
+  private keysFailure: { until: number; error: ProviderUnavailable } | undefined;
 
-  /** The keys' fetch, as jose makes it, noting every failure so `verify` can tell it from the token's. */
+  /**
+   * The keys' fetch, as jose makes it. Every failure of it (no answer, not 200, no key set in it)
+   * is thrown as one ProviderUnavailable, which jose passes on: `verify` knows it by its class,
+   * and for a while after one, fetches are not tried but fail with it at once.
+   */
   private readonly keysFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    if (this.keysFailure && Date.now() < this.keysFailure.until) throw this.keysFailure.error;
+    let response: Response;
+    let text: string | undefined;
     try {
-      const response = await fetch(url, init);
-      const text = response.status === 200 ? await response.text() : undefined;
-      if (text === undefined || !isKeySet(text)) this.keysFailedAt = Date.now();
-      return text === undefined ? response : new Response(text, { status: 200, headers: response.headers });
+      response = await fetch(url, init);
+      text = response.status === 200 ? await response.text() : undefined;
     } catch (error) {
-      this.keysFailedAt = Date.now();
-      throw error;
+      throw this.keysFailed((error as Error).message);
     }
+    if (text === undefined) throw this.keysFailed(`it answered ${response.status}`);
+    try {
+      // What jose will make of it, tried here so that a set it cannot use counts as a failure.
+      createLocalJWKSet(JSON.parse(text));
+    } catch {
+      throw this.keysFailed("its answer is not a JWK Set");
+    }
+    return new Response(text, { status: 200, headers: response.headers });
   };
 
   constructor(
@@ -110,10 +134,11 @@ export class AccessTokenVerifier {
       await keys.reload();
       this.keysFetchedAt = Date.now();
     } catch (error) {
-      throw this.unavailable(
-        `The sign-in provider's keys could not be read: ${(error as Error).message}`,
-        error,
-      );
+      throw error instanceof ProviderUnavailable
+        ? error
+        : new ProviderUnavailable(
+            `The sign-in provider's keys could not be read: ${(error as Error).message}`,
+          );
     }
   }
 
@@ -132,7 +157,6 @@ export class AccessTokenVerifier {
     }
     const keys = await this.keySet();
     const now = Date.now();
-    if (now < this.retryAt && this.lastFailure) throw this.lastFailure;
     this.refreshInBackground(keys, now);
     let payload: JWTPayload;
     try {
@@ -146,15 +170,10 @@ export class AccessTokenVerifier {
         currentDate: new Date(now),
       }));
     } catch (error) {
-      // Only a fetch of the keys that failed while this token was checked is the provider's
-      // fault (503 for everyone, for a few seconds); whatever else went wrong is the token's, so no
-      // crafted token can make the server turn everybody away.
-      if (this.keysFailedAt >= now) {
-        throw this.unavailable(
-          `The sign-in provider's keys could not be read: ${(error as Error).message}`,
-          error,
-        );
-      }
+      // 503 for this token alone, when checking it needed the keys fetched and that failed: the
+      // provider's fault, not the token's. Whatever else went wrong is the token's; and no token,
+      // crafted or not, keeps the keys already held from verifying the others.
+      if (error instanceof ProviderUnavailable) throw error;
       throw rejection(error);
     }
     // The first token read the keys (jose fetches them on first use): the refresh counts from it.
@@ -185,18 +204,20 @@ export class AccessTokenVerifier {
           error instanceof IssuerMisconfigured || error instanceof IssuerUnreachable
             ? error.message
             : `The sign-in provider's metadata could not be read: ${(error as Error).message}`;
-        throw this.unavailable(message, error);
+        this.retryAt = Date.now() + PROVIDER_RETRY_MS;
+        this.lastFailure = new ProviderUnavailable(message, { cause: error });
+        throw this.lastFailure;
       },
     );
     this.keys = keys;
     return keys;
   }
 
-  /** The provider failed: that failure answers every request until the retry is due. */
-  private unavailable(message: string, cause: unknown): ProviderUnavailable {
-    this.retryAt = Date.now() + PROVIDER_RETRY_MS;
-    this.lastFailure = new ProviderUnavailable(message, { cause });
-    return this.lastFailure;
+  /** A failed fetch of the keys: it answers for the keys until the retry is due. */
+  private keysFailed(why: string): ProviderUnavailable {
+    const error = new ProviderUnavailable(`The sign-in provider's keys could not be read: ${why}.`);
+    this.keysFailure = { until: Date.now() + PROVIDER_RETRY_MS, error };
+    return error;
   }
 
   private refreshInBackground(keys: KeySet, now: number): void {
@@ -205,18 +226,6 @@ export class AccessTokenVerifier {
     keys.reload().catch(() => {
       // The keys held go on working; the next refresh is due KEYS_MAX_AGE_MS from now.
     });
-  }
-}
-
-/** A JWK Set as RFC 7517 has it: an object whose `keys` is a list. */
-function isKeySet(text: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return (
-      typeof parsed === "object" && parsed !== null && Array.isArray((parsed as { keys?: unknown }).keys)
-    );
-  } catch {
-    return false;
   }
 }
 

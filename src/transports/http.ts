@@ -27,7 +27,7 @@ import {
 import { isRefusal, type ResourceServer, type SignedIn, secretsOf } from "../auth/resource.js";
 import type { CallTracker } from "../calls.js";
 import type { Logger } from "../log.js";
-import { NO_SECRET, REDACTED, type Redactor } from "../redact.js";
+import { NO_SECRET, REDACTED, Redactor } from "../redact.js";
 
 export interface HttpServeOptions {
   host: string;
@@ -74,6 +74,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
     );
   }
   const resourceServer = options.resourceServer;
+  const shared = new Redactor(options.authToken);
   const expectedDigest = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
   const checkHost = isLoopbackHost(options.host) || (options.allowedHosts?.length ?? 0) > 0;
   // Clients call the resource URL, so where Host is checked its host name always passes.
@@ -85,7 +86,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
   const mcp = createMcpHandler(() => options.createMcpServer(), {
     // The SDK's messages may quote what the request sent, its headers among them: the caller's
     // token is scrubbed from them like from everything else.
-    onerror: (error) => options.log.log("warning", scrubbed(`MCP request failed: ${error.message}`)),
+    onerror: (error) => options.log.log("warning", scrubbed(`MCP request failed: ${error.message}`, shared)),
   });
   let inFlight = 0;
   let draining = false;
@@ -103,7 +104,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> 
       if (inFlight === 0) for (const resolve of idle.splice(0)) resolve();
     });
     handle(req, res).catch((error: unknown) => {
-      options.log.log("error", scrubbed(`HTTP request failed: ${(error as Error).message}`));
+      options.log.log("error", scrubbed(`HTTP request failed: ${(error as Error).message}`, shared));
       if (!res.headersSent) jsonRpcError(res, 500, -32603, "Internal server error");
       else res.destroy();
     });
@@ -226,8 +227,12 @@ const callerSecrets = new AsyncLocalStorage<Redactor>();
 /** Any JWT, should a line be written outside the request that carried it. */
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g;
 
-function scrubbed(line: string): string {
-  return (callerSecrets.getStore() ?? NO_SECRET).text(line).replace(JWT_SHAPE, REDACTED);
+/**
+ * A line to log, without the caller's token (the request's, where the line is written within it),
+ * any JWT, or the shared bearer token.
+ */
+function scrubbed(line: string, shared: Redactor): string {
+  return shared.text((callerSecrets.getStore() ?? NO_SECRET).text(line)).replace(JWT_SHAPE, REDACTED);
 }
 
 /** Headers of one connection, not of the message: they do not cross into or out of the SDK. */

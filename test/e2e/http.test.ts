@@ -8,6 +8,7 @@ import { connectHttp as connect } from "../support/clients.js";
 import { FIXED_NOW, TOOL_NAMES } from "../support/data.js";
 import { SERVER_ENTRY, TEST_TOKEN } from "../support/harness.js";
 import { type HttpServerProcess, startHttpServer } from "../support/http-server.js";
+import { until } from "../support/wait.js";
 
 const run = promisify(execFile);
 const AUTH = "shared-secret-7c1f0a";
@@ -142,6 +143,18 @@ describe("bearer-token auth", () => {
     const response = await postInitialize(server.url, headers);
     expect(response.status).toBe(401);
     expect(response.headers["www-authenticate"]).toMatch(/^Bearer/);
+  });
+
+  it("keeps the shared token out of its log, even where the SDK's error quotes a header holding it", async () => {
+    const response = await request(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${AUTH}`, "mcp-protocol-version": AUTH },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    await response.body.dump();
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    await until(() => /MCP request failed/.test(server.stderr()));
+    expect(server.stderr()).not.toContain(AUTH);
   });
 
   it("takes the Bearer scheme in any case, as RFC 6750 allows", async () => {

@@ -499,6 +499,35 @@ describe("tokens crafted to trip the checks", () => {
   });
 });
 
+describe("the provider's keys go away while the server holds them", () => {
+  it("still takes tokens the held keys verify, whatever a token naming another key does meanwhile", async () => {
+    const good = await idp.clientToken(resource, READ);
+    tokens.push(good);
+    expect((await post(good)).status).toBe(200);
+    idp.failKeys = true;
+    try {
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const unknownKey = `${part({ alg: "RS256", kid: "not-published" })}.${part({ iss: idp.issuer, sub: "x", exp: 9_999_999_999 })}.AAAA`;
+      // Right after a fetch, an unknown key id is refused without asking (401); once the pause
+      // is over it makes the server fetch the keys, which fails: 503 for that token alone.
+      let status = 0;
+      for (let attempt = 0; attempt < 40 && status !== 503; attempt++) {
+        status = (await post(unknownKey)).status;
+        expect([401, 503]).toContain(status);
+        expect((await post(good)).status).toBe(200);
+        if (status !== 503) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(status).toBe(503);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        expect((await post(unknownKey)).status).toBe(503);
+        expect((await post(good)).status).toBe(200);
+      }
+    } finally {
+      idp.failKeys = false;
+    }
+  });
+});
+
 describe("the provider's keys go away", () => {
   it("answers 503, not 401, fetching them at most once every few seconds, and takes tokens again once they are back", async () => {
     const port = await freePort();
@@ -568,11 +597,15 @@ describe("what the server writes", () => {
         for (const text of [...written, ...sent]) expect(text).not.toContain(form);
       }
     }
-    // Refusals are answers, not the server's troubles: its log holds its info lines, and the one
-    // warning the header test above provoked, with the token scrubbed from it.
+    // Refusals are answers, not the server's troubles: its log holds its info lines, the
+    // warning the header test above provoked (the token scrubbed from it), and the one the keys
+    // outage above did.
     const logged = server.stderr().trim().split("\n");
     expect(logged.filter((line) => !/^\[workflow-dlq-mcp\] info: /.test(line))).toEqual([
       expect.stringMatching(/^\[workflow-dlq-mcp\] warning: MCP request failed: .*\[redacted\]/),
+      expect.stringMatching(
+        /^\[workflow-dlq-mcp\] warning: The sign-in provider's keys could not be read: it answered 500\./,
+      ),
     ]);
     // QStash saw its own token and nothing else.
     expect(new Set(emulator.requests.map((request) => request.headers.authorization))).toEqual(

@@ -40,6 +40,9 @@ describe("a token's scopes", () => {
     expect(holds(["DLQ.Read"], "api://7b1c/DLQ.Write")).toBe(false);
     // A scope that is no URI is matched whole: "read" does not hold "dlq/read".
     expect(holds(["read"], "dlq/read")).toBe(false);
+    // A URI without a path has no last segment: its host is not a scope's name.
+    expect(holds(["dlq"], "api://dlq")).toBe(false);
+    expect(holds([""], "https://dlq.example.com/mcp/")).toBe(false);
     expect(holds([], "dlq:read")).toBe(false);
   });
 });

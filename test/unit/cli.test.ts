@@ -106,6 +106,12 @@ describe("sign-in flags", () => {
     expect(problem(...argv)).toMatch(message);
   });
 
+  it("never repeats a URL that carries a password", () => {
+    const said = problem("--http", ...issuer, "--resource-url", "http://ops:hunter2@dlq.example.com/mcp");
+    expect(said).toMatch(/without a user name or password/);
+    expect(said).not.toContain("hunter2");
+  });
+
   it("accepts http on loopback, for a provider on this machine", () => {
     expect(() =>
       parse(
