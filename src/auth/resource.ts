@@ -97,7 +97,7 @@ export class ResourceServer {
       if (error !== this.reported) {
         this.reported = error as Error;
         this.report(
-          `${error instanceof ProviderUnavailable ? error.message : String(error)} A token it is needed for gets 503 until then; the server asks again in a few seconds.`,
+          `${error instanceof ProviderUnavailable ? error.message : String(error)} Tokens that need them get 503 until they can be read; the server asks again every few seconds.`,
         );
       }
       // The details (addresses, errors) are for the operator's log, not for whoever asked.
@@ -137,11 +137,6 @@ export class ResourceServer {
       },
       message: `${why} Sign in again.`,
     };
-  }
-
-  /** Whether a signed-in caller may change the DLQ. */
-  mayChange(scopes: readonly string[]): boolean {
-    return holds(scopes, this.settings.scopes.write);
   }
 }
 
