@@ -28,7 +28,7 @@ export class TokenRejected extends Error {
   override name = "TokenRejected";
 }
 
-/** The provider's metadata or keys could not be read, so no token can be checked just now: 503. */
+/** The provider's metadata or keys could not be read when checking a token needed them: 503. */
 export class ProviderUnavailable extends Error {
   override name = "ProviderUnavailable";
 }
