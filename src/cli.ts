@@ -3,8 +3,8 @@
  * clients whose configuration passes only environment variables can set it too.
  */
 import { parseArgs } from "node:util";
-import { isLoopbackUrl } from "./auth/issuer.js";
 import { parseScopeMap } from "./auth/scopes.js";
+import { isLoopbackHost } from "./loopback.js";
 
 interface FlagSpec {
   type: "boolean" | "string";
@@ -27,7 +27,7 @@ const publicUrl = (name: string) => (value: string) => {
   // Both URLs are published (the resource metadata names them): no credentials in them, nor in
   // this message.
   if (url.username || url.password) return `${name} takes a URL without a user name or password.`;
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackUrl(url))) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
     return `${name} must be an https URL (http only on localhost), got "${value}".`;
   }
   if (url.hash || url.search) return `${name} takes a URL without query or fragment, got "${value}".`;

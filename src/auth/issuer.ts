@@ -3,6 +3,7 @@
  * 8414's `oauth-authorization-server`, or OpenID Connect Discovery's `openid-configuration`),
  * tried in the order the MCP authorization specification gives clients, and its `jwks_uri`.
  */
+import { isLoopbackHost } from "../loopback.js";
 
 export interface IssuerMetadata {
   issuer: string;
@@ -81,7 +82,7 @@ export async function discoverIssuer(issuer: string, fetchFn: typeof fetch = fet
       );
     }
     const jwksUri = new URL(document.jwks_uri);
-    if (jwksUri.protocol !== "https:" && !isLoopbackUrl(jwksUri)) {
+    if (jwksUri.protocol !== "https:" && !isLoopbackHost(jwksUri.hostname)) {
       throw new IssuerMisconfigured(`The sign-in provider's jwks_uri ${jwksUri.href} is not https.`);
     }
     return { issuer, jwksUri };
@@ -89,9 +90,4 @@ export async function discoverIssuer(issuer: string, fetchFn: typeof fetch = fet
   throw new IssuerMisconfigured(
     `No authorization server metadata was found for ${issuer} (${failures.join("; ")}): check --oauth-issuer.`,
   );
-}
-
-export function isLoopbackUrl(url: URL): boolean {
-  const host = url.hostname;
-  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -27,6 +27,7 @@ import {
 import { isRefusal, type ResourceServer, type SignedIn, secretsOf } from "../auth/resource.js";
 import type { CallTracker } from "../calls.js";
 import type { Logger } from "../log.js";
+import { isLoopbackHost } from "../loopback.js";
 import { NO_SECRET, REDACTED, Redactor } from "../redact.js";
 
 export interface HttpServeOptions {
@@ -61,11 +62,6 @@ export interface HttpHandle {
 }
 
 const MCP_PATH = "/mcp";
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 export async function serveHttp(options: HttpServeOptions): Promise<HttpHandle> {
   if (!isLoopbackHost(options.host) && !options.authToken && !options.resourceServer) {

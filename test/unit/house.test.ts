@@ -96,7 +96,7 @@ describe("the source's shape", () => {
       qstash: ["wire", "quote.ts", "redact.ts"],
       engine: ["qstash", "wire", "quote.ts"],
       args: ["wire", "quote.ts"],
-      auth: ["quote.ts"],
+      auth: ["quote.ts", "loopback.ts"],
       mcp: [
         "auth",
         "engine",
@@ -110,7 +110,7 @@ describe("the source's shape", () => {
         "log.ts",
       ],
       tools: ["args", "mcp", "engine", "qstash", "wire", "quote.ts", "policy.ts"],
-      transports: ["auth", "calls.ts", "log.ts", "redact.ts"],
+      transports: ["auth", "calls.ts", "log.ts", "loopback.ts", "redact.ts"],
     };
     const layerOf = (file: string) => file.split("/")[1] ?? "";
     const crossings = SOURCES.flatMap((file) => {
