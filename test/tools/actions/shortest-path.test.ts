@@ -216,12 +216,20 @@ shortestPath("stdio", () => {
   };
 });
 
-shortestPath("stateless HTTP", () => {
+/**
+ * The built server as a stateless HTTP replica in front of an emulator of `entries` entries,
+ * asking before large changes, with the DLQ as it was before each test.
+ */
+function useHttpReplica(
+  entries: number,
+  seed: number,
+): { emulator: () => Emulator; client: () => McpTestClient } {
+  const seeded = { entries, seed, now: FIXED_NOW };
   let emulator: Emulator;
   let server: { stop: () => Promise<void>; url: string };
   let client: McpTestClient;
   beforeAll(async () => {
-    emulator = await startEmulator({ token: TEST_TOKEN, entries: ENTRIES, seed: 9, now: FIXED_NOW });
+    emulator = await startEmulator({ token: TEST_TOKEN, ...seeded });
     server = await startHttpServer(
       [],
       { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
@@ -229,16 +237,21 @@ shortestPath("stateless HTTP", () => {
     );
     client = await connectHttp(server.url);
   });
-  beforeEach(() => emulator.reset({ entries: ENTRIES, seed: 9, now: FIXED_NOW }));
+  beforeEach(() => emulator.reset(seeded));
   afterAll(async () => {
     await client?.close();
     await server?.stop();
     await emulator?.close();
   });
+  return { emulator: () => emulator, client: () => client };
+}
+
+shortestPath("stateless HTTP", () => {
+  const replica = useHttpReplica(ENTRIES, 9);
   return {
-    call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
-    emulator: () => emulator,
-    client: () => client,
+    ...replica,
+    call: async (name, args) =>
+      (await replica.client().callTool({ name, arguments: args })) as CallToolResult,
   };
 });
 
@@ -256,32 +269,15 @@ describe("a client that can ask the user itself", () => {
 
 describe("a big drain over stateless HTTP", () => {
   const DRAIN = 1_200;
-  let emulator: Emulator;
-  let server: { stop: () => Promise<void>; url: string };
-  let client: McpTestClient;
+  const replica = useHttpReplica(DRAIN, 3);
+  let calls: number[] = [];
   const call = async (name: string, args: Record<string, unknown>) => {
-    const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const result = (await replica.client().callTool({ name, arguments: args })) as CallToolResult;
     calls.push(JSON.stringify(result.content).length);
     return result;
   };
-  let calls: number[] = [];
-  beforeAll(async () => {
-    emulator = await startEmulator({ token: TEST_TOKEN, entries: DRAIN, seed: 3, now: FIXED_NOW });
-    server = await startHttpServer(
-      [],
-      { QSTASH_URL: emulator.url, QSTASH_TOKEN: TEST_TOKEN },
-      { confirm: true },
-    );
-    client = await connectHttp(server.url);
-  });
   beforeEach(() => {
-    emulator.reset({ entries: DRAIN, seed: 3, now: FIXED_NOW });
     calls = [];
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-    await emulator?.close();
   });
 
   it("with a label takes a preview and one call, reports the count and the first runs, and workflow_runs counts them all", async () => {
@@ -300,7 +296,7 @@ describe("a big drain over stateless HTTP", () => {
     expect(textOf(acted)).toMatch(
       /every run this call resumed carries the label redrive-2026-12-07: workflow_runs \{"label": "redrive-2026-12-07"\} lists them all/,
     );
-    expect(emulator.resumed).toHaveLength(DRAIN);
+    expect(replica.emulator().resumed).toHaveLength(DRAIN);
     expect(Math.max(...calls)).toBeLessThanOrEqual(40_000);
 
     let runs = 0;
